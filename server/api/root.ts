@@ -1,0 +1,25 @@
+import { createCallerFactory, router } from '@/server/api/trpc';
+import { authRouter } from '@/server/api/routers/auth/router';
+import { accountRouter } from '@/server/api/routers/account/router';
+import { organizationRouter } from '@/server/api/routers/organization/router';
+import { projectRouter } from '@/server/api/routers/project/router';
+import { apiKeyRouter } from '@/server/api/routers/api-key/router';
+import { billingRouter } from '@/server/api/routers/billing/router';
+import { auditRouter } from '@/server/api/routers/audit/router';
+import { adminRouter } from '@/server/api/routers/admin/router';
+import { modelRouter } from '@/server/api/routers/model/router';
+
+export const appRouter = router({
+  auth: authRouter,
+  account: accountRouter,
+  organization: organizationRouter,
+  project: projectRouter,
+  apiKey: apiKeyRouter,
+  billing: billingRouter,
+  audit: auditRouter,
+  admin: adminRouter,
+  model: modelRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { router, sessionProcedure } from '@/server/api/trpc';
+import { changePassword } from '@/server/services/users/change-password';
+import { deleteAccount } from '@/server/services/users/delete-account';
+import { recordAudit } from '@/server/services/audit/record-audit';
+
+export const accountRouter = router({
+  me: sessionProcedure.query(async ({ ctx }) => {
+    const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.session.userId }, select: { id: true, email: true, name: true, role: true, createdAt: true } });
+    return user;
+  }),
+  updateProfile: sessionProcedure.input(z.object({ name: z.string().trim().min(1).max(100) })).mutation(async ({ ctx, input }) => {
+    return ctx.db.$transaction(async (tx) => {
+      const user = await tx.user.update({ where: { id: ctx.session.userId }, data: { name: input.name }, select: { id: true, name: true } });
+      await recordAudit(tx, { actor: { userId: user.id }, action: 'user.update', targetType: 'User', targetId: user.id, data: { name: input.name } });
+      return user;
+    });
+  }),
+  changePassword: sessionProcedure
+    .input(z.object({ currentPassword: z.string().max(256), newPassword: z.string().max(256) }))
+    .mutation(async ({ ctx, input }) => {
+      await changePassword({ db: ctx.db, userId: ctx.session.userId, ...input });
+      return { ok: true };
+    }),
+  deleteAccount: sessionProcedure.input(z.object({ confirmEmail: z.string() })).mutation(async ({ ctx, input }) => {
+    if (input.confirmEmail.trim().toLowerCase() !== ctx.session.email) {
+      return { deleted: false, reason: 'Type your e-mail address exactly to confirm.' } as const;
+    }
+    await deleteAccount({ db: ctx.db, userId: ctx.session.userId });
+    return { deleted: true } as const;
+  }),
+});

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { publicProcedure, router, sessionProcedure } from '@/server/api/trpc';
+import { createUser } from '@/server/services/users/create-user';
+import { requestPasswordReset, resetPassword } from '@/server/services/users/reset-password';
+import { acceptInvitation } from '@/server/services/orgs/invite-member';
+import { createRateLimiter } from '@/server/services/auth/rate-limit';
+import { LatheError } from '@/server/services/errors';
+
+export const ZSignUpRequest = z.object({
+  email: z.string().trim().min(3).max(320),
+  password: z.string().min(1).max(256),
+  name: z.string().trim().max(100).optional(),
+});
+export type TSignUpRequest = z.infer<typeof ZSignUpRequest>;
+
+const resetLimiter = createRateLimiter({ limit: 5, windowMs: 15 * 60_000 });
+
+export const authRouter = router({
+  signUp: publicProcedure.input(ZSignUpRequest).mutation(async ({ ctx, input }) => {
+    const { user } = await createUser({ db: ctx.db, email: input.email, password: input.password, name: input.name });
+    return { id: user.id, email: user.email };
+  }),
+  requestPasswordReset: publicProcedure.input(z.object({ email: z.string().trim().max(320) })).mutation(async ({ ctx, input }) => {
+    const wait = resetLimiter.hit(`${ctx.clientIp}:${input.email.toLowerCase()}`);
+    if (wait) throw new LatheError('TOO_MANY_REQUESTS', `Too many reset requests. Try again in ${Math.ceil(wait / 60)} minutes.`);
+    await requestPasswordReset({ db: ctx.db, email: input.email, baseUrl: ctx.baseUrl });
+    return { sent: true };
+  }),
+  resetPassword: publicProcedure
+    .input(z.object({ token: z.string().min(10).max(200), password: z.string().min(1).max(256) }))
+    .mutation(async ({ ctx, input }) => {
+      await resetPassword({ db: ctx.db, token: input.token, newPassword: input.password });
+      return { ok: true };
+    }),
+  acceptInvitation: sessionProcedure.input(z.object({ token: z.string().min(10).max(200) })).mutation(({ ctx, input }) =>
+    acceptInvitation({ db: ctx.db, token: input.token, userId: ctx.session.userId }),
+  ),
+});

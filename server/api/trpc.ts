@@ -1,0 +1,143 @@
+// tRPC core: the context (who is calling, resolved once) and the procedure tiers.
+import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
+import { ZodError } from 'zod';
+import { getDb, type Db } from '@/server/db';
+import { tenantDb, type TenantContext } from '@/server/db/tenant';
+import { readSession, type SessionUser } from '@/server/auth/session';
+import { authenticateApiKey, type ApiKeyPrincipal } from '@/server/services/api-keys/api-keys';
+import { LatheError, type LatheErrorCode } from '@/server/services/errors';
+import { logger } from '@/server/logger';
+import type { MemberRole } from '@/server/generated/prisma/client';
+
+export type CreateContextOptions = { headers: Headers; baseUrl: string; db?: Db; secret?: string };
+
+export type Context = {
+  db: Db;
+  session: SessionUser | null;
+  apiKey: ApiKeyPrincipal | null;
+  /** The project the caller asked to act in (header x-lathe-project or cookie lathe_project). */
+  requestedProjectId: string | null;
+  baseUrl: string;
+  clientIp: string;
+};
+
+export async function createContext({ headers, baseUrl, db = getDb(), secret = process.env.AUTH_SECRET ?? '' }: CreateContextOptions): Promise<Context> {
+  const authorization = headers.get('authorization');
+  let apiKey: ApiKeyPrincipal | null = null;
+  if (authorization?.startsWith('Bearer ')) {
+    apiKey = await authenticateApiKey({ db, secret: authorization.slice(7).trim() });
+    if (!apiKey) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Invalid or revoked API key.' });
+  }
+  const session = apiKey ? null : await readSession(headers.get('cookie'), secret);
+  const cookieProject = /(?:^|;\s*)lathe_project=([^;]+)/.exec(headers.get('cookie') ?? '')?.[1] ?? null;
+  return {
+    db,
+    session,
+    apiKey,
+    requestedProjectId: headers.get('x-lathe-project') ?? cookieProject,
+    baseUrl,
+    clientIp: headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? 'local',
+  };
+}
+
+const CODE_MAP: Record<LatheErrorCode, TRPCError['code']> = {
+  BAD_REQUEST: 'BAD_REQUEST',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  PAYMENT_REQUIRED: 'PAYMENT_REQUIRED',
+  TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
+  PRECONDITION_FAILED: 'PRECONDITION_FAILED',
+  INTERNAL: 'INTERNAL_SERVER_ERROR',
+};
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        stack: undefined,
+        zodError: cause instanceof ZodError ? cause.flatten() : null,
+        param: cause instanceof LatheError ? (cause.details.param ?? null) : null,
+        reason: cause instanceof LatheError ? (cause.details.reason ?? null) : null,
+      },
+    };
+  },
+});
+
+export const createCallerFactory = t.createCallerFactory;
+export const router = t.router;
+
+/** Service errors become tRPC errors here, in one place. */
+const errorMapping = t.middleware(async ({ next, path }) => {
+  const result = await next();
+  if (!result.ok) {
+    const cause = result.error.cause;
+    if (cause instanceof LatheError) {
+      throw new TRPCError({ code: CODE_MAP[cause.code], message: cause.message, cause });
+    }
+    if (result.error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: result.error.cause ?? result.error, path }, 'tRPC procedure failed');
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(errorMapping);
+
+/** A signed-in person (not an API key): account and organization management. */
+export const sessionProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
+  return next({ ctx: { ...ctx, session: ctx.session } });
+});
+
+export type ProjectCtx = {
+  tenant: TenantContext;
+  role: MemberRole;
+  userId: string | null;
+};
+
+async function resolveProject(ctx: Context): Promise<ProjectCtx> {
+  if (ctx.apiKey) {
+    const { organizationId, projectId, apiKeyId, userId } = ctx.apiKey;
+    // A key acts with member rights inside its one project.
+    return { tenant: { db: tenantDb({ organizationId, projectId }, ctx.db), scope: { organizationId, projectId }, actor: { apiKeyId } }, role: 'MEMBER', userId };
+  }
+  const session = ctx.session;
+  if (!session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in or pass an API key.' });
+  const memberships = await ctx.db.membership.findMany({
+    where: { userId: session.userId },
+    select: { organizationId: true, role: true, organization: { select: { personal: true } } },
+    orderBy: { createdAt: 'asc' },
+  });
+  if (memberships.length === 0) throw new TRPCError({ code: 'FORBIDDEN', message: 'You are not a member of any organization.' });
+  let project = ctx.requestedProjectId
+    ? await ctx.db.project.findFirst({ where: { id: ctx.requestedProjectId, organizationId: { in: memberships.map((m) => m.organizationId) } } })
+    : null;
+  if (!project) {
+    const home = memberships.find((m) => m.organization.personal) ?? memberships[0]!;
+    project = await ctx.db.project.findFirst({ where: { organizationId: home.organizationId }, orderBy: { createdAt: 'asc' } });
+  }
+  if (!project) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'This organization has no project yet; create one.' });
+  const role = memberships.find((m) => m.organizationId === project.organizationId)!.role;
+  const scope = { organizationId: project.organizationId, projectId: project.id };
+  return { tenant: { db: tenantDb(scope, ctx.db), scope, actor: { userId: session.userId } }, role, userId: session.userId };
+}
+
+/** Acting inside one project of one organization; every query goes through the tenant client. */
+export const projectProcedure = publicProcedure.use(async ({ ctx, next }) => next({ ctx: { ...ctx, ...(await resolveProject(ctx)) } }));
+
+/** Organization owners and admins, signed in (keys cannot manage members). */
+export const orgAdminProcedure = projectProcedure.use(({ ctx, next }) => {
+  if (!ctx.session) throw new TRPCError({ code: 'FORBIDDEN', message: 'Managing the organization needs a signed-in owner or admin.' });
+  if (ctx.role === 'MEMBER') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only owners and admins of this organization can do that.' });
+  return next({ ctx: { ...ctx, session: ctx.session } });
+});
+
+export const platformAdminProcedure = sessionProcedure.use(({ ctx, next }) => {
+  if (ctx.session.role !== 'ADMIN') throw new TRPCError({ code: 'FORBIDDEN', message: 'Platform administrators only.' });
+  return next();
+});

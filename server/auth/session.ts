@@ -1,0 +1,47 @@
+// Reads the next-auth session (a JWT in a cookie) from request headers, without next-auth's
+// request machinery, so the tRPC context, REST routes and socket.io all resolve it the same way.
+import { decode, encode, type JWT } from 'next-auth/jwt';
+
+export const SESSION_MAX_AGE_S = 30 * 24 * 60 * 60;
+const COOKIE_NAMES = ['__Secure-next-auth.session-token', 'next-auth.session-token'];
+
+export type SessionUser = { userId: string; email: string; role: 'USER' | 'ADMIN'; name: string | null };
+
+export function parseCookies(header: string | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!header) return out;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i < 0) continue;
+    const name = part.slice(0, i).trim();
+    if (!name || name in out) continue;
+    try {
+      out[name] = decodeURIComponent(part.slice(i + 1).trim());
+    } catch {
+      out[name] = part.slice(i + 1).trim();
+    }
+  }
+  return out;
+}
+
+export function sessionCookieName(secure: boolean) {
+  return secure ? COOKIE_NAMES[0]! : COOKIE_NAMES[1]!;
+}
+
+export async function readSession(cookieHeader: string | null | undefined, secret: string): Promise<SessionUser | null> {
+  const cookies = parseCookies(cookieHeader);
+  const raw = COOKIE_NAMES.map((n) => cookies[n]).find(Boolean);
+  if (!raw) return null;
+  let token: JWT | null = null;
+  try {
+    token = await decode({ token: raw, secret });
+  } catch {
+    return null;
+  }
+  if (!token?.sub || typeof token.email !== 'string') return null;
+  return { userId: token.sub, email: token.email, role: token.role === 'ADMIN' ? 'ADMIN' : 'USER', name: (token.name as string | null) ?? null };
+}
+
+export function encodeSession(user: SessionUser, secret: string) {
+  return encode({ token: { sub: user.userId, email: user.email, name: user.name, role: user.role }, secret, maxAge: SESSION_MAX_AGE_S });
+}

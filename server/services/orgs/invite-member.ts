@@ -1,0 +1,81 @@
+import type { Db } from '@/server/db';
+import type { MemberRole } from '@/server/generated/prisma/client';
+import { LatheError } from '@/server/services/errors';
+import { newSecret, sha256Hex } from '@/server/services/auth/tokens';
+import { recordAudit } from '@/server/services/audit/record-audit';
+import { sendMail } from '@/server/services/mail/send-mail';
+import { normalizeEmail } from '@/server/services/users/create-user';
+import type { TenantDb } from '@/server/db/tenant';
+
+const TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+export type InviteMemberOptions = {
+  db: TenantDb;
+  organizationId: string;
+  actorUserId: string;
+  email: string;
+  role: MemberRole;
+  baseUrl: string;
+};
+
+export async function inviteMember({ db, organizationId, actorUserId, email, role, baseUrl }: InviteMemberOptions) {
+  const normalized = normalizeEmail(email);
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(normalized)) {
+    throw new LatheError('BAD_REQUEST', 'Enter a valid e-mail address.', { param: 'email' });
+  }
+  if (role === 'OWNER') throw new LatheError('BAD_REQUEST', 'Invite as admin or member; ownership is transferred later.', { param: 'role' });
+  const existing = await db.membership.findFirst({ where: { user: { email: normalized } } });
+  if (existing) throw new LatheError('CONFLICT', `${normalized} is already a member.`, { param: 'email' });
+  const { token, tokenHash } = newSecret();
+  const org = await db.organization.findUniqueOrThrow({ where: { id: organizationId }, select: { name: true } });
+  const invitation = await db.$transaction(async (tx) => {
+    await tx.invitation.updateMany({ where: { email: normalized, acceptedAt: null, revokedAt: null }, data: { revokedAt: new Date() } });
+    const created = await tx.invitation.create({
+      data: { organizationId, email: normalized, role, tokenHash, invitedById: actorUserId, expiresAt: new Date(Date.now() + TTL_MS) },
+    });
+    await recordAudit(tx, {
+      organizationId,
+      actor: { userId: actorUserId },
+      action: 'membership.invite',
+      targetType: 'Invitation',
+      targetId: created.id,
+      data: { email: normalized, role },
+    });
+    return created;
+  });
+  await sendMail({
+    to: normalized,
+    subject: `You are invited to ${org.name} on Lathe`,
+    text: `You have been invited to join ${org.name} on Lathe as ${role.toLowerCase()}.\n\nAccept within 7 days:\n${baseUrl}/invite/${token}\n`,
+  });
+  return { id: invitation.id, email: invitation.email, role: invitation.role, expiresAt: invitation.expiresAt };
+}
+
+/** Accepting needs the signed-in user's e-mail to be the invited one. */
+export async function acceptInvitation({ db, token, userId }: { db: Db; token: string; userId: string }) {
+  const invitation = await db.invitation.findUnique({ where: { tokenHash: sha256Hex(token) } });
+  if (!invitation || invitation.acceptedAt || invitation.revokedAt || invitation.expiresAt < new Date()) {
+    throw new LatheError('NOT_FOUND', 'This invitation is invalid, was revoked or has expired.');
+  }
+  const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { email: true } });
+  if (user.email !== invitation.email) {
+    throw new LatheError('FORBIDDEN', `This invitation is for ${invitation.email}; sign in with that address to accept it.`);
+  }
+  return db.$transaction(async (tx) => {
+    await tx.invitation.update({ where: { id: invitation.id }, data: { acceptedAt: new Date() } });
+    const membership = await tx.membership.upsert({
+      where: { userId_organizationId: { userId, organizationId: invitation.organizationId } },
+      create: { userId, organizationId: invitation.organizationId, role: invitation.role },
+      update: {},
+    });
+    await recordAudit(tx, {
+      organizationId: invitation.organizationId,
+      actor: { userId },
+      action: 'membership.accept',
+      targetType: 'Membership',
+      targetId: membership.id,
+      data: { role: membership.role },
+    });
+    return { organizationId: invitation.organizationId };
+  });
+}

@@ -1,0 +1,59 @@
+import { Prisma } from '@/server/generated/prisma/client';
+import type { Db } from '@/server/db';
+import { LatheError } from '@/server/services/errors';
+import { assertStrongPassword, hashPassword } from '@/server/services/auth/password';
+import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
+import { uniqueSlug } from '@/server/services/orgs/slug';
+
+export type CreateUserOptions = {
+  db: Db;
+  email: string;
+  password?: string | null;
+  name?: string | null;
+  admin?: boolean;
+  actor?: AuditActor;
+};
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+/** Creates a user with a personal organization (they own it) and its default project. */
+export async function createUser({ db, email, password, name, admin = false, actor }: CreateUserOptions) {
+  const normalized = normalizeEmail(email);
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(normalized)) {
+    throw new LatheError('BAD_REQUEST', 'Enter a valid e-mail address.', { param: 'email', reason: 'invalid_email' });
+  }
+  if (password != null) assertStrongPassword(password, normalized);
+  const passwordHash = password != null ? await hashPassword(password) : null;
+  const displayName = name?.trim() || normalized.split('@')[0]!;
+  try {
+    return await db.$transaction(async (tx) => {
+      const user = await tx.user.create({
+        data: { email: normalized, name: displayName, passwordHash, role: admin ? 'ADMIN' : 'USER' },
+      });
+      const organization = await tx.organization.create({
+        data: { name: `${displayName}'s organization`, slug: uniqueSlug(displayName), personal: true },
+      });
+      await tx.membership.create({ data: { userId: user.id, organizationId: organization.id, role: 'OWNER' } });
+      const project = await tx.project.create({
+        data: { organizationId: organization.id, name: 'Default project', slug: 'default' },
+      });
+      await recordAudit(tx, {
+        organizationId: organization.id,
+        actor: actor ?? { userId: user.id },
+        action: 'user.create',
+        targetType: 'User',
+        targetId: user.id,
+        data: { email: normalized, role: user.role, organizationId: organization.id, projectId: project.id },
+      });
+      return { user, organization, project };
+    });
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      throw new LatheError('CONFLICT', 'An account with this e-mail already exists. Sign in instead.', {
+        param: 'email',
+        reason: 'email_taken',
+      });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,39 @@
+import type { Db } from '@/server/db';
+import { LatheError } from '@/server/services/errors';
+import { assertStrongPassword, hashPassword } from '@/server/services/auth/password';
+import { newSecret, sha256Hex } from '@/server/services/auth/tokens';
+import { recordAudit } from '@/server/services/audit/record-audit';
+import { sendMail } from '@/server/services/mail/send-mail';
+import { normalizeEmail } from '@/server/services/users/create-user';
+
+const TTL_MS = 60 * 60 * 1000;
+
+/** Mails a one-hour reset link. Says nothing about whether the e-mail has an account. */
+export async function requestPasswordReset({ db, email, baseUrl }: { db: Db; email: string; baseUrl: string }) {
+  const user = await db.user.findUnique({ where: { email: normalizeEmail(email) }, select: { id: true, email: true } });
+  if (!user) return;
+  const { token, tokenHash } = newSecret();
+  await db.passwordResetToken.create({ data: { userId: user.id, tokenHash, expiresAt: new Date(Date.now() + TTL_MS) } });
+  await sendMail({
+    to: user.email,
+    subject: 'Reset your Lathe password',
+    text: `Someone asked to reset the password of your Lathe account.\n\nOpen this link within an hour to choose a new one:\n${baseUrl}/reset-password/${token}\n\nIf it was not you, ignore this mail.`,
+  });
+}
+
+export async function resetPassword({ db, token, newPassword }: { db: Db; token: string; newPassword: string }) {
+  const tokenHash = sha256Hex(token);
+  const reset = await db.passwordResetToken.findUnique({ where: { tokenHash }, include: { user: { select: { email: true } } } });
+  if (!reset || reset.usedAt || reset.expiresAt < new Date()) {
+    throw new LatheError('BAD_REQUEST', 'This reset link is invalid or has expired. Ask for a new one.', { reason: 'invalid_token' });
+  }
+  assertStrongPassword(newPassword, reset.user.email);
+  const passwordHash = await hashPassword(newPassword);
+  await db.$transaction(async (tx) => {
+    // Marking it used in the same conditional update makes a link single-use even under races.
+    const { count } = await tx.passwordResetToken.updateMany({ where: { id: reset.id, usedAt: null }, data: { usedAt: new Date() } });
+    if (count !== 1) throw new LatheError('BAD_REQUEST', 'This reset link was already used.', { reason: 'invalid_token' });
+    await tx.user.update({ where: { id: reset.userId }, data: { passwordHash } });
+    await recordAudit(tx, { actor: { userId: reset.userId }, action: 'user.password.reset', targetType: 'User', targetId: reset.userId });
+  });
+}
