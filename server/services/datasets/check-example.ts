@@ -1,0 +1,314 @@
+import { finding, type Finding } from './validation-codes';
+import {
+  CHAT_ROLES,
+  FORMAT_KEYS,
+  contentText,
+  detectFormat,
+  isJsonObject,
+  type DatasetFormat,
+  type JsonObject,
+} from './formats';
+
+export interface CheckExampleOptions {
+  /** The parsed JSON value of the line. */
+  value: unknown;
+  line: number;
+  /** The format of the file so far: the first line with a recognizable format sets it. */
+  fileFormat: DatasetFormat | null;
+}
+
+export interface CheckedExample {
+  /** The format this line is in, when it has one; null when it could not be told. */
+  format: DatasetFormat | null;
+  findings: Finding[];
+}
+
+const MESSAGE_KEYS = new Set(['role', 'content', 'weight', 'name', 'tool_calls', 'tool_call_id']);
+const ROLES = new Set<string>(CHAT_ROLES);
+const MISSING_KEY_CODES = {
+  chat: ['missing_messages'],
+  prompt_completion: ['missing_prompt', 'missing_completion'],
+  alpaca: ['missing_instruction', 'missing_output'],
+} as const;
+
+/** Checks one parsed line against the rules of its format. Never throws on content. */
+export function checkExample({ value, line, fileFormat }: CheckExampleOptions): CheckedExample {
+  const findings: Finding[] = [];
+  if (!isJsonObject(value)) {
+    const kind = Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`;
+    findings.push(finding(line, 'not_an_object', `Each line must be a JSON object; this one is ${kind}.`));
+    return { format: null, findings };
+  }
+  const format = detectFormat(value);
+  if (format === null) {
+    if (fileFormat === null) {
+      findings.push(
+        finding(line, 'unknown_format', 'The object has none of the keys "messages", "prompt"/"completion" or "instruction"/"output".'),
+      );
+    } else {
+      for (const code of MISSING_KEY_CODES[fileFormat]) {
+        const key = code.slice('missing_'.length);
+        findings.push(finding(line, code, `The file is in ${fileFormat} format, but this line has no "${key}".`, key));
+      }
+    }
+    return { format: null, findings };
+  }
+  if (fileFormat !== null && format !== fileFormat) {
+    findings.push(
+      finding(
+        line,
+        'mixed_formats',
+        `The file is in ${fileFormat} format, but this line is in ${format} format; use one format per file.`,
+        FORMAT_KEYS[format].find((key) => Object.hasOwn(value, key)) ?? null,
+      ),
+    );
+    return { format, findings };
+  }
+  for (const key of Object.keys(value)) {
+    if (!FORMAT_KEYS[format].includes(key)) {
+      findings.push(finding(line, 'unrecognized_key', `The key "${key}" is not part of the ${format} format and is ignored.`, key));
+    }
+  }
+  if (format === 'chat') checkChat(value, line, findings);
+  else if (format === 'prompt_completion') checkPromptCompletion(value, line, findings);
+  else checkAlpaca(value, line, findings);
+  return { format, findings };
+}
+
+function checkTextField(
+  example: JsonObject,
+  key: string,
+  line: number,
+  findings: Finding[],
+  { required, allowEmpty }: { required: 'missing_prompt' | 'missing_completion' | 'missing_instruction' | 'missing_output' | null; allowEmpty: boolean },
+): void {
+  if (!Object.hasOwn(example, key) || example[key] === null) {
+    if (required) findings.push(finding(line, required, `"${key}" is required.`, key));
+    return;
+  }
+  const text = example[key];
+  if (typeof text !== 'string') {
+    findings.push(finding(line, 'content_not_string', `"${key}" must be a string, not ${describe(text)}.`, key));
+  } else if (!allowEmpty && text.trim() === '') {
+    findings.push(finding(line, 'empty_content', `"${key}" is empty.`, key));
+  }
+}
+
+function checkPromptCompletion(example: JsonObject, line: number, findings: Finding[]): void {
+  checkTextField(example, 'prompt', line, findings, { required: 'missing_prompt', allowEmpty: true });
+  checkTextField(example, 'completion', line, findings, { required: 'missing_completion', allowEmpty: false });
+}
+
+function checkAlpaca(example: JsonObject, line: number, findings: Finding[]): void {
+  checkTextField(example, 'instruction', line, findings, { required: 'missing_instruction', allowEmpty: false });
+  checkTextField(example, 'input', line, findings, { required: null, allowEmpty: true });
+  checkTextField(example, 'output', line, findings, { required: 'missing_output', allowEmpty: false });
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function checkChat(example: JsonObject, line: number, findings: Finding[]): void {
+  if (Object.hasOwn(example, 'tools')) checkTools(example.tools, line, findings);
+  const messages = example.messages;
+  if (!Array.isArray(messages)) {
+    findings.push(finding(line, 'messages_not_list', `"messages" must be a list, not ${describe(messages)}.`, 'messages'));
+    return;
+  }
+  if (messages.length === 0) {
+    findings.push(finding(line, 'empty_messages', '"messages" is an empty list.', 'messages'));
+    return;
+  }
+
+  const callIds = new Set<string>();
+  let trainedAssistant = false;
+  let anyAssistant = false;
+  let structureKnown = true;
+  const roles: (string | null)[] = [];
+  const hasToolCalls: boolean[] = [];
+
+  messages.forEach((message: unknown, index) => {
+    const at = `messages[${index}]`;
+    roles.push(null);
+    hasToolCalls.push(false);
+    if (!isJsonObject(message)) {
+      findings.push(finding(line, 'message_not_object', `Each message must be an object, not ${describe(message)}.`, at));
+      structureKnown = false;
+      return;
+    }
+    for (const key of Object.keys(message)) {
+      if (!MESSAGE_KEYS.has(key)) {
+        findings.push(
+          finding(line, 'unrecognized_message_key', `Messages take role, content, weight, name, tool_calls and tool_call_id; "${key}" is not one of them.`, `${at}.${key}`),
+        );
+      }
+    }
+
+    const role = message.role;
+    if (!Object.hasOwn(message, 'role') || role === null) {
+      findings.push(finding(line, 'missing_role', 'The message has no "role".', `${at}.role`));
+      structureKnown = false;
+    } else if (typeof role !== 'string' || !ROLES.has(role)) {
+      const shown = typeof role === 'string' ? `"${role.slice(0, 40)}"` : describe(role);
+      findings.push(finding(line, 'unrecognized_role', `The role ${shown} is not one of system, user, assistant, tool.`, `${at}.role`));
+      structureKnown = false;
+    } else {
+      roles[index] = role;
+    }
+
+    let toolCallsValid = false;
+    if (Object.hasOwn(message, 'tool_calls')) {
+      toolCallsValid = checkToolCalls(message.tool_calls, role, at, line, findings, callIds);
+      hasToolCalls[index] = toolCallsValid;
+    }
+
+    const contentOptional = role === 'assistant' && toolCallsValid;
+    if (!Object.hasOwn(message, 'content') || message.content === null) {
+      if (!contentOptional) {
+        const why = Object.hasOwn(message, 'content') ? 'content is null' : 'the message has no "content"';
+        findings.push(finding(line, 'missing_content', `${why[0]!.toUpperCase()}${why.slice(1)}; only an assistant message with tool_calls may omit it.`, `${at}.content`));
+      }
+    } else {
+      const text = contentText(message.content);
+      if (text === null) {
+        findings.push(
+          finding(line, 'content_not_string', `Content must be a string or a list of {"type": "text", "text": ...} parts, not ${describe(message.content)}.`, `${at}.content`),
+        );
+      } else if (text.trim() === '' && !contentOptional) {
+        findings.push(finding(line, 'empty_content', 'The content is empty.', `${at}.content`));
+      }
+    }
+
+    if (Object.hasOwn(message, 'weight')) {
+      if (message.weight !== 0 && message.weight !== 1) {
+        findings.push(finding(line, 'invalid_weight', `The weight must be 0 or 1, not ${JSON.stringify(message.weight)?.slice(0, 40)}.`, `${at}.weight`));
+      } else if (role !== 'assistant') {
+        findings.push(finding(line, 'invalid_weight', 'Only assistant messages take a weight.', `${at}.weight`));
+      }
+    }
+    if (role === 'assistant') {
+      anyAssistant = true;
+      if (message.weight !== 0) trainedAssistant = true;
+    }
+
+    if (Object.hasOwn(message, 'name') && (typeof message.name !== 'string' || message.name.trim() === '')) {
+      findings.push(finding(line, 'invalid_name', 'The name must be a non-empty string.', `${at}.name`));
+    }
+
+    if (role === 'tool') {
+      const id = message.tool_call_id;
+      if (typeof id !== 'string' || id === '') {
+        findings.push(finding(line, 'missing_tool_call_id', 'A tool message needs the "tool_call_id" of the call it answers.', `${at}.tool_call_id`));
+      } else if (!callIds.has(id)) {
+        findings.push(finding(line, 'unknown_tool_call_id', `No earlier assistant message made a tool call with id "${id.slice(0, 60)}".`, `${at}.tool_call_id`));
+      }
+    } else if (Object.hasOwn(message, 'tool_call_id')) {
+      findings.push(finding(line, 'unrecognized_message_key', '"tool_call_id" belongs on tool messages only.', `${at}.tool_call_id`));
+    }
+  });
+
+  if (!anyAssistant || !trainedAssistant) {
+    if (structureKnown || anyAssistant) {
+      const message = anyAssistant
+        ? 'Every assistant message has weight 0, so there is nothing to train on.'
+        : 'The conversation has no assistant message, so there is nothing to train on.';
+      findings.push(finding(line, 'no_assistant_message', message, 'messages'));
+    }
+  }
+  const first = roles[0];
+  if (first !== null && first !== undefined && first !== 'system' && first !== 'user') {
+    findings.push(finding(line, 'bad_first_role', `A conversation must start with a system or user message, not ${first}.`, 'messages[0].role'));
+  }
+  if (structureKnown) checkAlternation(roles as string[], hasToolCalls, line, findings);
+}
+
+function checkAlternation(roles: string[], hasToolCalls: boolean[], line: number, findings: Finding[]): void {
+  let previous: string | null = null;
+  for (let index = 0; index < roles.length; index++) {
+    const role = roles[index]!;
+    let problem: string | null = null;
+    if (role === 'system') {
+      if (index > 0) problem = 'a system message appears after the start of the conversation';
+    } else if (previous !== null && previous !== 'system') {
+      const afterCalls = previous === 'assistant' && hasToolCalls[index - 1];
+      if (afterCalls && role !== 'tool') problem = 'an assistant tool call is not followed by its tool results';
+      else if (role === 'tool' && !afterCalls && previous !== 'tool') problem = 'a tool message does not follow an assistant tool call';
+      else if (role === 'user' && previous === 'user') problem = 'two user messages follow each other';
+      else if (role === 'assistant' && previous === 'assistant' && !afterCalls) problem = 'two assistant messages follow each other';
+    }
+    if (problem) {
+      findings.push(finding(line, 'not_alternating', `User and assistant turns should alternate: ${problem}.`, `messages[${index}].role`));
+      return;
+    }
+    previous = role;
+  }
+}
+
+function checkToolCalls(
+  toolCalls: unknown,
+  role: unknown,
+  at: string,
+  line: number,
+  findings: Finding[],
+  callIds: Set<string>,
+): boolean {
+  if (role !== 'assistant') {
+    findings.push(finding(line, 'invalid_tool_calls', 'Only assistant messages make tool calls.', `${at}.tool_calls`));
+    return false;
+  }
+  if (!Array.isArray(toolCalls) || toolCalls.length === 0) {
+    findings.push(finding(line, 'invalid_tool_calls', '"tool_calls" must be a non-empty list.', `${at}.tool_calls`));
+    return false;
+  }
+  let valid = true;
+  toolCalls.forEach((call: unknown, index) => {
+    const path = `${at}.tool_calls[${index}]`;
+    const bad = (field: string, message: string) => {
+      findings.push(finding(line, 'invalid_tool_call', message, field));
+      valid = false;
+    };
+    if (!isJsonObject(call)) return bad(path, `A tool call must be an object, not ${describe(call)}.`);
+    if (typeof call.id !== 'string' || call.id === '') bad(`${path}.id`, 'A tool call needs a non-empty string "id".');
+    else callIds.add(call.id);
+    if (Object.hasOwn(call, 'type') && call.type !== 'function') bad(`${path}.type`, 'The tool call type must be "function".');
+    const fn = call.function;
+    if (!isJsonObject(fn)) return bad(`${path}.function`, 'A tool call needs a "function" object with "name" and "arguments".');
+    if (typeof fn.name !== 'string' || fn.name === '') bad(`${path}.function.name`, 'The function name must be a non-empty string.');
+    if (typeof fn.arguments !== 'string') {
+      return bad(`${path}.function.arguments`, `"arguments" must be a string holding JSON, not ${describe(fn.arguments)}.`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fn.arguments);
+    } catch {
+      findings.push(finding(line, 'invalid_tool_arguments', '"arguments" is not valid JSON.', `${path}.function.arguments`));
+      valid = false;
+      return;
+    }
+    if (!isJsonObject(parsed)) {
+      findings.push(finding(line, 'invalid_tool_arguments', `"arguments" must encode a JSON object, not ${describe(parsed)}.`, `${path}.function.arguments`));
+      valid = false;
+    }
+  });
+  return valid;
+}
+
+function checkTools(tools: unknown, line: number, findings: Finding[]): void {
+  if (!Array.isArray(tools)) {
+    findings.push(finding(line, 'invalid_tools', `"tools" must be a list, not ${describe(tools)}.`, 'tools'));
+    return;
+  }
+  tools.forEach((tool: unknown, index) => {
+    const at = `tools[${index}]`;
+    if (!isJsonObject(tool) || tool.type !== 'function' || !isJsonObject(tool.function)) {
+      findings.push(finding(line, 'invalid_tools', 'Each tool must be {"type": "function", "function": {"name": ..., "parameters": ...}}.', at));
+    } else if (typeof tool.function.name !== 'string' || tool.function.name === '') {
+      findings.push(finding(line, 'invalid_tools', 'The tool function needs a non-empty string "name".', `${at}.function.name`));
+    } else if (Object.hasOwn(tool.function, 'parameters') && !isJsonObject(tool.function.parameters)) {
+      findings.push(finding(line, 'invalid_tools', '"parameters" must be a JSON Schema object.', `${at}.function.parameters`));
+    }
+  });
+}
