@@ -23,7 +23,12 @@ function CodeBlock({ code, language, title, wrap = false, className }: CodeBlock
   return (
     <div
       data-slot="code-block"
-      className={cn('bg-muted/40 group relative overflow-hidden rounded-lg border', className)}
+      className={cn(
+        // inline-size containment: long lines scroll inside the block instead of widening the
+        // grid or flex column it sits in.
+        'bg-muted/40 relative w-full overflow-hidden rounded-lg border [contain:inline-size]',
+        className,
+      )}
     >
       {heading ? (
         <div className="text-muted-foreground flex h-9 items-center justify-between border-b pr-1 pl-3 text-xs">
