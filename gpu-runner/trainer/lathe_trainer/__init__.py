@@ -1,0 +1,1 @@
+"""Lathe's LoRA trainer: Llama-family decoders and PEFT-format adapters on plain PyTorch."""

@@ -1,0 +1,370 @@
+"""Llama-family decoder (Llama 2/3, Mistral, Qwen2, SmolLM2) in plain PyTorch, with LoRA layers.
+
+Parameter names follow the Hugging Face checkpoints (model.layers.N.self_attn.q_proj.weight, ...),
+so weights load by name and adapters save under PEFT's names.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import math
+import os
+from typing import Dict, Iterable, List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.utils.checkpoint
+
+from .errors import TrainerError
+from .modelconfig import ModelConfig, load_model_config
+from .safetensors import SafetensorsFile
+
+HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
+ATTENTION_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj")
+MLP_MODULES = ("gate_proj", "up_proj", "down_proj")
+LINEAR_MODULES = ATTENTION_MODULES + MLP_MODULES
+
+
+class LoRALinear(nn.Module):
+    """A frozen linear layer with an optional low-rank update: y = xW^T + b + s * drop(x) A^T B^T."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool, device=None, dtype=None):
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = nn.Parameter(torch.empty(out_features, in_features, device=device, dtype=dtype), requires_grad=False)
+        self.bias = (
+            nn.Parameter(torch.empty(out_features, device=device, dtype=dtype), requires_grad=False) if bias else None
+        )
+        self.lora_A: Optional[nn.Parameter] = None
+        self.lora_B: Optional[nn.Parameter] = None
+        self.scaling = 0.0
+        self.lora_dropout = 0.0
+
+    def add_lora(self, rank: int, scaling: float, dropout: float, generator: torch.Generator) -> None:
+        # PEFT's default init: A ~ kaiming_uniform(a=sqrt(5)) = U(-1/sqrt(in), 1/sqrt(in)), B = 0.
+        bound = 1.0 / math.sqrt(self.in_features)
+        a = torch.rand(rank, self.in_features, generator=generator, dtype=torch.float32) * (2 * bound) - bound
+        self.lora_A = nn.Parameter(a.to(self.weight.device))
+        self.lora_B = nn.Parameter(torch.zeros(self.out_features, rank, device=self.weight.device))
+        self.scaling = scaling
+        self.lora_dropout = dropout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.linear(x, self.weight, self.bias)
+        if self.lora_A is not None:
+            h = F.dropout(x, self.lora_dropout, self.training) if self.lora_dropout > 0 else x
+            lora_a = self.lora_A.to(h.dtype) if not torch.is_autocast_enabled() else self.lora_A
+            lora_b = self.lora_B.to(h.dtype) if not torch.is_autocast_enabled() else self.lora_B
+            y = y + F.linear(F.linear(h, lora_a), lora_b) * self.scaling
+        return y
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, size: int, eps: float, device=None, dtype=None):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(size, device=device, dtype=dtype), requires_grad=False)
+        self.eps = eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x32 = x.float()
+        normed = x32 * torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + self.eps)
+        return self.weight * normed.to(x.dtype)
+
+
+def rope_inv_freq(config: ModelConfig) -> torch.Tensor:
+    dim = config.head_dim
+    inv_freq = 1.0 / (config.rope_theta ** (torch.arange(0, dim, 2, dtype=torch.float64) / dim))
+    scaling = config.rope_scaling
+    if scaling:
+        kind = scaling.get("rope_type", scaling.get("type"))
+        factor = float(scaling.get("factor", 1.0))
+        if kind == "linear":
+            inv_freq = inv_freq / factor
+        elif kind == "llama3":
+            low_freq_factor = float(scaling.get("low_freq_factor", 1.0))
+            high_freq_factor = float(scaling.get("high_freq_factor", 4.0))
+            old_context = float(scaling.get("original_max_position_embeddings", 8192))
+            low_freq_wavelen = old_context / low_freq_factor
+            high_freq_wavelen = old_context / high_freq_factor
+            wavelen = 2 * math.pi / inv_freq
+            scaled = torch.where(wavelen > low_freq_wavelen, inv_freq / factor, inv_freq)
+            smooth = (old_context / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor)
+            smoothed = (1 - smooth) * scaled / factor + smooth * scaled
+            medium = (wavelen >= high_freq_wavelen) & (wavelen <= low_freq_wavelen)
+            inv_freq = torch.where(medium, smoothed, scaled)
+    return inv_freq.float()
+
+
+def rotate_half(x: torch.Tensor) -> torch.Tensor:
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat((-x2, x1), dim=-1)
+
+
+class Attention(nn.Module):
+    def __init__(self, config: ModelConfig, device=None, dtype=None):
+        super().__init__()
+        self.num_heads = config.num_attention_heads
+        self.num_kv_heads = config.num_key_value_heads
+        self.head_dim = config.head_dim
+        h = config.hidden_size
+        self.q_proj = LoRALinear(h, self.num_heads * self.head_dim, config.qkv_bias, device, dtype)
+        self.k_proj = LoRALinear(h, self.num_kv_heads * self.head_dim, config.qkv_bias, device, dtype)
+        self.v_proj = LoRALinear(h, self.num_kv_heads * self.head_dim, config.qkv_bias, device, dtype)
+        self.o_proj = LoRALinear(self.num_heads * self.head_dim, h, config.o_bias, device, dtype)
+
+    def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, mask: Optional[torch.Tensor]) -> torch.Tensor:
+        batch, length, _ = x.shape
+        q = self.q_proj(x).view(batch, length, self.num_heads, self.head_dim).transpose(1, 2)
+        k = self.k_proj(x).view(batch, length, self.num_kv_heads, self.head_dim).transpose(1, 2)
+        v = self.v_proj(x).view(batch, length, self.num_kv_heads, self.head_dim).transpose(1, 2)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        if self.num_kv_heads != self.num_heads:
+            repeat = self.num_heads // self.num_kv_heads
+            k = k[:, :, None].expand(batch, self.num_kv_heads, repeat, length, self.head_dim).reshape(batch, self.num_heads, length, self.head_dim)
+            v = v[:, :, None].expand(batch, self.num_kv_heads, repeat, length, self.head_dim).reshape(batch, self.num_heads, length, self.head_dim)
+        if HAS_SDPA:
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None)
+        else:
+            scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(self.head_dim))
+            if mask is None:
+                mask = torch.ones(length, length, dtype=torch.bool, device=x.device).tril()
+            scores = scores.masked_fill(~mask, float("-inf"))
+            out = torch.matmul(scores.float().softmax(-1).to(v.dtype), v)
+        return self.o_proj(out.transpose(1, 2).reshape(batch, length, self.num_heads * self.head_dim))
+
+
+class MLP(nn.Module):
+    def __init__(self, config: ModelConfig, device=None, dtype=None):
+        super().__init__()
+        h, i = config.hidden_size, config.intermediate_size
+        self.gate_proj = LoRALinear(h, i, config.mlp_bias, device, dtype)
+        self.up_proj = LoRALinear(h, i, config.mlp_bias, device, dtype)
+        self.down_proj = LoRALinear(i, h, config.mlp_bias, device, dtype)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class DecoderLayer(nn.Module):
+    def __init__(self, config: ModelConfig, device=None, dtype=None):
+        super().__init__()
+        self.input_layernorm = RMSNorm(config.hidden_size, config.rms_norm_eps, device, dtype)
+        self.self_attn = Attention(config, device, dtype)
+        self.post_attention_layernorm = RMSNorm(config.hidden_size, config.rms_norm_eps, device, dtype)
+        self.mlp = MLP(config, device, dtype)
+
+    def forward(self, x, cos, sin, mask):
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin, mask)
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class Decoder(nn.Module):
+    def __init__(self, config: ModelConfig, device=None, dtype=None):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(config.vocab_size, config.hidden_size, device=device, dtype=dtype)
+        self.embed_tokens.weight.requires_grad_(False)
+        self.layers = nn.ModuleList([DecoderLayer(config, device, dtype) for _ in range(config.num_hidden_layers)])
+        self.norm = RMSNorm(config.hidden_size, config.rms_norm_eps, device, dtype)
+
+
+class CausalLM(nn.Module):
+    def __init__(self, config: ModelConfig, device=None, dtype=None):
+        super().__init__()
+        self.config = config
+        self.model = Decoder(config, device, dtype)
+        self.lm_head = (
+            None if config.tie_word_embeddings else LoRALinear(config.hidden_size, config.vocab_size, False, device, dtype)
+        )
+        self.register_buffer("inv_freq", rope_inv_freq(config).to(device), persistent=False)
+        self.gradient_checkpointing = False
+
+    @property
+    def output_weight(self) -> torch.Tensor:
+        return self.model.embed_tokens.weight if self.lm_head is None else self.lm_head.weight
+
+    def hidden_states(
+        self,
+        input_ids: torch.Tensor,
+        position_ids: Optional[torch.Tensor] = None,
+        segment_ids: Optional[torch.Tensor] = None,
+    ) -> torch.Tensor:
+        """Final normed hidden states [batch, length, hidden]. `segment_ids` (packed rows) keep
+        attention inside each example; `position_ids` restart at each example."""
+        batch, length = input_ids.shape
+        if length > self.config.max_position_embeddings:
+            raise TrainerError(
+                "sequence_length_exceeds_context",
+                f"sequence of {length} tokens exceeds the model's context of {self.config.max_position_embeddings}",
+            )
+        device = input_ids.device
+        if position_ids is None:
+            position_ids = torch.arange(length, device=device).unsqueeze(0).expand(batch, length)
+        freqs = position_ids.to(torch.float32).unsqueeze(-1) * self.inv_freq
+        emb = torch.cat((freqs, freqs), dim=-1).unsqueeze(1)
+        x = self.model.embed_tokens(input_ids)
+        cos, sin = emb.cos().to(x.dtype), emb.sin().to(x.dtype)
+        mask = self._attention_mask(length, segment_ids, device)
+        for layer in self.model.layers:
+            if self.gradient_checkpointing and self.training and torch.is_grad_enabled():
+                x = torch.utils.checkpoint.checkpoint(layer, x, cos, sin, mask, use_reentrant=False)
+            else:
+                x = layer(x, cos, sin, mask)
+        return self.model.norm(x)
+
+    def _attention_mask(self, length: int, segment_ids: Optional[torch.Tensor], device) -> Optional[torch.Tensor]:
+        window = self.config.sliding_window
+        if segment_ids is None and (window is None or length <= window):
+            return None
+        pos = torch.arange(length, device=device)
+        allowed = pos[None, :] <= pos[:, None]
+        if window is not None and length > window:
+            allowed = allowed & (pos[:, None] - pos[None, :] < window)
+        allowed = allowed[None, None]
+        if segment_ids is not None:
+            allowed = allowed & (segment_ids[:, None, :, None] == segment_ids[:, None, None, :])
+        return allowed
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        if self.lm_head is not None:
+            return self.lm_head(hidden)
+        return F.linear(hidden, self.output_weight)
+
+    def forward(self, input_ids: torch.Tensor, position_ids=None, segment_ids=None) -> torch.Tensor:
+        return self.logits(self.hidden_states(input_ids, position_ids, segment_ids))
+
+    def lora_modules(self) -> Iterable[Tuple[str, LoRALinear]]:
+        for name, module in self.named_modules():
+            if isinstance(module, LoRALinear) and module.lora_A is not None:
+                yield name, module
+
+
+# Rows of logits materialised at once in the loss: bounds memory for large vocabularies.
+_LOSS_CHUNK_ELEMENTS = 1 << 27
+
+
+def masked_lm_loss(
+    model: CausalLM, hidden: torch.Tensor, labels: torch.Tensor, label_mask: torch.Tensor, normalizer: float
+) -> Tuple[torch.Tensor, torch.Tensor, int]:
+    """Sum of token cross-entropies over positions where `label_mask` is set, divided by
+    `normalizer`; logits are computed only for those positions. Returns (loss, correct, count)."""
+    flat_hidden = hidden.reshape(-1, hidden.shape[-1])
+    index = label_mask.reshape(-1).nonzero().squeeze(-1)
+    count = int(index.numel())
+    if count == 0:
+        return hidden.sum() * 0.0, torch.zeros((), dtype=torch.long), 0
+    selected = flat_hidden.index_select(0, index)
+    targets = labels.reshape(-1).index_select(0, index)
+    rows = max(1, _LOSS_CHUNK_ELEMENTS // model.config.vocab_size)
+    total = None
+    correct = torch.zeros((), dtype=torch.long, device=hidden.device)
+    for start in range(0, count, rows):
+        chunk_h = selected[start : start + rows]
+        chunk_t = targets[start : start + rows]
+        if count > rows and torch.is_grad_enabled():
+            part, hits = torch.utils.checkpoint.checkpoint(_chunk_loss, model, chunk_h, chunk_t, use_reentrant=False)
+        else:
+            part, hits = _chunk_loss(model, chunk_h, chunk_t)
+        total = part if total is None else total + part
+        correct = correct + hits
+    return total / normalizer, correct, count
+
+
+def _chunk_loss(model: CausalLM, hidden: torch.Tensor, targets: torch.Tensor):
+    logits = model.logits(hidden).float()
+    loss = F.cross_entropy(logits, targets, reduction="sum")
+    with torch.no_grad():
+        hits = (logits.argmax(-1) == targets).sum()
+    return loss, hits
+
+
+def _weight_files(model_dir: str) -> List[str]:
+    index_path = os.path.join(model_dir, "model.safetensors.index.json")
+    single = os.path.join(model_dir, "model.safetensors")
+    if os.path.exists(index_path):
+        try:
+            with open(index_path, "r", encoding="utf-8") as f:
+                weight_map = json.load(f)["weight_map"]
+        except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            raise TrainerError("corrupt_weights", f"model.safetensors.index.json is malformed: {exc}") from None
+        files = sorted(set(weight_map.values()))
+        missing = [name for name in files if not os.path.exists(os.path.join(model_dir, name))]
+        if missing:
+            raise TrainerError("missing_weights", f"weight shards listed in the index are missing: {', '.join(missing)}")
+        return [os.path.join(model_dir, name) for name in files]
+    if os.path.exists(single):
+        return [single]
+    shards = sorted(glob.glob(os.path.join(model_dir, "*.safetensors")))
+    if shards:
+        return shards
+    raise TrainerError("missing_weights", f"no model.safetensors (or sharded safetensors with an index) in {model_dir}")
+
+
+def _ignored_weight(name: str) -> bool:
+    return name.endswith("rotary_emb.inv_freq")
+
+
+def load_model(
+    model_dir: str, device: torch.device = torch.device("cpu"), dtype: torch.dtype = torch.float32
+) -> CausalLM:
+    """Reads config.json and the safetensors weights, checking every tensor against the config."""
+    config = load_model_config(model_dir)
+    model = CausalLM(config, device=device, dtype=dtype)
+    expected: Dict[str, torch.Tensor] = {
+        name: p for name, p in model.named_parameters() if not (config.tie_word_embeddings and name == "lm_head.weight")
+    }
+    loaded = set()
+    for path in _weight_files(model_dir):
+        with SafetensorsFile(path) as f:
+            for name in f.keys():
+                if _ignored_weight(name):
+                    continue
+                target = expected.get(name)
+                if target is None:
+                    if name == "lm_head.weight" and config.tie_word_embeddings:
+                        continue
+                    raise TrainerError(
+                        "weight_shape_mismatch",
+                        f"{os.path.basename(path)} holds {name!r}, which a {config.architecture} with this config.json does not have",
+                    )
+                shape = f.shape(name)
+                if tuple(shape) != tuple(target.shape):
+                    raise TrainerError(
+                        "weight_shape_mismatch",
+                        f"{name} has shape {list(shape)} in {os.path.basename(path)} but config.json implies {list(target.shape)}",
+                    )
+                with torch.no_grad():
+                    target.copy_(f.get(name).to(device=device, dtype=dtype))
+                loaded.add(name)
+    missing = sorted(set(expected) - loaded)
+    if missing:
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise TrainerError("missing_weights", f"weights missing from the checkpoint: {', '.join(missing[:5])}{more}")
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+def init_random_weights(model: CausalLM, generator: torch.Generator, std: float = 0.02) -> None:
+    """Normal(0, std) for matrices, ones for norms, zeros for biases; deterministic for the generator."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_" in name:
+                continue
+            if name.endswith("norm.weight"):
+                p.fill_(1.0)
+            elif name.endswith(".bias"):
+                p.zero_()
+            else:
+                p.copy_(torch.randn(p.shape, generator=generator) * std)
+
+
+def base_state_dict(model: CausalLM) -> Dict[str, torch.Tensor]:
+    """Base weights under Hugging Face names (without LoRA tensors, without a tied lm_head)."""
+    return {
+        name: p.detach()
+        for name, p in model.named_parameters()
+        if "lora_" not in name and not (model.config.tie_word_embeddings and name == "lm_head.weight")
+    }
