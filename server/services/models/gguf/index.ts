@@ -1,0 +1,4 @@
+export * from './constants';
+export * from './metadata';
+export * from './gguf-writer';
+export * from './gguf-reader';
