@@ -11,17 +11,14 @@ import ui from '@/messages/en/ui.json';
  */
 export function renderStatic(element: React.ReactNode): string {
   return renderToStaticMarkup(
-    React.createElement(
-      NextIntlClientProvider,
-      {
-        locale: 'en',
-        messages: { ui },
-        timeZone: 'UTC',
-        onError: (error: Error) => {
-          throw error;
-        },
+    React.createElement(NextIntlClientProvider, {
+      locale: 'en',
+      messages: { ui },
+      timeZone: 'UTC',
+      onError: (error: Error) => {
+        throw error;
       },
-      element,
-    ),
+      children: element,
+    }),
   );
 }

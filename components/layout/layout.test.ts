@@ -31,16 +31,13 @@ describe('SidebarNav', () => {
 describe('AppShell', () => {
   it('lays out skip link, sidebar, top bar and main landmark', () => {
     const html = renderStatic(
-      h(
-        AppShell,
-        {
-          navItems,
-          header: h('span', null, 'Acme / Support bot'),
-          userMenu: h('button', null, 'me'),
-          sidebarFooter: h('span', null, 'v0.1.0'),
-        },
-        h('p', null, 'page body'),
-      ),
+      h(AppShell, {
+        navItems,
+        header: h('span', null, 'Acme / Support bot'),
+        userMenu: h('button', null, 'me'),
+        sidebarFooter: h('span', null, 'v0.1.0'),
+        children: h('p', null, 'page body'),
+      }),
     );
     expect(html).toMatch(/<a href="#main-content"[^>]*>Skip to content<\/a>/);
     expect(html).toMatch(/<main id="main-content" tabindex="-1"/);

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 
 import { renderStatic } from '@/components/common/render-static';
 import { Checkbox } from './checkbox';
-import { FormField } from './form-field';
+import { FormField, type FormControlProps } from './form-field';
 import { Input } from './input';
-import { SelectTrigger, Select, SelectValue } from './select';
+import { Select, SelectTrigger, SelectValue } from './select';
 
 function attr(html: string, tag: string, name: string): string | undefined {
   const element = html.match(new RegExp(`<${tag}\\b[^>]*>`))?.[0];
@@ -15,11 +15,13 @@ function attr(html: string, tag: string, name: string): string | undefined {
 describe('FormField', () => {
   it('ties the label, description and error to the control', () => {
     const html = renderStatic(
-      h(
-        FormField,
-        { label: 'Model name', description: 'Shown in the API.', error: 'Name is taken', required: true },
-        h(Input, { name: 'name' }),
-      ),
+      h(FormField, {
+        label: 'Model name',
+        description: 'Shown in the API.',
+        error: 'Name is taken',
+        required: true,
+        children: h(Input, { name: 'name' }),
+      }),
     );
     const id = attr(html, 'input', 'id');
     expect(id).toBeTruthy();
@@ -33,7 +35,7 @@ describe('FormField', () => {
 
   it('leaves a valid field unmarked and keeps the control\'s own id and descriptions', () => {
     const html = renderStatic(
-      h(FormField, { label: 'Epochs' }, h(Input, { id: 'epochs', 'aria-describedby': 'hint' })),
+      h(FormField, { label: 'Epochs', children: h(Input, { id: 'epochs', 'aria-describedby': 'hint' }) }),
     );
     expect(attr(html, 'input', 'id')).toBe('epochs');
     expect(attr(html, 'label', 'for')).toBe('epochs');
@@ -44,7 +46,7 @@ describe('FormField', () => {
 
   it('lists every message of a multi-error field', () => {
     const html = renderStatic(
-      h(FormField, { label: 'Learning rate', error: ['Too small', 'Must be a number'] }, h(Input)),
+      h(FormField, { label: 'Learning rate', error: ['Too small', 'Must be a number'], children: h(Input) }),
     );
     expect(html).toContain('Too small');
     expect(html).toContain('Must be a number');
@@ -52,11 +54,13 @@ describe('FormField', () => {
 
   it('hands the attributes to a nested control through a render function', () => {
     const html = renderStatic(
-      h(
-        FormField,
-        { label: 'Base model', error: 'Pick a model', id: 'base-model' },
-        (control) => h(Select, null, h(SelectTrigger, control, h(SelectValue, { placeholder: 'Choose' }))),
-      ),
+      h(FormField, {
+        label: 'Base model',
+        error: 'Pick a model',
+        id: 'base-model',
+        children: (control: FormControlProps) =>
+          h(Select, null, h(SelectTrigger, control, h(SelectValue, { placeholder: 'Choose' }))),
+      }),
     );
     expect(attr(html, 'button', 'id')).toBe('base-model');
     expect(attr(html, 'button', 'aria-invalid')).toBe('true');
@@ -66,7 +70,7 @@ describe('FormField', () => {
 
   it('puts a checkbox before its label in the horizontal layout', () => {
     const html = renderStatic(
-      h(FormField, { label: 'Merge adapter', orientation: 'horizontal' }, h(Checkbox)),
+      h(FormField, { label: 'Merge adapter', orientation: 'horizontal', children: h(Checkbox) }),
     );
     expect(html.indexOf('role="checkbox"')).toBeLessThan(html.indexOf('<label'));
     expect(attr(html, 'button', 'id')).toBe(attr(html, 'label', 'for'));
