@@ -4,7 +4,7 @@ import path from 'node:path';
 export type CliResult = { code: number; stdout: string; stderr: string };
 
 /** Runs the real `lathe` binary in a child process. */
-export function runLathe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export function runLathe(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.resolve('bin/lathe.mjs'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -12,7 +12,6 @@ export default async function setup() {
   process.env.DATABASE_URL = database.url;
   process.env.LATHE_DATA_DIR = dataDir;
   process.env.AUTH_SECRET ??= randomBytes(32).toString('hex');
-  process.env.NODE_ENV = 'test';
   return async () => {
     await database.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -151,14 +151,15 @@ export async function validateDataset({
   return report;
 }
 
-interface CheckedLine {
+export interface CheckedLine {
   format: DatasetFormat | null;
   findings: Finding[];
   /** Set only when the line has no error and a context length is to be checked. */
   conversation?: Conversation;
 }
 
-function checkLine(bytes: Buffer, line: number, fileFormat: DatasetFormat | null, wantConversation = false): CheckedLine {
+/** Decodes, parses and checks one line's bytes; `conversation` is set on request when the line has no error. */
+export function checkLine(bytes: Buffer, line: number, fileFormat: DatasetFormat | null, wantConversation = false): CheckedLine {
   if (!isUtf8(bytes)) {
     const at = firstInvalidUtf8(bytes);
     return { format: null, findings: [finding(line, 'invalid_utf8', `The line is not valid UTF-8 (first bad byte at column ${at + 1}).`)] };
@@ -187,7 +188,7 @@ function estimateTokens(conversation: Conversation): number {
   return Math.ceil(characters / 4);
 }
 
-function isBlank(bytes: Uint8Array): boolean {
+export function isBlank(bytes: Uint8Array): boolean {
   for (const byte of bytes) {
     if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d && byte !== 0x0b && byte !== 0x0c) return false;
   }

@@ -9,7 +9,7 @@ let transport: nodemailer.Transporter | null | undefined;
 
 /** The folder where mail goes when no SMTP server is configured (one JSON file per mail). */
 export function outboxDir() {
-  return path.join(path.resolve(process.env.LATHE_DATA_DIR ?? './.lathe'), 'mail');
+  return path.join(path.resolve(/*turbopackIgnore: true*/ process.env.LATHE_DATA_DIR ?? './.lathe'), 'mail');
 }
 
 /** Sends over SMTP when SMTP_URL is set; otherwise logs the mail and keeps it in the outbox folder. */

@@ -1,0 +1,5 @@
+import { OrganizationSettings } from '@/components/settings/organization-settings';
+
+export default function OrganizationSettingsPage() {
+  return <OrganizationSettings />;
+}

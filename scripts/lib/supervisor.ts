@@ -1,0 +1,176 @@
+// Brings the platform up: the database (embedded unless DATABASE_URL is set), migrations, the
+// production build of the web app when sources changed, then web, worker and gpu-runner as
+// child processes that are restarted if they crash. Used by `npm start` and by the tests.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { resolveDatabase } from '@/server/db/embedded';
+import { applyMigrations } from '@/server/db/migrate';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const BUILD_INPUTS = ['app', 'components', 'lib', 'server', 'messages', 'i18n', 'public', 'next.config.ts', 'package-lock.json', 'postcss.config.mjs'];
+const BUILD_STAMP = path.join(ROOT, '.next', 'lathe-build-hash');
+
+export type ProcessName = 'web' | 'worker' | 'gpu-runner';
+const ENTRIES: Record<ProcessName, string> = {
+  web: 'server/web-server.ts',
+  worker: 'worker/main.ts',
+  'gpu-runner': 'gpu-runner/main.ts',
+};
+
+export type PlatformOptions = {
+  dataDir?: string;
+  port?: number;
+  processes?: ProcessName[];
+  env?: Record<string, string | undefined>;
+  log?: (line: string) => void;
+  /** Pipe children's output to this process's stdout/stderr (npm start) or into `log` (tests). */
+  inheritOutput?: boolean;
+};
+
+export type Platform = { url: string; databaseUrl: string; stop: () => Promise<void>; children: Map<ProcessName, ChildProcess> };
+
+function authSecret(dataDir: string) {
+  if (process.env.AUTH_SECRET) return process.env.AUTH_SECRET;
+  const file = path.join(dataDir, 'auth-secret');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+function hashSources(): string {
+  const hash = createHash('sha256');
+  const walk = (p: string) => {
+    const full = path.join(ROOT, p);
+    if (!fs.existsSync(full)) return;
+    const stat = fs.statSync(full);
+    if (stat.isDirectory()) {
+      if (p.endsWith('generated') || p.includes('node_modules')) return;
+      for (const name of fs.readdirSync(full).sort()) walk(path.join(p, name));
+    } else if (!p.endsWith('.test.ts')) {
+      hash.update(`${p}:${stat.size}:${stat.mtimeMs}\n`);
+    }
+  };
+  BUILD_INPUTS.forEach(walk);
+  return hash.digest('hex');
+}
+
+/** Runs `next build` unless the last build saw the same sources. */
+export function ensureWebBuild(log: (line: string) => void = console.log) {
+  const current = hashSources();
+  if (fs.existsSync(BUILD_STAMP) && fs.readFileSync(BUILD_STAMP, 'utf8') === current) return;
+  log('lathe: building the web app (first start or sources changed)…');
+  const res = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LATHE_SKIP_ENV_VALIDATION: '1', NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' },
+    encoding: 'utf8',
+  });
+  if (res.status !== 0) throw new Error(`next build failed:\n${res.stdout}\n${res.stderr}`);
+  fs.writeFileSync(BUILD_STAMP, current);
+}
+
+async function portFree(port: number) {
+  return new Promise<boolean>((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
+  });
+}
+
+export async function findPort(preferred: number) {
+  for (let port = preferred; port < preferred + 50; port++) if (await portFree(port)) return port;
+  throw new Error(`no free port in ${preferred}-${preferred + 49}`);
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`web process exited with code ${child.exitCode} before it was ready`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`web did not become healthy within ${timeoutMs / 1000}s`);
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const log = options.log ?? console.log;
+  const dataDir = path.resolve(options.dataDir ?? process.env.LATHE_DATA_DIR ?? path.join(ROOT, '.lathe'));
+  fs.mkdirSync(dataDir, { recursive: true });
+  const database = await resolveDatabase({ dataDir });
+  const applied = await applyMigrations({ databaseUrl: database.url, rootDir: ROOT });
+  if (applied.length) log(`lathe: applied ${applied.length} migration(s)`);
+  ensureWebBuild(log);
+
+  const port = options.port ?? (await findPort(Number(process.env.PORT ?? 3000)));
+  const url = process.env.PUBLIC_URL ?? `http://localhost:${port}`;
+  const childEnv: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: database.url,
+    LATHE_DATA_DIR: dataDir,
+    AUTH_SECRET: authSecret(dataDir),
+    PORT: String(port),
+    PUBLIC_URL: url,
+    WORKER_OPS_PORT: process.env.WORKER_OPS_PORT ?? '0',
+    RUNNER_OPS_PORT: process.env.RUNNER_OPS_PORT ?? '0',
+    ...options.env,
+  };
+
+  const children = new Map<ProcessName, ChildProcess>();
+  let stopping = false;
+  const restarts: number[] = [];
+
+  const launch = (name: ProcessName) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, ENTRIES[name])], {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: options.inheritOutput ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+    });
+    if (!options.inheritOutput) {
+      child.stdout?.on('data', (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach((l) => log(`[${name}] ${l}`)));
+      child.stderr?.on('data', (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach((l) => log(`[${name}] ${l}`)));
+    }
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      const now = Date.now();
+      restarts.push(now);
+      const recent = restarts.filter((t) => now - t < 60_000).length;
+      log(`lathe: ${name} exited (${signal ?? code}); ${recent <= 5 ? 'restarting' : 'crashing repeatedly, not restarting'}`);
+      if (recent <= 5) setTimeout(() => !stopping && launch(name), 1000);
+    });
+    children.set(name, child);
+    return child;
+  };
+
+  const processes = options.processes ?? ['web', 'worker', 'gpu-runner'];
+  for (const name of processes) launch(name);
+  if (processes.includes('web')) await waitForHealth(`http://127.0.0.1:${port}`, children.get('web')!);
+
+  return {
+    url,
+    databaseUrl: database.url,
+    children,
+    stop: async () => {
+      stopping = true;
+      await Promise.all(
+        [...children.values()].map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+              child.once('exit', () => (clearTimeout(kill), resolve()));
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
+      await database.release();
+    },
+  };
+}

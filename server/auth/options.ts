@@ -1,0 +1,91 @@
+// next-auth: e-mail and password (argon2id) always; GitHub and Google when configured. Sessions are
+// JWTs in a cookie (server/auth/session.ts reads them for tRPC, REST and socket.io).
+import type { NextAuthOptions } from 'next-auth';
+import CredentialsProvider from 'next-auth/providers/credentials';
+import GitHubProvider from 'next-auth/providers/github';
+import GoogleProvider from 'next-auth/providers/google';
+import { getDb } from '@/server/db';
+import { env } from '@/server/env';
+import { authenticateUser } from '@/server/services/users/authenticate-user';
+import { createRateLimiter } from '@/server/services/auth/rate-limit';
+import { findOrCreateOAuthUser } from '@/server/services/users/oauth-user';
+import { SESSION_MAX_AGE_S } from '@/server/auth/session';
+import { logger } from '@/server/logger';
+
+const signInLimiter = createRateLimiter({ limit: env.SIGN_IN_ATTEMPTS_PER_15_MIN, windowMs: 15 * 60_000 });
+
+export const RATE_LIMITED = 'RateLimited';
+
+function clientIp(headers: Record<string, unknown> | undefined) {
+  const forwarded = headers?.['x-forwarded-for'];
+  return typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : 'local';
+}
+
+export function oauthProviders() {
+  return {
+    github: Boolean(env.GITHUB_ID && env.GITHUB_SECRET),
+    google: Boolean(env.GOOGLE_ID && env.GOOGLE_SECRET),
+  };
+}
+
+export function authOptions(): NextAuthOptions {
+  const providers: NextAuthOptions['providers'] = [
+    CredentialsProvider({
+      name: 'E-mail',
+      credentials: { email: { label: 'E-mail', type: 'email' }, password: { label: 'Password', type: 'password' } },
+      async authorize(credentials, req) {
+        const email = credentials?.email?.trim().toLowerCase() ?? '';
+        const password = credentials?.password ?? '';
+        if (!email || !password) return null;
+        // Counted per address and per client, so neither one account nor one client can guess freely.
+        const wait = Math.max(signInLimiter.hit(`email:${email}`), signInLimiter.hit(`ip:${clientIp(req?.headers)}`));
+        if (wait) throw new Error(`${RATE_LIMITED}:${wait}`);
+        const user = await authenticateUser({ db: getDb(), email, password });
+        if (!user) return null;
+        signInLimiter.reset(`email:${email}`);
+        return { id: user.id, email: user.email, name: user.name, role: user.role };
+      },
+    }),
+  ];
+  if (env.GITHUB_ID && env.GITHUB_SECRET) providers.push(GitHubProvider({ clientId: env.GITHUB_ID, clientSecret: env.GITHUB_SECRET }));
+  if (env.GOOGLE_ID && env.GOOGLE_SECRET) providers.push(GoogleProvider({ clientId: env.GOOGLE_ID, clientSecret: env.GOOGLE_SECRET }));
+
+  return {
+    secret: env.AUTH_SECRET,
+    session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_S },
+    pages: { signIn: '/sign-in', error: '/sign-in' },
+    providers,
+    logger: {
+      error: (code, metadata) => logger.error({ code, metadata }, 'auth error'),
+      warn: (code) => logger.warn({ code }, 'auth warning'),
+      debug: () => {},
+    },
+    callbacks: {
+      async signIn({ user, account }) {
+        if (!account || account.provider === 'credentials') return true;
+        return Boolean(user.email);
+      },
+      async jwt({ token, user, account, profile }) {
+        if (account && account.provider !== 'credentials' && user?.email) {
+          const linked = await findOrCreateOAuthUser({
+            db: getDb(),
+            email: user.email,
+            name: user.name ?? (profile as { name?: string } | undefined)?.name ?? null,
+            provider: account.provider,
+            providerAccountId: account.providerAccountId,
+          });
+          token.sub = linked.id;
+          token.role = linked.role;
+          token.email = linked.email;
+        } else if (user) {
+          token.sub = user.id;
+          token.role = (user as { role?: string }).role ?? 'USER';
+        }
+        return token;
+      },
+      async session({ session, token }) {
+        return { ...session, user: { ...session.user, id: token.sub, role: token.role } };
+      },
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// Typed job contracts: each queue has a name, a version and a zod payload, declared once here,
+// so `enqueue(name, payload)` is type-checked and consumers get parsed payloads. A payload that
+// fails validation is a bug, not a transient failure: it is failed without retries.
+import type { PgBoss } from 'pg-boss';
+import { z } from 'zod';
+
+export type JobContract<S extends z.ZodType> = { name: string; version: number; schema: S; retryLimit?: number; retryDelay?: number };
+
+export function defineJob<S extends z.ZodType>(contract: JobContract<S>) {
+  return contract;
+}
+
+/** Every queue Lathe uses. Features add their contracts here. */
+export const jobs = {} as const satisfies Record<string, JobContract<z.ZodType>>;
+
+export type JobName = keyof typeof jobs;
+
+export class InvalidPayloadError extends Error {}
+
+export async function ensureQueues(boss: PgBoss, contracts: readonly JobContract<z.ZodType>[] = Object.values(jobs)) {
+  for (const c of contracts) {
+    await boss.createQueue(c.name, { retryLimit: c.retryLimit ?? 3, retryDelay: c.retryDelay ?? 5, retryBackoff: true });
+  }
+}
+
+export async function enqueue<S extends z.ZodType>(boss: PgBoss, contract: JobContract<S>, payload: z.input<S>, options: Record<string, unknown> = {}) {
+  const parsed = contract.schema.parse(payload);
+  return boss.send(contract.name, { v: contract.version, payload: parsed }, options);
+}
+
+/** Parses a received job's data against its contract; throws InvalidPayloadError when it does not fit. */
+export function parsePayload<S extends z.ZodType>(contract: JobContract<S>, data: unknown): z.output<S> {
+  const envelope = data as { v?: number; payload?: unknown } | null;
+  if (!envelope || envelope.v !== contract.version) throw new InvalidPayloadError(`${contract.name}: expected payload version ${contract.version}, got ${envelope?.v}`);
+  const result = contract.schema.safeParse(envelope.payload);
+  if (!result.success) throw new InvalidPayloadError(`${contract.name}: ${result.error.message}`);
+  return result.data;
+}

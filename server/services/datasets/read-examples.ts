@@ -1,0 +1,45 @@
+import type { Conversation, DatasetFormat } from './formats';
+import { readLines, type DatasetInput } from './read-lines';
+import { DEFAULT_MAX_LINE_BYTES, checkLine, isBlank } from './validate-dataset';
+import { finding, type Finding } from './validation-codes';
+
+export type ExampleOrError =
+  | { line: number; conversation: Conversation; error?: undefined }
+  | { line: number; conversation?: undefined; error: Finding };
+
+export interface ReadExamplesOptions {
+  input: DatasetInput;
+  maxLineBytes?: number;
+  onBytes?: (bytesRead: number) => void;
+}
+
+/**
+ * The examples of a dataset as chat conversations, in file order, with the same rules as
+ * validateDataset: a line with an error yields its first error instead of a conversation.
+ */
+export async function* readExamples({ input, maxLineBytes = DEFAULT_MAX_LINE_BYTES, onBytes }: ReadExamplesOptions): AsyncGenerator<ExampleOrError> {
+  let format: DatasetFormat | null = null;
+  for await (const line of readLines({ input, maxLineBytes, onBytes })) {
+    if (line.oversized) {
+      yield { line: line.number, error: finding(line.number, 'line_too_long', `The line is ${line.byteLength} bytes, over the ${maxLineBytes}-byte limit.`) };
+      continue;
+    }
+    const bytes = line.bytes;
+    if (line.number === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+      yield { line: 1, error: finding(1, 'bom', 'The file starts with a UTF-8 byte-order mark (EF BB BF).') };
+      continue;
+    }
+    if (isBlank(bytes)) {
+      yield { line: line.number, error: finding(line.number, 'blank_line', 'The line is empty.') };
+      continue;
+    }
+    const checked = checkLine(bytes, line.number, format, true);
+    if (format === null && checked.format !== null) format = checked.format;
+    const error = checked.findings.find((f) => f.severity === 'error');
+    if (error || !checked.conversation) {
+      yield { line: line.number, error: error ?? finding(line.number, 'unknown_format', 'The line matches no supported format.') };
+    } else {
+      yield { line: line.number, conversation: checked.conversation };
+    }
+  }
+}

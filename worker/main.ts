@@ -1,0 +1,55 @@
+// The worker process: pg-boss consumers for background work (dataset validation and
+// tokenization, model import and conversion, billing settlement, e-mail).
+process.env.LATHE_PROCESS ??= 'worker';
+
+import { PgBoss } from 'pg-boss';
+import { env } from '@/worker/env';
+import { handlers } from '@/worker/handlers';
+import { ensureQueues, InvalidPayloadError } from '@/server/jobs/registry';
+import { logger } from '@/server/logger';
+import { disconnectDb, getDb } from '@/server/db';
+import { startOpsServer } from '@/server/observability/metrics';
+
+const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: 'pgboss' });
+boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
+await boss.start();
+await ensureQueues(boss);
+
+for (const [name, handler] of Object.entries(handlers)) {
+  await boss.work(name, { batchSize: 1, localConcurrency: env.WORKER_CONCURRENCY }, async (jobs) => {
+    try {
+      return await handler(jobs);
+    } catch (error) {
+      if (error instanceof InvalidPayloadError) {
+        // Retrying cannot fix a malformed payload: fail it for good.
+        for (const job of jobs) await boss.fail(name, job.id, { message: error.message });
+        logger.error({ queue: name, err: error }, 'job payload rejected');
+        return;
+      }
+      throw error;
+    }
+  });
+}
+
+const ops = startOpsServer({
+  port: env.WORKER_OPS_PORT,
+  processName: 'worker',
+  health: async () => {
+    await getDb().$queryRawUnsafe('SELECT 1');
+    return { queues: Object.keys(handlers) };
+  },
+});
+logger.info({ queues: Object.keys(handlers) }, 'worker started');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down worker');
+  await boss.stop({ graceful: true, timeout: 20_000 });
+  ops.close();
+  await disconnectDb();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
