@@ -45,13 +45,15 @@ const MAX_AUTO_EPOCHS = 25;
 const MAX_BATCH_SIZE = 256;
 const BASE_LEARNING_RATE = 2e-4;
 const BASE_BATCH_SIZE = 8;
+const MIN_LEARNING_RATE = 5e-5;
+const MAX_LEARNING_RATE = 5e-4;
 
 /**
  * The values "auto" resolves to, following OpenAI's fine-tuning defaults: 3 epochs, raised for
  * small files so the model sees about 100 examples in all (at most 25 epochs), lowered for large
  * ones so it sees about 25,000 (at least 1); a batch of about 0.2% of the examples (1 to 256, a
  * power of two); and a LoRA learning rate of 2e-4 at batch 8, scaled with the square root of the
- * batch size. Epochs are then capped so trained tokens x epochs stays within maxBilledTokens.
+ * batch size and kept within 5e-5 to 5e-4. Epochs are then capped so trained tokens x epochs stays within maxBilledTokens.
  */
 export function autoHyperparameters({ examples, trainedTokens, maxBilledTokens = 100_000_000 }: AutoHyperparametersOptions): Hyperparameters {
   if (!Number.isInteger(examples) || examples < 1) throw new RangeError('examples must be a positive integer.');
@@ -63,6 +65,7 @@ export function autoHyperparameters({ examples, trainedTokens, maxBilledTokens =
 
   const rawBatch = Math.min(MAX_BATCH_SIZE, Math.max(1, Math.round(examples * 0.002)));
   const batchSize = Math.min(2 ** Math.round(Math.log2(rawBatch)), MAX_BATCH_SIZE);
-  const learningRate = Number((BASE_LEARNING_RATE * Math.sqrt(batchSize / BASE_BATCH_SIZE)).toPrecision(3));
+  const scaled = BASE_LEARNING_RATE * Math.sqrt(batchSize / BASE_BATCH_SIZE);
+  const learningRate = Number(Math.min(MAX_LEARNING_RATE, Math.max(MIN_LEARNING_RATE, scaled)).toPrecision(3));
   return { epochs, batchSize, learningRate };
 }
