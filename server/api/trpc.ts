@@ -16,8 +16,10 @@ export type Context = {
   db: Db;
   session: SessionUser | null;
   apiKey: ApiKeyPrincipal | null;
-  /** The project the caller asked to act in (header x-lathe-project or cookie lathe_project). */
+  /** The project the caller asked to act in: header x-lathe-project (strict) or cookie lathe_project (a preference). */
   requestedProjectId: string | null;
+  /** True when the project came from the header: an inaccessible one is then NOT_FOUND, not a fallback. */
+  projectExplicit?: boolean;
   baseUrl: string;
   clientIp: string;
 };
@@ -36,6 +38,7 @@ export async function createContext({ headers, baseUrl, db = getDb(), secret = p
     session,
     apiKey,
     requestedProjectId: headers.get('x-lathe-project') ?? cookieProject,
+    projectExplicit: headers.has('x-lathe-project'),
     baseUrl,
     clientIp: headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? 'local',
   };
@@ -117,6 +120,7 @@ async function resolveProject(ctx: Context): Promise<ProjectCtx> {
   let project = ctx.requestedProjectId
     ? await ctx.db.project.findFirst({ where: { id: ctx.requestedProjectId, organizationId: { in: memberships.map((m) => m.organizationId) } } })
     : null;
+  if (!project && ctx.requestedProjectId && ctx.projectExplicit) throw new TRPCError({ code: 'NOT_FOUND', message: 'Project not found.' });
   if (!project) {
     const home = memberships.find((m) => m.organization.personal) ?? memberships[0]!;
     project = await ctx.db.project.findFirst({ where: { organizationId: home.organizationId }, orderBy: { createdAt: 'asc' } });

@@ -1,0 +1,120 @@
+// Organization A must not reach any row of organization B: every read, update and delete gets
+// NOT_FOUND (tRPC) or 404 (REST), or simply does not see B's rows in lists. Each router adds its
+// rows to the tables below.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TRPCError } from '@trpc/server';
+import { getDb } from '@/server/db';
+import { callerFor, callerForKey, createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
+import { createCaller } from '@/server/api/root';
+import { GET as getModel } from '@/app/v1/models/[model]/route';
+import { GET as listModels } from '@/app/v1/models/route';
+
+type Caller = ReturnType<typeof createCaller>;
+type World = {
+  a: TestUser;
+  b: TestUser;
+  aKey: string;
+  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; ledgerEntryId: string };
+};
+
+let world: World;
+
+beforeAll(async () => {
+  const a = await createTestUser();
+  const b = await createTestUser();
+  const db = getDb();
+  const bCaller = callerFor(b);
+  const { apiKey } = await bCaller.apiKey.create({ name: 'b-key' });
+  const invitation = await bCaller.organization.invite({ email: `invitee-${Date.now()}@example.test`, role: 'MEMBER' });
+  const membership = await db.membership.findFirstOrThrow({ where: { organizationId: b.organization.id } });
+  const model = await db.baseModel.create({ data: { organizationId: b.organization.id, name: `b-private-${Date.now()}`, source: 'FOLDER', status: 'READY' } });
+  const entry = await db.creditLedgerEntry.create({ data: { organizationId: b.organization.id, kind: 'GRANT', amount: 5 } });
+  world = {
+    a,
+    b,
+    aKey: await createTestKey(a),
+    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, ledgerEntryId: entry.id },
+  };
+});
+
+/** Mutations and reads addressed at one of B's rows by id. */
+const byId: { name: string; call: (caller: Caller, w: World) => Promise<unknown>; asKey?: boolean }[] = [
+  { name: 'apiKey.revoke', call: (c, w) => c.apiKey.revoke({ id: w.b_.apiKeyId }), asKey: true },
+  { name: 'organization.changeRole', call: (c, w) => c.organization.changeRole({ membershipId: w.b_.membershipId, role: 'ADMIN' }) },
+  { name: 'organization.removeMember', call: (c, w) => c.organization.removeMember({ membershipId: w.b_.membershipId }) },
+  { name: 'organization.revokeInvitation', call: (c, w) => c.organization.revokeInvitation({ invitationId: w.b_.invitationId }) },
+];
+
+/** Lists that must not contain B's rows. */
+const lists: { name: string; call: (caller: Caller) => Promise<unknown>; asKey?: boolean }[] = [
+  { name: 'apiKey.list', call: (c) => c.apiKey.list(), asKey: true },
+  { name: 'organization.members', call: (c) => c.organization.members() },
+  { name: 'project.list', call: (c) => c.project.list() },
+  { name: 'billing.ledger', call: (c) => c.billing.ledger({ limit: 100 }), asKey: true },
+  { name: 'billing.balance', call: (c) => c.billing.balance(), asKey: true },
+  { name: 'billing.usage', call: (c) => c.billing.usage(), asKey: true },
+  { name: 'audit.list', call: (c) => c.audit.list({ limit: 200 }) },
+  { name: 'model.usable', call: (c) => c.model.usable(), asKey: true },
+  { name: 'organization.current', call: (c) => c.organization.current() },
+];
+
+/** REST routes addressed at B's rows. */
+const rest: { name: string; call: (w: World) => Promise<Response> }[] = [
+  {
+    name: 'GET /v1/models/{model}',
+    call: (w) => getModel(new Request(`http://lathe.test/v1/models/${w.b_.modelName}`, { headers: { authorization: `Bearer ${w.aKey}` } }), { params: Promise.resolve({ model: w.b_.modelName }) }),
+  },
+];
+
+function bIdentifiers(w: World) {
+  return [w.b.organization.id, w.b_.apiKeyId, w.b_.membershipId, w.b_.invitationId, w.b_.projectId, w.b_.modelName, w.b_.ledgerEntryId, w.b.email];
+}
+
+describe('cross-tenant isolation', () => {
+  const actors = (asKey?: boolean) => (asKey ? (['user', 'key'] as const) : (['user'] as const));
+  const callerAs = async (actor: 'user' | 'key') => (actor === 'user' ? callerFor(world.a) : callerForKey(world.aKey));
+
+  it.each(byId.flatMap((c) => actors(c.asKey).map((actor) => ({ ...c, actor }))))(
+    '$name on a row of another organization is NOT_FOUND ($actor)',
+    async ({ call, actor }) => {
+      const error = await call(await callerAs(actor), world).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TRPCError);
+      expect((error as TRPCError).code).toBe('NOT_FOUND');
+    },
+  );
+
+  it.each(lists.flatMap((c) => actors(c.asKey).map((actor) => ({ ...c, actor }))))(
+    "$name never shows another organization's rows ($actor)",
+    async ({ call, actor }) => {
+      const text = JSON.stringify(await call(await callerAs(actor)));
+      for (const id of bIdentifiers(world)) expect(text).not.toContain(id);
+    },
+  );
+
+  it('refuses to act in a project of another organization named by header', async () => {
+    const error = await callerFor(world.a, { requestedProjectId: world.b_.projectId, projectExplicit: true }).apiKey.list().catch((e: unknown) => e);
+    expect((error as TRPCError).code).toBe('NOT_FOUND');
+  });
+
+  describe.each(rest)('$name', ({ call }) => {
+    it('answers 404 in OpenAI\'s error shape', async () => {
+      const res = await call(world);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { type: 'not_found_error' } });
+    });
+  });
+
+  it('GET /v1/models lists only the key\'s own and platform models', async () => {
+    const res = await listModels(new Request('http://lathe.test/v1/models', { headers: { authorization: `Bearer ${world.aKey}` } }), { params: Promise.resolve({}) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data: { id: string }[] };
+    expect(body.data.map((m) => m.id)).not.toContain(world.b_.modelName);
+  });
+
+  it("B's rows were left untouched by A's attempts", async () => {
+    const db = getDb();
+    expect((await db.apiKey.findUniqueOrThrow({ where: { id: world.b_.apiKeyId } })).revokedAt).toBeNull();
+    expect((await db.membership.findUniqueOrThrow({ where: { id: world.b_.membershipId } })).role).toBe('OWNER');
+    expect((await db.invitation.findUniqueOrThrow({ where: { id: world.b_.invitationId } })).revokedAt).toBeNull();
+  });
+});
