@@ -6,7 +6,9 @@ import type { ExportProgress } from '../../server/services/models/export-gguf';
 import { ModelError, type ModelErrorCode } from '../../server/services/models/errors';
 import type { ChildMessage, ChildRequest } from './protocol';
 
-const CHILD_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'child.ts');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CONVERSION_ENTRY = path.join(HERE, 'child.ts');
+const LLAMA_ENTRY = path.join(HERE, 'llama-child.mjs');
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const STDERR_TAIL_BYTES = 16 * 1024;
 
@@ -31,8 +33,9 @@ export function runInChild<T>(request: ChildRequest, options: ChildRunOptions = 
   const failureCode: ModelErrorCode = request.kind.startsWith('llama') ? 'llama_rejected' : 'conversion_failed';
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(new ModelError('aborted', 'cancelled before it started'));
-    const child = fork(CHILD_ENTRY, [], {
-      execArgv: ['--import', TSX_LOADER],
+    const isLlama = request.kind.startsWith('llama');
+    const child = fork(isLlama ? LLAMA_ENTRY : CONVERSION_ENTRY, [], {
+      execArgv: isLlama ? [] : ['--import', TSX_LOADER],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
       env: { ...process.env, NODE_OPTIONS: '' },
