@@ -23,6 +23,11 @@ export interface CheckedExample {
   findings: Finding[];
 }
 
+/**
+ * Values that reach the chat template (tool definitions, tool-call arguments) are walked
+ * recursively there, so their depth is bounded here, as JSON parsers in other languages do.
+ */
+export const MAX_NESTING = 64;
 const MESSAGE_KEYS = new Set(['role', 'content', 'weight', 'name', 'tool_calls', 'tool_call_id']);
 const ROLES = new Set<string>(CHAT_ROLES);
 const MISSING_KEY_CODES = {
@@ -159,13 +164,13 @@ function checkChat(example: JsonObject, line: number, findings: Finding[]): void
       roles[index] = role;
     }
 
-    let toolCallsValid = false;
-    if (Object.hasOwn(message, 'tool_calls')) {
-      toolCallsValid = checkToolCalls(message.tool_calls, role, at, line, findings, callIds);
-      hasToolCalls[index] = toolCallsValid;
-    }
+    // A malformed tool_calls is reported once; the message is still read as a tool-call turn so
+    // its null content and the tool results after it do not add findings of their own.
+    const makesCalls = role === 'assistant' && Object.hasOwn(message, 'tool_calls');
+    if (Object.hasOwn(message, 'tool_calls')) checkToolCalls(message.tool_calls, role, at, line, findings, callIds);
+    hasToolCalls[index] = makesCalls;
 
-    const contentOptional = role === 'assistant' && toolCallsValid;
+    const contentOptional = makesCalls;
     if (!Object.hasOwn(message, 'content') || message.content === null) {
       if (!contentOptional) {
         const why = Object.hasOwn(message, 'content') ? 'content is null' : 'the message has no "content"';
@@ -184,7 +189,8 @@ function checkChat(example: JsonObject, line: number, findings: Finding[]): void
 
     if (Object.hasOwn(message, 'weight')) {
       if (message.weight !== 0 && message.weight !== 1) {
-        findings.push(finding(line, 'invalid_weight', `The weight must be 0 or 1, not ${JSON.stringify(message.weight)?.slice(0, 40)}.`, `${at}.weight`));
+        const shown = typeof message.weight === 'number' ? String(message.weight) : describe(message.weight);
+        findings.push(finding(line, 'invalid_weight', `The weight must be 0 or 1, not ${shown}.`, `${at}.weight`));
       } else if (role !== 'assistant') {
         findings.push(finding(line, 'invalid_weight', 'Only assistant messages take a weight.', `${at}.weight`));
       }
@@ -247,28 +253,19 @@ function checkAlternation(roles: string[], hasToolCalls: boolean[], line: number
   }
 }
 
-function checkToolCalls(
-  toolCalls: unknown,
-  role: unknown,
-  at: string,
-  line: number,
-  findings: Finding[],
-  callIds: Set<string>,
-): boolean {
+function checkToolCalls(toolCalls: unknown, role: unknown, at: string, line: number, findings: Finding[], callIds: Set<string>): void {
   if (role !== 'assistant') {
     findings.push(finding(line, 'invalid_tool_calls', 'Only assistant messages make tool calls.', `${at}.tool_calls`));
-    return false;
+    return;
   }
   if (!Array.isArray(toolCalls) || toolCalls.length === 0) {
     findings.push(finding(line, 'invalid_tool_calls', '"tool_calls" must be a non-empty list.', `${at}.tool_calls`));
-    return false;
+    return;
   }
-  let valid = true;
   toolCalls.forEach((call: unknown, index) => {
     const path = `${at}.tool_calls[${index}]`;
     const bad = (field: string, message: string) => {
       findings.push(finding(line, 'invalid_tool_call', message, field));
-      valid = false;
     };
     if (!isJsonObject(call)) return bad(path, `A tool call must be an object, not ${describe(call)}.`);
     if (typeof call.id !== 'string' || call.id === '') bad(`${path}.id`, 'A tool call needs a non-empty string "id".');
@@ -285,15 +282,14 @@ function checkToolCalls(
       parsed = JSON.parse(fn.arguments);
     } catch {
       findings.push(finding(line, 'invalid_tool_arguments', '"arguments" is not valid JSON.', `${path}.function.arguments`));
-      valid = false;
       return;
     }
     if (!isJsonObject(parsed)) {
       findings.push(finding(line, 'invalid_tool_arguments', `"arguments" must encode a JSON object, not ${describe(parsed)}.`, `${path}.function.arguments`));
-      valid = false;
+    } else if (nestedDeeperThan(parsed, MAX_NESTING)) {
+      findings.push(finding(line, 'nesting_too_deep', `"arguments" nests deeper than ${MAX_NESTING} levels.`, `${path}.function.arguments`));
     }
   });
-  return valid;
 }
 
 function checkTools(tools: unknown, line: number, findings: Finding[]): void {
@@ -303,7 +299,9 @@ function checkTools(tools: unknown, line: number, findings: Finding[]): void {
   }
   tools.forEach((tool: unknown, index) => {
     const at = `tools[${index}]`;
-    if (!isJsonObject(tool) || tool.type !== 'function' || !isJsonObject(tool.function)) {
+    if (nestedDeeperThan(tool, MAX_NESTING)) {
+      findings.push(finding(line, 'nesting_too_deep', `The tool definition nests deeper than ${MAX_NESTING} levels.`, at));
+    } else if (!isJsonObject(tool) || tool.type !== 'function' || !isJsonObject(tool.function)) {
       findings.push(finding(line, 'invalid_tools', 'Each tool must be {"type": "function", "function": {"name": ..., "parameters": ...}}.', at));
     } else if (typeof tool.function.name !== 'string' || tool.function.name === '') {
       findings.push(finding(line, 'invalid_tools', 'The tool function needs a non-empty string "name".', `${at}.function.name`));
@@ -311,4 +309,18 @@ function checkTools(tools: unknown, line: number, findings: Finding[]): void {
       findings.push(finding(line, 'invalid_tools', '"parameters" must be a JSON Schema object.', `${at}.function.parameters`));
     }
   });
+}
+
+/** Iterative, so a hostile depth cannot overflow the stack here. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }

@@ -1,0 +1,191 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DuplicateIndex } from './duplicate-index';
+import { validateDataset, type ValidationReport } from './validate-dataset';
+import { VALIDATION_CODES, type ValidationCode } from './validation-codes';
+
+const FIXTURES = path.resolve(import.meta.dirname, '../../../tests/fixtures/datasets');
+const expected: Record<string, { file: string; kind: 'bad' | 'warn'; line: number | null; field: string | null; options?: Record<string, number> }> = JSON.parse(
+  readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8'),
+);
+const scratch = mkdtempSync(path.join(tmpdir(), 'lathe-validate-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function codesOf(report: ValidationReport): string[] {
+  return Object.keys(report.byCode).sort();
+}
+
+describe('the corpus: one file per finding code', () => {
+  it('has a file for every code that a file can show', () => {
+    // duplicate_check_limited needs millions of lines; it is covered by the DuplicateIndex test below.
+    const covered = new Set([...Object.keys(expected), 'duplicate_check_limited']);
+    expect([...covered].sort()).toEqual(Object.keys(VALIDATION_CODES).sort());
+  });
+
+  it.each(Object.entries(expected))('%s is reported at its line and field, and nothing else is', async (code, testCase) => {
+    const report = await validateDataset({ input: path.join(FIXTURES, testCase.file), ...testCase.options });
+    const summary = report.byCode[code as ValidationCode];
+    expect(summary, JSON.stringify(report.byCode)).toBeDefined();
+    expect(summary!.count).toBe(1);
+    expect(summary!.severity).toBe(VALIDATION_CODES[code as ValidationCode].severity);
+    const [found] = summary!.samples;
+    expect(found).toMatchObject({ line: testCase.line, field: testCase.field, code, severity: summary!.severity });
+    expect(found!.message.length).toBeGreaterThan(10);
+    expect(codesOf(report)).toEqual([code]);
+    expect(report.ok).toBe(testCase.kind === 'warn');
+  });
+});
+
+describe('good files', () => {
+  it.each([
+    ['chat.jsonl', 'chat'],
+    ['prompt-completion.jsonl', 'prompt_completion'],
+    ['alpaca.jsonl', 'alpaca'],
+  ])('%s validates clean as %s', async (file, format) => {
+    const report = await validateDataset({ input: path.join(FIXTURES, 'good', file) });
+    expect(report).toMatchObject({ ok: true, format, errors: 0, warnings: 0, byCode: {}, examples: 12, validExamples: 12 });
+  });
+
+  it('accepts CRLF line ends, a final line without newline, and a stream input', async () => {
+    const text = readFileSync(path.join(FIXTURES, 'good', 'chat.jsonl'), 'utf8').trimEnd().replaceAll('\n', '\r\n');
+    const report = await validateDataset({ input: Readable.from([Buffer.from(text)]) });
+    expect(report).toMatchObject({ ok: true, examples: 12, warnings: 0 });
+  });
+
+  it('reports progress up to the whole file', async () => {
+    const seen: number[] = [];
+    const file = path.join(FIXTURES, 'good', 'alpaca.jsonl');
+    await validateDataset({ input: file, onProgress: (p) => seen.push(p.bytesRead / (p.totalBytes ?? 1)) });
+    expect(seen.at(-1)).toBe(1);
+  });
+});
+
+describe('counts and samples', () => {
+  it('counts every finding but keeps the first 20 of a code', async () => {
+    const lines = Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? '{"messages": "x"}' : `not json ${i}`));
+    const report = await validateDataset({ input: Readable.from([Buffer.from(lines.join('\n'))]) });
+    expect(report.byCode.messages_not_list!.count).toBe(25);
+    expect(report.byCode.invalid_json!.count).toBe(25);
+    expect(report.byCode.invalid_json!.samples).toHaveLength(20);
+    expect(report.byCode.invalid_json!.samples.map((f) => f.line)).toEqual(Array.from({ length: 20 }, (_, i) => 2 * i + 2));
+    expect(report.errors).toBe(50);
+  });
+
+  it('uses an exact token counter for too_long when given one', async () => {
+    const report = await validateDataset({
+      input: path.join(FIXTURES, 'good', 'chat.jsonl'),
+      contextLength: 10,
+      tokenCounter: (conversation) => conversation.messages.length * 4,
+    });
+    // Conversations of 3+ messages count 12+ tokens; the 2-message ones (8) fit.
+    expect(report.byCode.too_long!.count).toBe(9);
+    expect(report.byCode.too_long!.samples[0]!.message).toContain('12 tokens');
+    expect(report.ok).toBe(true);
+  });
+});
+
+describe('hostile input never crashes the validator', () => {
+  const validateBytes = (bytes: Buffer | Buffer[], options = {}) =>
+    validateDataset({ input: Readable.from(Array.isArray(bytes) ? bytes : [bytes]), ...options });
+
+  it('random bytes', async () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const report = await validateBytes(randomBytes(64 * 1024));
+      expect(report.ok).toBe(false);
+      expect(report.errors).toBeGreaterThan(0);
+    }
+  });
+
+  it('NUL bytes inside and outside strings', async () => {
+    const lines = [
+      Buffer.from('{"messages": [{"role": "user", "content": "a\u0000b"}]}'),
+      Buffer.from('\u0000\u0000\u0000'),
+      Buffer.from('{"prompt": "\\u0000", "completion": "x"}'),
+    ];
+    const report = await validateBytes(Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
+    expect(report.byCode.invalid_json!.count).toBe(2);
+    expect(report.lines).toBe(3);
+  });
+
+  it('every truncation of a good file', async () => {
+    const good = readFileSync(path.join(FIXTURES, 'good', 'chat.jsonl'));
+    for (let cut = 1; cut < good.length; cut += 97) {
+      const report = await validateBytes(good.subarray(0, cut));
+      expect(report.lines).toBeGreaterThan(0);
+    }
+  });
+
+  it('deep nesting: a million levels in one line, an unterminated 200,000 in another', async () => {
+    const deep = Buffer.from(`${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}\n{"messages": ${'['.repeat(200_000)}\n`);
+    const report = await validateBytes(deep);
+    expect(codesOf(report)).toEqual(['invalid_json', 'not_an_object', 'too_few_examples']);
+  });
+
+  it('a 50 MB string: over the line limit by default, read in full under a larger one', async () => {
+    const content = 'x'.repeat(50 * 1024 * 1024);
+    const line = Buffer.from(`{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "${content}"}]}\n`);
+    const chunks = [line.subarray(0, 7_000_000), line.subarray(7_000_000, 30_000_001), line.subarray(30_000_001)];
+    const limited = await validateBytes(chunks);
+    expect(limited.byCode.line_too_long!.samples[0]!.line).toBe(1);
+    const read = await validateBytes(chunks, { maxLineBytes: 64 * 1024 * 1024, contextLength: 4096 });
+    expect(codesOf(read)).toEqual(['too_few_examples', 'too_long']);
+  });
+
+  it('invalid UTF-8 of every kind, named by column', async () => {
+    const bad = [[0xff], [0xc0, 0xaf], [0xe0, 0x80, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]];
+    for (const bytes of bad) {
+      const report = await validateBytes(Buffer.concat([Buffer.from('{"prompt": "ab'), Buffer.from(bytes), Buffer.from('", "completion": "c"}')]));
+      expect(report.byCode.invalid_utf8!.samples[0]!.message).toContain('column 15');
+    }
+  });
+
+  it('rejects only on I/O: a missing file', async () => {
+    await expect(validateDataset({ input: path.join(scratch, 'missing.jsonl') })).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('duplicates', () => {
+  it('finds a duplicate far apart and names the first line', async () => {
+    const file = path.join(scratch, 'dups.jsonl');
+    const lines = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ prompt: `q${i}`, completion: `a${i}` }));
+    lines.push(lines[3]!);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const report = await validateDataset({ input: file });
+    expect(report.byCode.duplicate_example!.samples[0]).toMatchObject({ line: 5001, message: 'The line is identical to line 4.' });
+  });
+
+  it('the index keeps to its ceiling and says when it is full', () => {
+    const index = new DuplicateIndex(1 << 10, 1 << 4);
+    const encoder = new TextEncoder();
+    for (let i = 1; i <= 2000; i++) expect(index.seen(encoder.encode(`line ${i}`), i)).toBe(0);
+    expect(index.saturated).toBe(true);
+    expect(index.seen(encoder.encode('line 5'), 3000)).toBe(5);
+  });
+});
+
+describe('memory', () => {
+  it('validates a 1 GB stream in bounded memory', async () => {
+    const child = path.join(FIXTURES, 'validate-stream-child.ts');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, String(1024 ** 3)], {
+      cwd: path.resolve(FIXTURES, '../../..'),
+      maxBuffer: 1 << 20,
+    });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(result).toMatchObject({ ok: true, errors: 0, warnings: 0 });
+    expect(result.bytes).toBeGreaterThanOrEqual(1024 ** 3);
+    expect(result.maxRssMb).toBeLessThan(300);
+  });
+});
+
+it('the corpus folders hold exactly the listed files', () => {
+  for (const kind of ['bad', 'warn']) {
+    const listed = Object.values(expected).filter((c) => c.kind === kind).map((c) => path.basename(c.file)).sort();
+    expect(readdirSync(path.join(FIXTURES, kind)).sort()).toEqual(listed);
+  }
+});
