@@ -2,7 +2,7 @@
 // container, and the tiny-model fixture that tests and the offline demo use.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -60,10 +60,16 @@ export async function generateTinyModel(outDir: string, options: TinyModelOption
   }
 }
 
-/** Hash of the package sources: the fixture depends on nothing else, so equal hashes mean equal files. */
-export function trainerSourceHash(): string {
+// The modules the fixture generator runs (tests/helpers.py keeps the same list).
+const FIXTURE_SOURCES = [
+  '__init__.py', 'corpus.py', 'errors.py', 'fixture.py', 'model.py', 'modelconfig.py',
+  'runtime.py', 'safetensors.py', 'tokenizer.py',
+];
+
+/** Hash of the generator's sources: the fixture depends on nothing else, so equal hashes mean equal files. */
+export function fixtureSourceHash(): string {
   const hash = createHash('sha256');
-  for (const name of readdirSync(TRAINER_PACKAGE_DIR).filter((n) => n.endsWith('.py')).sort()) {
+  for (const name of [...FIXTURE_SOURCES].sort()) {
     hash.update(name).update('\0').update(readFileSync(path.join(TRAINER_PACKAGE_DIR, name))).update('\0');
   }
   return hash.digest('hex').slice(0, 16);
@@ -77,7 +83,7 @@ const LOCK_STALE_MS = 10 * 60_000;
  * generation).
  */
 export async function cachedTinyModel(options: TinyModelOptions = {}): Promise<string> {
-  const root = path.join(process.env.LATHE_FIXTURE_CACHE || os.tmpdir(), `lathe-tiny-model-${trainerSourceHash()}`);
+  const root = path.join(process.env.LATHE_FIXTURE_CACHE || os.tmpdir(), `lathe-tiny-model-${fixtureSourceHash()}`);
   const modelDir = path.join(root, 'model');
   const ready = () => existsSync(path.join(modelDir, 'model.safetensors')) && existsSync(path.join(modelDir, 'tokenizer.json'));
   if (ready()) return modelDir;
