@@ -110,12 +110,24 @@ export class ChatTemplate {
     return { text, trainedSpans };
   }
 
-  /** The span of message `index` by diffing prefix renders; null when the template is not prefix-stable. */
+  /**
+   * The span of message `index` by diffing prefix renders. When the template renders a turn
+   * differently once later turns follow (reasoning templates drop earlier thoughts), the span runs
+   * from the prompt to the first special token after it. Null when the prompt is not a prefix.
+   */
   private prefixSpan(messages: readonly ChatMessage[], tools: unknown[] | undefined, index: number, full: string): Span | null {
     const prompt = this.renderRaw(messages.slice(0, index), tools, true);
+    if (!full.startsWith(prompt)) return null;
     const through = this.renderRaw(messages.slice(0, index + 1), tools, false);
-    if (through.length <= prompt.length || !through.startsWith(prompt) || !full.startsWith(through)) return null;
-    return [prompt.length, this.trimAfterSpecialToken(through, prompt.length, through.length)];
+    if (through.length > prompt.length && through.startsWith(prompt) && full.startsWith(through)) {
+      return [prompt.length, this.trimAfterSpecialToken(through, prompt.length, through.length)];
+    }
+    let end = -1;
+    for (const token of this.specialTokens) {
+      const at = full.indexOf(token, prompt.length);
+      if (at !== -1 && (end === -1 || at + token.length < end)) end = at + token.length;
+    }
+    return end > prompt.length ? [prompt.length, end] : null;
   }
 
   /** Fallback for templates that render earlier turns differently once later turns exist. */
