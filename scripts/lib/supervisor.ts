@@ -56,8 +56,42 @@ function hashSources(): string {
   return hash.digest('hex');
 }
 
+const BUILD_LOCK = path.join(ROOT, '.next-build.lock');
+
+function pidAlive(pid: number) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One build at a time across processes (tests and `npm start` may race): a lock file with the builder's pid. */
+async function withBuildLock<T>(fn: () => T): Promise<T> {
+  for (;;) {
+    try {
+      fs.writeFileSync(BUILD_LOCK, String(process.pid), { flag: 'wx' });
+      break;
+    } catch {
+      const holder = Number(fs.readFileSync(BUILD_LOCK, 'utf8'));
+      if (!pidAlive(holder)) fs.rmSync(BUILD_LOCK, { force: true });
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(BUILD_LOCK, { force: true });
+  }
+}
+
 /** Runs `next build` unless the last build saw the same sources. */
-export function ensureWebBuild(log: (line: string) => void = console.log) {
+export async function ensureWebBuild(log: (line: string) => void = console.log) {
+  await withBuildLock(() => buildIfStale(log));
+}
+
+function buildIfStale(log: (line: string) => void) {
   const current = hashSources();
   if (fs.existsSync(BUILD_STAMP) && fs.readFileSync(BUILD_STAMP, 'utf8') === current) return;
   log('lathe: building the web app (first start or sources changed)…');
@@ -106,7 +140,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const database = await resolveDatabase({ dataDir });
   const applied = await applyMigrations({ databaseUrl: database.url, rootDir: ROOT });
   if (applied.length) log(`lathe: applied ${applied.length} migration(s)`);
-  ensureWebBuild(log);
+  await ensureWebBuild(log);
 
   const port = options.port ?? (await findPort(Number(process.env.PORT ?? 3000)));
   const url = process.env.PUBLIC_URL ?? `http://localhost:${port}`;
