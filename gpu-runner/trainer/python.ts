@@ -17,7 +17,7 @@ export function trainerPython(): string {
 }
 
 /** Environment for a trainer child process: the package on PYTHONPATH, unbuffered output. */
-export function trainerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function trainerEnv(extra: Partial<NodeJS.ProcessEnv> = {}): NodeJS.ProcessEnv {
   const inherited = process.env.PYTHONPATH ? `${path.delimiter}${process.env.PYTHONPATH}` : '';
   return { ...process.env, PYTHONPATH: `${TRAINER_DIR}${inherited}`, PYTHONUNBUFFERED: '1', ...extra };
 }

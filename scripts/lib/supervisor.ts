@@ -144,7 +144,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
   const port = options.port ?? (await findPort(Number(process.env.PORT ?? 3000)));
   const url = process.env.PUBLIC_URL ?? `http://localhost:${port}`;
-  const childEnv: Record<string, string | undefined> = {
+  const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
     DATABASE_URL: database.url,
@@ -155,7 +155,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     WORKER_OPS_PORT: process.env.WORKER_OPS_PORT ?? '0',
     RUNNER_OPS_PORT: process.env.RUNNER_OPS_PORT ?? '0',
     ...options.env,
-  };
+  } as NodeJS.ProcessEnv;
 
   const children = new Map<ProcessName, ChildProcess>();
   let stopping = false;
