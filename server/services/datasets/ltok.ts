@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import path from 'node:path';
 import { DatasetError } from './dataset-error';
 
@@ -14,6 +15,7 @@ export const LTOK_VERSION = 1;
 export const LTOK_HEADER_BYTES = 16;
 
 const BUFFER_BYTES = 4 << 20;
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 export function ltokRecordBytes(tokens: number): number {
   return 4 + tokens * 5 + ((4 - (tokens % 4)) % 4);
@@ -63,7 +65,14 @@ export class LtokWriter {
     let at = this.used;
     b.writeUInt32LE(n, at);
     at += 4;
-    for (let i = 0; i < n; i++, at += 4) b.writeUInt32LE(ids[i]!, at);
+    if (LITTLE_ENDIAN) {
+      // Records start 4-byte aligned, so the ids can go through a 32-bit view of the buffer.
+      const words = new Uint32Array(b.buffer, b.byteOffset + at, n);
+      for (let i = 0; i < n; i++) words[i] = ids[i]!;
+      at += 4 * n;
+    } else {
+      for (let i = 0; i < n; i++, at += 4) b.writeUInt32LE(ids[i]!, at);
+    }
     for (let i = 0; i < n; i++) b[at++] = mask[i]! ? 1 : 0;
     const end = this.used + size;
     b.fill(0, at, end);

@@ -78,7 +78,7 @@ const PROGRESS_INTERVAL_MS = 200;
 /**
  * Renders each conversation with the base model's chat template, tokenizes it, sets the loss mask
  * on the assistant tokens (weight 1 only) and streams the records into .ltok files. Memory stays
- * at one batch in flight plus one being prepared. Refuses a line with a validation error (a
+ * at two batches in the tokenizer plus one being prepared. Refuses a line with a validation error (a
  * DatasetError with code `invalid_example` and its line) and publishes nothing in that case.
  */
 export async function tokenizeDataset({
@@ -155,13 +155,18 @@ export async function tokenizeDataset({
 
   try {
     let batch = newBatch();
-    let inFlight: ReturnType<typeof encode> | null = null;
-    const submit = async () => {
-      if (inFlight) await store(await inFlight);
-      inFlight = batch.conversations.length > 0 ? encode(batch) : null;
-      // Keep a rejection from surfacing as unhandled before it is awaited.
-      inFlight?.catch(() => undefined);
-      batch = newBatch();
+    // The next batch is handed to the tokenizer before the previous one is stored, so its threads
+    // never wait for this one while it copies ids and writes.
+    const inFlight: ReturnType<typeof encode>[] = [];
+    const submit = async (drain = false) => {
+      if (batch.conversations.length > 0) {
+        const encoding = encode(batch);
+        // Keep a rejection from surfacing as unhandled before it is awaited.
+        encoding.catch(() => undefined);
+        inFlight.push(encoding);
+        batch = newBatch();
+      }
+      while (inFlight.length > (drain ? 0 : 1)) await store(await inFlight.shift()!);
     };
     for await (const example of readExamples({ input, onBytes: (bytes) => ((bytesRead = bytes), progress(false)) })) {
       if (example.error) {
@@ -174,8 +179,7 @@ export async function tokenizeDataset({
       batch.lines.push(example.line);
       if (batch.conversations.length >= batchSize) await submit();
     }
-    await submit();
-    await submit();
+    await submit(true);
     if (trainStats.examples === 0) {
       throw new DatasetError('empty_dataset', examples === 0 ? 'The dataset has no examples.' : 'No example has assistant tokens left within maxLength.');
     }

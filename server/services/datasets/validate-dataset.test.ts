@@ -189,3 +189,10 @@ it('the corpus folders hold exactly the listed files', () => {
     expect(readdirSync(path.join(FIXTURES, kind)).sort()).toEqual(listed);
   }
 });
+
+it('docs/datasets.md documents every code with its severity', () => {
+  const docs = readFileSync(path.resolve(FIXTURES, '../../../docs/datasets.md'), 'utf8');
+  const documented = Object.fromEntries([...docs.matchAll(/^#### `([a-z0-9_]+)` \((error|warning)\)$/gm)].map((m) => [m[1], m[2]]));
+  const expectedSeverities = Object.fromEntries(Object.entries(VALIDATION_CODES).map(([code, info]) => [code, info.severity]));
+  expect(documented).toEqual(expectedSeverities);
+});
