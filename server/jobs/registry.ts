@@ -10,8 +10,26 @@ export function defineJob<S extends z.ZodType>(contract: JobContract<S>) {
   return contract;
 }
 
+export const prepareTrainingJob = defineJob({
+  name: 'job.prepare',
+  version: 1,
+  schema: z.object({ jobId: z.string().min(1) }),
+  retryLimit: 3,
+});
+
+export const runTrainingJob = defineJob({
+  name: 'job.train',
+  version: 1,
+  // attempt fences runs: a runner only works on the attempt it was handed.
+  schema: z.object({ jobId: z.string().min(1), attempt: z.number().int().min(1) }),
+  retryLimit: 2,
+});
+
 /** Every queue Lathe uses. Features add their contracts here. */
-export const jobs = {} as const satisfies Record<string, JobContract<z.ZodType>>;
+export const jobs = {
+  prepareTrainingJob,
+  runTrainingJob,
+} as const satisfies Record<string, JobContract<z.ZodType>>;
 
 export type JobName = keyof typeof jobs;
 
