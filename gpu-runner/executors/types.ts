@@ -1,0 +1,232 @@
+// How the gpu-runner runs one training job: the same contract whether the trainer runs in a
+// container (docker.ts) or as a child process (process.ts). The trainer's command line, config and
+// stdout protocol are documented in gpu-runner/trainer/README.md.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface TrainerJobSpec {
+  /** Job id; labels the container and names the run in logs. */
+  jobId: string;
+  /** Hugging Face model folder on the host (mounted read-only). */
+  modelDir: string;
+  /** Folder holding the tokenized data (mounted read-only). */
+  dataDir: string;
+  /** .ltok file names inside dataDir. */
+  trainFile: string;
+  validFile?: string;
+  /** The job config JSON (schema and defaults in gpu-runner/trainer/README.md). */
+  config: Record<string, unknown>;
+  /** Receives config.json, checkpoints/, adapter/ and metrics.csv (mounted read-write). */
+  outputDir: string;
+  /** A checkpoint folder inside outputDir to continue from (e.g. <outputDir>/checkpoints/step-40). */
+  resumeFrom?: string;
+  /** GPU device ids ('0', '1', ...); none means CPU. Two or more start data-parallel processes. */
+  gpus?: string[];
+  /** Memory limit in bytes (enforced by the docker executor). */
+  memoryBytes?: number;
+  /** CPU limit (docker) and the trainer's thread count. */
+  cpus?: number;
+  env?: Record<string, string>;
+}
+
+export interface TrainerRunHandlers {
+  onStdoutLine?: (line: string) => void;
+  onStderrLine?: (line: string) => void;
+  /** Each stdout line that is a protocol event, parsed, with paths as the host sees them. */
+  onEvent?: (event: TrainerEvent) => void;
+}
+
+export interface TrainerExit {
+  exitCode: number;
+  /** The kernel killed the trainer for exceeding its memory (container OOM, or an unexplained SIGKILL of a process). */
+  oomKilled: boolean;
+  /** cancel() was called before the trainer exited. */
+  cancelled: boolean;
+}
+
+export interface TrainerRun {
+  readonly executor: 'docker' | 'process';
+  /** Container id or process id. */
+  readonly id: string;
+  /** SIGTERM (the trainer checkpoints and exits 0), then a kill once `graceMs` has passed. */
+  cancel(graceMs?: number): Promise<void>;
+  readonly exit: Promise<TrainerExit>;
+}
+
+export interface TrainerExecutor {
+  readonly kind: 'docker' | 'process';
+  start(spec: TrainerJobSpec, handlers?: TrainerRunHandlers): Promise<TrainerRun>;
+}
+
+export const DEFAULT_CANCEL_GRACE_MS = 20_000;
+
+export type TrainerEvent =
+  | ({ event: 'started' } & {
+      version: number;
+      total_steps: number;
+      steps_per_epoch: number;
+      epochs: number;
+      start_step: number;
+      resumed_from: string | null;
+      train_examples: number;
+      train_rows: number;
+      train_tokens: number;
+      trainable_tokens: number;
+      truncated_examples: number;
+      valid_examples: number;
+      sequence_length: number;
+      trainable_parameters: number;
+      total_parameters: number;
+      device: string;
+      precision: string;
+      world_size: number;
+      threads: number;
+    })
+  | {
+      event: 'progress';
+      step: number;
+      total_steps: number;
+      epoch: number;
+      train_loss: number | null;
+      train_accuracy: number | null;
+      learning_rate: number;
+      grad_norm: number | null;
+      tokens_per_s: number | null;
+      trained_tokens: number;
+      eta_s: number;
+    }
+  | {
+      event: 'eval';
+      step: number;
+      epoch: number;
+      valid_loss: number | null;
+      valid_mean_token_accuracy: number | null;
+      valid_tokens: number;
+      full: boolean;
+    }
+  | { event: 'checkpoint'; step: number; path: string }
+  | {
+      event: 'done';
+      step: number;
+      adapter_path: string;
+      metrics_path: string;
+      metrics: {
+        steps: number;
+        train_loss: number | null;
+        train_accuracy: number | null;
+        valid_loss: number | null;
+        valid_mean_token_accuracy: number | null;
+        trained_tokens: number;
+        train_seconds: number;
+        tokens_per_s: number | null;
+      };
+    }
+  | { event: 'cancelled'; step: number; checkpoint: string | null }
+  | { event: 'error'; code: string; message: string };
+
+const EVENT_NAMES = new Set(['started', 'progress', 'eval', 'checkpoint', 'done', 'cancelled', 'error']);
+
+/** The protocol event on one stdout line, or null for anything else. */
+export function parseTrainerEvent(line: string): TrainerEvent | null {
+  if (!line.startsWith('{')) return null;
+  try {
+    const value = JSON.parse(line) as { event?: unknown };
+    return typeof value.event === 'string' && EVENT_NAMES.has(value.event) ? (value as TrainerEvent) : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface TrainerPaths {
+  model: string;
+  data: string;
+  out: string;
+}
+
+/** Relative location of `resumeFrom` inside the output folder; refuses paths outside it. */
+export function resumeWithinOutput(spec: TrainerJobSpec): string | null {
+  if (!spec.resumeFrom) return null;
+  const relative = path.relative(path.resolve(spec.outputDir), path.resolve(spec.resumeFrom));
+  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new Error(`resumeFrom (${spec.resumeFrom}) must be inside outputDir (${spec.outputDir})`);
+  }
+  return relative;
+}
+
+/** Arguments after the interpreter: the trainer, or the torchrun shim for several GPUs. */
+export function trainerArguments(spec: TrainerJobSpec, paths: TrainerPaths): string[] {
+  const args = [
+    '-m',
+    'lathe_trainer.train',
+    '--model',
+    paths.model,
+    '--train',
+    path.posix.join(paths.data, spec.trainFile),
+    '--config',
+    path.posix.join(paths.out, 'config.json'),
+    '--out',
+    paths.out,
+  ];
+  if (spec.validFile) args.push('--valid', path.posix.join(paths.data, spec.validFile));
+  const resume = resumeWithinOutput(spec);
+  if (resume !== null) args.push('--resume', path.posix.join(paths.out, ...resume.split(path.sep)));
+  const gpus = spec.gpus ?? [];
+  if (gpus.length > 1) {
+    return ['-m', 'lathe_trainer.launch', '--standalone', '--nnodes=1', `--nproc_per_node=${gpus.length}`, ...args];
+  }
+  return args;
+}
+
+/** Creates the output folder and writes the job config into it (temp name, then rename). */
+export function prepareOutput(spec: TrainerJobSpec): void {
+  mkdirSync(spec.outputDir, { recursive: true });
+  const target = path.join(spec.outputDir, 'config.json');
+  const temp = `${target}.tmp-${process.pid}`;
+  writeFileSync(temp, `${JSON.stringify(spec.config, null, 2)}\n`);
+  renameSync(temp, target);
+}
+
+/** Splits a byte stream into lines (the last partial line is flushed at the end). */
+export function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer | string): void; end(): void } {
+  let pending = '';
+  return {
+    push(chunk) {
+      pending += chunk.toString();
+      let at: number;
+      while ((at = pending.indexOf('\n')) >= 0) {
+        onLine(pending.slice(0, at).replace(/\r$/, ''));
+        pending = pending.slice(at + 1);
+      }
+    },
+    end() {
+      if (pending) onLine(pending);
+      pending = '';
+    },
+  };
+}
+
+/** Rewrites the file paths an event names (checkpoints, adapter, metrics) with `mapPath`. */
+export function mapEventPaths(event: TrainerEvent, mapPath: (p: string) => string): TrainerEvent {
+  switch (event.event) {
+    case 'checkpoint':
+      return { ...event, path: mapPath(event.path) };
+    case 'cancelled':
+      return { ...event, checkpoint: event.checkpoint === null ? null : mapPath(event.checkpoint) };
+    case 'done':
+      return { ...event, adapter_path: mapPath(event.adapter_path), metrics_path: mapPath(event.metrics_path) };
+    case 'started':
+      return { ...event, resumed_from: event.resumed_from === null ? null : mapPath(event.resumed_from) };
+    default:
+      return event;
+  }
+}
+
+export function dispatchStdout(handlers: TrainerRunHandlers, mapPath?: (p: string) => string): (line: string) => void {
+  return (line) => {
+    handlers.onStdoutLine?.(line);
+    if (handlers.onEvent) {
+      const event = parseTrainerEvent(line);
+      if (event) handlers.onEvent(mapPath ? mapEventPaths(event, mapPath) : event);
+    }
+  };
+}
