@@ -25,10 +25,18 @@ export const runTrainingJob = defineJob({
   retryLimit: 2,
 });
 
+export const importBaseModel = defineJob({
+  name: 'model.import',
+  version: 1,
+  schema: z.object({ modelId: z.string().min(1) }),
+  retryLimit: 2,
+});
+
 /** Every queue Lathe uses. Features add their contracts here. */
 export const jobs = {
   prepareTrainingJob,
   runTrainingJob,
+  importBaseModel,
 } as const satisfies Record<string, JobContract<z.ZodType>>;
 
 export type JobName = keyof typeof jobs;
