@@ -32,11 +32,19 @@ export const importBaseModel = defineJob({
   retryLimit: 2,
 });
 
+export const validateDatasetJob = defineJob({
+  name: 'dataset.validate',
+  version: 1,
+  schema: z.object({ datasetId: z.string().min(1) }),
+  retryLimit: 3,
+});
+
 /** Every queue Lathe uses. Features add their contracts here. */
 export const jobs = {
   prepareTrainingJob,
   runTrainingJob,
   importBaseModel,
+  validateDatasetJob,
 } as const satisfies Record<string, JobContract<z.ZodType>>;
 
 export type JobName = keyof typeof jobs;
