@@ -19,9 +19,9 @@ const onProgress = (progress: Parameters<NonNullable<Parameters<typeof exportMod
 async function run(request: ConversionArgs) {
   switch (request.kind) {
     case 'model':
-      return exportModelToGguf({ modelDir: request.modelDir, outFile: request.outFile, type: request.type, name: request.name, onProgress });
+      return exportModelToGguf({ modelDir: request.modelDir, outFile: request.outFile, type: request.type, name: request.name, threads: request.threads, onProgress });
     case 'merge':
-      return mergeAdapterToGguf({ modelDir: request.modelDir, adapterDir: request.adapterDir, outFile: request.outFile, type: request.type, name: request.name, onProgress });
+      return mergeAdapterToGguf({ modelDir: request.modelDir, adapterDir: request.adapterDir, outFile: request.outFile, type: request.type, name: request.name, threads: request.threads, onProgress });
     case 'adapter':
       return exportAdapterToGguf({ baseModelDir: request.baseModelDir, adapterDir: request.adapterDir, outFile: request.outFile, name: request.name, onProgress });
     default:

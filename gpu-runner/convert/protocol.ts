@@ -2,9 +2,9 @@ import type { ExportProgress, ExportResult, GgufExportType } from '../../server/
 import type { ModelErrorCode } from '../../server/services/models/errors';
 
 export type ConversionArgs =
-  | { kind: 'model'; modelDir: string; outFile: string; type: GgufExportType; name?: string }
+  | { kind: 'model'; modelDir: string; outFile: string; type: GgufExportType; name?: string; threads?: number }
   | { kind: 'adapter'; baseModelDir: string; adapterDir: string; outFile: string; name?: string }
-  | { kind: 'merge'; modelDir: string; adapterDir: string; outFile: string; type: GgufExportType; name?: string };
+  | { kind: 'merge'; modelDir: string; adapterDir: string; outFile: string; type: GgufExportType; name?: string; threads?: number };
 
 export type LlamaProbeArgs =
   | { kind: 'llama-check'; modelGguf: string; adapterGguf?: string }

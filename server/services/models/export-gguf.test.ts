@@ -85,6 +85,17 @@ describe('exportModelToGguf', () => {
     expect(sizes.Q8_0!).toBeLessThan(sizes.F16!);
   });
 
+  it('writes byte-identical files whether slices are converted on worker threads or not', async () => {
+    const model = await writeRandomModel({ dir: path.join(root, 'threads'), dtype: 'BF16', seed: 8, numLayers: 3 });
+    for (const type of ['F16', 'Q8_0'] as const) {
+      const single = path.join(root, `threads-0-${type}.gguf`);
+      const multi = path.join(root, `threads-2-${type}.gguf`);
+      await exportModelToGguf({ modelDir: model.dir, outFile: single, type, threads: 0 });
+      await exportModelToGguf({ modelDir: model.dir, outFile: multi, type, threads: 2 });
+      expect((await readFile(multi)).equals(await readFile(single))).toBe(true);
+    }
+  });
+
   it('converts Qwen2 with q/k/v biases, tied embeddings, BF16 shards and the SmolLM pre-tokenizer', async () => {
     const qwen = await writeRandomModel({
       dir: path.join(root, 'qwen'),

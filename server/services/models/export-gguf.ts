@@ -1,13 +1,15 @@
+import os from 'node:os';
 import path from 'node:path';
 import { ModelError } from './errors';
+import { ChunkCodecPool } from './gguf/chunk-codec-pool';
 import { GgufMetadata } from './gguf/metadata';
-import { GgufWriter, tensorTypeFor, type GgufTensorPlan, type GgufWritableType } from './gguf/gguf-writer';
+import { encodeFloats, GgufWriter, tensorTypeFor, type GgufTensorPlan, type GgufWritableType } from './gguf/gguf-writer';
 import { LLAMA_FILE_TYPE } from './gguf/constants';
 import { llama3RopeFactors, readModelConfig, type LlamaFamilyConfig } from './hf-config';
 import { readFolderLicense } from './inspect-model';
 import { permuteHeadRows, planModelLayout } from './model-layout';
 import { openPeftAdapter, type LoraModule, type PeftAdapter } from './peft-adapter';
-import { Checkpoint, numel } from './safetensors';
+import { Checkpoint, numel, type SafetensorsDtype } from './safetensors';
 import { addTokenizerMetadata, type TokenizerSummary } from './tokenizer-metadata';
 
 export type GgufExportType = GgufWritableType;
@@ -37,6 +39,11 @@ export interface ExportModelOptions {
   name?: string;
   onProgress?: (progress: ExportProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Worker threads converting tensor slices. Default: none on hosts with fewer than 4 cores or for
+   * checkpoints under 64 MB (each worker costs tens of MB), else up to 4, leaving 2 cores for I/O.
+   */
+  threads?: number;
 }
 
 export interface ExportAdapterOptions {
@@ -54,7 +61,7 @@ export interface MergeAdapterOptions extends ExportModelOptions {
 
 // Tensors are streamed in slices of about this many values so that peak memory is a few tens of
 // megabytes whatever the model size (the slice in its source dtype, as float32, and encoded).
-const CHUNK_ELEMENTS = 4 * 1024 * 1024;
+const CHUNK_ELEMENTS = 1024 * 1024;
 
 interface StreamedTensor {
   plan: GgufTensorPlan;
@@ -62,7 +69,10 @@ interface StreamedTensor {
   rowElems: number;
   /** Slices must start and end on multiples of this many rows (whole RoPE heads when permuting). */
   rowGroup: number;
-  read: (rowStart: number, rowEnd: number) => Promise<Float32Array>;
+  /** Slices that need only decoding, RoPE reordering and encoding: done on worker threads. */
+  raw?: { dtype: SafetensorsDtype; permuteHeadRows?: number; read: (rowStart: number, rowEnd: number) => Promise<Uint8Array> };
+  /** Slices computed here (LoRA merges, generated tensors). */
+  read?: (rowStart: number, rowEnd: number) => Promise<Float32Array>;
 }
 
 export async function exportModelToGguf(options: ExportModelOptions): Promise<ExportResult> {
@@ -98,17 +108,27 @@ async function exportFullModel(options: ExportModelOptions, adapterDir?: string)
       const ne = [...t.shape].reverse();
       const lora = loraByTensor.get(t.ggufName);
       const loraFactors = lora && adapter ? await loadLora(adapter, lora) : undefined;
-      tensors.push({
-        plan: { name: t.ggufName, ne, type: tensorTypeFor(options.type, t.ggufName, ne) },
-        rows,
-        rowElems,
-        rowGroup: t.permuteHeadRows ?? 1,
-        read: async (start, end) => {
-          let data = await checkpoint.readRowsF32(t.hfName, start, end);
-          if (loraFactors) data = addLoraDelta(data, loraFactors, start, end);
-          return t.permuteHeadRows ? permuteHeadRows(data, rowElems, t.permuteHeadRows) : data;
-        },
-      });
+      const plan = { name: t.ggufName, ne, type: tensorTypeFor(options.type, t.ggufName, ne) };
+      if (loraFactors) {
+        tensors.push({
+          plan,
+          rows,
+          rowElems,
+          rowGroup: t.permuteHeadRows ?? 1,
+          read: async (start, end) => {
+            const data = addLoraDelta(await checkpoint.readRowsF32(t.hfName, start, end), loraFactors, start, end);
+            return t.permuteHeadRows ? permuteHeadRows(data, rowElems, t.permuteHeadRows) : data;
+          },
+        });
+      } else {
+        tensors.push({
+          plan,
+          rows,
+          rowElems,
+          rowGroup: t.permuteHeadRows ?? 1,
+          raw: { dtype: checkpoint.require(t.hfName).dtype, permuteHeadRows: t.permuteHeadRows, read: (start, end) => checkpoint.readRowsRaw(t.hfName, start, end) },
+        });
+      }
       if (t.ggufName === 'token_embd.weight' && ropeFactors) {
         tensors.push({ plan: { name: 'rope_freqs.weight', ne: [ropeFactors.length], type: 'F32' }, rows: ropeFactors.length, rowElems: 1, rowGroup: 1, read: async () => ropeFactors });
       }
@@ -126,7 +146,10 @@ async function exportFullModel(options: ExportModelOptions, adapterDir?: string)
         read: async (start, end) => addLoraDelta(await checkpoint.readRowsF32('model.embed_tokens.weight', start, end), factors, start, end),
       });
     }
-    const { bytes } = await streamTensors(options.outFile, metadata, tensors, options.onProgress, options.signal);
+    const inputBytes = [...checkpoint.tensors.values()].reduce((sum, t) => sum + t.byteLength, 0);
+    const cores = os.availableParallelism();
+    const threads = options.threads ?? (inputBytes > 64e6 && cores >= 4 ? Math.min(4, cores - 2) : 0);
+    const { bytes } = await streamTensors(options.outFile, metadata, tensors, { onProgress: options.onProgress, signal: options.signal, threads });
     return { outFile: options.outFile, bytes, tensorCount: tensors.length, architecture: config.ggufArch, type: options.type, tokenizer };
   } finally {
     await adapter?.checkpoint.close();
@@ -176,7 +199,7 @@ export async function exportAdapterToGguf(options: ExportAdapterOptions): Promis
         },
       });
     }
-    const { bytes } = await streamTensors(options.outFile, metadata, tensors, options.onProgress, options.signal);
+    const { bytes } = await streamTensors(options.outFile, metadata, tensors, { onProgress: options.onProgress, signal: options.signal, threads: 0 });
     return { outFile: options.outFile, bytes, tensorCount: tensors.length, architecture: config.ggufArch, type: 'F32' };
   } finally {
     await adapter.checkpoint.close();
@@ -252,28 +275,48 @@ async function streamTensors(
   outFile: string,
   metadata: GgufMetadata,
   tensors: StreamedTensor[],
-  onProgress?: (p: ExportProgress) => void,
-  signal?: AbortSignal,
+  options: { onProgress?: (p: ExportProgress) => void; signal?: AbortSignal; threads: number },
 ): Promise<{ bytes: number }> {
   const writer = await GgufWriter.create(outFile, { metadata, tensors: tensors.map((t) => t.plan) });
+  const pool = new ChunkCodecPool(options.threads);
   const bytesTotal = tensors.reduce((sum, t) => sum + encodedBytes(t.plan), 0);
+  // Slices are read and converted ahead (a few per worker) and written strictly in order.
+  const depth = Math.max(2, 2 * options.threads);
+  const window: Array<{ tensor: StreamedTensor; index: number; end: number; bytes: Promise<Uint8Array> }> = [];
   let bytesWritten = 0;
+  const flush = async () => {
+    const next = window.shift()!;
+    const bytes = await next.bytes;
+    await writer.write(next.tensor.plan.name, bytes);
+    bytesWritten += bytes.byteLength;
+    const t = next.tensor;
+    options.onProgress?.({ tensor: t.plan.name, tensorsDone: next.index + (next.end === t.rows ? 1 : 0), tensorsTotal: tensors.length, bytesWritten, bytesTotal });
+  };
   try {
     for (const [index, t] of tensors.entries()) {
       const rowsPerChunk = Math.max(t.rowGroup, Math.floor(CHUNK_ELEMENTS / t.rowElems / t.rowGroup) * t.rowGroup);
       for (let start = 0; start < t.rows; start += rowsPerChunk) {
-        if (signal?.aborted) throw new ModelError('aborted', 'conversion was cancelled');
+        if (options.signal?.aborted) throw new ModelError('aborted', 'conversion was cancelled');
         const end = Math.min(t.rows, start + rowsPerChunk);
-        const values = await t.read(start, end);
-        await writer.writeFloats(t.plan.name, values);
-        bytesWritten += encodedBytes(t.plan) * ((end - start) / t.rows);
-        onProgress?.({ tensor: t.plan.name, tensorsDone: index + (end === t.rows ? 1 : 0), tensorsTotal: tensors.length, bytesWritten: Math.round(bytesWritten), bytesTotal });
+        const raw = t.raw;
+        const bytes = raw
+          ? raw.read(start, end).then((data) =>
+              pool.run({ name: t.plan.name, dtype: raw.dtype, raw: data, rowElems: t.rowElems, permuteHeadRows: raw.permuteHeadRows, outType: t.plan.type }),
+            )
+          : t.read!(start, end).then((values) => encodeFloats(t.plan.type, values));
+        bytes.catch(() => undefined);
+        window.push({ tensor: t, index, end, bytes });
+        if (window.length >= depth) await flush();
       }
     }
+    while (window.length) await flush();
     return await writer.finish();
   } catch (error) {
+    await Promise.allSettled(window.map((w) => w.bytes));
     await writer.abort();
     throw error;
+  } finally {
+    await pool.close();
   }
 }
 

