@@ -5,6 +5,8 @@ import { registerKeyCommands } from '@/cli/commands/key';
 import { registerCreditsCommands } from '@/cli/commands/credits';
 import { registerDbCommands } from '@/cli/commands/db';
 import { registerAuditCommands } from '@/cli/commands/audit';
+import { registerFixturesCommand } from '@/cli/commands/fixtures';
+import { registerModelsCommands } from '@/cli/commands/models';
 
 process.env.LATHE_PROCESS ??= 'cli';
 process.env.LOG_LEVEL ??= 'warn';
@@ -19,6 +21,8 @@ registerKeyCommands(program);
 registerCreditsCommands(program);
 registerDbCommands(program);
 registerAuditCommands(program);
+registerFixturesCommand(program);
+registerModelsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

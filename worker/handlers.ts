@@ -1,6 +1,10 @@
 // The worker's registry: queue name -> handler. Features register their consumers here.
 import type { Job } from 'pg-boss';
+import { importBaseModel } from '@/server/jobs/registry';
+import { handleModelImport } from '@/worker/model-import/import-model';
 
 export type Handler = (jobs: Job<unknown>[]) => Promise<unknown>;
 
-export const handlers: Record<string, Handler> = {};
+export const handlers: Record<string, Handler> = {
+  [importBaseModel.name]: handleModelImport,
+};

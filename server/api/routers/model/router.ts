@@ -1,6 +1,74 @@
-import { projectProcedure, router } from '@/server/api/trpc';
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { projectProcedure, router, type Context, type ProjectCtx } from '@/server/api/trpc';
 import { listUsableModels } from '@/server/services/models/list-usable-models';
+import {
+  deleteModel,
+  getBaseModel,
+  listBaseModels,
+  listHubRepoFiles,
+  requestModelImport,
+  searchHub,
+  toModelSummary,
+  ZHubRepoId,
+  type ModelScope,
+  type PlatformImporter,
+  type TModelImportSource,
+} from '@/server/services/models/registry';
+
+const ZScope = z.enum(['project', 'platform']).default('project');
+const ZName = z.string().trim().min(1).max(64);
+
+type Caller = Context & ProjectCtx;
+
+/** Platform operator rights for a signed-in platform administrator, else undefined. */
+function platformAdmin(ctx: Caller): PlatformImporter | undefined {
+  return ctx.session?.role === 'ADMIN' ? { db: ctx.db, actor: { userId: ctx.session.userId } } : undefined;
+}
+
+/** Imports put files on the server's disks: organization owners and admins only (platform admins for platform-wide models). */
+function assertCanImport(ctx: Caller, scope: ModelScope) {
+  if (!ctx.session) throw new TRPCError({ code: 'FORBIDDEN', message: 'Importing models needs a signed-in organization owner or admin.' });
+  if (scope === 'platform' && !platformAdmin(ctx)) throw new TRPCError({ code: 'FORBIDDEN', message: 'Only platform administrators can add platform-wide base models.' });
+  if (scope === 'project' && ctx.role === 'MEMBER') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only owners and admins of this organization can import models.' });
+}
+
+async function startImport(ctx: Caller, input: { name: string; scope: ModelScope }, source: TModelImportSource) {
+  assertCanImport(ctx, input.scope);
+  const model = await requestModelImport({
+    tenant: ctx.tenant,
+    admin: input.scope === 'platform' ? platformAdmin(ctx) : undefined,
+    source,
+    name: input.name,
+    scope: input.scope,
+    importRoot: process.env.LATHE_IMPORT_ROOT || undefined,
+  });
+  return toModelSummary(model, ctx.tenant.scope.organizationId);
+}
 
 export const modelRouter = router({
   usable: projectProcedure.query(({ ctx }) => listUsableModels({ db: ctx.tenant.db })),
+  list: projectProcedure.query(({ ctx }) => listBaseModels({ tenant: ctx.tenant })),
+  get: projectProcedure.input(z.object({ id: z.string() })).query(({ ctx, input }) => getBaseModel({ tenant: ctx.tenant, id: input.id })),
+  importFromFolder: projectProcedure
+    .input(z.object({ dir: z.string().trim().min(1).max(4096), name: ZName, scope: ZScope }))
+    .mutation(({ ctx, input }) => startImport(ctx, input, { kind: 'folder', dir: input.dir })),
+  importFromGguf: projectProcedure
+    .input(z.object({ file: z.string().trim().min(1).max(4096), name: ZName, scope: ZScope }))
+    .mutation(({ ctx, input }) => startImport(ctx, input, { kind: 'gguf', file: input.file })),
+  importFromHub: projectProcedure
+    .input(z.object({ repo: ZHubRepoId, revision: z.string().trim().min(1).max(200).optional(), name: ZName.optional(), scope: ZScope }))
+    .mutation(({ ctx, input }) =>
+      startImport(ctx, { name: input.name ?? input.repo.split('/').at(-1)!, scope: input.scope }, { kind: 'hub', repo: input.repo, revision: input.revision }),
+    ),
+  searchHub: projectProcedure.input(z.object({ query: z.string().trim().max(200) })).query(({ input }) => searchHub({ query: input.query })),
+  listHubFiles: projectProcedure
+    .input(z.object({ repo: ZHubRepoId, revision: z.string().trim().min(1).max(200).optional() }))
+    .query(({ input }) => listHubRepoFiles({ repo: input.repo, revision: input.revision })),
+  delete: projectProcedure.input(z.object({ id: z.string() })).mutation(({ ctx, input }) => {
+    if (!ctx.session || (ctx.role === 'MEMBER' && !platformAdmin(ctx))) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'Only owners and admins of this organization can delete models.' });
+    }
+    return deleteModel({ tenant: ctx.tenant, admin: platformAdmin(ctx), id: input.id });
+  }),
 });

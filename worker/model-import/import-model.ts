@@ -1,0 +1,17 @@
+// model.import: runs a requested base model's import. A model that cannot be imported ends FAILED
+// with its reason and the job completes; only infrastructure failures throw (pg-boss retries them).
+import type { Job } from 'pg-boss';
+import { importBaseModel, parsePayload } from '@/server/jobs/registry';
+import { logger } from '@/server/logger';
+import { runModelImport } from '@/server/services/models/registry/run-model-import';
+
+export async function handleModelImport(jobs: Job<unknown>[]): Promise<void> {
+  for (const job of jobs) {
+    const { modelId } = parsePayload(importBaseModel, job.data);
+    const started = Date.now();
+    const outcome = await runModelImport(modelId);
+    const ms = Date.now() - started;
+    if (outcome.status === 'FAILED') logger.warn({ modelId, code: outcome.code, error: outcome.error, ms }, 'model import failed');
+    else logger.info({ modelId, status: outcome.status, ms }, 'model import finished');
+  }
+}
