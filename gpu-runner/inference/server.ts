@@ -1,0 +1,283 @@
+// The inference server's HTTP API on node:http: OpenAI's /v1/chat/completions and /v1/completions
+// (JSON or server-sent events), /v1/models, /health and /adapters, all behind one bearer token.
+// Only the web app (and the gpu-runner) talk to it; end users never see this token.
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { InferenceEngine, PreparedGeneration, RunResult } from './engine';
+import { badRequest, InferenceError, internalError, isInferenceError } from './errors';
+import {
+  assertSupported,
+  ZChatCompletionRequest,
+  ZCompletionRequest,
+  ZRegisterAdapterRequest,
+  zodToInferenceError,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type Completion,
+  type FinishReason,
+  type ModelList,
+  type Usage,
+} from './schema';
+
+export interface InferenceHttpServerOptions {
+  engine: InferenceEngine;
+  token: string;
+  host?: string;
+  port?: number;
+  maxBodyBytes?: number;
+  logger?: Logger;
+}
+
+export interface InferenceHttpServer {
+  server: http.Server;
+  port: number;
+  url: string;
+  /** Stops accepting connections and waits for running requests (at most `graceMs`). */
+  close: (graceMs?: number) => Promise<void>;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 16 << 20;
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...headers });
+  res.end(payload);
+}
+
+function toInferenceError(error: unknown): InferenceError {
+  return isInferenceError(error) ? error : internalError();
+}
+
+function sendError(res: ServerResponse, error: InferenceError): void {
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end(`data: ${JSON.stringify(error.toJSON())}\n\n`);
+    return;
+  }
+  sendJson(res, error.status, error.toJSON(), error.retryAfter ? { 'Retry-After': String(error.retryAfter) } : {});
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new InferenceError(413, `The request body is larger than ${limit} bytes.`, 'invalid_request_error', 'request_too_large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (text.trim() === '') return reject(badRequest('The request body is empty; send a JSON object.', 'invalid_json'));
+      try {
+        resolve(JSON.parse(text));
+      } catch (error) {
+        reject(badRequest(`The request body is not valid JSON: ${(error as Error).message}`, 'invalid_json'));
+      }
+    });
+  });
+}
+
+function usageOf(result: RunResult): Usage {
+  return { prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: result.promptTokens + result.completionTokens };
+}
+
+/** One streamed or plain generation in either of OpenAI's two response vocabularies. */
+interface ResponseFormat {
+  idPrefix: string;
+  /** What a stream opens with before any text (OpenAI's chat streams announce the role). */
+  opening: ((base: { id: string; created: number; model: string }) => unknown) | null;
+  chunk: (base: { id: string; created: number; model: string }, text: string | null, finish: FinishReason | null) => unknown;
+  usageChunk: (base: { id: string; created: number; model: string }, usage: Usage) => unknown;
+  complete: (base: { id: string; created: number; model: string }, result: RunResult) => unknown;
+}
+
+const CHAT_FORMAT: ResponseFormat = {
+  idPrefix: 'chatcmpl-',
+  opening: (base) =>
+    ({
+      ...base,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }],
+    }) satisfies ChatCompletionChunk,
+  chunk: (base, text, finish) =>
+    ({
+      ...base,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: text === null ? {} : { content: text }, logprobs: null, finish_reason: finish }],
+    }) satisfies ChatCompletionChunk,
+  usageChunk: (base, usage) => ({ ...base, object: 'chat.completion.chunk', choices: [], usage }) satisfies ChatCompletionChunk,
+  complete: (base, result) =>
+    ({
+      ...base,
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: result.text, refusal: null }, logprobs: null, finish_reason: result.finishReason }],
+      usage: usageOf(result),
+    }) satisfies ChatCompletion,
+};
+
+const COMPLETION_FORMAT: ResponseFormat = {
+  idPrefix: 'cmpl-',
+  opening: null,
+  chunk: (base, text, finish) =>
+    ({ ...base, object: 'text_completion', choices: [{ index: 0, text: text ?? '', logprobs: null, finish_reason: finish as FinishReason }] }) satisfies Completion,
+  usageChunk: (base, usage) => ({ ...base, object: 'text_completion', choices: [], usage }) satisfies Completion,
+  complete: (base, result) =>
+    ({
+      ...base,
+      object: 'text_completion',
+      choices: [{ index: 0, text: result.text, logprobs: null, finish_reason: result.finishReason }],
+      usage: usageOf(result),
+    }) satisfies Completion,
+};
+
+export function startInferenceHttpServer(options: InferenceHttpServerOptions): Promise<InferenceHttpServer> {
+  const { engine, logger } = options;
+  if (!options.token) throw new RangeError('an internal token is required');
+  const expected = digest(`Bearer ${options.token}`);
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const inFlight = new Set<Promise<void>>();
+
+  const authorized = (req: IncomingMessage) => timingSafeEqual(digest(req.headers.authorization ?? ''), expected);
+
+  async function generateResponse(req: IncomingMessage, res: ServerResponse, format: ResponseFormat, prepared: PreparedGeneration, stream: boolean): Promise<void> {
+    const controller = new AbortController();
+    // The client went away (or the response is done): a running generation stops and its slot frees.
+    res.on('close', () => controller.abort(new InferenceError(499, 'The client closed the connection.', 'invalid_request_error', 'client_closed')));
+    const base = { id: `${format.idPrefix}${randomUUID().replace(/-/g, '')}`, created: Math.floor(Date.now() / 1000), model: prepared.model };
+    const write = (payload: unknown) => {
+      if (!res.writableEnded) res.write(`data: ${JSON.stringify(payload)}\n\n`);
+    };
+    const started = performance.now();
+    const result = await engine.run(prepared, {
+      signal: controller.signal,
+      onStart: stream
+        ? () => {
+            res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+            if (format.opening) write(format.opening(base));
+            else res.flushHeaders();
+          }
+        : undefined,
+      onText: stream
+        ? (delta) => write(format.chunk(base, delta, null))
+        : undefined,
+    });
+    logger?.info(
+      { model: prepared.model, stream, promptTokens: result.promptTokens, completionTokens: result.completionTokens, finish: result.finishReason, aborted: result.aborted, ms: Math.round(performance.now() - started) },
+      'generation',
+    );
+    if (result.aborted) return;
+    if (!stream) return sendJson(res, 200, format.complete(base, result));
+    write(format.chunk(base, null, result.finishReason));
+    write(format.usageChunk(base, usageOf(result)));
+    res.end('data: [DONE]\n\n');
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://inference');
+    const method = req.method ?? 'GET';
+    if (!authorized(req)) {
+      throw new InferenceError(401, 'Missing or invalid internal token (Authorization: Bearer ...).', 'authentication_error', 'invalid_api_key');
+    }
+    const allow = (methods: string[]) => {
+      if (!methods.includes(method)) {
+        throw new InferenceError(405, `${method} is not allowed on ${url.pathname}.`, 'invalid_request_error', 'method_not_allowed');
+      }
+    };
+    switch (url.pathname) {
+      case '/health':
+        allow(['GET']);
+        return sendJson(res, 200, engine.health());
+      case '/v1/models': {
+        allow(['GET']);
+        const created = Math.floor(Date.now() / 1000);
+        const list: ModelList = {
+          object: 'list',
+          data: [
+            { id: engine.modelName, object: 'model', created, owned_by: 'lathe', parent: null },
+            ...[...engine.adapters.keys()].map((id) => ({ id, object: 'model' as const, created, owned_by: 'lathe', parent: engine.modelName })),
+          ],
+        };
+        return sendJson(res, 200, list);
+      }
+      case '/v1/chat/completions': {
+        allow(['POST']);
+        const body = await readBody(req, maxBodyBytes);
+        const parsed = ZChatCompletionRequest.safeParse(body);
+        if (!parsed.success) throw zodToInferenceError(parsed.error, body);
+        assertSupported(parsed.data);
+        return generateResponse(req, res, CHAT_FORMAT, engine.prepareChat(parsed.data), parsed.data.stream === true);
+      }
+      case '/v1/completions': {
+        allow(['POST']);
+        const body = await readBody(req, maxBodyBytes);
+        const parsed = ZCompletionRequest.safeParse(body);
+        if (!parsed.success) throw zodToInferenceError(parsed.error, body);
+        assertSupported(parsed.data);
+        return generateResponse(req, res, COMPLETION_FORMAT, engine.prepareCompletion(parsed.data), parsed.data.stream === true);
+      }
+      case '/adapters': {
+        allow(['GET', 'POST']);
+        if (method === 'GET') return sendJson(res, 200, { adapters: engine.health().adapters });
+        const body = await readBody(req, maxBodyBytes);
+        const parsed = ZRegisterAdapterRequest.safeParse(body);
+        if (!parsed.success) throw zodToInferenceError(parsed.error, body);
+        const { replaced } = await engine.registerAdapter(parsed.data.name, parsed.data.path, { wake: parsed.data.wake });
+        const adapter = engine.health().adapters.find((a) => a.name === parsed.data.name)!;
+        return sendJson(res, replaced ? 200 : 201, { ...adapter, replaced });
+      }
+      default: {
+        if (url.pathname.startsWith('/adapters/')) {
+          allow(['DELETE']);
+          const name = decodeURIComponent(url.pathname.slice('/adapters/'.length));
+          if (!engine.removeAdapter(name)) {
+            throw new InferenceError(404, `No adapter named \`${name}\` is registered.`, 'invalid_request_error', 'adapter_not_found', 'name');
+          }
+          return sendJson(res, 200, { name, removed: true });
+        }
+        throw new InferenceError(404, `Unknown path ${url.pathname}.`, 'invalid_request_error', 'unknown_url');
+      }
+    }
+  }
+
+  const server = http.createServer({ noDelay: true, keepAliveTimeout: 30_000 }, (req, res) => {
+    const task = route(req, res)
+      .catch((error: unknown) => {
+        const failure = toInferenceError(error);
+        if (!isInferenceError(error)) logger?.error({ err: error, path: req.url }, 'request failed');
+        if (failure.status !== 499) sendError(res, failure);
+        else if (!res.writableEnded) res.end();
+      })
+      .finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        server,
+        port,
+        url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+        close: async (graceMs = 10_000) => {
+          const closed = new Promise<void>((done) => server.close(() => done()));
+          server.closeIdleConnections();
+          const timer = new Promise<void>((done) => setTimeout(done, graceMs).unref());
+          await Promise.race([Promise.allSettled([...inFlight]).then(() => undefined), timer]);
+          server.closeAllConnections();
+          await closed;
+        },
+      });
+    });
+  });
+}
