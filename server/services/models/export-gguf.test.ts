@@ -11,7 +11,7 @@ import { exportAdapterToGguf, exportModelToGguf, mergeAdapterToGguf, type Export
 import { GgufMetadata } from './gguf/metadata';
 import { GgufWriter } from './gguf/gguf-writer';
 import { readGgufHeader } from './gguf/gguf-reader';
-import { writeRandomAdapter, writeRandomModel, type RandomModel } from './testing/random-model';
+import { buildSentencePieceBpe, writeRandomAdapter, writeRandomModel, type RandomModel } from './testing/random-model';
 import { referenceLogits } from './testing/reference-llama';
 
 let root: string;
@@ -122,6 +122,24 @@ describe('exportModelToGguf', () => {
     const tokenizer = Tokenizer.fromString(await readFile(path.join(qwen.dir, 'tokenizer.json'), 'utf8'));
     const expected = (await tokenizer.encode(text, null, { addSpecialTokens: false })).getIds();
     expect(await tokenizeWithGguf({ modelGguf: outFile, text })).toEqual(expected);
+  });
+
+  it('writes SentencePiece (llama) vocabularies from tokenizer.json and from tokenizer.model', async () => {
+    const spm = buildSentencePieceBpe();
+    const text = 'Hello world, the quick brown fox! Grüße aus Köln. Привет 你好 🦙 zyxq';
+    for (const withModel of [false, true]) {
+      const model = await writeRandomModel({ dir: path.join(root, `spm-${withModel}`), architecture: 'MistralForCausalLM', sentencePiece: spm, writeTokenizerModel: withModel, seed: 4 });
+      const outFile = path.join(root, `spm-${withModel}.gguf`);
+      await exportModelToGguf({ modelDir: model.dir, outFile, type: 'F16' });
+      const meta = (await readGgufHeader(outFile, { keepArraysUpTo: 1000 })).metadata;
+      expect(meta).toMatchObject({ 'tokenizer.ggml.model': 'llama', 'tokenizer.ggml.pre': 'default', 'tokenizer.ggml.bos_token_id': 1, 'tokenizer.ggml.add_bos_token': true });
+      const types = meta['tokenizer.ggml.token_type'] as number[];
+      expect([types[0], types[1], types[3]]).toEqual([2, 3, 6]);
+      const tokenizer = Tokenizer.fromString(await readFile(path.join(model.dir, 'tokenizer.json'), 'utf8'));
+      const expected = (await tokenizer.encode(text, null, { addSpecialTokens: false })).getIds();
+      expect(expected.some((id) => id >= 3 && id < 259)).toBe(true); // some characters fall back to bytes
+      expect(await tokenizeWithGguf({ modelGguf: outFile, text })).toEqual(expected);
+    }
   });
 
   it('emits rope_freqs for Llama 3 RoPE scaling', async () => {

@@ -241,6 +241,7 @@ export async function addTokenizerMetadata(dir: string, metadata: GgufMetadata, 
       }
     }
     for (const token of added) {
+      if (types[token.id] === TokenType.UNKNOWN) continue;
       const special = token.special || looksSpecial(token.content);
       place(token.id, special ? token.content : token.content.replaceAll('\u2581', ' '), special ? TokenType.CONTROL : TokenType.USER_DEFINED, -1000);
     }
@@ -255,7 +256,7 @@ export async function addTokenizerMetadata(dir: string, metadata: GgufMetadata, 
   }
   for (const [idText, entry] of Object.entries(addedDecoder)) {
     const id = Number(idText);
-    if (typeof entry?.content !== 'string' || types[id] === TokenType.CONTROL) continue;
+    if (typeof entry?.content !== 'string' || types[id] === TokenType.CONTROL || types[id] === TokenType.UNKNOWN) continue;
     if (entry.special || looksSpecial(entry.content)) place(id, entry.content, TokenType.CONTROL, isSpm ? -1000 : undefined);
   }
 

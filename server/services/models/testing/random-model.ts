@@ -163,6 +163,119 @@ export function buildByteLevelBpe(options: BpeTokenizerOptions = {}): BuiltToken
   return { json, vocabSize: base + specials.length, specialIds };
 }
 
+export interface SentencePieceTokenizer extends BuiltTokenizer {
+  pieces: Array<{ piece: string; score: number; type: number }>;
+}
+
+/**
+ * A Llama-2-style SentencePiece BPE vocabulary (<unk>, <s>, </s>, 256 byte pieces, then pieces
+ * learned on the corpus with ▁ for spaces) as tokenizer.json, with merges listing every split of
+ * every piece in score order, as Hugging Face's SentencePiece converter writes them, so that merge
+ * ranks and SentencePiece scores describe the same tokenizer.
+ */
+export function buildSentencePieceBpe(options: { merges?: number; corpus?: string[] } = {}): SentencePieceTokenizer {
+  const words = new Map<string, number>();
+  for (const text of options.corpus ?? MULTILINGUAL_CORPUS) {
+    for (const word of text.split(/(?= )/)) {
+      const w = `\u2581${word.replace(/^ /, '').replaceAll(' ', '\u2581')}`;
+      words.set(w, (words.get(w) ?? 0) + 1);
+    }
+  }
+  const split = [...words.entries()].map(([w, c]) => ({ symbols: Array.from(w), count: c }));
+  const chars = [...new Set(split.flatMap((w) => w.symbols))].sort();
+  const learned: string[] = [];
+  for (let step = 0; step < (options.merges ?? 300); step++) {
+    const pairs = new Map<string, number>();
+    for (const w of split) for (let i = 0; i + 1 < w.symbols.length; i++) pairs.set(`${w.symbols[i]}\u0000${w.symbols[i + 1]}`, (pairs.get(`${w.symbols[i]}\u0000${w.symbols[i + 1]}`) ?? 0) + w.count);
+    let best: string | undefined;
+    let bestCount = 1;
+    for (const [k, c] of pairs) if (c > bestCount || (c === bestCount && best !== undefined && k < best)) [best, bestCount] = [k, c];
+    if (!best) break;
+    const [a, b] = best.split('\u0000') as [string, string];
+    if (!learned.includes(a + b)) learned.push(a + b);
+    for (const w of split) {
+      const next: string[] = [];
+      for (let i = 0; i < w.symbols.length; i++) {
+        if (i + 1 < w.symbols.length && w.symbols[i] === a && w.symbols[i + 1] === b) {
+          next.push(a + b);
+          i++;
+        } else next.push(w.symbols[i]!);
+      }
+      w.symbols = next;
+    }
+  }
+  const pieces: SentencePieceTokenizer['pieces'] = [
+    { piece: '<unk>', score: 0, type: 2 },
+    { piece: '<s>', score: 0, type: 3 },
+    { piece: '</s>', score: 0, type: 3 },
+  ];
+  for (let b = 0; b < 256; b++) pieces.push({ piece: `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`, score: 0, type: 6 });
+  learned.forEach((p, i) => pieces.push({ piece: p, score: -i, type: 1 }));
+  chars.forEach((c, i) => pieces.push({ piece: c, score: -learned.length - i, type: 1 }));
+  const vocab: Record<string, number> = {};
+  pieces.forEach((p, i) => (vocab[p.piece] = i));
+  const merges: Array<[string, string]> = [];
+  for (const p of pieces) {
+    if (p.type !== 1) continue;
+    const cps = Array.from(p.piece);
+    for (let i = 1; i < cps.length; i++) {
+      const left = cps.slice(0, i).join('');
+      const right = cps.slice(i).join('');
+      if (left in vocab && right in vocab) merges.push([left, right]);
+    }
+  }
+  const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const json = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')],
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '\u2581' }, { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' }] },
+    pre_tokenizer: null,
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      pair: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '<s>', type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
+    },
+    decoder: {
+      type: 'Sequence',
+      decoders: [{ type: 'Replace', pattern: { String: '\u2581' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }],
+    },
+    model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, ignore_merges: false, vocab, merges },
+  };
+  return { json, vocabSize: pieces.length, specialIds: { '<unk>': 0, '<s>': 1, '</s>': 2 }, pieces };
+}
+
+/** SentencePiece's tokenizer.model: a protobuf ModelProto holding only the pieces (field 1). */
+export function encodeSentencePieceModel(pieces: SentencePieceTokenizer['pieces']): Uint8Array {
+  const bytes: number[] = [];
+  const varint = (out: number[], v: number) => {
+    while (v > 0x7f) {
+      out.push((v & 0x7f) | 0x80);
+      v >>>= 7;
+    }
+    out.push(v);
+  };
+  for (const p of pieces) {
+    const body: number[] = [];
+    const text = Array.from(new TextEncoder().encode(p.piece));
+    body.push(0x0a);
+    varint(body, text.length);
+    body.push(...text);
+    body.push(0x15);
+    body.push(...new Uint8Array(new Float32Array([p.score]).buffer));
+    if (p.type !== 1) {
+      body.push(0x18);
+      varint(body, p.type);
+    }
+    bytes.push(0x0a);
+    varint(bytes, body.length);
+    bytes.push(...body);
+  }
+  return Uint8Array.from(bytes);
+}
+
 export const CHATML_TEMPLATE =
   "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
@@ -186,6 +299,10 @@ export interface RandomModelOptions {
   tieWordEmbeddings?: boolean;
   ropeScaling?: Record<string, unknown>;
   tokenizer?: BpeTokenizerOptions;
+  /** Use this tokenizer (with SentencePiece special tokens) instead of training a byte-level BPE. */
+  sentencePiece?: SentencePieceTokenizer;
+  /** Also write the SentencePiece tokenizer.model. */
+  writeTokenizerModel?: boolean;
   chatTemplate?: string | null;
   license?: string;
   /** Write the weights as this many shards with model.safetensors.index.json. */
@@ -212,7 +329,7 @@ export async function writeRandomModel(options: RandomModelOptions): Promise<Ran
   const heads = options.numHeads ?? 4;
   const kvHeads = options.numKvHeads ?? 2;
   const headDim = hidden / heads;
-  const tokenizer = buildByteLevelBpe(options.tokenizer);
+  const tokenizer = options.sentencePiece ?? buildByteLevelBpe(options.tokenizer);
   const vocab = options.vocabSize ?? tokenizer.vocabSize;
   const tied = options.tieWordEmbeddings ?? false;
   const std = options.std ?? 0.02;
@@ -231,8 +348,8 @@ export async function writeRandomModel(options: RandomModelOptions): Promise<Ran
     rope_theta: options.ropeTheta ?? 10000,
     tie_word_embeddings: tied,
     torch_dtype: dtype === 'BF16' ? 'bfloat16' : dtype === 'F16' ? 'float16' : 'float32',
-    bos_token_id: tokenizer.specialIds['<|im_start|>'],
-    eos_token_id: tokenizer.specialIds['<|im_end|>'],
+    bos_token_id: options.sentencePiece ? 1 : tokenizer.specialIds['<|im_start|>'],
+    eos_token_id: options.sentencePiece ? 2 : tokenizer.specialIds['<|im_end|>'],
     hidden_act: 'silu',
   };
   if (options.ropeScaling) config.rope_scaling = options.ropeScaling;
@@ -288,16 +405,21 @@ export async function writeRandomModel(options: RandomModelOptions): Promise<Ran
   }
   await writeFile(path.join(options.dir, 'config.json'), JSON.stringify(config, null, 2));
   await writeFile(path.join(options.dir, 'tokenizer.json'), JSON.stringify(tokenizer.json));
-  const tokenizerConfig: Record<string, unknown> = {
-    bos_token: '<|im_start|>',
-    eos_token: '<|im_end|>',
-    pad_token: '<|endoftext|>',
-    unk_token: '<|endoftext|>',
-    add_bos_token: false,
-    add_eos_token: false,
-    model_max_length: options.contextLength ?? 2048,
-    tokenizer_class: 'GPT2Tokenizer',
-  };
+  const tokenizerConfig: Record<string, unknown> = options.sentencePiece
+    ? { bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', add_bos_token: true, add_eos_token: false, model_max_length: options.contextLength ?? 2048, tokenizer_class: 'LlamaTokenizer' }
+    : {
+        bos_token: '<|im_start|>',
+        eos_token: '<|im_end|>',
+        pad_token: '<|endoftext|>',
+        unk_token: '<|endoftext|>',
+        add_bos_token: false,
+        add_eos_token: false,
+        model_max_length: options.contextLength ?? 2048,
+        tokenizer_class: 'GPT2Tokenizer',
+      };
+  if (options.sentencePiece && options.writeTokenizerModel) {
+    await writeFile(path.join(options.dir, 'tokenizer.model'), encodeSentencePieceModel(options.sentencePiece.pieces));
+  }
   if (options.chatTemplate !== null) tokenizerConfig.chat_template = options.chatTemplate ?? CHATML_TEMPLATE;
   await writeFile(path.join(options.dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig, null, 2));
   await writeFile(path.join(options.dir, 'README.md'), `---\nlicense: ${options.license ?? 'apache-2.0'}\nlibrary_name: transformers\n---\n\n# Random test model\n`);
