@@ -8,6 +8,8 @@ import { billingRouter } from '@/server/api/routers/billing/router';
 import { auditRouter } from '@/server/api/routers/audit/router';
 import { adminRouter } from '@/server/api/routers/admin/router';
 import { modelRouter } from '@/server/api/routers/model/router';
+import { datasetRouter } from '@/server/api/routers/dataset/router';
+import { jobRouter } from '@/server/api/routers/job/router';
 
 export const appRouter = router({
   auth: authRouter,
@@ -19,6 +21,8 @@ export const appRouter = router({
   audit: auditRouter,
   admin: adminRouter,
   model: modelRouter,
+  dataset: datasetRouter,
+  job: jobRouter,
 });
 
 export type AppRouter = typeof appRouter;

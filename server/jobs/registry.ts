@@ -4,7 +4,7 @@
 import type { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 
-export type JobContract<S extends z.ZodType> = { name: string; version: number; schema: S; retryLimit?: number; retryDelay?: number };
+export type JobContract<S extends z.ZodType> = { name: string; version: number; schema: S; retryLimit?: number; retryDelay?: number; expireInSeconds?: number };
 
 export function defineJob<S extends z.ZodType>(contract: JobContract<S>) {
   return contract;
@@ -23,6 +23,8 @@ export const runTrainingJob = defineJob({
   // attempt fences runs: a runner only works on the attempt it was handed.
   schema: z.object({ jobId: z.string().min(1), attempt: z.number().int().min(1) }),
   retryLimit: 2,
+  // A run lasts as long as training does; lost runners are detected by heartbeat, not by expiry.
+  expireInSeconds: 7 * 24 * 3600,
 });
 
 export const importBaseModel = defineJob({
@@ -53,7 +55,7 @@ export class InvalidPayloadError extends Error {}
 
 export async function ensureQueues(boss: PgBoss, contracts: readonly JobContract<z.ZodType>[] = Object.values(jobs)) {
   for (const c of contracts) {
-    await boss.createQueue(c.name, { retryLimit: c.retryLimit ?? 3, retryDelay: c.retryDelay ?? 5, retryBackoff: true });
+    await boss.createQueue(c.name, { retryLimit: c.retryLimit ?? 3, retryDelay: c.retryDelay ?? 5, retryBackoff: true, ...(c.expireInSeconds ? { expireInSeconds: c.expireInSeconds } : {}) });
   }
 }
 

@@ -1,0 +1,7 @@
+import { withApiKey } from '@/server/api/rest/with-api-key';
+import { getJob } from '@/server/services/jobs/manage-jobs';
+import { toOpenAIJob } from '@/server/services/jobs/openai-shapes';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = withApiKey<{ id: string }>(async ({ tenant, params }) => Response.json(toOpenAIJob(await getJob({ tenant, id: params.id }))));

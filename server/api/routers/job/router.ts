@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { projectProcedure, router } from '@/server/api/trpc';
+import { createJob, ZCreateJobRequest } from '@/server/services/jobs/create-job';
+import { cancelJob, getJob, listCheckpoints, listJobEvents, listJobs } from '@/server/services/jobs/manage-jobs';
+import { toOpenAICheckpoint, toOpenAIEvent, toOpenAIJob } from '@/server/services/jobs/openai-shapes';
+import { estimateJob } from '@/server/services/jobs/estimate-job';
+
+export const jobRouter = router({
+  list: projectProcedure
+    .input(z.object({ after: z.string().nullish(), limit: z.number().int().min(1).max(100).default(20) }).default({ limit: 20 }))
+    .query(async ({ ctx, input }) => {
+      const { jobs, hasMore } = await listJobs({ tenant: ctx.tenant, after: input.after, limit: input.limit });
+      return { jobs: jobs.map((j) => ({ ...toOpenAIJob(j), progress: j.progress, rawId: j.id })), hasMore };
+    }),
+  get: projectProcedure.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
+    const job = await getJob({ tenant: ctx.tenant, id: input.id });
+    return { ...toOpenAIJob(job), progress: job.progress, rawId: job.id, estimatedCost: job.estimatedCost?.toString() ?? null };
+  }),
+  events: projectProcedure
+    .input(z.object({ id: z.string(), afterSeq: z.number().int().nullish(), limit: z.number().int().min(1).max(1000).default(500) }))
+    .query(async ({ ctx, input }) => {
+      const { events, hasMore } = await listJobEvents({ tenant: ctx.tenant, id: input.id, after: input.afterSeq, limit: input.limit, order: 'asc' });
+      return { events: events.map((e) => ({ ...toOpenAIEvent(e), seq: e.seq })), hasMore };
+    }),
+  checkpoints: projectProcedure.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
+    const { job, checkpoints } = await listCheckpoints({ tenant: ctx.tenant, id: input.id });
+    return checkpoints.map((c) => toOpenAICheckpoint(c, job));
+  }),
+  estimate: projectProcedure
+    .input(z.object({ model: z.string(), training_file: z.string(), hyperparameters: ZCreateJobRequest.shape.hyperparameters, preset: ZCreateJobRequest.shape.preset }))
+    .query(({ ctx, input }) => estimateJob({ tenant: ctx.tenant, ...input })),
+  create: projectProcedure.input(ZCreateJobRequest).mutation(async ({ ctx, input }) => toOpenAIJob(await createJob({ tenant: ctx.tenant, db: ctx.db, input }))),
+  cancel: projectProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => toOpenAIJob(await cancelJob({ tenant: ctx.tenant, db: ctx.db, id: input.id }))),
+});
