@@ -1,0 +1,109 @@
+// Reservations and settlements on the append-only credit ledger. A job reserves its estimated
+// cost when it is queued and settles to what it actually used when it ends; every write carries
+// an idempotency key, so a retried settlement is a no-op, and a per-organization advisory lock
+// makes concurrent charges see each other, so they cannot overdraw the balance.
+import { Prisma } from '@/server/generated/prisma/client';
+import type { Db, Tx } from '@/server/db';
+import { LatheError } from '@/server/services/errors';
+import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
+
+type Decimalish = Prisma.Decimal | number | string;
+const D = (v: Decimalish) => new Prisma.Decimal(v);
+
+async function lockOrganization(tx: Tx, organizationId: string) {
+  await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `credits:${organizationId}`);
+}
+
+async function balanceIn(tx: Tx, organizationId: string) {
+  const { _sum } = await tx.creditLedgerEntry.aggregate({ where: { organizationId }, _sum: { amount: true } });
+  return _sum.amount ?? D(0);
+}
+
+function isUniqueViolation(error: unknown) {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}
+
+export type ReserveOptions = { db: Db; organizationId: string; jobId: string; amount: Decimalish; actor: AuditActor; tx?: Tx };
+
+/** Holds `amount` credits for a job. Not enough credits: PAYMENT_REQUIRED, and nothing is written. */
+export async function reserveForJob({ db, organizationId, jobId, amount, actor, tx }: ReserveOptions) {
+  const value = D(amount);
+  const run = async (t: Tx) => {
+    await lockOrganization(t, organizationId);
+    const existing = await t.creditLedgerEntry.findUnique({ where: { idempotencyKey: `reserve:${jobId}` } });
+    if (existing) return existing;
+    const balance = await balanceIn(t, organizationId);
+    if (balance.lt(value)) {
+      throw new LatheError(
+        'PAYMENT_REQUIRED',
+        `Not enough credits: this job is estimated at ${value.toDecimalPlaces(4)} credits and the balance is ${balance.toDecimalPlaces(4)}. Add credits or train on fewer tokens.`,
+        { reason: 'insufficient_credits' },
+      );
+    }
+    const entry = await t.creditLedgerEntry.create({
+      data: { organizationId, kind: 'RESERVATION', amount: value.neg(), idempotencyKey: `reserve:${jobId}`, jobId, memo: 'reserved for fine-tuning job' },
+    });
+    await recordAudit(t, { organizationId, actor, action: 'credits.reserve', targetType: 'TrainingJob', targetId: jobId, data: { amount: value.toString() } });
+    return entry;
+  };
+  return tx ? run(tx) : db.$transaction(run);
+}
+
+export type SettleOptions = { db: Db; organizationId: string; jobId: string; actualCost: Decimalish; actor?: AuditActor };
+
+/**
+ * Releases the part of the job's reservation it did not use (or charges the difference when it
+ * used more). Runs once per job: a second call finds the settlement and returns it unchanged.
+ */
+export async function settleJob({ db, organizationId, jobId, actualCost, actor = {} }: SettleOptions) {
+  try {
+    return await db.$transaction(async (tx) => {
+      await lockOrganization(tx, organizationId);
+      const done = await tx.creditLedgerEntry.findUnique({ where: { idempotencyKey: `settle:${jobId}` } });
+      if (done) return done;
+      const reservation = await tx.creditLedgerEntry.findUnique({ where: { idempotencyKey: `reserve:${jobId}` } });
+      const reserved = reservation ? reservation.amount.neg() : D(0);
+      const release = reserved.minus(D(actualCost));
+      const entry = await tx.creditLedgerEntry.create({
+        data: {
+          organizationId,
+          kind: 'SETTLEMENT',
+          amount: release,
+          idempotencyKey: `settle:${jobId}`,
+          jobId,
+          memo: `job charged ${D(actualCost).toDecimalPlaces(6)} of ${reserved.toDecimalPlaces(6)} reserved`,
+        },
+      });
+      await recordAudit(tx, { organizationId, actor, action: 'credits.settle', targetType: 'TrainingJob', targetId: jobId, data: { charged: D(actualCost).toString(), released: release.toString() } });
+      return entry;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) return db.creditLedgerEntry.findUniqueOrThrow({ where: { idempotencyKey: `settle:${jobId}` } });
+    throw error;
+  }
+}
+
+export type ChargeUsageOptions = { db: Db; organizationId: string; amount: Decimalish; idempotencyKey: string; memo: string };
+
+/** Charges metered usage (inference). Idempotent per key. */
+export async function chargeUsage({ db, organizationId, amount, idempotencyKey, memo }: ChargeUsageOptions) {
+  const value = D(amount);
+  if (value.lte(0)) return null;
+  try {
+    return await db.$transaction(async (tx) => {
+      await lockOrganization(tx, organizationId);
+      return tx.creditLedgerEntry.create({ data: { organizationId, kind: 'USAGE', amount: value.neg(), idempotencyKey, memo } });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) return db.creditLedgerEntry.findUnique({ where: { idempotencyKey } });
+    throw error;
+  }
+}
+
+/** PAYMENT_REQUIRED when the organization has no credits left (checked before metered work). */
+export async function assertHasCredits({ db, organizationId }: { db: Db; organizationId: string }) {
+  const { _sum } = await db.creditLedgerEntry.aggregate({ where: { organizationId }, _sum: { amount: true } });
+  if ((_sum.amount ?? D(0)).lte(0)) {
+    throw new LatheError('PAYMENT_REQUIRED', 'You have no credits left. Add credits on the Usage & billing page.', { reason: 'insufficient_quota' });
+  }
+}
