@@ -1,5 +1,5 @@
 // npm run db:migration -- <name>: writes prisma/migrations/<stamp>_<name> from the schema change.
-import { createMigration } from '../server/db/migrate.ts';
+import { createMigration } from '../server/db/migrate';
 
 const name = process.argv[2];
 if (!name) {
