@@ -14,7 +14,7 @@ type World = {
   a: TestUser;
   b: TestUser;
   aKey: string;
-  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; ledgerEntryId: string };
+  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; modelId: string; ledgerEntryId: string };
 };
 
 let world: World;
@@ -33,13 +33,15 @@ beforeAll(async () => {
     a,
     b,
     aKey: await createTestKey(a),
-    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, ledgerEntryId: entry.id },
+    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, modelId: model.id, ledgerEntryId: entry.id },
   };
 });
 
 /** Mutations and reads addressed at one of B's rows by id. */
 const byId: { name: string; call: (caller: Caller, w: World) => Promise<unknown>; asKey?: boolean }[] = [
   { name: 'apiKey.revoke', call: (c, w) => c.apiKey.revoke({ id: w.b_.apiKeyId }), asKey: true },
+  { name: 'model.get', call: (c, w) => c.model.get({ id: w.b_.modelId }), asKey: true },
+  { name: 'model.delete', call: (c, w) => c.model.delete({ id: w.b_.modelId }) },
   { name: 'organization.changeRole', call: (c, w) => c.organization.changeRole({ membershipId: w.b_.membershipId, role: 'ADMIN' }) },
   { name: 'organization.removeMember', call: (c, w) => c.organization.removeMember({ membershipId: w.b_.membershipId }) },
   { name: 'organization.revokeInvitation', call: (c, w) => c.organization.revokeInvitation({ invitationId: w.b_.invitationId }) },
@@ -55,6 +57,7 @@ const lists: { name: string; call: (caller: Caller) => Promise<unknown>; asKey?:
   { name: 'billing.usage', call: (c) => c.billing.usage(), asKey: true },
   { name: 'audit.list', call: (c) => c.audit.list({ limit: 200 }) },
   { name: 'model.usable', call: (c) => c.model.usable(), asKey: true },
+  { name: 'model.list', call: (c) => c.model.list(), asKey: true },
   { name: 'organization.current', call: (c) => c.organization.current() },
 ];
 
@@ -67,7 +70,7 @@ const rest: { name: string; call: (w: World) => Promise<Response> }[] = [
 ];
 
 function bIdentifiers(w: World) {
-  return [w.b.organization.id, w.b_.apiKeyId, w.b_.membershipId, w.b_.invitationId, w.b_.projectId, w.b_.modelName, w.b_.ledgerEntryId, w.b.email];
+  return [w.b.organization.id, w.b_.apiKeyId, w.b_.membershipId, w.b_.invitationId, w.b_.projectId, w.b_.modelName, w.b_.modelId, w.b_.ledgerEntryId, w.b.email];
 }
 
 describe('cross-tenant isolation', () => {

@@ -1,0 +1,106 @@
+// The model router through createCaller on the real database: who may import what, the queued
+// job, what each project sees, and the Hub look-ups against the local Hub server.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cachedTinyModel } from '@/gpu-runner/trainer/python';
+import { getDb } from '@/server/db';
+import { stopBoss } from '@/server/jobs/boss';
+import { startFakeHub, type FakeHub } from '@/tests/fixtures/hub/fake-hub';
+import { callerFor, callerForKey, createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
+
+let fixture: string;
+let owner: TestUser;
+let other: TestUser;
+let admin: TestUser;
+let hub: FakeHub;
+let root: string;
+const savedEnv = { HF_ENDPOINT: process.env.HF_ENDPOINT, LATHE_IMPORT_ROOT: process.env.LATHE_IMPORT_ROOT };
+const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+
+beforeAll(async () => {
+  fixture = await cachedTinyModel();
+  root = await mkdtemp(path.join(os.tmpdir(), 'lathe-model-router-'));
+  [owner, other, admin] = await Promise.all([createTestUser(), createTestUser(), createTestUser({ admin: true })]);
+  hub = await startFakeHub({ repos: [{ id: 'lathe/tiny-chat', dir: fixture }] });
+  process.env.HF_ENDPOINT = hub.url;
+});
+
+afterAll(async () => {
+  await stopBoss();
+  await hub?.close();
+  await rm(root, { recursive: true, force: true });
+  for (const [key, value] of Object.entries(savedEnv)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+});
+
+async function trpcCode(promise: Promise<unknown>) {
+  const error = await promise.catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(TRPCError);
+  return (error as TRPCError).code;
+}
+
+describe('model router', () => {
+  it('queues a folder import for an organization owner and lists it for the project only', async () => {
+    const name = unique('tiny');
+    const created = await callerFor(owner).model.importFromFolder({ dir: fixture, name });
+    expect(created).toMatchObject({ name, status: 'REQUESTED', scope: 'organization', source: 'FOLDER', sourceRef: fixture });
+    const jobs = await getDb().$queryRawUnsafe<Array<{ data: { v: number; payload: { modelId: string } } }>>(`SELECT data FROM pgboss.job WHERE name = 'model.import'`);
+    expect(jobs.map((j) => j.data)).toContainEqual({ v: 1, payload: { modelId: created.id } });
+
+    expect((await callerFor(owner).model.list()).map((m) => m.id)).toContain(created.id);
+    expect(await callerFor(owner).model.get({ id: created.id })).toMatchObject({ id: created.id, name });
+    expect((await callerFor(other).model.list()).map((m) => m.id)).not.toContain(created.id);
+    expect(await trpcCode(callerFor(other).model.get({ id: created.id }))).toBe('NOT_FOUND');
+  });
+
+  it('lets only platform admins add platform-wide models, visible to every organization without their server path', async () => {
+    expect(await trpcCode(callerFor(owner).model.importFromFolder({ dir: fixture, name: unique('p'), scope: 'platform' }))).toBe('FORBIDDEN');
+    const created = await callerFor(admin).model.importFromFolder({ dir: fixture, name: unique('platform'), scope: 'platform' });
+    expect(created).toMatchObject({ scope: 'platform', projectId: null });
+    expect((await getDb().baseModel.findUniqueOrThrow({ where: { id: created.id } })).organizationId).toBeNull();
+    const seen = (await callerFor(other).model.list()).find((m) => m.id === created.id);
+    expect(seen).toMatchObject({ scope: 'platform', sourceRef: null });
+    expect(await trpcCode(callerFor(other).model.delete({ id: created.id }))).toBe('FORBIDDEN');
+  });
+
+  it('refuses imports from API keys and members, and folders outside LATHE_IMPORT_ROOT', async () => {
+    const keyCaller = await callerForKey(await createTestKey(owner));
+    expect(await trpcCode(keyCaller.model.importFromFolder({ dir: fixture, name: unique('k') }))).toBe('FORBIDDEN');
+    expect(await trpcCode(keyCaller.model.delete({ id: 'anything' }))).toBe('FORBIDDEN');
+    expect((await keyCaller.model.list()).length).toBeGreaterThan(0);
+
+    process.env.LATHE_IMPORT_ROOT = root;
+    try {
+      const error = await callerFor(owner).model.importFromFolder({ dir: fixture, name: unique('outside') }).catch((e: unknown) => e as TRPCError);
+      expect(error).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('LATHE_IMPORT_ROOT') });
+      expect(await trpcCode(callerFor(owner).model.importFromFolder({ dir: path.join(root, 'missing'), name: unique('missing') }))).toBe('BAD_REQUEST');
+    } finally {
+      delete process.env.LATHE_IMPORT_ROOT;
+    }
+  });
+
+  it('searches the Hub, lists a repo\'s files and queues a Hub import named after the repo', async () => {
+    expect((await callerFor(owner).model.searchHub({ query: 'tiny' })).map((m) => m.id)).toEqual(['lathe/tiny-chat']);
+    expect(await callerFor(owner).model.searchHub({ query: 't' })).toEqual([]);
+    const files = await callerFor(owner).model.listHubFiles({ repo: 'lathe/tiny-chat' });
+    expect(files.find((f) => f.path === 'model.safetensors')).toMatchObject({ imported: true });
+    expect(await trpcCode(callerFor(owner).model.listHubFiles({ repo: 'nobody/nothing' }))).toBe('NOT_FOUND');
+
+    const created = await callerFor(owner).model.importFromHub({ repo: 'lathe/tiny-chat' });
+    expect(created).toMatchObject({ name: 'tiny-chat', source: 'HUGGING_FACE', sourceRef: 'lathe/tiny-chat', status: 'REQUESTED' });
+    expect(await trpcCode(callerFor(owner).model.importFromHub({ repo: 'lathe/tiny-chat' }))).toBe('CONFLICT');
+  });
+
+  it('deletes a failed import of the organization', async () => {
+    const created = await callerFor(owner).model.importFromFolder({ dir: fixture, name: unique('gone') });
+    expect(await trpcCode(callerFor(owner).model.delete({ id: created.id }))).toBe('CONFLICT');
+    await getDb().baseModel.update({ where: { id: created.id }, data: { status: 'FAILED', error: 'test' } });
+    expect(await callerFor(owner).model.delete({ id: created.id })).toMatchObject({ id: created.id, artifactsDeleted: 0 });
+    expect(await trpcCode(callerFor(owner).model.get({ id: created.id }))).toBe('NOT_FOUND');
+  });
+});
