@@ -32,6 +32,8 @@ export const importBaseModel = defineJob({
   version: 1,
   schema: z.object({ modelId: z.string().min(1) }),
   retryLimit: 2,
+  // Downloading and converting a large model takes hours; pg-boss caps expiry at 24 h.
+  expireInSeconds: 12 * 3600,
 });
 
 export const validateDatasetJob = defineJob({

@@ -107,7 +107,7 @@ export async function requestModelImport(options: RequestModelImportOptions) {
 
   if (options.enqueue !== false) {
     try {
-      await enqueue(await getBoss(), importBaseModel, { modelId: model.id }, { expireInSeconds: 6 * 3600 });
+      await enqueue(await getBoss(), importBaseModel, { modelId: model.id });
     } catch (error) {
       await db.baseModel.update({ where: { id: model.id }, data: { status: 'FAILED', error: 'The import could not be queued; try again.' } });
       throw new LatheError('INTERNAL', `The import could not be queued: ${(error as Error).message}`);

@@ -1,0 +1,209 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslations } from 'next-intl';
+import { toast } from 'sonner';
+import { Alert, AlertDescription } from '@/components/ui/alert';
+import { Button } from '@/components/ui/button';
+import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from '@/components/ui/dialog';
+import { FormField } from '@/components/ui/form-field';
+import { Input } from '@/components/ui/input';
+import { Switch } from '@/components/ui/switch';
+import { Tabs, TabsContent, TabsList, TabsTrigger } from '@/components/ui/tabs';
+import { useModelFormat } from '@/components/models/use-model-format';
+import { useTRPC } from '@/lib/trpc/client';
+
+const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
+
+/** The name a source suggests: the repo's or folder's last segment, made API-safe. */
+function suggestName(source: string): string {
+  const last = source.replace(/[/\\]+$/, '').split(/[/\\]/).at(-1) ?? '';
+  return last.replace(/\.gguf$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+}
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [debounced, setDebounced] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setDebounced(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return debounced;
+}
+
+export function ImportModelDialog({ open, onOpenChange, admin }: { open: boolean; onOpenChange: (open: boolean) => void; admin: boolean }) {
+  const t = useTranslations('models.dialog');
+  const fmt = useModelFormat();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [tab, setTab] = useState<'hub' | 'server'>('hub');
+  const [repo, setRepo] = useState('');
+  const [path, setPath] = useState('');
+  const [name, setName] = useState('');
+  const [nameEdited, setNameEdited] = useState(false);
+  const [platform, setPlatform] = useState(false);
+  const [showResults, setShowResults] = useState(false);
+
+  const query = useDebounced(repo.trim(), 300);
+  const search = useQuery(trpc.model.searchHub.queryOptions({ query }, { enabled: open && tab === 'hub' && showResults && query.length >= 2, staleTime: 60_000 }));
+  const repoValid = REPO_ID.test(repo.trim());
+  const files = useQuery(trpc.model.listHubFiles.queryOptions({ repo: repo.trim() }, { enabled: open && tab === 'hub' && repoValid && !showResults, staleTime: 60_000, retry: false }));
+  const downloads = files.data?.filter((f) => f.imported) ?? [];
+
+  const onSuccess = (model: { name: string }) => {
+    toast.success(t('started', { name: model.name }));
+    void queryClient.invalidateQueries({ queryKey: trpc.model.list.queryKey() });
+    close(false);
+  };
+  const fromHub = useMutation(trpc.model.importFromHub.mutationOptions({ onSuccess }));
+  const fromFolder = useMutation(trpc.model.importFromFolder.mutationOptions({ onSuccess }));
+  const fromGguf = useMutation(trpc.model.importFromGguf.mutationOptions({ onSuccess }));
+  const pending = fromHub.isPending || fromFolder.isPending || fromGguf.isPending;
+  const error = (tab === 'hub' ? fromHub.error : path.trim().toLowerCase().endsWith('.gguf') ? fromGguf.error : fromFolder.error) ?? null;
+
+  function updateSource(value: string) {
+    if (tab === 'hub') setRepo(value);
+    else setPath(value);
+    if (!nameEdited) setName(suggestName(value));
+  }
+
+  function close(next: boolean) {
+    if (!next) {
+      setRepo('');
+      setPath('');
+      setName('');
+      setNameEdited(false);
+      setPlatform(false);
+      setShowResults(false);
+      for (const m of [fromHub, fromFolder, fromGguf]) m.reset();
+    }
+    onOpenChange(next);
+  }
+
+  function submit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const scope = admin && platform ? 'platform' : 'project';
+    if (tab === 'hub') fromHub.mutate({ repo: repo.trim(), name: name.trim() || undefined, scope });
+    else if (path.trim().toLowerCase().endsWith('.gguf')) fromGguf.mutate({ file: path.trim(), name: name.trim(), scope });
+    else fromFolder.mutate({ dir: path.trim(), name: name.trim(), scope });
+  }
+
+  return (
+    <Dialog open={open} onOpenChange={close}>
+      <DialogContent className="sm:max-w-lg">
+        <DialogHeader>
+          <DialogTitle>{t('title')}</DialogTitle>
+          <DialogDescription>{t('description')}</DialogDescription>
+        </DialogHeader>
+        <form className="grid gap-4" onSubmit={submit}>
+          {error && (
+            <Alert variant="destructive" role="alert">
+              <AlertDescription>{error.message}</AlertDescription>
+            </Alert>
+          )}
+          <Tabs
+            value={tab}
+            onValueChange={(v) => {
+              const next = v as 'hub' | 'server';
+              setTab(next);
+              if (!nameEdited) setName(suggestName(next === 'hub' ? repo : path));
+            }}
+          >
+            <TabsList>
+              <TabsTrigger value="hub">{t('tabs.hub')}</TabsTrigger>
+              <TabsTrigger value="server">{t('tabs.server')}</TabsTrigger>
+            </TabsList>
+            <TabsContent value="hub" className="grid gap-2 pt-2">
+              <FormField label={t('repo')} description={t('repoHint')} required>
+                <Input
+                  name="repo"
+                  value={repo}
+                  autoComplete="off"
+                  placeholder="HuggingFaceTB/SmolLM2-135M-Instruct"
+                  onChange={(e) => {
+                    updateSource(e.target.value);
+                    setShowResults(true);
+                  }}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Escape' && showResults) {
+                      e.preventDefault();
+                      setShowResults(false);
+                    }
+                  }}
+                />
+              </FormField>
+              {showResults && query.length >= 2 && (
+                <div className="rounded-md border" aria-live="polite">
+                  {search.isFetching && !search.data ? (
+                    <p className="text-muted-foreground p-2 text-sm">{t('searching')}</p>
+                  ) : search.error ? (
+                    <p className="text-destructive p-2 text-sm">{search.error.message}</p>
+                  ) : !search.data?.length ? (
+                    <p className="text-muted-foreground p-2 text-sm">{t('noResults')}</p>
+                  ) : (
+                    <ul aria-label={t('results')} className="max-h-48 overflow-y-auto py-1">
+                      {search.data.map((m) => (
+                        <li key={m.id}>
+                          <button
+                            type="button"
+                            className="hover:bg-accent focus-visible:bg-accent flex w-full items-center justify-between gap-2 px-2 py-1.5 text-left text-sm outline-none"
+                            onClick={() => {
+                              updateSource(m.id);
+                              setShowResults(false);
+                            }}
+                          >
+                            <span className="truncate font-mono">{m.id}</span>
+                            <span className="text-muted-foreground shrink-0 text-xs">
+                              {m.gated ? `${t('gated')} · ` : ''}
+                              {t('downloads', { count: m.downloads })}
+                            </span>
+                          </button>
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </div>
+              )}
+              {!showResults && repoValid && files.data && (
+                <p className="text-muted-foreground text-sm" data-testid="hub-files">
+                  {t('files', { count: downloads.length, size: fmt.bytes(downloads.reduce((s, f) => s + f.size, 0)) })}
+                </p>
+              )}
+              {!showResults && repoValid && files.error && <p className="text-destructive text-sm">{files.error.message}</p>}
+            </TabsContent>
+            <TabsContent value="server" className="grid gap-2 pt-2">
+              <FormField label={t('path')} description={t('pathHint')} required>
+                <Input name="path" value={path} autoComplete="off" placeholder="/models/SmolLM2-135M-Instruct" onChange={(e) => updateSource(e.target.value)} />
+              </FormField>
+            </TabsContent>
+          </Tabs>
+          <FormField label={t('name')} description={t('nameHint')} required>
+            <Input
+              name="name"
+              value={name}
+              maxLength={64}
+              autoComplete="off"
+              onChange={(e) => {
+                setName(e.target.value);
+                setNameEdited(true);
+              }}
+            />
+          </FormField>
+          {admin && (
+            <FormField label={t('platform')} description={t('platformHint')} orientation="horizontal">
+              <Switch checked={platform} onCheckedChange={setPlatform} />
+            </FormField>
+          )}
+          <DialogFooter>
+            <Button type="button" variant="outline" onClick={() => close(false)}>
+              {t('cancel')}
+            </Button>
+            <Button type="submit" disabled={pending || !name.trim() || (tab === 'hub' ? !repoValid : !path.trim())}>
+              {t('submit')}
+            </Button>
+          </DialogFooter>
+        </form>
+      </DialogContent>
+    </Dialog>
+  );
+}
