@@ -12,6 +12,8 @@ export const env = createEnv({
     RUNNER_OPS_PORT: z.coerce.number().int().min(0).default(3102),
     RUNNER_HEARTBEAT_MS: z.coerce.number().int().positive().default(5000),
     LATHE_EXECUTOR: z.enum(['auto', 'docker', 'process']).default('auto'),
+    RUNNER_CPUS: z.coerce.number().int().positive().optional(),
+    RUNNER_JOB_MEMORY_BYTES: z.coerce.number().int().positive().optional(),
     DOCKER_HOST: z.string().optional(),
   },
   runtimeEnv: process.env,

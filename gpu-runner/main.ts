@@ -3,8 +3,17 @@
 process.env.LATHE_PROCESS ??= 'gpu-runner';
 
 import os from 'node:os';
+import path from 'node:path';
+import { PgBoss } from 'pg-boss';
 import { env } from '@/gpu-runner/env';
-import { chooseExecutor, detectGpus, hostMemoryBytes } from '@/gpu-runner/host';
+import { chooseExecutor, detectGpus, dockerClient, hostMemoryBytes } from '@/gpu-runner/host';
+import { createDockerExecutor, removeOrphans } from '@/gpu-runner/executors/docker';
+import { createProcessExecutor } from '@/gpu-runner/executors/process';
+import type { TrainerExecutor } from '@/gpu-runner/executors/types';
+import { ensureTrainerImage } from '@/gpu-runner/images/build';
+import { runTrainingJob } from '@/gpu-runner/jobs/run-training-job';
+import { ensureQueues, parsePayload, runTrainingJob as trainContract } from '@/server/jobs/registry';
+import { artifactStoreConfigFromEnv, createArtifactStore } from '@/server/services/artifacts/create-artifact-store';
 import { logger } from '@/server/logger';
 import { disconnectDb, getDb } from '@/server/db';
 import { startOpsServer } from '@/server/observability/metrics';
@@ -39,10 +48,55 @@ const heartbeat = setInterval(async () => {
   }
 }, env.RUNNER_HEARTBEAT_MS);
 
+let trainer: TrainerExecutor;
+if (executor === 'docker') {
+  const docker = dockerClient(env.DOCKER_HOST);
+  const image = await ensureTrainerImage(docker, { onLog: (line) => logger.debug({ line }, 'trainer image build') });
+  const removed = await removeOrphans(docker, runner.id);
+  if (removed.length) logger.info({ removed }, 'removed orphaned trainer containers');
+  trainer = createDockerExecutor({ docker, image, runnerId: runner.id });
+} else {
+  trainer = createProcessExecutor();
+}
+
+const store = createArtifactStore(artifactStoreConfigFromEnv());
+const workRoot = path.resolve(env.LATHE_DATA_DIR, 'runner', runner.id);
+const shutdownController = new AbortController();
+const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: 'pgboss', max: 4 });
+boss.on('error', (error) => logger.warn({ err: error }, 'pg-boss error'));
+await boss.start();
+await ensureQueues(boss);
+let active = 0;
+await boss.work(trainContract.name, { batchSize: 1, localConcurrency: env.RUNNER_CAPACITY, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+  if (!job) return;
+  const { jobId, attempt } = parsePayload(trainContract, job.data);
+  active++;
+  try {
+    const outcome = await runTrainingJob({
+      db,
+      store,
+      executor: trainer,
+      runnerId: runner.id,
+      jobId,
+      attempt,
+      workRoot,
+      log: logger,
+      cpus: env.RUNNER_CPUS ?? Math.max(1, Math.floor(os.cpus().length / env.RUNNER_CAPACITY)),
+      gpus: gpus.length ? gpus.map((g) => String(g.index)) : undefined,
+      memoryBytes: env.RUNNER_JOB_MEMORY_BYTES,
+      heartbeatMs: env.RUNNER_HEARTBEAT_MS,
+      signal: shutdownController.signal,
+    });
+    logger.info({ jobId, attempt, outcome }, 'training run finished');
+  } finally {
+    active--;
+  }
+});
+
 const ops = startOpsServer({
   port: env.RUNNER_OPS_PORT,
   processName: 'gpu-runner',
-  health: async () => ({ runnerId: runner.id, executor, gpus: gpus.length }),
+  health: async () => ({ runnerId: runner.id, executor, gpus: gpus.length, activeJobs: active }),
 });
 
 let stopping = false;
@@ -50,6 +104,9 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down gpu-runner');
+  // Running trainers checkpoint and their jobs go back to the queue for another runner.
+  shutdownController.abort();
+  await boss.stop({ graceful: true, timeout: 60_000 });
   clearInterval(heartbeat);
   await db.runner.update({ where: { id: runner.id }, data: { status: 'OFFLINE' } }).catch(() => {});
   ops.close();

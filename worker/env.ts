@@ -7,6 +7,7 @@ export const env = createEnv({
     LATHE_DATA_DIR: z.string().default('./.lathe'),
     WORKER_OPS_PORT: z.coerce.number().int().min(0).default(3101),
     WORKER_CONCURRENCY: z.coerce.number().int().positive().default(2),
+    RUNNER_LAPSE_MS: z.coerce.number().int().min(3000).default(30_000),
   },
   runtimeEnv: process.env,
   emptyStringAsUndefined: true,

@@ -9,6 +9,7 @@ import { ensureQueues, InvalidPayloadError } from '@/server/jobs/registry';
 import { logger } from '@/server/logger';
 import { disconnectDb, getDb } from '@/server/db';
 import { startOpsServer } from '@/server/observability/metrics';
+import { reapLapsedJobs } from '@/server/services/jobs/reap-lapsed-jobs';
 
 const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: 'pgboss' });
 boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
@@ -31,6 +32,12 @@ for (const [name, handler] of Object.entries(handlers)) {
   });
 }
 
+// Lost runners: jobs whose heartbeat lapsed go back to the queue (every worker checks; the
+// attempt-fenced update makes concurrent checks harmless).
+const reaper = setInterval(() => {
+  reapLapsedJobs({ db: getDb(), boss, lapseMs: env.RUNNER_LAPSE_MS }).catch((error: unknown) => logger.warn({ err: error }, 'reaping lapsed jobs failed'));
+}, Math.min(10_000, env.RUNNER_LAPSE_MS / 3));
+
 const ops = startOpsServer({
   port: env.WORKER_OPS_PORT,
   processName: 'worker',
@@ -46,6 +53,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down worker');
+  clearInterval(reaper);
   await boss.stop({ graceful: true, timeout: 20_000 });
   ops.close();
   await disconnectDb();

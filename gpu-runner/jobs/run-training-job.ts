@@ -242,8 +242,8 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
         event({ message: 'Runner shutting down; the job returns to the queue and resumes from its last checkpoint.' });
         flushEvents();
         await writes.drain();
-        await db.trainingJob.updateMany({ where: fence, data: { status: 'queued', runnerId: null } });
-        await notifyJob(db, { jobId, status: 'queued' });
+        // A lapsed heartbeat hands the job to the reaper, which requeues it with the next attempt.
+        await db.trainingJob.updateMany({ where: fence, data: { heartbeatAt: new Date(0) } });
         return 'requeued';
       }
       event({ message: `Job cancelled at step ${end?.event === 'cancelled' ? end.step : (lastProgress as { step: number } | null)?.step ?? 0}; only completed steps are charged.`, data: { trained_tokens: trainedSoFar } });

@@ -1,0 +1,33 @@
+// A runner that stops heartbeating (killed, host lost) leaves its job running forever; this puts
+// such jobs back in the queue with the next attempt, so another runner resumes them from their
+// last stored checkpoint. The attempt fences the old runner out if it comes back.
+import type { PgBoss } from 'pg-boss';
+import type { Db } from '@/server/db';
+import { enqueue, runTrainingJob } from '@/server/jobs/registry';
+import { appendJobEvents, nextEventSeq, notifyJob } from '@/server/services/jobs/job-events';
+
+export async function reapLapsedJobs({ db, boss, lapseMs = 30_000 }: { db: Db; boss: PgBoss; lapseMs?: number }) {
+  const cutoff = new Date(Date.now() - lapseMs);
+  const lapsed = await db.trainingJob.findMany({ where: { status: 'running', OR: [{ heartbeatAt: { lt: cutoff } }, { heartbeatAt: null }] }, select: { id: true, attempt: true, lastCheckpointStep: true, runnerId: true } });
+  let requeued = 0;
+  for (const job of lapsed) {
+    const { count } = await db.trainingJob.updateMany({ where: { id: job.id, attempt: job.attempt, status: 'running' }, data: { status: 'queued', runnerId: null } });
+    if (count !== 1) continue;
+    if (job.runnerId) await db.runner.updateMany({ where: { id: job.runnerId, lastHeartbeatAt: { lt: cutoff } }, data: { status: 'OFFLINE' } });
+    await appendJobEvents({
+      db,
+      jobId: job.id,
+      events: [
+        {
+          seq: await nextEventSeq(db, job.id),
+          level: 'warn',
+          message: `The runner stopped responding; the job is back in the queue and will resume ${job.lastCheckpointStep ? `from step ${job.lastCheckpointStep}` : 'from the start'}.`,
+        },
+      ],
+    });
+    await enqueue(boss, runTrainingJob, { jobId: job.id, attempt: job.attempt + 1 }, { singletonKey: `train:${job.id}:${job.attempt + 1}` });
+    await notifyJob(db, { jobId: job.id, status: 'queued' });
+    requeued++;
+  }
+  return requeued;
+}
