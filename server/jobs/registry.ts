@@ -24,7 +24,8 @@ export const runTrainingJob = defineJob({
   schema: z.object({ jobId: z.string().min(1), attempt: z.number().int().min(1) }),
   retryLimit: 2,
   // A run lasts as long as training does; lost runners are detected by heartbeat, not by expiry.
-  expireInSeconds: 7 * 24 * 3600,
+  // 24 h is the longest expiry pg-boss accepts: createQueue refuses more, which stops every queue.
+  expireInSeconds: 24 * 3600,
 });
 
 export const importBaseModel = defineJob({
