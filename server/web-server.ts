@@ -7,7 +7,8 @@ import next from 'next';
 import { Server as SocketServer } from 'socket.io';
 import { env, publicUrl } from '@/server/env';
 import { logger } from '@/server/logger';
-import { disconnectDb } from '@/server/db';
+import { disconnectDb, getDb } from '@/server/db';
+import { startJobFanout } from '@/server/realtime/job-fanout';
 import { readSession } from '@/server/auth/session';
 import { httpDuration, httpRequests, metricsResponse, routeClass, startDefaultMetrics } from '@/server/observability/metrics';
 
@@ -45,6 +46,7 @@ io.use(async (socket, nextFn) => {
 io.on('connection', (socket) => {
   void socket.join(`user:${(socket.data.session as { userId: string }).userId}`);
 });
+const fanout = startJobFanout({ io, db: getDb(), databaseUrl: env.DATABASE_URL });
 
 server.listen(env.PORT, env.HOST, () => {
   logger.info({ url: publicUrl() }, `Lathe web listening on ${publicUrl()}`);
@@ -57,6 +59,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down web');
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
+  await fanout.stop();
   io.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await app.close?.();

@@ -1,0 +1,73 @@
+// Runner → browsers: runners NOTIFY on JOB_CHANNEL, every web node LISTENs and forwards to the
+// socket.io room of the job. Notifications carry ids only; clients read what changed through
+// tRPC (after their last event seq), which is also how they catch up after a reconnect.
+import pg from 'pg';
+import type { Server } from 'socket.io';
+import type { Db } from '@/server/db';
+import type { SessionUser } from '@/server/auth/session';
+import { JOB_CHANNEL, type JobNotification } from '@/server/services/jobs/job-events';
+import { logger } from '@/server/logger';
+
+export const jobRoom = (jobId: string) => `job:${jobId}`;
+
+export function startJobFanout({ io, db, databaseUrl }: { io: Server; db: Db; databaseUrl: string }) {
+  let client: pg.Client | null = null;
+  let stopped = false;
+  let retryMs = 500;
+
+  const connect = async () => {
+    if (stopped) return;
+    const c = new pg.Client({ connectionString: databaseUrl });
+    c.on('error', (error) => logger.warn({ err: error }, 'job fan-out connection error'));
+    c.on('end', () => {
+      if (client === c) client = null;
+      if (!stopped) setTimeout(() => void connect(), retryMs);
+    });
+    c.on('notification', (message) => {
+      if (message.channel !== JOB_CHANNEL || !message.payload) return;
+      try {
+        const note = JSON.parse(message.payload) as JobNotification;
+        io.to(jobRoom(note.jobId)).emit('job:update', note);
+      } catch {
+        // not ours
+      }
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${JOB_CHANNEL}`);
+      client = c;
+      retryMs = 500;
+      // Anything missed while disconnected is picked up by clients on this nudge.
+      io.emit('job:resync');
+    } catch (error) {
+      logger.warn({ err: error }, 'job fan-out could not connect; retrying');
+      retryMs = Math.min(10_000, retryMs * 2);
+      await c.end().catch(() => {});
+    }
+  };
+  void connect();
+
+  io.on('connection', (socket) => {
+    socket.on('job:subscribe', async (jobId: unknown, ack?: (result: { ok: boolean; error?: string }) => void) => {
+      const user = socket.data.session as SessionUser | undefined;
+      if (typeof jobId !== 'string' || !user) return ack?.({ ok: false, error: 'invalid' });
+      const job = await db.trainingJob.findFirst({
+        where: { id: jobId, organization: { memberships: { some: { userId: user.userId } } } },
+        select: { id: true },
+      });
+      if (!job) return ack?.({ ok: false, error: 'not_found' });
+      await socket.join(jobRoom(jobId));
+      ack?.({ ok: true });
+    });
+    socket.on('job:unsubscribe', (jobId: unknown) => {
+      if (typeof jobId === 'string') void socket.leave(jobRoom(jobId));
+    });
+  });
+
+  return {
+    stop: async () => {
+      stopped = true;
+      await client?.end().catch(() => {});
+    },
+  };
+}
