@@ -15,7 +15,7 @@ const STDERR_TAIL_BYTES = 16 * 1024;
 export interface ChildRunOptions {
   onProgress?: (progress: ExportProgress) => void;
   signal?: AbortSignal;
-  /** Kill the child after this long (default: 30 minutes for conversions). */
+  /** Kill the child after this long (default: 4 hours for conversions, 5 minutes for llama.cpp loads). */
   timeoutMs?: number;
 }
 
@@ -49,7 +49,7 @@ export function runInChild<T>(request: ChildRequest, options: ChildRunOptions = 
     const timer = setTimeout(() => {
       settled ??= { ok: false, error: new ModelError(failureCode, `${describe(request)} timed out after ${Math.round((options.timeoutMs ?? 0) / 1000)} s`) };
       child.kill('SIGKILL');
-    }, options.timeoutMs ?? 30 * 60_000);
+    }, options.timeoutMs ?? (isLlama ? 5 * 60_000 : 4 * 3600_000));
     const onAbort = () => {
       settled ??= { ok: false, error: new ModelError('aborted', `${describe(request)} was cancelled`) };
       child.kill('SIGKILL');

@@ -36,6 +36,13 @@ async function main() {
     const inputBytes = (await stat(input)).size;
     const largestTensorElements = SMOLLM2_135M.vocabSize * SMOLLM2_135M.hiddenSize;
 
+    // The same child converting a tiny model: its peak RSS is the fixed cost of the process.
+    const tinyDir = path.join(root, 'tiny');
+    await writeRandomModel({ dir: tinyDir, seed: 1 });
+    const baseline = await runConversion({ kind: 'model', modelDir: tinyDir, outFile: path.join(root, 'tiny.gguf'), type: 'F16' });
+    const baselineRssMb = baseline.maxRssBytes / MB;
+    console.log(`conversion process baseline (tiny model): ${baselineRssMb.toFixed(0)} MB RSS, ${(baseline.durationMs / 1000).toFixed(2)} s`);
+
     // Warm the page cache so that every measurement reads from memory alike.
     await streamedCopy(input, path.join(root, 'warm.bin'));
     await rm(path.join(root, 'warm.bin'));
@@ -84,6 +91,8 @@ async function main() {
       f16_vs_copy: +(f16.mbS / copyMbS).toFixed(2),
       q8_0_vs_copy: +(q8.mbS / copyMbS).toFixed(2),
       peak_rss_mb: +peakRssMb.toFixed(0),
+      baseline_rss_mb: +baselineRssMb.toFixed(0),
+      baseline_s: +(baseline.durationMs / 1000).toFixed(2),
       largest_tensor_bf16_mb: +((largestTensorElements * 2) / MB).toFixed(1),
       largest_tensor_f32_mb: +((largestTensorElements * 4) / MB).toFixed(1),
       repeats: REPEATS,

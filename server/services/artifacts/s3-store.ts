@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
@@ -17,7 +17,7 @@ import {
   UploadPartCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { artifactKey, assertSha256, VerifyingStream } from './digest';
+import { artifactKey, assertSha256, HashingStream, VerifyingStream } from './digest';
 import { ArtifactError } from './errors';
 import { spoolToTemp } from './local-store';
 import type { ArtifactRef, ArtifactStore, GetOptions, PutOptions } from './types';
@@ -42,6 +42,12 @@ export interface S3ArtifactStoreConfig {
 
 const MiB = 1024 * 1024;
 
+async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
+  const hashing = new HashingStream();
+  await pipeline(createReadStream(file), hashing, new Writable({ write: (_chunk, _encoding, done) => done() }));
+  return { sha256: hashing.digest(), size: hashing.bytes };
+}
+
 function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
@@ -52,9 +58,10 @@ function storageError(action: string, error: unknown): ArtifactError {
 }
 
 /**
- * Artifacts in an S3-compatible bucket. Uploads are spooled to a local file while hashing, so the
- * object is written straight under its content address, and a multipart upload only becomes
- * visible when it is completed: a reader never sees a partial artifact.
+ * Artifacts in an S3-compatible bucket. The hash is known before anything is sent (files are hashed
+ * in place, streams spooled to a local file while hashing), so the object is written straight under
+ * its content address, and a multipart upload only becomes visible when it is completed: a reader
+ * never sees a partial artifact.
  */
 export class S3ArtifactStore implements ArtifactStore {
   readonly backend = 's3' as const;
@@ -86,7 +93,8 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async put(source: Readable | string, options: PutOptions = {}): Promise<ArtifactRef> {
-    const spooled = await spoolToTemp(source, this.spoolDir);
+    // A file is hashed where it lies and uploaded from there; a stream is spooled to disk first.
+    const spooled = typeof source === 'string' ? { ...(await hashFile(source)), file: source, owned: false } : { ...(await spoolToTemp(source, this.spoolDir)), owned: true };
     try {
       if (options.expectedSha256 && spooled.sha256 !== options.expectedSha256) {
         throw new ArtifactError('checksum_mismatch', `content hashes to ${spooled.sha256}, expected ${options.expectedSha256}`);
@@ -99,7 +107,7 @@ export class S3ArtifactStore implements ArtifactStore {
       if (stored?.size !== spooled.size) throw new ArtifactError('storage_error', `S3 holds ${stored?.size ?? 'no'} bytes for ${spooled.sha256} after upload, expected ${spooled.size}`);
       return ref;
     } finally {
-      await rm(spooled.file, { force: true });
+      if (spooled.owned) await rm(spooled.file, { force: true });
     }
   }
 

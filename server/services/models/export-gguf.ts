@@ -281,7 +281,7 @@ async function streamTensors(
   const pool = new ChunkCodecPool(options.threads);
   const bytesTotal = tensors.reduce((sum, t) => sum + encodedBytes(t.plan), 0);
   // Slices are read and converted ahead (a few per worker) and written strictly in order.
-  const depth = Math.max(2, 2 * options.threads);
+  const depth = 2 * options.threads + 4;
   const window: Array<{ tensor: StreamedTensor; index: number; end: number; bytes: Promise<Uint8Array> }> = [];
   let bytesWritten = 0;
   const flush = async () => {
