@@ -2,9 +2,12 @@
 import type { Job } from 'pg-boss';
 import { importBaseModel } from '@/server/jobs/registry';
 import { handleModelImport } from '@/worker/model-import/import-model';
+import { validateDatasetJob } from '@/server/jobs/registry';
+import { handleValidateDataset } from '@/worker/dataset/validate-dataset';
 
 export type Handler = (jobs: Job<unknown>[]) => Promise<unknown>;
 
 export const handlers: Record<string, Handler> = {
   [importBaseModel.name]: handleModelImport,
+  [validateDatasetJob.name]: handleValidateDataset,
 };

@@ -1,0 +1,150 @@
+// Resumable dataset uploads (tus 1.0) on @tus/server with a file store under LATHE_DATA_DIR.
+// Each upload belongs to the project of the caller who created it (session cookie or API key,
+// resolved as tRPC does); when its last byte arrives it becomes a Dataset through the same
+// service as every other upload path, and the partial file is removed.
+import path from 'node:path';
+import { FileStore } from '@tus/file-store';
+import { ERRORS, Server, type Upload } from '@tus/server';
+import { RequestAuthError, tenantFromRequest, type RequestTenant } from '@/server/api/routers/dataset/request-tenant';
+import { dataDir, formatBytes, maxUploadBytes } from '@/server/services/datasets/platform/config';
+import { createDataset } from '@/server/services/datasets/platform/create-dataset';
+import type { DatasetSummary } from '@/server/services/datasets/platform/dataset-views';
+import { LatheError } from '@/server/services/errors';
+import { logger } from '@/server/logger';
+
+export const UPLOAD_PATH = '/api/uploads';
+/** An unfinished upload can be resumed for this long, then it is removed. */
+const EXPIRATION_MS = 24 * 3600 * 1000;
+const CLEANUP_INTERVAL_MS = 3600 * 1000;
+/** Metadata keys the server sets; a client's own values for them are dropped. */
+const OWNER_KEYS = ['latheOrganization', 'latheProject', 'latheUser', 'latheApiKey'] as const;
+const STATUS: Record<LatheError['code'], number> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYMENT_REQUIRED: 402,
+  TOO_MANY_REQUESTS: 429,
+  PRECONDITION_FAILED: 412,
+  INTERNAL: 500,
+};
+
+type HookError = { status_code: number; body: string };
+const refuse = (status_code: number, message: string): HookError => ({ status_code, body: `${message}\n` });
+
+function createUploadServer(): Server {
+  const directory = path.join(dataDir(), 'uploads');
+  const datastore = new FileStore({ directory, expirationPeriodInMilliseconds: EXPIRATION_MS });
+  /** Callers resolved once per request, shared by the hooks of that request. */
+  const callers = new WeakMap<Request, RequestTenant>();
+  /** Finishing uploads and their datasets, so a repeated final PATCH never creates a second one. */
+  const finishing = new Map<string, Promise<DatasetSummary>>();
+  let lastCleanup = 0;
+
+  const callerOf = async (req: Request): Promise<RequestTenant> => {
+    const known = callers.get(req);
+    if (known) return known;
+    try {
+      const resolved = await tenantFromRequest(req.headers);
+      callers.set(req, resolved);
+      return resolved;
+    } catch (error) {
+      if (error instanceof RequestAuthError) throw refuse(error.status, error.message);
+      throw error;
+    }
+  };
+
+  const finish = async (req: Request, upload: Upload): Promise<DatasetSummary> => {
+    const { tenant, maxUploadBytes: maxBytes } = await callerOf(req);
+    const metadata = upload.metadata ?? {};
+    const file = upload.storage?.path ?? path.join(directory, upload.id);
+    try {
+      const dataset = await createDataset({
+        tenant,
+        source: { path: file },
+        filename: metadata.filename ?? metadata.name ?? 'dataset.jsonl',
+        name: metadata.datasetName ?? undefined,
+        expectedSha256: metadata.sha256 || undefined,
+        maxBytes,
+      });
+      await datastore.remove(upload.id).catch((error: unknown) => logger.warn({ err: error, upload: upload.id }, 'could not remove a finished upload'));
+      return dataset;
+    } catch (error) {
+      // A refused file (bad checksum, too large) will not be accepted on a retry either.
+      if (error instanceof LatheError && error.code === 'BAD_REQUEST') await datastore.remove(upload.id).catch(() => undefined);
+      throw error;
+    }
+  };
+
+  return new Server({
+    path: UPLOAD_PATH,
+    datastore,
+    relativeLocation: true,
+    // Same origin only: the dashboard needs no CORS, and other clients send an API key.
+    allowedOrigins: [],
+    exposedHeaders: ['Lathe-Dataset-Id'],
+    maxSize: () => maxUploadBytes(),
+    async onIncomingRequest(req, uploadId) {
+      const { tenant } = await callerOf(req);
+      if (req.method === 'POST') {
+        if (Date.now() - lastCleanup > CLEANUP_INTERVAL_MS) {
+          lastCleanup = Date.now();
+          void datastore.deleteExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not remove expired uploads'));
+        }
+        return;
+      }
+      const upload = await datastore.getUpload(uploadId).catch(() => null);
+      // Another project's upload answers exactly like one that does not exist.
+      if (!upload || upload.metadata?.latheProject !== tenant.scope.projectId || upload.metadata?.latheOrganization !== tenant.scope.organizationId) {
+        throw ERRORS.FILE_NOT_FOUND;
+      }
+    },
+    async onUploadCreate(req, upload) {
+      const { tenant } = await callerOf(req);
+      const metadata: Record<string, string | null> = { ...upload.metadata };
+      for (const key of OWNER_KEYS) delete metadata[key];
+      metadata.latheOrganization = tenant.scope.organizationId;
+      metadata.latheProject = tenant.scope.projectId;
+      metadata.latheUser = tenant.actor.userId ?? null;
+      metadata.latheApiKey = tenant.actor.apiKeyId ?? null;
+      return { metadata };
+    },
+    async onUploadFinish(req, upload) {
+      let pending = finishing.get(upload.id);
+      if (!pending) {
+        pending = finish(req, upload);
+        finishing.set(upload.id, pending);
+        // Kept briefly so a retried final request gets the same dataset back.
+        pending.then(
+          () => setTimeout(() => finishing.delete(upload.id), 10 * 60_000).unref(),
+          () => finishing.delete(upload.id),
+        );
+      }
+      try {
+        const dataset = await pending;
+        return { headers: { 'Lathe-Dataset-Id': dataset.id } };
+      } catch (error) {
+        if (error instanceof LatheError) throw refuse(STATUS[error.code], error.message);
+        logger.error({ err: error, upload: upload.id }, 'storing a finished upload failed');
+        throw refuse(500, 'The upload arrived but could not be stored; retrying will try again.');
+      }
+    },
+    async onResponseError(_req, error) {
+      if ('status_code' in error && error.status_code === ERRORS.ERR_MAX_SIZE_EXCEEDED.status_code) {
+        const limit = maxUploadBytes();
+        return refuse(413, `The file is larger than ${formatBytes(limit)}, the largest dataset Lathe accepts (LATHE_MAX_UPLOAD_BYTES = ${limit} bytes).`);
+      }
+      if (!('status_code' in error)) logger.error({ err: error }, 'upload request failed');
+      return undefined;
+    },
+  });
+}
+
+const globalForUploads = globalThis as unknown as { __latheUploadServer?: Server };
+
+/** The process's tus server, created on first request (never while the app is being built). */
+export function uploadServer(): Server {
+  globalForUploads.__latheUploadServer ??= createUploadServer();
+  return globalForUploads.__latheUploadServer;
+}

@@ -1,0 +1,44 @@
+// Shared by the /v1/files routes: ids, purposes and the 413 the generic error mapping lacks.
+import path from 'node:path';
+import { openAIError } from '@/server/api/rest/errors';
+import { dataDir } from '@/server/services/datasets/platform/config';
+import { DATASET_PURPOSES } from '@/server/services/datasets/platform/create-dataset';
+import { fromFileId } from '@/server/services/datasets/platform/openai-files';
+import { LatheError } from '@/server/services/errors';
+
+export const uploadTmpDir = () => path.join(dataDir(), 'tmp', 'file-uploads');
+
+const noSuchFile = (fileId: string) => new LatheError('NOT_FOUND', `No such File object: ${fileId}`, { param: 'file_id', reason: 'not_found' });
+
+/**
+ * Runs `fn` with the dataset id behind a path's file id; an id that cannot exist, or a dataset
+ * the key's project does not have, is answered as OpenAI does: "No such File object".
+ */
+export async function withFile<T>(fileId: string, fn: (datasetId: string) => Promise<T>): Promise<T> {
+  const id = fromFileId(fileId);
+  if (!id) throw noSuchFile(fileId);
+  try {
+    return await fn(id);
+  } catch (error) {
+    if (error instanceof LatheError && error.code === 'NOT_FOUND') throw noSuchFile(fileId);
+    throw error;
+  }
+}
+
+export function parsePurpose(value: string | null | undefined): (typeof DATASET_PURPOSES)[number] {
+  if (value === undefined || value === null || value === '') {
+    throw new LatheError('BAD_REQUEST', "Missing required parameter: 'purpose'. Lathe accepts 'fine-tune'.", { param: 'purpose', reason: 'missing_required_parameter' });
+  }
+  if (!(DATASET_PURPOSES as readonly string[]).includes(value)) {
+    throw new LatheError('BAD_REQUEST', `Invalid purpose '${value}': Lathe stores files for fine-tuning only; use 'fine-tune'.`, { param: 'purpose', reason: 'invalid_purpose' });
+  }
+  return value as (typeof DATASET_PURPOSES)[number];
+}
+
+/** A too-large file is 413 (OpenAI's shape), which LatheError codes do not carry. */
+export function tooLargeResponse(error: unknown): Response | null {
+  if (error instanceof LatheError && error.details.reason === 'file_too_large') {
+    return openAIError(413, error.message, 'invalid_request_error', 'file_too_large', error.details.param ?? 'file');
+  }
+  return null;
+}

@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { artifactStoreConfigFromEnv, createArtifactStore, type ArtifactStore } from '@/server/services/artifacts/create-artifact-store';
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
+
+/** The largest dataset file accepted, from LATHE_MAX_UPLOAD_BYTES (bytes; default 512 MiB). */
+export function maxUploadBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.LATHE_MAX_UPLOAD_BYTES?.trim();
+  if (!raw) return DEFAULT_MAX_UPLOAD_BYTES;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`LATHE_MAX_UPLOAD_BYTES must be a positive whole number of bytes, not "${raw}"`);
+  return value;
+}
+
+/** "512 MB" for messages; decimal units as people read file sizes. */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${Number(value.toFixed(value < 10 ? 1 : 0))} ${units[unit]}`;
+}
+
+export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.LATHE_DATA_DIR || path.resolve('.lathe');
+}
+
+const globalForStore = globalThis as unknown as { __latheDatasetStore?: ArtifactStore };
+
+/** The process's artifact store, configured from the environment. */
+export function datasetStore(): ArtifactStore {
+  globalForStore.__latheDatasetStore ??= createArtifactStore(artifactStoreConfigFromEnv());
+  return globalForStore.__latheDatasetStore;
+}
+
+const MAX_FILENAME_LENGTH = 255;
+
+/** A display name from what a client sent: no directories, no control characters, bounded length. */
+export function cleanFilename(raw: string | null | undefined): string {
+  const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
+  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, MAX_FILENAME_LENGTH);
+  return cleaned || 'dataset.jsonl';
+}

@@ -1,0 +1,98 @@
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { TenantContext } from '@/server/db/tenant';
+import { getBoss } from '@/server/jobs/boss';
+import { validateDatasetJob } from '@/server/jobs/registry';
+import { ArtifactError, type ArtifactStore } from '@/server/services/artifacts/create-artifact-store';
+import { recordAudit } from '@/server/services/audit/record-audit';
+import { LatheError } from '@/server/services/errors';
+import { cleanFilename, datasetStore, formatBytes, maxUploadBytes } from './config';
+import { toDatasetSummary, type DatasetSummary } from './dataset-views';
+import { enqueueInTransaction } from './job-queue';
+
+export const DATASET_PURPOSES = ['fine-tune'] as const;
+export type DatasetPurpose = (typeof DATASET_PURPOSES)[number];
+
+export interface CreateDatasetOptions {
+  tenant: TenantContext;
+  /** The file as received: a path on this host (an upload, a spooled request body) or its bytes. */
+  source: { path: string } | { bytes: Buffer };
+  filename: string;
+  /** Shown in lists; the file name when not given. */
+  name?: string;
+  purpose?: DatasetPurpose;
+  /** A SHA-256 the client computed: the file is refused unless its content hashes to it. */
+  expectedSha256?: string;
+  store?: ArtifactStore;
+  maxBytes?: number;
+}
+
+/** Refuses a file over the configured limit before it is stored anywhere. */
+export function assertUploadSize(size: number, maxBytes = maxUploadBytes()): void {
+  if (size > maxBytes) {
+    throw new LatheError('BAD_REQUEST', `The file is ${formatBytes(size)}; the largest dataset Lathe accepts is ${formatBytes(maxBytes)} (LATHE_MAX_UPLOAD_BYTES). Split it or ask an operator to raise the limit.`, {
+      param: 'file',
+      reason: 'file_too_large',
+    });
+  }
+}
+
+/**
+ * Stores an uploaded file in the artifact store (its hash checked by the store, and against the
+ * client's when given), then creates the Dataset in UPLOADED with its audit entry and the
+ * `dataset.validate` job in one transaction. Every upload path (tus, tRPC, /v1/files) ends here.
+ */
+export async function createDataset({
+  tenant,
+  source,
+  filename,
+  name,
+  purpose = 'fine-tune',
+  expectedSha256,
+  store = datasetStore(),
+  maxBytes = maxUploadBytes(),
+}: CreateDatasetOptions): Promise<DatasetSummary> {
+  const { db, scope, actor } = tenant;
+  const size = 'bytes' in source ? source.bytes.length : (await stat(source.path)).size;
+  assertUploadSize(size, maxBytes);
+  if (expectedSha256 !== undefined && !/^[0-9a-f]{64}$/.test(expectedSha256)) {
+    throw new LatheError('BAD_REQUEST', 'The checksum must be a SHA-256 in lower-case hex (64 characters).', { param: 'sha256', reason: 'invalid_checksum' });
+  }
+  const ref = await store.put('bytes' in source ? Readable.from([source.bytes]) : source.path, { expectedSha256 }).catch((error: unknown) => {
+    if (error instanceof ArtifactError && error.code === 'checksum_mismatch') {
+      throw new LatheError('BAD_REQUEST', 'The file received does not match the checksum sent with it: it was damaged on the way. Upload it again.', { param: 'sha256', reason: 'checksum_mismatch' });
+    }
+    throw error;
+  });
+  if (ref.size !== size) {
+    throw new LatheError('BAD_REQUEST', `Received ${ref.size} bytes of a ${size}-byte file: the file changed while it was read. Upload it again.`, { reason: 'incomplete_upload' });
+  }
+  const displayName = cleanFilename(filename);
+  const boss = await getBoss();
+  const row = await db.$transaction(async (tx) => {
+    const dataset = await tx.dataset.create({
+      data: {
+        organizationId: scope.organizationId,
+        projectId: scope.projectId,
+        name: name?.trim() || displayName,
+        purpose,
+        status: 'UPLOADED',
+        filename: displayName,
+        sizeBytes: BigInt(ref.size),
+        sha256: ref.sha256,
+        createdById: actor.userId ?? null,
+      },
+    });
+    await recordAudit(tx, {
+      organizationId: scope.organizationId,
+      actor,
+      action: 'dataset.create',
+      targetType: 'Dataset',
+      targetId: dataset.id,
+      data: { filename: displayName, sizeBytes: ref.size, sha256: ref.sha256 },
+    });
+    await enqueueInTransaction(boss, tx, validateDatasetJob, { datasetId: dataset.id });
+    return dataset;
+  });
+  return toDatasetSummary(row);
+}

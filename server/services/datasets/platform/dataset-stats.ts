@@ -1,0 +1,95 @@
+import type { Conversation } from '@/server/services/datasets/formats';
+import { readExamples } from '@/server/services/datasets/read-examples';
+import type { DatasetInput } from '@/server/services/datasets/read-lines';
+
+export interface CharacterBucket {
+  /** Smallest character count in the bucket. */
+  min: number;
+  /** One past the largest; null for the last, open bucket. */
+  max: number | null;
+  count: number;
+}
+
+/**
+ * What the dataset page and the cost preview show before a model is chosen. Token counts here are
+ * estimates from characters (about 4 per token); the exact counts come from tokenizing with the
+ * chosen model's tokenizer when a job is prepared.
+ */
+export interface DatasetStats {
+  /** Examples without errors, the ones a job trains on. */
+  examples: number;
+  bytes: number;
+  messages: number;
+  /** Characters of message text, tool calls included. */
+  characters: number;
+  /** Characters of assistant messages with weight 1: what training computes loss on. */
+  trainedCharacters: number;
+  estimatedTokens: number;
+  estimatedTrainedTokens: number;
+  maxExampleCharacters: number;
+  meanExampleCharacters: number;
+  /** Example lengths in characters, in fixed buckets so datasets compare. */
+  histogram: CharacterBucket[];
+}
+
+/** Bucket edges of the character histogram (roughly 4x the token histogram's). */
+export const CHARACTER_HISTOGRAM_EDGES = [0, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288] as const;
+const CHARACTERS_PER_TOKEN = 4;
+/** Template tokens a chat template adds around each message (role header, end of turn). */
+const TEMPLATE_TOKENS_PER_MESSAGE = 4;
+
+export function emptyHistogram(): CharacterBucket[] {
+  return CHARACTER_HISTOGRAM_EDGES.map((min, i) => ({ min, max: CHARACTER_HISTOGRAM_EDGES[i + 1] ?? null, count: 0 }));
+}
+
+export function characterCounts(conversation: Conversation): { characters: number; trained: number } {
+  let characters = 0;
+  let trained = 0;
+  for (const message of conversation.messages) {
+    let length = message.content?.length ?? 0;
+    for (const call of message.tool_calls ?? []) length += call.function.name.length + call.function.arguments.length;
+    characters += length;
+    if (message.role === 'assistant' && message.weight !== 0) trained += length;
+  }
+  return { characters, trained };
+}
+
+/** One streaming pass over the examples without errors; memory stays constant. */
+export async function computeDatasetStats({ input, onBytes }: { input: DatasetInput; onBytes?: (bytes: number) => void }): Promise<DatasetStats> {
+  const histogram = emptyHistogram();
+  let examples = 0;
+  let messages = 0;
+  let characters = 0;
+  let trainedCharacters = 0;
+  let estimatedTokens = 0;
+  let estimatedTrainedTokens = 0;
+  let maxExampleCharacters = 0;
+  let bytes = 0;
+  for await (const example of readExamples({ input, onBytes: (read) => ((bytes = read), onBytes?.(read)) })) {
+    if (!example.conversation) continue;
+    const counts = characterCounts(example.conversation);
+    const count = example.conversation.messages.length;
+    examples++;
+    messages += count;
+    characters += counts.characters;
+    trainedCharacters += counts.trained;
+    estimatedTokens += Math.ceil(counts.characters / CHARACTERS_PER_TOKEN) + TEMPLATE_TOKENS_PER_MESSAGE * count;
+    estimatedTrainedTokens += Math.ceil(counts.trained / CHARACTERS_PER_TOKEN);
+    maxExampleCharacters = Math.max(maxExampleCharacters, counts.characters);
+    let bucket = histogram.length - 1;
+    while (bucket > 0 && histogram[bucket]!.min > counts.characters) bucket--;
+    histogram[bucket]!.count++;
+  }
+  return {
+    examples,
+    bytes,
+    messages,
+    characters,
+    trainedCharacters,
+    estimatedTokens,
+    estimatedTrainedTokens,
+    maxExampleCharacters,
+    meanExampleCharacters: examples === 0 ? 0 : Math.round(characters / examples),
+    histogram,
+  };
+}

@@ -1,0 +1,38 @@
+import type { TenantDb } from '@/server/db/tenant';
+import type { Dataset } from '@/server/generated/prisma/client';
+import { notFound } from '@/server/services/errors';
+import { toDatasetDetail, toDatasetSummary, type DatasetDetail, type DatasetSummary } from './dataset-views';
+
+export interface ListDatasetsOptions {
+  db: TenantDb;
+  purpose?: string;
+  /** At most this many (default 1000). */
+  limit?: number;
+  /** Continue after this dataset id, in the same order. */
+  after?: string;
+  order?: 'asc' | 'desc';
+}
+
+/** The project's datasets, newest first unless asked otherwise. */
+export async function listDatasets({ db, purpose, limit = 1000, after, order = 'desc' }: ListDatasetsOptions): Promise<DatasetSummary[]> {
+  const rows = await db.dataset.findMany({
+    where: purpose ? { purpose } : {},
+    orderBy: [{ createdAt: order }, { id: order }],
+    take: limit,
+    ...(after ? { cursor: { id: after }, skip: 1 } : {}),
+  });
+  return rows.map(toDatasetSummary);
+}
+
+/** The row itself, for services that act on it; NOT_FOUND when the caller's project has no such dataset. */
+export async function findDataset({ db, id }: { db: TenantDb; id: string }): Promise<Dataset> {
+  const row = await db.dataset.findUnique({ where: { id } });
+  if (!row) throw notFound('Dataset');
+  return row;
+}
+
+export async function getDataset({ db, id }: { db: TenantDb; id: string }): Promise<DatasetDetail> {
+  const row = await findDataset({ db, id });
+  const jobs = await db.trainingJob.count({ where: { OR: [{ trainingDatasetId: id }, { validationDatasetId: id }] } });
+  return toDatasetDetail(row, jobs);
+}
