@@ -26,6 +26,8 @@ export interface TrainedAdapter {
 
 export interface InferenceFixture {
   modelDir: string;
+  /** The base model's name in requests. */
+  modelName: string;
   baseGguf: string;
   adapters: TrainedAdapter[];
 }
@@ -113,6 +115,7 @@ export async function cachedInferenceFixture(options: { adapterCount?: number; p
   const done = path.join(root, 'ready');
   const describe = (): InferenceFixture => ({
     modelDir,
+    modelName: 'lathe-tiny-chat',
     baseGguf: path.join(root, 'model.gguf'),
     adapters: sets.map((pairs, i) => ({ name: `adapter-${i + 1}`, gguf: path.join(root, `adapter-${i + 1}.gguf`), pairs })),
   });
