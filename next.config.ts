@@ -19,6 +19,12 @@ const nextConfig: NextConfig = {
     'dockerode',
     'tokenizers',
     'nodemailer',
+    'tsx',
+    'esbuild',
+    '@tus/server',
+    '@tus/file-store',
+    '@aws-sdk/client-s3',
+    '@huggingface/hub',
   ],
   // Type checking is its own step of `npm test` (tsc --noEmit over the whole repository), so a
   // build does not repeat it.
