@@ -27,16 +27,19 @@ LINEAR_MODULES = ATTENTION_MODULES + MLP_MODULES
 
 
 class LoRALinear(nn.Module):
-    """A frozen linear layer with an optional low-rank update: y = xW^T + b + s * drop(x) A^T B^T."""
+    """A frozen linear layer with an optional low-rank update: y = xW^T + b + s * drop(x) A^T B^T.
+    `weight` and `bias` may be given as views into a larger fused matrix (see `FusedLinears`)."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool, device=None, dtype=None):
+    def __init__(self, in_features: int, out_features: int, bias: bool, device=None, dtype=None, weight=None, bias_view=None):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = nn.Parameter(torch.empty(out_features, in_features, device=device, dtype=dtype), requires_grad=False)
-        self.bias = (
-            nn.Parameter(torch.empty(out_features, device=device, dtype=dtype), requires_grad=False) if bias else None
-        )
+        if weight is None:
+            weight = torch.empty(out_features, in_features, device=device, dtype=dtype)
+        self.weight = nn.Parameter(weight, requires_grad=False)
+        if bias and bias_view is None:
+            bias_view = torch.empty(out_features, device=device, dtype=dtype)
+        self.bias = nn.Parameter(bias_view, requires_grad=False) if bias else None
         self.lora_A: Optional[nn.Parameter] = None
         self.lora_B: Optional[nn.Parameter] = None
         self.scaling = 0.0
@@ -51,14 +54,51 @@ class LoRALinear(nn.Module):
         self.scaling = scaling
         self.lora_dropout = dropout
 
+    def lora_delta(self, x: torch.Tensor) -> Optional[torch.Tensor]:
+        if self.lora_A is None:
+            return None
+        h = F.dropout(x, self.lora_dropout, self.training) if self.lora_dropout > 0 else x
+        lora_a, lora_b = self.lora_A, self.lora_B
+        if not torch.is_autocast_enabled() and lora_a.dtype != h.dtype:
+            lora_a, lora_b = lora_a.to(h.dtype), lora_b.to(h.dtype)
+        return F.linear(F.linear(h, lora_a), lora_b) * self.scaling
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = F.linear(x, self.weight, self.bias)
-        if self.lora_A is not None:
-            h = F.dropout(x, self.lora_dropout, self.training) if self.lora_dropout > 0 else x
-            lora_a = self.lora_A.to(h.dtype) if not torch.is_autocast_enabled() else self.lora_A
-            lora_b = self.lora_B.to(h.dtype) if not torch.is_autocast_enabled() else self.lora_B
-            y = y + F.linear(F.linear(h, lora_a), lora_b) * self.scaling
-        return y
+        delta = self.lora_delta(x)
+        return y if delta is None else y + delta
+
+
+class FusedLinears(nn.Module):
+    """Several frozen projections of the same input (q/k/v, gate/up) stored as row blocks of one
+    matrix, so the base product is one large matrix multiply; each block stays a `LoRALinear`
+    under its own name with its own LoRA. The blocks are views: no extra memory."""
+
+    def __init__(self, in_features: int, sizes: Dict[str, int], bias: bool, device=None, dtype=None):
+        super().__init__()
+        total = sum(sizes.values())
+        self.register_buffer("fused_weight", torch.empty(total, in_features, device=device, dtype=dtype), persistent=False)
+        self.register_buffer(
+            "fused_bias", torch.empty(total, device=device, dtype=dtype) if bias else None, persistent=False
+        )
+        self.names = list(sizes)
+        self.sizes = [sizes[n] for n in self.names]
+        at = 0
+        for name, size in sizes.items():
+            bias_view = self.fused_bias[at : at + size] if bias else None
+            self.add_module(
+                name,
+                LoRALinear(in_features, size, bias, weight=self.fused_weight[at : at + size], bias_view=bias_view),
+            )
+            at += size
+
+    def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
+        outputs = F.linear(x, self.fused_weight, self.fused_bias).split(self.sizes, dim=-1)
+        results = []
+        for name, out in zip(self.names, outputs):
+            delta = getattr(self, name).lora_delta(x)
+            results.append(out if delta is None else out + delta)
+        return results
 
 
 class RMSNorm(nn.Module):
@@ -109,43 +149,70 @@ class Attention(nn.Module):
         self.num_kv_heads = config.num_key_value_heads
         self.head_dim = config.head_dim
         h = config.hidden_size
-        self.q_proj = LoRALinear(h, self.num_heads * self.head_dim, config.qkv_bias, device, dtype)
-        self.k_proj = LoRALinear(h, self.num_kv_heads * self.head_dim, config.qkv_bias, device, dtype)
-        self.v_proj = LoRALinear(h, self.num_kv_heads * self.head_dim, config.qkv_bias, device, dtype)
-        self.o_proj = LoRALinear(self.num_heads * self.head_dim, h, config.o_bias, device, dtype)
+        q_out, kv_out = self.num_heads * self.head_dim, self.num_kv_heads * self.head_dim
+        self.qkv = FusedLinears(h, {"q_proj": q_out, "k_proj": kv_out, "v_proj": kv_out}, config.qkv_bias, device, dtype)
+        self.o_proj = LoRALinear(q_out, h, config.o_bias, device, dtype)
 
     def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, mask: Optional[torch.Tensor]) -> torch.Tensor:
         batch, length, _ = x.shape
-        q = self.q_proj(x).view(batch, length, self.num_heads, self.head_dim).transpose(1, 2)
-        k = self.k_proj(x).view(batch, length, self.num_kv_heads, self.head_dim).transpose(1, 2)
-        v = self.v_proj(x).view(batch, length, self.num_kv_heads, self.head_dim).transpose(1, 2)
-        q = q * cos + rotate_half(q) * sin
+        heads, kv_heads, dim = self.num_heads, self.num_kv_heads, self.head_dim
+        repeat = heads // kv_heads
+        q, k, v = self.qkv(x)
+        k = k.view(batch, length, kv_heads, dim).transpose(1, 2)
+        v = v.view(batch, length, kv_heads, dim).transpose(1, 2)
         k = k * cos + rotate_half(k) * sin
-        if self.num_kv_heads != self.num_heads:
-            repeat = self.num_heads // self.num_kv_heads
-            k = k[:, :, None].expand(batch, self.num_kv_heads, repeat, length, self.head_dim).reshape(batch, self.num_heads, length, self.head_dim)
-            v = v[:, :, None].expand(batch, self.num_kv_heads, repeat, length, self.head_dim).reshape(batch, self.num_heads, length, self.head_dim)
         if HAS_SDPA:
+            q = q.view(batch, length, heads, dim).transpose(1, 2)
+            q = q * cos + rotate_half(q) * sin
+            if repeat > 1:
+                k = k[:, :, None].expand(batch, kv_heads, repeat, length, dim).reshape(batch, heads, length, dim)
+                v = v[:, :, None].expand(batch, kv_heads, repeat, length, dim).reshape(batch, heads, length, dim)
             out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None)
+            out = out.transpose(1, 2).reshape(batch, length, heads * dim)
         else:
-            scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(self.head_dim))
-            if mask is None:
-                mask = torch.ones(length, length, dtype=torch.bool, device=x.device).tril()
-            scores = scores.masked_fill(~mask, float("-inf"))
-            out = torch.matmul(scores.float().softmax(-1).to(v.dtype), v)
-        return self.o_proj(out.transpose(1, 2).reshape(batch, length, self.num_heads * self.head_dim))
+            # Query heads grouped under their key/value head: one larger product per group and no
+            # copies of k and v (q head h reads kv head h // repeat, as in Hugging Face's repeat_kv).
+            q = q.view(batch, length, kv_heads, repeat, dim).permute(0, 2, 3, 1, 4)
+            q = q * cos.unsqueeze(2) + rotate_half(q) * sin.unsqueeze(2)
+            q = q.reshape(batch, kv_heads, repeat * length, dim)
+            scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(dim))
+            scores = scores.view(batch, kv_heads, repeat, length, length).masked_fill(~mask.unsqueeze(2), float("-inf"))
+            probs = scores.float().softmax(-1).to(v.dtype).view(batch, kv_heads, repeat * length, length)
+            out = torch.matmul(probs, v).view(batch, kv_heads, repeat, length, dim)
+            out = out.permute(0, 3, 1, 2, 4).reshape(batch, length, heads * dim)
+        return self.o_proj(out)
+
+    @property
+    def q_proj(self) -> LoRALinear:
+        return self.qkv.q_proj
+
+    @property
+    def k_proj(self) -> LoRALinear:
+        return self.qkv.k_proj
+
+    @property
+    def v_proj(self) -> LoRALinear:
+        return self.qkv.v_proj
 
 
 class MLP(nn.Module):
     def __init__(self, config: ModelConfig, device=None, dtype=None):
         super().__init__()
         h, i = config.hidden_size, config.intermediate_size
-        self.gate_proj = LoRALinear(h, i, config.mlp_bias, device, dtype)
-        self.up_proj = LoRALinear(h, i, config.mlp_bias, device, dtype)
+        self.gate_up = FusedLinears(h, {"gate_proj": i, "up_proj": i}, config.mlp_bias, device, dtype)
         self.down_proj = LoRALinear(i, h, config.mlp_bias, device, dtype)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+        gate, up = self.gate_up(x)
+        return self.down_proj(F.silu(gate) * up)
+
+    @property
+    def gate_proj(self) -> LoRALinear:
+        return self.gate_up.gate_proj
+
+    @property
+    def up_proj(self) -> LoRALinear:
+        return self.gate_up.up_proj
 
 
 class DecoderLayer(nn.Module):
@@ -215,8 +282,10 @@ class CausalLM(nn.Module):
         return self.model.norm(x)
 
     def _attention_mask(self, length: int, segment_ids: Optional[torch.Tensor], device) -> Optional[torch.Tensor]:
+        """Boolean [batch or 1, 1, length, length], true where attention is allowed; None means
+        plain causal attention, which scaled_dot_product_attention does without a mask."""
         window = self.config.sliding_window
-        if segment_ids is None and (window is None or length <= window):
+        if HAS_SDPA and segment_ids is None and (window is None or length <= window):
             return None
         pos = torch.arange(length, device=device)
         allowed = pos[None, :] <= pos[:, None]
@@ -236,9 +305,20 @@ class CausalLM(nn.Module):
         return self.logits(self.hidden_states(input_ids, position_ids, segment_ids))
 
     def lora_modules(self) -> Iterable[Tuple[str, LoRALinear]]:
+        """LoRA-carrying projections under their Hugging Face module names."""
         for name, module in self.named_modules():
             if isinstance(module, LoRALinear) and module.lora_A is not None:
-                yield name, module
+                yield hf_name(name), module
+
+    def hf_parameters(self) -> Iterable[Tuple[str, nn.Parameter]]:
+        """Parameters under their Hugging Face checkpoint names."""
+        for name, param in self.named_parameters():
+            yield hf_name(name), param
+
+
+def hf_name(name: str) -> str:
+    """Checkpoint name of a parameter or module: the fused containers do not appear in it."""
+    return name.replace(".qkv.", ".").replace(".gate_up.", ".")
 
 
 # Rows of logits materialised at once in the loss: bounds memory for large vocabularies.
@@ -313,7 +393,7 @@ def load_model(
     config = load_model_config(model_dir)
     model = CausalLM(config, device=device, dtype=dtype)
     expected: Dict[str, torch.Tensor] = {
-        name: p for name, p in model.named_parameters() if not (config.tie_word_embeddings and name == "lm_head.weight")
+        name: p for name, p in model.hf_parameters() if not (config.tie_word_embeddings and name == "lm_head.weight")
     }
     loaded = set()
     for path in _weight_files(model_dir):
@@ -365,6 +445,6 @@ def base_state_dict(model: CausalLM) -> Dict[str, torch.Tensor]:
     """Base weights under Hugging Face names (without LoRA tensors, without a tied lm_head)."""
     return {
         name: p.detach()
-        for name, p in model.named_parameters()
+        for name, p in model.hf_parameters()
         if "lora_" not in name and not (model.config.tie_word_embeddings and name == "lm_head.weight")
     }

@@ -108,7 +108,7 @@ class Architectures(unittest.TestCase):
 
     def test_qwen2_has_qkv_bias(self):
         model = self.check_against_reference(dict(BASE, architectures=["Qwen2ForCausalLM"], sliding_window=4, use_sliding_window=False))
-        names = {n for n, _ in model.named_parameters()}
+        names = {n for n, _ in model.hf_parameters()}
         self.assertIn("model.layers.0.self_attn.q_proj.bias", names)
         self.assertNotIn("model.layers.0.self_attn.o_proj.bias", names)
 
@@ -166,7 +166,7 @@ class LoRA(unittest.TestCase):
         params = apply_lora(model, spec, seed=0)
         self.assertEqual(len(params), 2 * 7 * BASE["num_hidden_layers"])
         self.assertTrue(all(p.requires_grad for p in params))
-        frozen = [n for n, p in model.named_parameters() if p.requires_grad and "lora_" not in n]
+        frozen = [n for n, p in model.hf_parameters() if p.requires_grad and "lora_" not in n]
         self.assertEqual(frozen, [])
         with torch.no_grad():
             for _, module in model.lora_modules():
