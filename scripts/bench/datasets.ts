@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     references.push(await child('reference', file, modelDir));
     const [v, t, r] = [validations.at(-1)!, tokenizations.at(-1)!, references.at(-1)!];
     console.log(
-      `round ${round}: validate ${(megabytes / v.seconds).toFixed(1)} MB/s, tokenize ${(megabytes / t.seconds).toFixed(2)} MB/s ` +
+      `round ${round}: validate ${(megabytes / v.seconds).toFixed(1)} MB/s (${v.cpuSeconds.toFixed(1)} CPU s), tokenize ${(megabytes / t.seconds).toFixed(2)} MB/s ` +
         `(${t.cpuSeconds.toFixed(1)} CPU s), reference ${(megabytes / r.seconds).toFixed(2)} MB/s, load ${loadavg()[0]!.toFixed(2)}`,
     );
     if (r.tokens !== t.tokens) throw new Error(`Token counts differ: pipeline ${t.tokens}, reference ${r.tokens}.`);
@@ -165,6 +165,7 @@ async function main(): Promise<void> {
     tokenize_mb_s: Number((megabytes / tokenization.seconds).toFixed(2)),
     reference_tokenize_mb_s: Number((megabytes / ref.seconds).toFixed(2)),
     tokenize_vs_reference: Number((ref.seconds / tokenization.seconds).toFixed(2)),
+    validate_cpu_s: Number(validation.cpuSeconds.toFixed(1)),
     tokenize_cpu_s: Number(tokenization.cpuSeconds.toFixed(1)),
     validate_peak_rss_mb: Math.round(Math.max(...validations.map((v) => v.maxRssMb))),
     tokenize_peak_rss_mb: Math.round(Math.max(...tokenizations.map((t) => t.maxRssMb))),

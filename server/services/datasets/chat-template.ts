@@ -157,6 +157,8 @@ export class ChatTemplate {
     if (key === null) return null;
     for (const message of conversation.messages) {
       const content = message.content!;
+      // Placeholders are never empty, so a template that tests for empty content could differ.
+      if (content.trim() === '') return null;
       for (const literal of this.guardLiterals) if (content.includes(literal)) return null;
     }
     let shape = this.shapes.get(key);

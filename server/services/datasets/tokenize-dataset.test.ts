@@ -78,7 +78,11 @@ describe('loss mask, token by token, on the test tokenizer', () => {
 
   it('gives the same text and spans on the compiled and the interpreted path', async () => {
     const interpreted = await ChatTokenizer.load({ modelDir: MODEL, compileTemplate: false });
-    for (const conversation of [...conversationsOf(GOOD_CHAT), ...generated(100)]) {
+    const edgeCases: Conversation[] = [
+      { messages: [{ role: 'user', content: '' }, { role: 'assistant', content: 'An empty prompt.' }] },
+      { messages: [{ role: 'user', content: 'Say <|im_end|> literally.' }, { role: 'assistant', content: 'It is <|im_end|>.' }] },
+    ];
+    for (const conversation of [...conversationsOf(GOOD_CHAT), ...generated(100), ...edgeCases]) {
       expect(tokenizer.template.render(conversation)).toEqual(interpreted.template.render(conversation));
     }
   });
