@@ -30,8 +30,9 @@ async function run(request: ConversionArgs) {
 }
 
 process.once('message', (request: ConversionArgs) => {
+  const started = performance.now();
   run(request)
-    .then((result) => send({ type: 'result', result, maxRssBytes: process.resourceUsage().maxRSS * 1024 }))
+    .then((result) => send({ type: 'result', result, maxRssBytes: process.resourceUsage().maxRSS * 1024, workMs: performance.now() - started }))
     .catch((error: unknown) =>
       send({
         type: 'error',

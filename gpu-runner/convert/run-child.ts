@@ -22,6 +22,8 @@ export interface ChildRunOptions {
 export interface ChildOutcome<T> {
   result: T;
   maxRssBytes: number;
+  /** Time the child spent on the request itself, without starting up. */
+  workMs?: number;
 }
 
 /**
@@ -58,7 +60,7 @@ export function runInChild<T>(request: ChildRequest, options: ChildRunOptions = 
 
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'progress') options.onProgress?.(message.progress);
-      else if (message.type === 'result') settled ??= { ok: true, value: { result: message.result as T, maxRssBytes: message.maxRssBytes } };
+      else if (message.type === 'result') settled ??= { ok: true, value: { result: message.result as T, maxRssBytes: message.maxRssBytes, workMs: message.workMs } };
       else settled ??= { ok: false, error: new ModelError(message.error.code, message.error.message, message.error.details) };
     });
     child.on('error', (error) => {

@@ -7,7 +7,10 @@ export type { ConversionArgs } from './protocol';
 export interface ConversionOutcome extends ExportResult {
   /** Peak resident memory of the conversion process. */
   maxRssBytes: number;
+  /** Wall time including starting the child process (about a second). */
   durationMs: number;
+  /** Time the conversion itself took inside the child. */
+  conversionMs: number;
 }
 
 /**
@@ -16,6 +19,7 @@ export interface ConversionOutcome extends ExportResult {
  */
 export async function runConversion(args: ConversionArgs, options: ChildRunOptions = {}): Promise<ConversionOutcome> {
   const started = performance.now();
-  const { result, maxRssBytes } = await runInChild<ExportResult>(args, options);
-  return { ...result, maxRssBytes, durationMs: performance.now() - started };
+  const { result, maxRssBytes, workMs } = await runInChild<ExportResult>(args, options);
+  const durationMs = performance.now() - started;
+  return { ...result, maxRssBytes, durationMs, conversionMs: workMs ?? durationMs };
 }
