@@ -1,9 +1,8 @@
 import type { Metadata } from 'next';
-import { FlaskConical } from 'lucide-react';
-import { SectionEmptyPage } from '@/components/dashboard/section-empty-page';
+import { JobsTable } from '@/components/jobs/jobs-table';
 
-export const metadata: Metadata = { title: 'Jobs' };
+export const metadata: Metadata = { title: 'Fine-tuning jobs' };
 
 export default function JobsPage() {
-  return <SectionEmptyPage section="jobs" icon={<FlaskConical />} />;
+  return <JobsTable />;
 }

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { compareSeries, metricSeries, presentSeries, progressPercent, readProgress, type JobEventLike } from '@/components/jobs/job-metrics';
+
+const train = (seq: number, step: number, loss: number, accuracy?: number): JobEventLike => ({
+  seq,
+  type: 'metrics',
+  data: { step, total_steps: 10, train_loss: loss, ...(accuracy !== undefined ? { train_mean_token_accuracy: accuracy } : {}), learning_rate: 2e-4 },
+});
+
+describe('metricSeries', () => {
+  it('merges train, validation and full validation metrics of a step, in step order', () => {
+    const points = metricSeries([
+      { seq: 1, type: 'message', data: {} },
+      train(3, 2, 1.5, 0.4),
+      train(2, 1, 2.0),
+      { seq: 4, type: 'metrics', data: { step: 2, valid_loss: 1.7, valid_mean_token_accuracy: 0.35 } },
+      { seq: 5, type: 'metrics', data: { step: 2, full_valid_loss: 1.8, full_valid_mean_token_accuracy: 0.33 } },
+    ]);
+    expect(points).toEqual([
+      { step: 1, trainLoss: 2.0 },
+      { step: 2, trainLoss: 1.5, trainAccuracy: 0.4, validLoss: 1.7, validAccuracy: 0.35, fullValidLoss: 1.8, fullValidAccuracy: 0.33 },
+    ]);
+    expect([...presentSeries(points)].sort()).toEqual(['fullValidAccuracy', 'fullValidLoss', 'trainAccuracy', 'trainLoss', 'validAccuracy', 'validLoss']);
+  });
+
+  it('keeps the later value when a resumed job logs a step again, and skips events without a numeric step or value', () => {
+    const points = metricSeries([
+      train(9, 3, 0.9),
+      train(4, 3, 1.1),
+      { seq: 10, type: 'metrics', data: { step: 'x', train_loss: 5 } },
+      { seq: 11, type: 'metrics', data: { step: 4, train_loss: null, valid_loss: Number.NaN } },
+    ]);
+    expect(points).toEqual([{ step: 3, trainLoss: 0.9 }, { step: 4 }]);
+  });
+});
+
+describe('compareSeries', () => {
+  it('puts each job under its own keys on one step axis, with full validation where no plain one exists', () => {
+    const a = metricSeries([train(1, 1, 2), train(2, 2, 1.5), { seq: 3, type: 'metrics', data: { step: 2, valid_loss: 1.6 } }]);
+    const b = metricSeries([train(1, 2, 3), { seq: 2, type: 'metrics', data: { step: 3, full_valid_loss: 2.5 } }]);
+    expect(compareSeries([a, b])).toEqual([
+      { step: 1, train_0: 2 },
+      { step: 2, train_0: 1.5, valid_0: 1.6, train_1: 3 },
+      { step: 3, valid_1: 2.5 },
+    ]);
+  });
+});
+
+describe('progress', () => {
+  it('reads the runner progress JSON defensively and turns it into a percentage', () => {
+    expect(readProgress(null)).toBeNull();
+    const progress = readProgress({ step: 5, totalSteps: 20, etaSeconds: 12, trainLoss: 'n/a' });
+    expect(progress).toMatchObject({ step: 5, totalSteps: 20, etaSeconds: 12, trainLoss: null, epoch: null });
+    expect(progressPercent(progress)).toBe(25);
+    expect(progressPercent({ step: 30, totalSteps: 20 })).toBe(100);
+    expect(progressPercent({ step: 3, totalSteps: 0 })).toBe(0);
+    expect(progressPercent(null)).toBe(0);
+  });
+});

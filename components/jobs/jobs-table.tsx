@@ -1,0 +1,190 @@
+'use client';
+
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useQueries, useQueryClient } from '@tanstack/react-query';
+import type { inferRouterOutputs } from '@trpc/server';
+import { useFormatter, useTranslations } from 'next-intl';
+import { FlaskConical, GitCompare, Plus } from 'lucide-react';
+import { Button } from '@/components/ui/button';
+import { Checkbox } from '@/components/ui/checkbox';
+import { Skeleton } from '@/components/ui/skeleton';
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
+import { Alert, AlertDescription } from '@/components/ui/alert';
+import { CopyButton } from '@/components/common/copy-button';
+import { EmptyState } from '@/components/common/empty-state';
+import { PageHeader } from '@/components/common/page-header';
+import { ProgressWithEta } from '@/components/common/progress-with-eta';
+import { StatusBadge } from '@/components/common/status-badge';
+import { isFinalStatus, MAX_COMPARED, progressPercent, readProgress } from '@/components/jobs/job-metrics';
+import { POLL_INTERVAL_MS } from '@/lib/realtime/use-job-live';
+import { useJobUpdates } from '@/lib/realtime/use-job-updates';
+import { useTRPC } from '@/lib/trpc/client';
+import type { AppRouter } from '@/server/api/root';
+
+export type JobRow = inferRouterOutputs<AppRouter>['job']['list']['jobs'][number];
+
+const PAGE_SIZE = 25;
+const LIST_REFRESH_MS = 1_000;
+
+export function JobsTable() {
+  const t = useTranslations('jobs');
+  const format = useFormatter();
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  // Page i starts after the last job of page i - 1 (OpenAI's `after` cursor).
+  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  const pages = useQueries({ queries: cursors.map((after) => trpc.job.list.queryOptions({ after, limit: PAGE_SIZE })) });
+  const jobs = useMemo(() => pages.flatMap((p) => p.data?.jobs ?? []), [pages]);
+  const last = pages.at(-1);
+  const loading = pages[0]?.isLoading ?? true;
+  const error = pages.find((p) => p.error)?.error ?? null;
+  const [selected, setSelected] = useState<string[]>([]);
+
+  const activeIds = useMemo(() => jobs.filter((j) => !isFinalStatus(j.status)).map((j) => j.rawId), [jobs]);
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const refresh = useCallback(() => {
+    if (refreshTimer.current) return;
+    refreshTimer.current = setTimeout(() => {
+      refreshTimer.current = undefined;
+      void queryClient.invalidateQueries(trpc.job.list.queryFilter());
+    }, LIST_REFRESH_MS);
+  }, [queryClient, trpc]);
+  useEffect(() => () => clearTimeout(refreshTimer.current), []);
+  const live = useJobUpdates(activeIds, refresh);
+  const polling = !live && activeIds.length > 0;
+  useEffect(() => {
+    if (!polling) return;
+    const timer = setInterval(() => void queryClient.invalidateQueries(trpc.job.list.queryFilter()), POLL_INTERVAL_MS);
+    return () => clearInterval(timer);
+  }, [polling, queryClient, trpc]);
+
+  const toggle = (id: string, on: boolean) => setSelected((s) => (on ? (s.includes(id) ? s : [...s, id]) : s.filter((x) => x !== id)));
+  const allSelected = jobs.length > 0 && jobs.every((j) => selected.includes(j.id));
+  const someSelected = selected.length > 0 && !allSelected;
+  const tooMany = selected.length > MAX_COMPARED;
+
+  const newButton = (
+    <Button asChild>
+      <Link href="/jobs/new">
+        <Plus aria-hidden /> {t('newJob')}
+      </Link>
+    </Button>
+  );
+
+  return (
+    <div className="grid gap-6">
+      <PageHeader
+        title={t('title')}
+        description={t('description')}
+        actions={
+          jobs.length ? (
+            <>
+              <Button
+                variant="outline"
+                disabled={selected.length < 2 || tooMany}
+                onClick={() => router.push(`/jobs/compare?ids=${selected.map(encodeURIComponent).join(',')}`)}
+              >
+                <GitCompare aria-hidden /> {t('list.compare', { count: selected.length })}
+              </Button>
+              {newButton}
+            </>
+          ) : undefined
+        }
+      />
+      {error && (
+        <Alert variant="destructive">
+          <AlertDescription>{error.message}</AlertDescription>
+        </Alert>
+      )}
+      {loading ? (
+        <Skeleton className="h-32 w-full" />
+      ) : !jobs.length && !error ? (
+        <EmptyState icon={<FlaskConical />} title={t('empty.title')} description={t('empty.description')} action={newButton} />
+      ) : (
+        <>
+          <p className="text-muted-foreground text-sm" aria-live="polite">
+            {tooMany ? t('list.tooMany', { max: MAX_COMPARED }) : selected.length < 2 ? t('list.selectHint') : t('list.selected', { count: selected.length })}
+          </p>
+          <Table>
+            <TableHeader>
+              <TableRow>
+                <TableHead className="w-10">
+                  <Checkbox
+                    aria-label={t('list.selectAll')}
+                    checked={allSelected ? true : someSelected ? 'indeterminate' : false}
+                    onCheckedChange={(v) => setSelected(v === true ? jobs.map((j) => j.id) : [])}
+                  />
+                </TableHead>
+                <TableHead>{t('columns.job')}</TableHead>
+                <TableHead className="min-w-48">{t('columns.status')}</TableHead>
+                <TableHead>{t('columns.model')}</TableHead>
+                <TableHead>{t('columns.fineTunedModel')}</TableHead>
+                <TableHead>{t('columns.created')}</TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {jobs.map((job) => {
+                const progress = readProgress(job.progress);
+                return (
+                  <TableRow key={job.id} data-testid="job-row" data-job={job.id} data-status={job.status} data-state={selected.includes(job.id) ? 'selected' : undefined}>
+                    <TableCell className="align-top">
+                      <Checkbox
+                        aria-label={t('list.select', { id: job.id })}
+                        checked={selected.includes(job.id)}
+                        onCheckedChange={(v) => toggle(job.id, v === true)}
+                      />
+                    </TableCell>
+                    <TableCell className="align-top">
+                      <Link href={`/jobs/${job.id}`} className="font-mono text-sm font-medium underline-offset-4 hover:underline">
+                        {job.id}
+                      </Link>
+                      {job.suffix && <div className="text-muted-foreground text-xs">{job.suffix}</div>}
+                    </TableCell>
+                    <TableCell className="align-top">
+                      <div className="flex flex-col gap-2">
+                        <StatusBadge status={job.status} />
+                        {job.status === 'running' && (
+                          <ProgressWithEta
+                            value={progressPercent(progress)}
+                            etaSeconds={progress?.etaSeconds ?? null}
+                            label={t('progressLabel', { id: job.id })}
+                          />
+                        )}
+                      </div>
+                    </TableCell>
+                    <TableCell className="align-top font-mono text-sm">{job.model}</TableCell>
+                    <TableCell className="align-top">
+                      {job.fine_tuned_model ? (
+                        <div className="flex items-center gap-1">
+                          <span className="font-mono text-sm break-all">{job.fine_tuned_model}</span>
+                          <CopyButton value={job.fine_tuned_model} label={t('copyModel', { name: job.fine_tuned_model })} />
+                        </div>
+                      ) : (
+                        <span className="text-muted-foreground">—</span>
+                      )}
+                    </TableCell>
+                    <TableCell className="align-top whitespace-nowrap">
+                      <time dateTime={new Date(job.created_at * 1000).toISOString()} title={format.dateTime(new Date(job.created_at * 1000), { dateStyle: 'medium', timeStyle: 'medium' })}>
+                        {format.relativeTime(new Date(job.created_at * 1000))}
+                      </time>
+                    </TableCell>
+                  </TableRow>
+                );
+              })}
+            </TableBody>
+          </Table>
+          {last?.data?.hasMore && (
+            <div className="flex justify-center">
+              <Button variant="outline" disabled={last.isFetching} onClick={() => setCursors((c) => [...c, last.data!.jobs.at(-1)!.id])}>
+                {t('list.more')}
+              </Button>
+            </div>
+          )}
+        </>
+      )}
+    </div>
+  );
+}

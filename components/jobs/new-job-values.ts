@@ -1,0 +1,118 @@
+// The new-job form's values and their conversion to job.create / job.estimate input. The limits
+// are the server's own zod schemas, so the form refuses exactly what the API would.
+import { ZHyperparameters, type THyperparameters, type TPreset } from '@/server/services/jobs/hyperparameters';
+
+export const PRESETS = ['quick', 'standard', 'thorough'] as const satisfies readonly TPreset[];
+
+export type HyperparameterName = 'n_epochs' | 'batch_size' | 'learning_rate_multiplier';
+export const HYPERPARAMETERS: readonly HyperparameterName[] = ['n_epochs', 'batch_size', 'learning_rate_multiplier'];
+
+/** What the user typed: an empty hyperparameter (or "auto") means "auto". */
+export interface NewJobValues {
+  model: string;
+  trainingFile: string;
+  validationFile: string;
+  suffix: string;
+  preset: TPreset;
+  hyperparameters: Record<HyperparameterName, string>;
+  seed: string;
+}
+
+export const emptyNewJobValues = (prefill: { model?: string; trainingFile?: string } = {}): NewJobValues => ({
+  model: prefill.model ?? '',
+  trainingFile: prefill.trainingFile ?? '',
+  validationFile: '',
+  suffix: '',
+  preset: 'standard',
+  hyperparameters: { n_epochs: '', batch_size: '', learning_rate_multiplier: '' },
+  seed: '',
+});
+
+export type FieldName = 'model' | 'trainingFile' | 'validationFile' | 'suffix' | 'seed' | HyperparameterName;
+/** Keys under jobs.form.errors. */
+export type FieldErrorKey = 'required' | 'suffix' | 'seed' | HyperparameterName | 'sameFile';
+
+const SUFFIX = /^[a-zA-Z0-9_-]{0,64}$/;
+const MAX_SEED = 2_147_483_647;
+
+function parseNumber(text: string): number | null {
+  const trimmed = text.trim();
+  if (!/^[+]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed)) return null;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : null;
+}
+
+const isAuto = (text: string) => text.trim() === '' || text.trim().toLowerCase() === 'auto';
+
+/** The hyperparameters as the API takes them, and which fields are not valid. */
+export function parseHyperparameters(values: NewJobValues['hyperparameters']): { hyperparameters: THyperparameters; errors: Partial<Record<HyperparameterName, FieldErrorKey>> } {
+  const hyperparameters: THyperparameters = {};
+  const errors: Partial<Record<HyperparameterName, FieldErrorKey>> = {};
+  for (const name of HYPERPARAMETERS) {
+    const text = values[name];
+    if (isAuto(text)) {
+      hyperparameters[name] = 'auto';
+      continue;
+    }
+    const parsed = ZHyperparameters.shape[name].safeParse(parseNumber(text));
+    if (parsed.success && parsed.data !== undefined) (hyperparameters as Record<string, unknown>)[name] = parsed.data;
+    else errors[name] = name;
+  }
+  return { hyperparameters, errors };
+}
+
+export type CreateJobInput = {
+  model: string;
+  training_file: string;
+  validation_file?: string | null;
+  hyperparameters: THyperparameters;
+  preset: TPreset;
+  suffix?: string | null;
+  seed?: number | null;
+};
+
+/** Either the job.create input or the errors to show beside each field. */
+export function toCreateJobInput(values: NewJobValues): { input: CreateJobInput; errors: null } | { input: null; errors: Partial<Record<FieldName, FieldErrorKey>> } {
+  const errors: Partial<Record<FieldName, FieldErrorKey>> = {};
+  if (!values.model) errors.model = 'required';
+  if (!values.trainingFile) errors.trainingFile = 'required';
+  if (values.validationFile && values.validationFile === values.trainingFile) errors.validationFile = 'sameFile';
+  const suffix = values.suffix.trim();
+  if (!SUFFIX.test(suffix)) errors.suffix = 'suffix';
+  let seed: number | null = null;
+  if (values.seed.trim() !== '') {
+    const parsed = parseNumber(values.seed);
+    if (parsed === null || !Number.isInteger(parsed) || parsed > MAX_SEED) errors.seed = 'seed';
+    else seed = parsed;
+  }
+  const hp = parseHyperparameters(values.hyperparameters);
+  Object.assign(errors, hp.errors);
+  if (Object.keys(errors).length > 0) return { input: null, errors };
+  return {
+    input: {
+      model: values.model,
+      training_file: values.trainingFile,
+      validation_file: values.validationFile || null,
+      hyperparameters: hp.hyperparameters,
+      preset: values.preset,
+      suffix: suffix || null,
+      seed,
+    },
+    errors: null,
+  };
+}
+
+/** Server-side field names (job.create's zod paths and LatheError params) mapped to the form's. */
+export const SERVER_FIELDS: Readonly<Record<string, FieldName>> = {
+  model: 'model',
+  training_file: 'trainingFile',
+  validation_file: 'validationFile',
+  suffix: 'suffix',
+  seed: 'seed',
+  n_epochs: 'n_epochs',
+  batch_size: 'batch_size',
+  learning_rate_multiplier: 'learning_rate_multiplier',
+  'hyperparameters.n_epochs': 'n_epochs',
+  'hyperparameters.batch_size': 'batch_size',
+  'hyperparameters.learning_rate_multiplier': 'learning_rate_multiplier',
+};
