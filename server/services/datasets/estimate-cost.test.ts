@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { autoHyperparameters, estimateCost } from './estimate-cost';
+import { ZEstimateCostRequest, autoHyperparameters, estimateCost } from './estimate-cost';
 
 describe('estimateCost', () => {
   it('is trained tokens x epochs x price per token', () => {
@@ -40,5 +40,13 @@ describe('autoHyperparameters', () => {
 
   it('needs at least one example', () => {
     expect(() => autoHyperparameters({ examples: 0, trainedTokens: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('ZEstimateCostRequest', () => {
+  it('accepts what estimateCost takes from an API caller, and nothing else', () => {
+    expect(ZEstimateCostRequest.parse({ trainedTokens: 10, epochs: 3, pricePerMillionTokens: 2.5 })).toEqual({ trainedTokens: 10, epochs: 3, pricePerMillionTokens: 2.5 });
+    expect(ZEstimateCostRequest.safeParse({ trainedTokens: 10, epochs: 0, pricePerMillionTokens: 1 }).success).toBe(false);
+    expect(ZEstimateCostRequest.safeParse({ trainedTokens: 1.5, epochs: 1, pricePerMillionTokens: 1 }).success).toBe(false);
   });
 });

@@ -1,10 +1,16 @@
-export interface EstimateCostOptions {
+import { z } from 'zod';
+
+/** The request shape for the API routes that return an estimate. */
+export const ZEstimateCostRequest = z.object({
   /** Trained tokens of the training file (TokenizeStats.train.trainedTokens). */
-  trainedTokens: number;
-  epochs: number;
+  trainedTokens: z.number().int().min(0),
+  epochs: z.number().int().min(1).max(100),
   /** The base model's price, in credits per million trained tokens. */
-  pricePerMillionTokens: number;
-}
+  pricePerMillionTokens: z.number().min(0),
+});
+export type TEstimateCostRequest = z.infer<typeof ZEstimateCostRequest>;
+
+export type EstimateCostOptions = TEstimateCostRequest;
 
 export interface CostEstimate {
   /** trainedTokens x epochs: the tokens a job is billed for. */

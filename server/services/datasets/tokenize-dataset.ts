@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { z } from 'zod';
 import { ChatTokenizer, type EncodedConversation } from './chat-tokenizer';
 import { DatasetError } from './dataset-error';
 import type { Conversation } from './formats';
@@ -7,12 +8,13 @@ import { readExamples } from './read-examples';
 import { readLines, type DatasetInput } from './read-lines';
 import { DEFAULT_MAX_LINE_BYTES, isBlank } from './validate-dataset';
 
-export interface ValidationSplit {
-  /** Share of the examples that go to validation, 0-100. */
-  percent: number;
+export const ZValidationSplit = z.object({
+  /** Share of the examples that go to validation, in percent. */
+  percent: z.number().min(0).lt(100),
   /** The same seed and file always give the same split. */
-  seed: number;
-}
+  seed: z.number().int().min(0).max(2 ** 32 - 1),
+});
+export type ValidationSplit = z.infer<typeof ZValidationSplit>;
 
 export interface TokenizeProgress {
   bytesRead: number;
