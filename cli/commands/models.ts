@@ -5,14 +5,8 @@ import type { Command } from 'commander';
 import { CliError, homeProject, userByEmail, withDatabase } from '@/cli/context';
 import type { Db } from '@/server/db';
 import { tenantDb } from '@/server/db/tenant';
-import {
-  listAllBaseModels,
-  requestModelImport,
-  runModelImport,
-  toModelSummary,
-  type ModelImportProgress,
-  type TModelImportSource,
-} from '@/server/services/models/registry';
+import { listAllBaseModels, requestModelImport, toModelSummary, type TModelImportSource } from '@/server/services/models/registry';
+import { runModelImport, type ModelImportProgress } from '@/server/services/models/registry/run-model-import';
 
 type ImportOptions = { name: string; email?: string; project?: string; hub?: string; revision?: string };
 

@@ -2,19 +2,9 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { projectProcedure, router, type Context, type ProjectCtx } from '@/server/api/trpc';
 import { listUsableModels } from '@/server/services/models/list-usable-models';
-import {
-  deleteModel,
-  getBaseModel,
-  listBaseModels,
-  listHubRepoFiles,
-  requestModelImport,
-  searchHub,
-  toModelSummary,
-  ZHubRepoId,
-  type ModelScope,
-  type PlatformImporter,
-  type TModelImportSource,
-} from '@/server/services/models/registry';
+import { listHubRepoFiles, searchHub } from '@/server/services/models/registry/browse-hub';
+import { deleteModel, getBaseModel, listBaseModels, toModelSummary } from '@/server/services/models/registry/manage-models';
+import { requestModelImport, ZHubRepoId, type ModelScope, type PlatformImporter, type TModelImportSource } from '@/server/services/models/registry/request-model-import';
 
 const ZScope = z.enum(['project', 'platform']).default('project');
 const ZName = z.string().trim().min(1).max(64);

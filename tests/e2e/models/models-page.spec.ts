@@ -1,0 +1,103 @@
+// The Models page in the browser, with the real web and worker processes: import from the local
+// Hub server through the dialog's search, watch the row become Ready without reloading, read its
+// details, and see a bad server folder fail with its reason.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cachedTinyModel } from '@/gpu-runner/trainer/python';
+import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
+import { startFakeHub, type FakeHub } from '@/tests/fixtures/hub/fake-hub';
+import { launchBrowser } from '@/tests/helpers/browser';
+import { createTestUser, TEST_PASSWORD, type TestUser } from '@/tests/helpers/factories';
+
+let platform: Platform;
+let hub: FakeHub;
+let browser: BrowserContext;
+let closeBrowser: () => Promise<void>;
+let page: Page;
+let owner: TestUser;
+let root: string;
+const logs: string[] = [];
+const suffix = Math.random().toString(36).slice(2, 7);
+
+beforeAll(async () => {
+  const fixture = await cachedTinyModel();
+  root = await mkdtemp(path.join(os.tmpdir(), 'lathe-models-page-'));
+  hub = await startFakeHub({ repos: [{ id: 'lathe/tiny-chat', dir: fixture }] });
+  try {
+    platform = await startPlatform({ processes: ['web', 'worker'], env: { LOG_LEVEL: 'warn', HF_ENDPOINT: hub.url }, log: (l) => logs.push(l) });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${logs.slice(-40).join('\n')}`);
+  }
+  owner = await createTestUser();
+  ({ browser, close: closeBrowser } = await launchBrowser());
+  page = await browser.newPage();
+  page.setDefaultTimeout(20_000);
+}, 300_000);
+
+afterAll(async () => {
+  await closeBrowser?.();
+  await platform?.stop();
+  await hub?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+const row = (name: string) => page.locator(`[data-testid="model-row"][data-model="${name}"]`);
+
+describe('Models page', () => {
+  it('signs in and opens the Models page', async () => {
+    await page.goto(`${platform.url}/sign-in`);
+    await page.getByLabel('E-mail').fill(owner.email);
+    await page.getByLabel('Password').fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/datasets$/);
+    await page.goto(`${platform.url}/models`);
+    await page.getByRole('heading', { name: 'Models', level: 1 }).waitFor();
+  });
+
+  it('imports a Hub repo found by searching and shows it Ready without a reload', async () => {
+    const name = `tiny-chat-${suffix}`;
+    await page.getByRole('button', { name: 'Import model' }).first().click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Repository').fill('tiny');
+    await dialog.getByRole('button', { name: /lathe\/tiny-chat/ }).click();
+    await expect.poll(() => dialog.getByLabel('Repository').inputValue()).toBe('lathe/tiny-chat');
+    await dialog.getByTestId('hub-files').getByText(/files to download/).waitFor();
+    expect(await dialog.getByLabel('Name').inputValue()).toBe('tiny-chat');
+    await dialog.getByLabel('Name').fill(name);
+    await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await row(name).waitFor();
+    await page.locator(`[data-testid="model-row"][data-model="${name}"][data-status="READY"]`).waitFor({ timeout: 120_000 });
+    await row(name).getByText('Chat', { exact: true }).waitFor();
+    expect(await row(name).getByText('LlamaForCausalLM').count()).toBe(1);
+
+    await row(name).getByRole('button', { name: `Details: ${name}` }).click();
+    const details = page.getByTestId('model-details');
+    await details.getByText('LlamaForCausalLM').waitFor();
+    await details.getByText('Yes: chat-capable').waitFor();
+    await details.getByText('Can be fine-tuned').waitFor();
+    await details.getByText('lathe/tiny-chat').waitFor();
+    await page.keyboard.press('Escape');
+    await details.waitFor({ state: 'detached' });
+  });
+
+  it('shows why a server folder failed to import', async () => {
+    const dir = path.join(root, 'not-a-model');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'notes.txt'), 'no model here');
+    const name = `broken-${suffix}`;
+    await page.getByRole('button', { name: 'Import model' }).first().click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('tab', { name: 'Server path' }).click();
+    await dialog.getByLabel('Path on the server').fill(dir);
+    await dialog.getByLabel('Name').fill(name);
+    await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator(`[data-testid="model-row"][data-model="${name}"][data-status="FAILED"]`).waitFor({ timeout: 90_000 });
+    await row(name).getByText(/no config\.json/).waitFor();
+  });
+});
