@@ -1,0 +1,268 @@
+// Serving benchmark: what the inference server costs on top of node-llama-cpp, and what it does
+// with many adapters at once.
+//   npm run bench:serving
+//   npm run bench:serving -- --threads 1 --tokens 128 --runs 5 --concurrent-tokens 64
+//
+// 1. Single stream, side by side in one run, same GGUF, same threads, same context shape, greedy,
+//    exactly --tokens tokens per run: node-llama-cpp called in this process (sequence.evaluate,
+//    detokenizing as it goes) against the inference server's /v1/chat/completions streamed through
+//    the official `openai` client (the internal token as API key). The paths alternate run by run
+//    and the best run of each counts (fastest decode, quickest first token), as in the datasets
+//    benchmark, so that a burst of load from other processes does not decide the comparison; the
+//    median of the run-by-run ratios is printed beside it.
+// 2. 8 concurrent streams over 4 LoRA adapters on the one base: aggregate tokens/s and p95 time to
+//    first token.
+// Each path is a `StreamPath`; a path through the web app's /v1 is one more openAiPath(...) in
+// `paths` below. The model is a random-weight Llama of about 25M parameters (F32, made with the
+// conversion library's test helpers), so decoding costs milliseconds per token and the comparison
+// is not dominated by HTTP. The last line printed is one JSON object.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { getLlama, LlamaLogLevel, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
+import OpenAI from 'openai';
+import { runConversion } from '../../gpu-runner/convert/run-conversion';
+import { ChatPromptRenderer } from '../../gpu-runner/inference/chat-prompt';
+import { startInferenceServer, type InferenceServerHandle } from '../../gpu-runner/inference/supervisor';
+import { CHATML_TEMPLATE, writeRandomAdapter, writeRandomModel } from '../../server/services/models/testing/random-model';
+
+const { values: args } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '1' },
+    tokens: { type: 'string', default: '128' },
+    runs: { type: 'string', default: '9' },
+    'concurrent-tokens': { type: 'string', default: '64' },
+    'concurrent-rounds': { type: 'string', default: '3' },
+  },
+});
+const THREADS = Number(args.threads);
+const TOKENS = Number(args.tokens);
+const RUNS = Number(args.runs);
+const CONCURRENT_TOKENS = Number(args['concurrent-tokens']);
+const CONCURRENT_ROUNDS = Number(args['concurrent-rounds']);
+const CONTEXT_SIZE = 1024;
+const ADAPTERS = 4;
+const STREAMS = 8;
+const SHAPE = { hiddenSize: 512, intermediateSize: 1536, numLayers: 8, numHeads: 8, numKvHeads: 4, contextLength: 2048, seed: 11 };
+const MODEL_NAME = 'bench-25m';
+
+interface RunTiming {
+  ttftMs: number;
+  /** Tokens after the first, per second of the time between the first and the last. */
+  decodeTokensPerS: number;
+  tokens: number;
+}
+
+interface StreamPath {
+  name: string;
+  run: (question: string, maxTokens: number) => Promise<RunTiming>;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+
+/** The random model and its adapters as GGUFs, cached in the temp folder per shape. */
+async function benchModel(): Promise<{ gguf: string; adapters: string[] }> {
+  const root = path.join(tmpdir(), `lathe-bench-serving-${Object.values(SHAPE).join('-')}-${ADAPTERS}`);
+  const gguf = path.join(root, 'model.gguf');
+  const adapters = Array.from({ length: ADAPTERS }, (_, i) => path.join(root, `adapter-${i + 1}.gguf`));
+  if (existsSync(gguf) && adapters.every((a) => existsSync(a))) return { gguf, adapters };
+  await mkdir(root, { recursive: true });
+  const work = await mkdtemp(path.join(root, 'work-'));
+  try {
+    console.error('writing a random-weight model of the benchmark shape and its adapters ...');
+    const model = await writeRandomModel({ dir: path.join(work, 'model'), ...SHAPE });
+    await runConversion({ kind: 'model', modelDir: model.dir, outFile: path.join(work, 'model.gguf'), type: 'F32', name: MODEL_NAME });
+    for (let i = 0; i < ADAPTERS; i++) {
+      const adapter = await writeRandomAdapter({ dir: path.join(work, `adapter-${i + 1}`), base: model, seed: 100 + i, r: 8, std: 0.02 });
+      await runConversion({ kind: 'adapter', baseModelDir: model.dir, adapterDir: adapter.dir, outFile: path.join(work, `adapter-${i + 1}.gguf`) });
+    }
+    for (let i = 0; i < ADAPTERS; i++) await rename(path.join(work, `adapter-${i + 1}.gguf`), adapters[i]!);
+    await rename(path.join(work, 'model.gguf'), gguf);
+    return { gguf, adapters };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** node-llama-cpp in this process: the same prompt tokens the server would build, one sequence. */
+async function directPath(gguf: string): Promise<StreamPath & { dispose: () => Promise<void> }> {
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
+  const model: LlamaModel = await llama.loadModel({ modelPath: gguf });
+  const context = await model.createContext({ contextSize: CONTEXT_SIZE, sequences: 1, threads: THREADS });
+  const sequence: LlamaContextSequence = context.getSequence();
+  const renderer = new ChatPromptRenderer(CHATML_TEMPLATE, model.tokens.bosString ?? '', model.tokens.eosString ?? '');
+  return {
+    name: 'node-llama-cpp in process',
+    async run(question, maxTokens) {
+      const started = performance.now();
+      const tokens = model.tokenize(renderer.render([{ role: 'user', content: question }]), true);
+      await sequence.clearHistory();
+      const generated: Token[] = [];
+      let text = '';
+      let first = 0;
+      let last = 0;
+      for await (const token of sequence.evaluate(tokens, { temperature: 0, yieldEogToken: true })) {
+        text += model.detokenize([token], false, generated.slice(-8));
+        generated.push(token);
+        last = performance.now();
+        if (generated.length === 1) first = last;
+        if (generated.length >= maxTokens) break;
+      }
+      if (text.length === 0 && generated.length > 1) throw new Error('the direct path produced no text');
+      return { ttftMs: first - started, decodeTokensPerS: (generated.length - 1) / ((last - first) / 1000), tokens: generated.length };
+    },
+    async dispose() {
+      await context.dispose();
+      await model.dispose();
+      await llama.dispose();
+    },
+  };
+}
+
+/** Any OpenAI-compatible endpoint, streamed with the official client: the inference server, later the web app's /v1. */
+function openAiPath(name: string, baseURL: string, apiKey: string, model: string): StreamPath {
+  const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
+  return {
+    name,
+    async run(question, maxTokens) {
+      const started = performance.now();
+      const stream = await client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: question }],
+        temperature: 0,
+        max_tokens: maxTokens,
+        stream: true,
+        // The server's extension for fixed-length generations: a random model may end its turn early.
+        ignore_eos: true,
+      } as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming);
+      let first = 0;
+      let last = 0;
+      let tokens = 0;
+      for await (const chunk of stream) {
+        if (chunk.choices[0]?.delta.content) {
+          last = performance.now();
+          if (!first) first = last;
+        }
+        if (chunk.usage) tokens = chunk.usage.completion_tokens;
+      }
+      if (tokens !== maxTokens) throw new Error(`${name}: expected ${maxTokens} tokens, usage says ${tokens}`);
+      return { ttftMs: first - started, decodeTokensPerS: (tokens - 1) / ((last - first) / 1000), tokens };
+    },
+  };
+}
+
+interface PathSummary {
+  ttftMs: number;
+  decodeTokensPerS: number;
+  medianTtftMs: number;
+  medianDecodeTokensPerS: number;
+}
+
+async function singleStream(gguf: string): Promise<{ summaries: PathSummary[]; pairedRatio: number; pairedTtftOverheadMs: number }> {
+  const direct = await directPath(gguf);
+  const server = await startInferenceServer({ modelGguf: gguf, name: MODEL_NAME, concurrency: 1, threads: THREADS, contextSize: CONTEXT_SIZE });
+  try {
+    const paths: StreamPath[] = [direct, openAiPath('inference server /v1 (openai client)', `${server.url}/v1`, server.token, MODEL_NAME)];
+    const timings = new Map<string, RunTiming[]>(paths.map((p) => [p.name, []]));
+    // One warm-up run each (first-touch of the weights, JIT), then alternating measured runs.
+    for (const p of paths) await p.run('Warm up: say something.', 8);
+    for (let run = 0; run < RUNS; run++) {
+      for (const p of paths) timings.get(p.name)!.push(await p.run(`Run ${run}: tell me about the river and the old mill.`, TOKENS));
+    }
+    const summaries = paths.map((p): PathSummary => {
+      const runs = timings.get(p.name)!;
+      const summary = {
+        ttftMs: round(Math.min(...runs.map((r) => r.ttftMs)), 2),
+        decodeTokensPerS: round(Math.max(...runs.map((r) => r.decodeTokensPerS))),
+        medianTtftMs: round(median(runs.map((r) => r.ttftMs)), 2),
+        medianDecodeTokensPerS: round(median(runs.map((r) => r.decodeTokensPerS))),
+      };
+      console.log(
+        `  ${p.name.padEnd(40)} decode best ${summary.decodeTokensPerS.toFixed(1).padStart(6)} tok/s (median ${summary.medianDecodeTokensPerS.toFixed(1)})` +
+          `   TTFT best ${summary.ttftMs.toFixed(2).padStart(7)} ms (median ${summary.medianTtftMs.toFixed(2)})`,
+      );
+      console.log(`    runs: ${runs.map((r) => `${r.decodeTokensPerS.toFixed(0)} tok/s ${r.ttftMs.toFixed(1)} ms`).join(' | ')}`);
+      return summary;
+    });
+    const [directRuns, serverRuns] = paths.map((p) => timings.get(p.name)!) as [RunTiming[], RunTiming[]];
+    const pairedRatio = round(median(directRuns.map((d, i) => serverRuns[i]!.decodeTokensPerS / d.decodeTokensPerS)), 3);
+    const pairedTtftOverheadMs = round(median(directRuns.map((d, i) => serverRuns[i]!.ttftMs - d.ttftMs)), 2);
+    console.log(`  run by run: throughput ratio median ${pairedRatio}, TTFT overhead median ${pairedTtftOverheadMs} ms`);
+    return { summaries, pairedRatio, pairedTtftOverheadMs };
+  } finally {
+    await server.stop();
+    await direct.dispose();
+  }
+}
+
+async function concurrentStreams(gguf: string, adapters: string[]): Promise<{ tokensPerS: number; p95TtftMs: number; medianTtftMs: number }> {
+  const server: InferenceServerHandle = await startInferenceServer({
+    modelGguf: gguf,
+    name: MODEL_NAME,
+    adapters: adapters.map((file, i) => ({ name: `adapter-${i + 1}`, path: file })),
+    concurrency: STREAMS,
+    sequences: STREAMS / ADAPTERS,
+    maxContexts: ADAPTERS + 1,
+    threads: THREADS,
+    contextSize: CONTEXT_SIZE,
+  });
+  try {
+    const streams = Array.from({ length: STREAMS }, (_, i) => openAiPath(`stream ${i}`, `${server.url}/v1`, server.token, `adapter-${(i % ADAPTERS) + 1}`));
+    // Wake every adapter's context first: the figures are for steady serving, not first requests.
+    await Promise.all(streams.map((s, i) => s.run(`Wake ${i}`, 4)));
+    const ttfts: number[] = [];
+    const rates: number[] = [];
+    for (let r = 0; r < CONCURRENT_ROUNDS; r++) {
+      const started = performance.now();
+      const results = await Promise.all(streams.map((s, i) => s.run(`Round ${r}, stream ${i}: tell me about the harbour.`, CONCURRENT_TOKENS)));
+      const seconds = (performance.now() - started) / 1000;
+      rates.push(results.reduce((sum, x) => sum + x.tokens, 0) / seconds);
+      ttfts.push(...results.map((x) => x.ttftMs));
+    }
+    return { tokensPerS: round(median(rates)), p95TtftMs: round(percentile(ttfts, 95)), medianTtftMs: round(median(ttfts)) };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const { gguf, adapters } = await benchModel();
+  console.log(`serving benchmark: ${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${THREADS} thread(s)`);
+  console.log(`model: random-weight Llama ${SHAPE.numLayers} x ${SHAPE.hiddenSize} (ffn ${SHAPE.intermediateSize}), about 25M parameters, F32; context ${CONTEXT_SIZE}`);
+  console.log(`single stream: ${TOKENS} tokens per run, greedy, ${RUNS} alternating runs per path`);
+  const single = await singleStream(gguf);
+  const [direct, server] = single.summaries as [PathSummary, PathSummary];
+  console.log(`concurrent: ${STREAMS} streams over ${ADAPTERS} adapters, ${CONCURRENT_TOKENS} tokens each, ${CONCURRENT_ROUNDS} rounds`);
+  const concurrent = await concurrentStreams(gguf, adapters);
+  console.log(`  aggregate ${concurrent.tokensPerS} tok/s   TTFT median ${concurrent.medianTtftMs} ms, p95 ${concurrent.p95TtftMs} ms`);
+  const result = {
+    throughput_ratio: round(server.decodeTokensPerS / direct.decodeTokensPerS, 3),
+    ttft_overhead_ms: round(server.ttftMs - direct.ttftMs, 2),
+    concurrent_tokens_per_s: concurrent.tokensPerS,
+    concurrent_p95_ttft_ms: concurrent.p95TtftMs,
+    direct_tokens_per_s: direct.decodeTokensPerS,
+    server_tokens_per_s: server.decodeTokensPerS,
+    direct_ttft_ms: direct.ttftMs,
+    server_ttft_ms: server.ttftMs,
+    paired_median_throughput_ratio: single.pairedRatio,
+    paired_median_ttft_overhead_ms: single.pairedTtftOverheadMs,
+    concurrent_median_ttft_ms: concurrent.medianTtftMs,
+    threads: THREADS,
+    tokens: TOKENS,
+    runs: RUNS,
+  };
+  console.log(JSON.stringify(result));
+}
+
+await main();
