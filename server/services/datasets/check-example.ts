@@ -28,6 +28,7 @@ export interface CheckedExample {
  * recursively there, so their depth is bounded here, as JSON parsers in other languages do.
  */
 export const MAX_NESTING = 64;
+export const MAX_FINDINGS_PER_LINE = 1000;
 const MESSAGE_KEYS = new Set(['role', 'content', 'weight', 'name', 'tool_calls', 'tool_call_id']);
 const ROLES = new Set<string>(CHAT_ROLES);
 const MISSING_KEY_CODES = {
@@ -70,8 +71,9 @@ export function checkExample({ value, line, fileFormat }: CheckExampleOptions): 
     return { format, findings };
   }
   for (const key of Object.keys(value)) {
+    if (findings.length >= MAX_FINDINGS_PER_LINE) break;
     if (!FORMAT_KEYS[format].includes(key)) {
-      findings.push(finding(line, 'unrecognized_key', `The key "${key}" is not part of the ${format} format and is ignored.`, key));
+      findings.push(finding(line, 'unrecognized_key', `The key "${clip(key)}" is not part of the ${format} format and is ignored.`, clip(key)));
     }
   }
   if (format === 'chat') checkChat(value, line, findings);
@@ -110,6 +112,11 @@ function checkAlpaca(example: JsonObject, line: number, findings: Finding[]): vo
   checkTextField(example, 'output', line, findings, { required: 'missing_output', allowEmpty: false });
 }
 
+/** Keys and values quoted in findings come from the file: keep them short. */
+function clip(text: string): string {
+  return text.length <= 60 ? text : `${text.slice(0, 60)}…`;
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
@@ -135,19 +142,23 @@ function checkChat(example: JsonObject, line: number, findings: Finding[]): void
   const roles: (string | null)[] = [];
   const hasToolCalls: boolean[] = [];
 
-  messages.forEach((message: unknown, index) => {
+  for (let index = 0; index < messages.length; index++) {
+    // A hostile line can hold millions of bad messages: keep the findings of one line bounded.
+    if (findings.length >= MAX_FINDINGS_PER_LINE) return;
+    const message: unknown = messages[index];
     const at = `messages[${index}]`;
     roles.push(null);
     hasToolCalls.push(false);
     if (!isJsonObject(message)) {
       findings.push(finding(line, 'message_not_object', `Each message must be an object, not ${describe(message)}.`, at));
       structureKnown = false;
-      return;
+      continue;
     }
     for (const key of Object.keys(message)) {
+      if (findings.length >= MAX_FINDINGS_PER_LINE) return;
       if (!MESSAGE_KEYS.has(key)) {
         findings.push(
-          finding(line, 'unrecognized_message_key', `Messages take role, content, weight, name, tool_calls and tool_call_id; "${key}" is not one of them.`, `${at}.${key}`),
+          finding(line, 'unrecognized_message_key', `Messages take role, content, weight, name, tool_calls and tool_call_id; "${clip(key)}" is not one of them.`, `${at}.${clip(key)}`),
         );
       }
     }
@@ -214,7 +225,7 @@ function checkChat(example: JsonObject, line: number, findings: Finding[]): void
     } else if (Object.hasOwn(message, 'tool_call_id')) {
       findings.push(finding(line, 'unrecognized_message_key', '"tool_call_id" belongs on tool messages only.', `${at}.tool_call_id`));
     }
-  });
+  }
 
   if (!anyAssistant || !trainedAssistant) {
     if (structureKnown || anyAssistant) {
@@ -262,7 +273,7 @@ function checkToolCalls(toolCalls: unknown, role: unknown, at: string, line: num
     findings.push(finding(line, 'invalid_tool_calls', '"tool_calls" must be a non-empty list.', `${at}.tool_calls`));
     return;
   }
-  toolCalls.forEach((call: unknown, index) => {
+  toolCalls.slice(0, MAX_FINDINGS_PER_LINE).forEach((call: unknown, index) => {
     const path = `${at}.tool_calls[${index}]`;
     const bad = (field: string, message: string) => {
       findings.push(finding(line, 'invalid_tool_call', message, field));
@@ -297,7 +308,7 @@ function checkTools(tools: unknown, line: number, findings: Finding[]): void {
     findings.push(finding(line, 'invalid_tools', `"tools" must be a list, not ${describe(tools)}.`, 'tools'));
     return;
   }
-  tools.forEach((tool: unknown, index) => {
+  tools.slice(0, MAX_FINDINGS_PER_LINE).forEach((tool: unknown, index) => {
     const at = `tools[${index}]`;
     if (nestedDeeperThan(tool, MAX_NESTING)) {
       findings.push(finding(line, 'nesting_too_deep', `The tool definition nests deeper than ${MAX_NESTING} levels.`, at));

@@ -197,3 +197,13 @@ it('docs/datasets.md documents every code with its severity', () => {
   const expectedSeverities = Object.fromEntries(Object.entries(VALIDATION_CODES).map(([code, info]) => [code, info.severity]));
   expect(documented).toEqual(expectedSeverities);
 });
+
+it('keeps the findings of one hostile line bounded', async () => {
+  const messages = Array.from({ length: 200_000 }, () => ({ content: 'x' }));
+  const keys = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`key${i}`.padEnd(500, 'k'), 1]));
+  const lines = [JSON.stringify({ messages }), JSON.stringify({ messages: [{ role: 'user', content: 'q', ...keys }, { role: 'assistant', content: 'a' }] })];
+  const report = await validateDataset({ input: Readable.from([Buffer.from(lines.join('\n'))]) });
+  expect(report.byCode.missing_role!.count).toBe(1000);
+  expect(report.byCode.unrecognized_message_key!.count).toBe(1000);
+  expect(report.byCode.unrecognized_message_key!.samples[0]!.field!.length).toBeLessThan(80);
+});
