@@ -54,19 +54,21 @@ class LoRALinear(nn.Module):
         self.scaling = scaling
         self.lora_dropout = dropout
 
-    def lora_delta(self, x: torch.Tensor) -> Optional[torch.Tensor]:
+    def with_lora(self, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """y + s * drop(x) A^T B^T, with the scaling folded into B and the addition done by the
+        second matrix multiply (addmm), which saves two passes over y."""
         if self.lora_A is None:
-            return None
+            return y
         h = F.dropout(x, self.lora_dropout, self.training) if self.lora_dropout > 0 else x
         lora_a, lora_b = self.lora_A, self.lora_B
         if not torch.is_autocast_enabled() and lora_a.dtype != h.dtype:
             lora_a, lora_b = lora_a.to(h.dtype), lora_b.to(h.dtype)
-        return F.linear(F.linear(h, lora_a), lora_b) * self.scaling
+        low_rank = F.linear(h, lora_a).reshape(-1, lora_a.shape[0])
+        out = torch.addmm(y.reshape(-1, self.out_features), low_rank, (lora_b * self.scaling).t())
+        return out.view(y.shape)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = F.linear(x, self.weight, self.bias)
-        delta = self.lora_delta(x)
-        return y if delta is None else y + delta
+        return self.with_lora(F.linear(x, self.weight, self.bias), x)
 
 
 class FusedLinears(nn.Module):
@@ -94,11 +96,7 @@ class FusedLinears(nn.Module):
 
     def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
         outputs = F.linear(x, self.fused_weight, self.fused_bias).split(self.sizes, dim=-1)
-        results = []
-        for name, out in zip(self.names, outputs):
-            delta = getattr(self, name).lora_delta(x)
-            results.append(out if delta is None else out + delta)
-        return results
+        return [getattr(self, name).with_lora(out, x) for name, out in zip(self.names, outputs)]
 
 
 class RMSNorm(nn.Module):
@@ -174,11 +172,17 @@ class Attention(nn.Module):
             # copies of k and v (q head h reads kv head h // repeat, as in Hugging Face's repeat_kv).
             q = q.view(batch, length, kv_heads, repeat, dim).permute(0, 2, 3, 1, 4)
             q = q * cos.unsqueeze(2) + rotate_half(q) * sin.unsqueeze(2)
-            q = q.reshape(batch, kv_heads, repeat * length, dim)
-            scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(dim))
-            scores = scores.view(batch, kv_heads, repeat, length, length).masked_fill(~mask.unsqueeze(2), float("-inf"))
-            probs = scores.float().softmax(-1).to(v.dtype).view(batch, kv_heads, repeat * length, length)
-            out = torch.matmul(probs, v).view(batch, kv_heads, repeat, length, dim)
+            q = q.reshape(batch * kv_heads, repeat * length, dim)
+            # One fused product: scaled scores plus the mask as an additive bias (0 or -inf).
+            bias = torch.zeros(mask.shape, dtype=q.dtype, device=q.device).masked_fill_(~mask, float("-inf"))
+            bias = bias.unsqueeze(2).expand(mask.shape[0], kv_heads, repeat, length, length)
+            if mask.shape[0] == 1:
+                bias = bias[0, :1].reshape(1, repeat * length, length)
+            else:
+                bias = bias.reshape(batch * kv_heads, repeat * length, length)
+            scores = torch.baddbmm(bias, q, k.reshape(batch * kv_heads, length, dim).transpose(1, 2), alpha=1.0 / math.sqrt(dim))
+            probs = scores.float().softmax(-1).to(v.dtype)
+            out = torch.bmm(probs, v.reshape(batch * kv_heads, length, dim)).view(batch, kv_heads, repeat, length, dim)
             out = out.permute(0, 3, 1, 2, 4).reshape(batch, length, heads * dim)
         return self.o_proj(out)
 
@@ -335,8 +339,11 @@ def masked_lm_loss(
     count = int(index.numel())
     if count == 0:
         return hidden.sum() * 0.0, torch.zeros((), dtype=torch.long), 0
-    selected = flat_hidden.index_select(0, index)
-    targets = labels.reshape(-1).index_select(0, index)
+    if count == flat_hidden.shape[0]:
+        selected, targets = flat_hidden, labels.reshape(-1)
+    else:
+        selected = flat_hidden.index_select(0, index)
+        targets = labels.reshape(-1).index_select(0, index)
     rows = max(1, _LOSS_CHUNK_ELEMENTS // model.config.vocab_size)
     total = None
     correct = torch.zeros((), dtype=torch.long, device=hidden.device)

@@ -367,7 +367,11 @@ class Trainer:
                             raise TrainerError("checkpoint_invalid", f"checkpoint adapter lacks {key} with shape {list(param.shape)}")
                         with torch.no_grad():
                             param.copy_(f.get(key, torch.float32))
-            training_state = torch.load(os.path.join(checkpoint_dir, TRAINING_STATE_FILE), map_location=self.dist.device)
+            # Written by this trainer into the job's own output; it holds NumPy and Python random
+            # states, which torch 2.6's default weights_only loading refuses.
+            training_state = torch.load(
+                os.path.join(checkpoint_dir, TRAINING_STATE_FILE), map_location=self.dist.device, weights_only=False
+            )
             self.optimizer.load_state_dict(training_state["optimizer"])
             rng = training_state.get("rng", {})
             if "torch" in rng:
