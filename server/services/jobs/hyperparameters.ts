@@ -6,9 +6,9 @@ const auto = z.literal('auto');
 
 export const ZHyperparameters = z
   .object({
-    n_epochs: z.union([auto, z.number().int().min(1).max(50)]).optional(),
+    n_epochs: z.union([auto, z.number().int().min(1).max(100)]).optional(),
     batch_size: z.union([auto, z.number().int().min(1).max(256)]).optional(),
-    learning_rate_multiplier: z.union([auto, z.number().positive().max(10)]).optional(),
+    learning_rate_multiplier: z.union([auto, z.number().positive().max(100)]).optional(),
   })
   .strict();
 export type THyperparameters = z.infer<typeof ZHyperparameters>;
