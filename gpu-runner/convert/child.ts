@@ -31,8 +31,12 @@ async function run(request: ConversionArgs) {
 
 process.once('message', (request: ConversionArgs) => {
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   run(request)
-    .then((result) => send({ type: 'result', result, maxRssBytes: process.resourceUsage().maxRSS * 1024, workMs: performance.now() - started }))
+    .then((result) => {
+      const cpu = process.cpuUsage(cpuBefore);
+      return send({ type: 'result', result, maxRssBytes: process.resourceUsage().maxRSS * 1024, workMs: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000 });
+    })
     .catch((error: unknown) =>
       send({
         type: 'error',

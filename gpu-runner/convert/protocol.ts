@@ -25,5 +25,5 @@ export interface LlamaCheckInfo {
 
 export type ChildMessage =
   | { type: 'progress'; progress: ExportProgress }
-  | { type: 'result'; result: ExportResult | LlamaCheckInfo | { logits: number[][] } | { tokens: number[] }; maxRssBytes: number; workMs?: number }
+  | { type: 'result'; result: ExportResult | LlamaCheckInfo | { logits: number[][] } | { tokens: number[] }; maxRssBytes: number; workMs?: number; cpuMs?: number }
   | { type: 'error'; error: { code: ModelErrorCode; message: string; details?: Record<string, unknown> } };

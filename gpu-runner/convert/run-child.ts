@@ -24,6 +24,8 @@ export interface ChildOutcome<T> {
   maxRssBytes: number;
   /** Time the child spent on the request itself, without starting up. */
   workMs?: number;
+  /** CPU time (all threads) the child spent on the request. */
+  cpuMs?: number;
 }
 
 /**
@@ -60,7 +62,7 @@ export function runInChild<T>(request: ChildRequest, options: ChildRunOptions = 
 
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'progress') options.onProgress?.(message.progress);
-      else if (message.type === 'result') settled ??= { ok: true, value: { result: message.result as T, maxRssBytes: message.maxRssBytes, workMs: message.workMs } };
+      else if (message.type === 'result') settled ??= { ok: true, value: { result: message.result as T, maxRssBytes: message.maxRssBytes, workMs: message.workMs, cpuMs: message.cpuMs } };
       else settled ??= { ok: false, error: new ModelError(message.error.code, message.error.message, message.error.details) };
     });
     child.on('error', (error) => {

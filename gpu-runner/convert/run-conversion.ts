@@ -11,6 +11,8 @@ export interface ConversionOutcome extends ExportResult {
   durationMs: number;
   /** Time the conversion itself took inside the child. */
   conversionMs: number;
+  /** CPU time the conversion used (all threads of the child). */
+  cpuMs: number;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface ConversionOutcome extends ExportResult {
  */
 export async function runConversion(args: ConversionArgs, options: ChildRunOptions = {}): Promise<ConversionOutcome> {
   const started = performance.now();
-  const { result, maxRssBytes, workMs } = await runInChild<ExportResult>(args, options);
+  const { result, maxRssBytes, workMs, cpuMs } = await runInChild<ExportResult>(args, options);
   const durationMs = performance.now() - started;
-  return { ...result, maxRssBytes, durationMs, conversionMs: workMs ?? durationMs };
+  return { ...result, maxRssBytes, durationMs, conversionMs: workMs ?? durationMs, cpuMs: cpuMs ?? 0 };
 }

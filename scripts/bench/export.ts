@@ -1,8 +1,9 @@
 // npm run bench:export — converts a SmolLM2-135M-shaped checkpoint (random BF16 weights) to F16 and
 // Q8_0 GGUF in a child process, as the product does, and compares throughput with a plain streamed
 // copy of the same bytes measured in the same run. Each measurement is repeated (interleaved, so
-// that load from other processes hits all of them alike) and the best run counts. The last line is
-// one JSON object.
+// that load from other processes hits all of them alike) and the best run counts. CPU seconds are
+// reported too: on a busy machine they show the cost of the conversion itself, which wall time
+// hides. The last line is one JSON object.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -49,14 +50,14 @@ async function main() {
 
     const copyTimes: number[] = [];
     // seconds: the conversion inside the child; wallSeconds adds starting the child (a fixed ~1 s).
-    const runs: Record<'F16' | 'Q8_0', { seconds: number; wallSeconds: number; outputBytes: number; peakRssMb: number }[]> = { F16: [], Q8_0: [] };
+    const runs: Record<'F16' | 'Q8_0', { seconds: number; wallSeconds: number; cpuSeconds: number; outputBytes: number; peakRssMb: number }[]> = { F16: [], Q8_0: [] };
     for (let round = 1; round <= REPEATS; round++) {
       copyTimes.push(await streamedCopy(input, path.join(root, 'copy.bin')));
       await rm(path.join(root, 'copy.bin'));
       for (const type of ['F16', 'Q8_0'] as const) {
         const outFile = path.join(root, `model-${type}.gguf`);
         const outcome = await runConversion({ kind: 'model', modelDir, outFile, type, threads: THREADS });
-        runs[type].push({ seconds: outcome.conversionMs / 1000, wallSeconds: outcome.durationMs / 1000, outputBytes: outcome.bytes, peakRssMb: outcome.maxRssBytes / MB });
+        runs[type].push({ seconds: outcome.conversionMs / 1000, wallSeconds: outcome.durationMs / 1000, cpuSeconds: outcome.cpuMs / 1000, outputBytes: outcome.bytes, peakRssMb: outcome.maxRssBytes / MB });
         if (round === REPEATS) {
           const check = await checkGgufLoads({ modelGguf: outFile });
           console.log(`${type}: llama.cpp load ${check.ok ? 'ok' : `failed: ${check.message}`}`);
@@ -90,6 +91,8 @@ async function main() {
       f16_mb_s: +f16.mbS.toFixed(0),
       q8_0_mb_s: +q8.mbS.toFixed(0),
       copy_mb_s: +copyMbS.toFixed(0),
+      f16_cpu_s: +Math.min(...runs.F16.map((r) => r.cpuSeconds)).toFixed(2),
+      q8_0_cpu_s: +Math.min(...runs.Q8_0.map((r) => r.cpuSeconds)).toFixed(2),
       f16_wall_s: +f16.wallSeconds.toFixed(2),
       q8_0_wall_s: +q8.wallSeconds.toFixed(2),
       f16_wall_mb_s: +f16.wallMbS.toFixed(0),
