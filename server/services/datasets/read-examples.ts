@@ -1,6 +1,6 @@
 import type { Conversation, DatasetFormat } from './formats';
 import { readLines, type DatasetInput } from './read-lines';
-import { DEFAULT_MAX_LINE_BYTES, checkLine, isBlank } from './validate-dataset';
+import { DEFAULT_MAX_LINE_BYTES, bomMessage, checkLine, isBlank, startsWithBom } from './validate-dataset';
 import { finding, type Finding } from './validation-codes';
 
 export type ExampleOrError =
@@ -25,8 +25,8 @@ export async function* readExamples({ input, maxLineBytes = DEFAULT_MAX_LINE_BYT
       continue;
     }
     const bytes = line.bytes;
-    if (line.number === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-      yield { line: 1, error: finding(1, 'bom', 'The file starts with a UTF-8 byte-order mark (EF BB BF).') };
+    if (startsWithBom(bytes)) {
+      yield { line: line.number, error: finding(line.number, 'bom', bomMessage(line.number)) };
       continue;
     }
     if (isBlank(bytes)) {

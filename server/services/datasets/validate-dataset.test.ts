@@ -58,6 +58,14 @@ describe('good files', () => {
     expect(report).toMatchObject({ ok: true, examples: 12, warnings: 0 });
   });
 
+  it('finds a byte-order mark where two files were joined', async () => {
+    const good = readFileSync(path.join(FIXTURES, 'good', 'alpaca.jsonl'));
+    const report = await validateDataset({ input: Readable.from([good, Buffer.from([0xef, 0xbb, 0xbf]), good]) });
+    expect(report.byCode.bom!.samples).toMatchObject([{ line: 13, message: expect.stringContaining('joined') }]);
+    expect(report.byCode.duplicate_example!.count).toBe(11);
+    expect(report.validExamples).toBe(23);
+  });
+
   it('reports progress up to the whole file', async () => {
     const seen: number[] = [];
     const file = path.join(FIXTURES, 'good', 'alpaca.jsonl');

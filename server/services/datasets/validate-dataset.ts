@@ -109,8 +109,9 @@ export async function validateDataset({
       continue;
     }
     let bytes = line.bytes;
-    if (line.number === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-      add(finding(1, 'bom', 'The file starts with a UTF-8 byte-order mark (EF BB BF).'));
+    const bom = startsWithBom(bytes);
+    if (bom) {
+      add(finding(line.number, 'bom', bomMessage(line.number)));
       bytes = bytes.subarray(3);
     }
     if (isBlank(bytes)) {
@@ -128,7 +129,7 @@ export async function validateDataset({
         );
       }
     }
-    let lineHasError = false;
+    let lineHasError = bom;
     for (const found of lineFindings.findings) {
       add(found);
       if (found.severity === 'error') lineHasError = true;
@@ -186,6 +187,16 @@ function estimateTokens(conversation: Conversation): number {
   let characters = 0;
   for (const message of conversation.messages) characters += (message.content?.length ?? 0) + 16;
   return Math.ceil(characters / 4);
+}
+
+export function startsWithBom(bytes: Uint8Array): boolean {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+}
+
+export function bomMessage(line: number): string {
+  return line === 1
+    ? 'The file starts with a UTF-8 byte-order mark (EF BB BF).'
+    : 'The line starts with a UTF-8 byte-order mark (EF BB BF), as where files saved with one were joined.';
 }
 
 export function isBlank(bytes: Uint8Array): boolean {

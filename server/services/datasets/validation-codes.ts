@@ -12,7 +12,7 @@ export interface CodeInfo {
  */
 export const VALIDATION_CODES = {
   invalid_utf8: { severity: 'error', summary: 'The line is not valid UTF-8.' },
-  bom: { severity: 'error', summary: 'The file starts with a byte-order mark.' },
+  bom: { severity: 'error', summary: 'The file (or a line, where files were joined) starts with a byte-order mark.' },
   blank_line: { severity: 'error', summary: 'The line is empty or only whitespace.' },
   line_too_long: { severity: 'error', summary: 'The line is longer than the largest line Lathe reads.' },
   invalid_json: { severity: 'error', summary: 'The line is not valid JSON.' },
