@@ -9,7 +9,10 @@ export async function handleModelImport(jobs: Job<unknown>[]): Promise<void> {
   for (const job of jobs) {
     const { modelId } = parsePayload(importBaseModel, job.data);
     const started = Date.now();
-    const outcome = await runModelImport(modelId);
+    // pg-boss aborts the signal when the job expires or the worker stops: the row stays as it is
+    // and the job is retried (resuming a Hub download where it stopped), until the last attempt.
+    const retriesLeft = job.retryCount < (importBaseModel.retryLimit ?? 0);
+    const outcome = await runModelImport(modelId, { signal: job.signal, retryWhenAborted: retriesLeft });
     const ms = Date.now() - started;
     if (outcome.status === 'FAILED') logger.warn({ modelId, code: outcome.code, error: outcome.error, ms }, 'model import failed');
     else logger.info({ modelId, status: outcome.status, ms }, 'model import finished');

@@ -255,6 +255,30 @@ describe('Hub import', () => {
     }
   });
 
+  it('an interrupted worker import stays DOWNLOADING and a retry resumes it to READY; a cancelled CLI import fails', async () => {
+    const hub = await startFakeHub({ repos: [{ id: 'lathe/tiny-chat', dir: fixture }] });
+    try {
+      const model = await requestModelImport({ tenant, source: { kind: 'hub', repo: 'lathe/tiny-chat' }, name: unique('resume'), scope: 'project', enqueue: false });
+      const controller = new AbortController();
+      const interrupted = runModelImport(model.id, {
+        hubUrl: hub.url,
+        signal: controller.signal,
+        retryWhenAborted: true,
+        onProgress: (p) => p.step === 'download' && (p.bytes ?? 0) > 0 && controller.abort(),
+      });
+      await expect(interrupted).rejects.toMatchObject({ code: 'aborted' });
+      expect(await getDb().baseModel.findUniqueOrThrow({ where: { id: model.id } })).toMatchObject({ status: 'DOWNLOADING', error: null });
+      expect(await runModelImport(model.id, { hubUrl: hub.url })).toMatchObject({ status: 'READY' });
+
+      const cancelled = await requestModelImport({ tenant, source: { kind: 'hub', repo: 'lathe/tiny-chat' }, name: unique('cancel'), scope: 'project', enqueue: false });
+      const cancel = new AbortController();
+      cancel.abort();
+      expect(await runModelImport(cancelled.id, { hubUrl: hub.url, signal: cancel.signal })).toMatchObject({ status: 'FAILED', code: 'aborted' });
+    } finally {
+      await hub.close();
+    }
+  });
+
   it('a download that stays truncated fails as truncated_download', async () => {
     const hub = await startFakeHub({ repos: [{ id: 'lathe/tiny-chat', dir: fixture }], faults: { truncateAt: { 'model.safetensors': 500_000 } } });
     try {

@@ -32,6 +32,11 @@ export interface RunModelImportOptions {
   workRoot?: string;
   onProgress?: (progress: ModelImportProgress) => void;
   signal?: AbortSignal;
+  /**
+   * When the signal aborts, leave the row in its state and throw, so that a queue retries the
+   * import later (resuming a Hub download); by default an abort ends the import FAILED.
+   */
+  retryWhenAborted?: boolean;
   /** Retry policy of Hub downloads (see downloadHfRepo). */
   download?: Pick<DownloadHfRepoOptions, 'maxRetries' | 'retryDelayMs'>;
   /** Least time between two progress writes to the row (default 500 ms). */
@@ -71,6 +76,7 @@ export async function runModelImport(modelId: string, options: RunModelImportOpt
   // One folder per model: a retried job resumes a Hub download from its .part files.
   const workDir = path.join(workRoot, model.id);
   const baseDetails = pickBaseDetails(model.details);
+  let keepWorkDir = false;
   const progress = new ProgressWriter(db, model.id, baseDetails, options.progressIntervalMs ?? 500, options.onProgress);
   try {
     let completed: CompletedImport;
@@ -101,11 +107,15 @@ export async function runModelImport(modelId: string, options: RunModelImportOpt
     return ready ? { status: 'READY', model: ready } : { status: 'SKIPPED', reason: 'the model was deleted during its import' };
   } catch (error) {
     await progress.close();
+    if (options.retryWhenAborted && options.signal?.aborted) {
+      keepWorkDir = true;
+      throw new ModelError('aborted', 'the import was interrupted and will be retried', {}, { cause: error });
+    }
     const failure = describeFailure(error);
     await markFailed(db, model, failure, { ...baseDetails, failure: { code: failure.code, stage: progress.status } });
     return { status: 'FAILED', ...failure };
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    if (!keepWorkDir) await rm(workDir, { recursive: true, force: true });
   }
 }
 
