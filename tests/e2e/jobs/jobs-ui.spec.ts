@@ -1,0 +1,227 @@
+// The jobs pages in the browser, on data written the way the runner writes it: the list with
+// progress, the job page with its chart, event log and checkpoints updating live when the runner
+// appends an event (NOTIFY -> socket.io -> catch-up through tRPC), a failed job's error, the
+// compare view, and the new-job form with its estimate, the 402 path and a created job.
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { getDb } from '@/server/db';
+import { stopBoss } from '@/server/jobs/boss';
+import { grantCredits } from '@/server/services/credits/credits';
+import { appendJobEvents, notifyJob, type NewJobEvent } from '@/server/services/jobs/job-events';
+import { launchBrowser } from '@/tests/helpers/browser';
+import { startWeb } from '@/tests/helpers/web';
+import { createTestUser, TEST_PASSWORD, type TestUser } from '@/tests/helpers/factories';
+import type { Platform } from '@/scripts/lib/supervisor';
+
+let web: Platform;
+let browser: BrowserContext;
+let closeBrowser: () => Promise<void>;
+let page: Page;
+let user: TestUser;
+let world: Awaited<ReturnType<typeof seed>>;
+
+const tag = Math.random().toString(36).slice(2, 8);
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+const trainEvent = (seq: number, step: number, loss: number): NewJobEvent => ({
+  seq,
+  type: 'metrics',
+  message: `Step ${step}/20: training loss=${loss.toFixed(4)}`,
+  data: { step, total_steps: 20, train_loss: loss, train_mean_token_accuracy: 0.3 + step / 100, learning_rate: 2e-4, tokens_per_s: 900, eta_s: (20 - step) * 2 },
+});
+
+async function waitForText(locator: Locator, pattern: RegExp) {
+  await expect.poll(async () => (await locator.textContent()) ?? '', { timeout: 10_000 }).toMatch(pattern);
+}
+
+/** A READY trainable base model, two VALID datasets and three jobs (running, succeeded, failed) of the user's project. */
+async function seed(owner: TestUser) {
+  const db = getDb();
+  const scope = { organizationId: owner.organization.id, projectId: owner.project.id };
+  const model = await db.baseModel.create({
+    data: {
+      ...scope,
+      name: `tiny-ui-${tag}`,
+      source: 'FOLDER',
+      sourceRef: '/models/tiny',
+      status: 'READY',
+      progress: 1,
+      architecture: 'LlamaForCausalLM',
+      parameters: 168_000n,
+      contextLength: 256,
+      chatTemplate: true,
+      details: { trainable: true },
+      artifacts: { hf: { files: { 'config.json': { sha256: sha('config'), size: 512 } } }, gguf: { sha256: sha('gguf'), size: 4096, type: 'F32' } },
+    },
+  });
+  const dataset = (name: string) =>
+    db.dataset.create({
+      data: { ...scope, name, filename: `${name}.jsonl`, status: 'VALID', format: 'chat', sizeBytes: 4096n, sha256: sha(name), examples: 40, stats: { estimatedTokens: 5000 } },
+    });
+  const training = await dataset(`train-${tag}`);
+  const validation = await dataset(`valid-${tag}`);
+  const job = (status: 'running' | 'succeeded' | 'failed', suffix: string, extra: object = {}) =>
+    db.trainingJob.create({
+      data: {
+        ...scope,
+        baseModelId: model.id,
+        trainingDatasetId: training.id,
+        validationDatasetId: validation.id,
+        status,
+        suffix,
+        hyperparameters: { n_epochs: 2, batch_size: 4, learning_rate_multiplier: 1, preset: 'standard' },
+        seed: 7,
+        estimatedCost: '0.01',
+        startedAt: new Date(),
+        ...extra,
+      },
+    });
+
+  const running = await job('running', 'ui-run', { progress: { step: 6, totalSteps: 20, epoch: 0.6, etaSeconds: 28, trainLoss: 1.4, validLoss: 1.6, tokensPerSecond: 900 } });
+  await appendJobEvents({
+    db,
+    jobId: running.id,
+    events: [
+      { seq: 1, message: `Validating training file: train-${tag}.jsonl` },
+      { seq: 2, message: 'Training 12,288 LoRA parameters for 20 steps on cpu (fp32).' },
+      ...[2.2, 2.0, 1.8, 1.7, 1.5, 1.4].map((loss, i) => trainEvent(3 + i, i + 1, loss)),
+      { seq: 9, type: 'metrics', message: 'Step 5: validation loss=1.6000', data: { step: 5, valid_loss: 1.6, valid_mean_token_accuracy: 0.35 } },
+      { seq: 10, level: 'warn', message: 'Sequence of example 12 truncated to 256 tokens.' },
+    ],
+  });
+  await db.checkpoint.create({ data: { jobId: running.id, step: 5, metrics: { step: 5, train_loss: 1.5, train_accuracy: 0.35, valid_loss: 1.6 } } });
+
+  const done = await job('succeeded', 'ui-done', { finishedAt: new Date(), trainedTokens: 9000n, progress: { step: 10, totalSteps: 10, etaSeconds: 0 } });
+  await db.fineTunedModel.create({ data: { ...scope, name: `ft:${model.name}:${scope.organizationId}:ui-done:${done.id}`, baseModelId: model.id, jobId: done.id } });
+  await appendJobEvents({
+    db,
+    jobId: done.id,
+    events: [...[2.4, 2.1, 1.9, 1.6, 1.3, 1.1, 1.0, 0.9].map((loss, i) => trainEvent(1 + i, i + 1, loss)), { seq: 9, message: 'The job has successfully completed.' }],
+  });
+
+  const failed = await job('failed', 'ui-fail', { finishedAt: new Date(), error: { code: 'trainer_oom', message: 'The trainer ran out of memory at step 3.', param: null } });
+  await appendJobEvents({ db, jobId: failed.id, events: [{ seq: 1, level: 'error', message: 'The trainer ran out of memory at step 3.' }] });
+
+  return { model, training, validation, running: `ftjob-${running.id}`, runningRaw: running.id, done: `ftjob-${done.id}`, failed: `ftjob-${failed.id}` };
+}
+
+beforeAll(async () => {
+  user = await createTestUser();
+  world = await seed(user);
+  web = await startWeb();
+  ({ browser, close: closeBrowser } = await launchBrowser());
+  page = await browser.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.goto(`${web.url}/sign-in`);
+  await page.getByLabel('E-mail').fill(user.email);
+  await page.getByLabel('Password').fill(TEST_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/datasets$/);
+}, 300_000);
+
+afterAll(async () => {
+  await closeBrowser?.();
+  await web?.stop();
+  await stopBoss();
+});
+
+describe('fine-tuning jobs in the browser', () => {
+  it('lists the jobs with status, progress for the running one and the fine-tuned model name', async () => {
+    await page.goto(`${web.url}/jobs`);
+    const running = page.locator(`[data-testid="job-row"][data-job="${world.running}"]`);
+    await running.getByRole('progressbar', { name: `Training progress of ${world.running}` }).waitFor();
+    expect(await running.getByText('30% · 28s left').count()).toBe(1);
+    await running.getByText('Running', { exact: true }).waitFor();
+    const done = page.locator(`[data-testid="job-row"][data-job="${world.done}"]`);
+    await done.getByText(`ft:${world.model.name}:`, { exact: false }).waitFor();
+    await done.getByRole('button', { name: /^Copy model name ft:/ }).waitFor();
+    await page.locator(`[data-testid="job-row"][data-job="${world.failed}"]`).getByText('Failed', { exact: true }).waitFor();
+    expect(await page.getByTestId('job-row').count()).toBe(3);
+  });
+
+  it('shows the running job with its progress, loss chart, checkpoints and event log, and follows new events live', async () => {
+    await page.getByRole('link', { name: world.running }).click();
+    await page.waitForURL(new RegExp(`/jobs/${world.running}$`));
+    await page.getByRole('progressbar', { name: 'Training progress' }).waitFor();
+    await page.getByText('Step 6 of 20').waitFor();
+    const chart = page.locator('[data-testid="loss-chart"][data-points="6"]');
+    await chart.waitFor();
+    expect(await chart.getAttribute('data-valid-points')).toBe('1');
+    expect(await chart.locator('path.recharts-line-curve').count()).toBeGreaterThanOrEqual(2);
+    await page.locator('[data-testid="job-checkpoint"][data-step="5"]').waitFor();
+    await page.locator('[data-testid="job-event"][data-seq="10"][data-level="warn"]').waitFor();
+    expect(await page.getByTestId('job-event').first().getAttribute('data-seq')).toBe('10');
+    await waitForText(page.getByTestId('job-hyperparameters'), /Epochs2Batch size4/);
+
+    // Live: the socket is subscribed (no polling), so what the runner writes arrives without a reload.
+    await page.locator('[data-testid="live-status"][data-live="true"]').waitFor();
+    const db = getDb();
+    await appendJobEvents({ db, jobId: world.runningRaw, events: [trainEvent(11, 7, 1.25)] });
+    await page.locator('[data-testid="loss-chart"][data-points="7"]').waitFor({ timeout: 5_000 });
+    await page.locator('[data-testid="job-event"][data-seq="11"]').waitFor();
+    expect(await page.getByTestId('job-event').first().getAttribute('data-seq')).toBe('11');
+    await db.trainingJob.update({ where: { id: world.runningRaw }, data: { progress: { step: 7, totalSteps: 20, epoch: 0.7, etaSeconds: 26, trainLoss: 1.25, tokensPerSecond: 900 } } });
+    await notifyJob(db, { jobId: world.runningRaw });
+    await page.getByText('Step 7 of 20').waitFor({ timeout: 5_000 });
+  });
+
+  it('shows a failed job’s error code and message', async () => {
+    await page.goto(`${web.url}/jobs/${world.failed}`);
+    const error = page.getByTestId('job-error');
+    await error.getByText('trainer_oom').waitFor();
+    await error.getByText('The trainer ran out of memory at step 3.').waitFor();
+    expect(await page.getByRole('button', { name: 'Cancel job' }).count()).toBe(0);
+  });
+
+  it('compares the loss curves of two selected jobs', async () => {
+    await page.goto(`${web.url}/jobs`);
+    await page.getByRole('checkbox', { name: `Select ${world.running}` }).click();
+    await page.getByRole('checkbox', { name: `Select ${world.done}` }).click();
+    await page.getByRole('button', { name: 'Compare (2)' }).click();
+    await page.waitForURL(/\/jobs\/compare\?ids=/);
+    const chart = page.locator('[data-testid="compare-chart"][data-jobs="2"]');
+    await chart.waitFor();
+    expect(await chart.locator('path.recharts-line-curve').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.getByTestId('compare-legend-item').count()).toBe(2);
+    await page.getByTestId('compare-legend').getByText(`ui-done (${world.done})`).waitFor();
+  });
+
+  it('estimates the cost on the new-job form, explains a missing balance, then creates the job', async () => {
+    await page.goto(`${web.url}/jobs/new`);
+    await page.getByLabel('Base model').click();
+    await page.getByRole('option', { name: world.model.name }).click();
+    await page.getByLabel('Training file').click();
+    await page.getByRole('option', { name: new RegExp(`^${world.training.name}`) }).click();
+    await page.getByLabel('Suffix').fill('from-ui');
+    await page.getByText('Quick', { exact: true }).click();
+    expect(await page.getByRole('radio', { name: /^Quick/ }).isChecked()).toBe(true);
+    const estimate = page.getByTestId('job-estimate');
+    await estimate.getByTestId('estimate-credits').waitFor();
+    await waitForText(estimate.getByTestId('estimate-hyperparameters'), /^Epochs1Batch size/);
+
+    await page.getByRole('button', { name: 'Advanced' }).click();
+    await page.getByRole('textbox', { name: 'Epochs' }).fill('2.5');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByText('Enter a whole number from 1 to 50, or leave it empty for auto.').waitFor();
+    await page.getByRole('textbox', { name: 'Epochs' }).fill('2');
+    await waitForText(estimate.getByTestId('estimate-hyperparameters'), /^Epochs2Batch size/);
+
+    await page.getByRole('button', { name: 'Create job' }).click();
+    const refused = page.getByTestId('create-job-error');
+    await refused.getByText('Not enough credits').waitFor();
+    await refused.getByText('Your balance is 0 credits.').waitFor();
+    expect(await refused.getByRole('link', { name: 'Add credits on Usage & billing' }).getAttribute('href')).toBe('/usage');
+
+    await grantCredits({ db: getDb(), organizationId: user.organization.id, amount: 100, actor: {} });
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.waitForURL(/\/jobs\/ftjob-[a-z0-9]+$/);
+    const detail = page.getByTestId('job-detail');
+    await detail.waitFor();
+    const created = await getDb().trainingJob.findFirstOrThrow({ where: { suffix: 'from-ui' } });
+    expect(await detail.getAttribute('data-job')).toBe(`ftjob-${created.id}`);
+    expect(created.hyperparameters).toMatchObject({ n_epochs: 2, batch_size: 'auto', learning_rate_multiplier: 'auto', preset: 'quick' });
+    expect(created.validationDatasetId).toBeNull();
+    await page.locator('[data-testid="job-event"][data-seq="1"]').getByText(`Validating training file: ${world.training.filename}`).waitFor();
+  });
+});
