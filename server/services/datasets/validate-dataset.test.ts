@@ -6,12 +6,13 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createTokenCounter } from './chat-tokenizer';
 import { DuplicateIndex } from './duplicate-index';
 import { validateDataset, type ValidationReport } from './validate-dataset';
 import { VALIDATION_CODES, type ValidationCode } from './validation-codes';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../../tests/fixtures/datasets');
-const expected: Record<string, { file: string; kind: 'bad' | 'warn'; line: number | null; field: string | null; options?: Record<string, number> }> = JSON.parse(
+const expected: Record<string, { file: string; kind: 'bad' | 'warn'; line: number | null; field: string | null; options?: Record<string, number | string> }> = JSON.parse(
   readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8'),
 );
 const scratch = mkdtempSync(path.join(tmpdir(), 'lathe-validate-'));
@@ -29,7 +30,9 @@ describe('the corpus: one file per finding code', () => {
   });
 
   it.each(Object.entries(expected))('%s is reported at its line and field, and nothing else is', async (code, testCase) => {
-    const report = await validateDataset({ input: path.join(FIXTURES, testCase.file), ...testCase.options });
+    const { modelDir, ...options } = testCase.options ?? {};
+    const tokenCounter = modelDir ? await createTokenCounter({ modelDir: path.join(FIXTURES, String(modelDir)) }) : undefined;
+    const report = await validateDataset({ input: path.join(FIXTURES, testCase.file), ...options, tokenCounter });
     const summary = report.byCode[code as ValidationCode];
     expect(summary, JSON.stringify(report.byCode)).toBeDefined();
     expect(summary!.count).toBe(1);

@@ -121,7 +121,13 @@ export async function validateDataset({
     report.examples++;
     const lineFindings = checkLine(bytes, line.number, report.format, contextLength !== undefined);
     if (contextLength !== undefined && lineFindings.conversation) {
-      const tokens = tokenCounter ? await tokenCounter(lineFindings.conversation) : estimateTokens(lineFindings.conversation);
+      let tokens = 0;
+      try {
+        tokens = tokenCounter ? await tokenCounter(lineFindings.conversation) : estimateTokens(lineFindings.conversation);
+      } catch (error) {
+        // Templates refuse what their model was not trained on (a system role, say): a finding, not a crash.
+        lineFindings.findings.push(finding(line.number, 'template_error', error instanceof Error ? error.message : String(error)));
+      }
       if (tokens > contextLength) {
         const about = tokenCounter ? '' : 'about ';
         lineFindings.findings.push(

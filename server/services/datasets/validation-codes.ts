@@ -48,6 +48,7 @@ export const VALIDATION_CODES = {
   missing_output: { severity: 'error', summary: 'An Alpaca example has no "output".' },
   duplicate_example: { severity: 'warning', summary: 'The line repeats an earlier line exactly.' },
   duplicate_check_limited: { severity: 'warning', summary: 'The file has too many examples to check every one for duplicates.' },
+  template_error: { severity: 'error', summary: 'The chosen model\'s chat template fails on the example.' },
   too_long: { severity: 'warning', summary: 'The example is longer than the model\'s context and will be truncated.' },
   too_few_examples: { severity: 'error', summary: 'The file has fewer examples than a fine-tune needs.' },
 } as const satisfies Record<string, CodeInfo>;
