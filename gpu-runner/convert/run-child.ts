@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -71,6 +72,8 @@ export function runInChild<T>(request: ChildRequest, options: ChildRunOptions = 
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
+      // A child killed mid-write cannot remove its temporary output; it is named after its pid.
+      if (signal && 'outFile' in request) removeTempOutputs(request.outFile, child.pid);
       if (!settled) {
         const status = signal ? `${signal}${signal === 'SIGABRT' ? ', exit 134' : ''}` : `exit ${code}`;
         const detail = lastMeaningfulLines(stderr) || 'no diagnostic output';
@@ -85,6 +88,16 @@ export function runInChild<T>(request: ChildRequest, options: ChildRunOptions = 
     });
     child.send(request);
   });
+}
+
+function removeTempOutputs(outFile: string, pid: number | undefined): void {
+  if (pid === undefined) return;
+  const prefix = `${path.basename(outFile)}.tmp-${pid}-`;
+  try {
+    for (const name of readdirSync(path.dirname(outFile))) if (name.startsWith(prefix)) rmSync(path.join(path.dirname(outFile), name), { force: true });
+  } catch {
+    // The output folder itself is gone: nothing to clean.
+  }
 }
 
 function describe(request: ChildRequest): string {

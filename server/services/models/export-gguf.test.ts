@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Tokenizer } from 'tokenizers';
@@ -218,6 +218,20 @@ describe('conversion and loading in a child process', () => {
     expect(outcome.maxRssBytes).toBeGreaterThan(10 * 2 ** 20);
     expect(events.length).toBeGreaterThan(0);
     expect(await checkGgufLoads({ modelGguf: outcome.outFile })).toMatchObject({ ok: true });
+  });
+
+  it('cancels a running conversion, killing the child and leaving no file behind', async () => {
+    const big = await writeRandomModel({ dir: path.join(root, 'big'), hiddenSize: 512, intermediateSize: 1024, numHeads: 8, numKvHeads: 4, numLayers: 8, seed: 12 });
+    const outDir = await mkdtemp(path.join(root, 'cancel-'));
+    const controller = new AbortController();
+    const started = Date.now();
+    const error = await runConversion(
+      { kind: 'model', modelDir: big.dir, outFile: path.join(outDir, 'big.gguf'), type: 'Q8_0', threads: 0 },
+      { signal: controller.signal, onProgress: () => controller.abort() },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'aborted' });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(await readdir(outDir)).toEqual([]);
   });
 
   it('reports a typed error from the child for a bad folder', async () => {
