@@ -8,13 +8,18 @@ import { callerFor, callerForKey, createTestKey, createTestUser, type TestUser }
 import { createCaller } from '@/server/api/root';
 import { GET as getModel } from '@/app/v1/models/[model]/route';
 import { GET as listModels } from '@/app/v1/models/route';
+import { GET as listFiles } from '@/app/v1/files/route';
+import { DELETE as deleteFile, GET as getFile } from '@/app/v1/files/[file]/route';
+import { GET as getFileContent } from '@/app/v1/files/[file]/content/route';
+import { HEAD as headUpload, PATCH as patchUpload, POST as createUpload } from '@/app/api/uploads/[[...id]]/route';
+import { GET as downloadDataset } from '@/app/(dashboard)/datasets/[id]/download/route';
 
 type Caller = ReturnType<typeof createCaller>;
 type World = {
   a: TestUser;
   b: TestUser;
   aKey: string;
-  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; modelId: string; ledgerEntryId: string };
+  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; modelId: string; ledgerEntryId: string; datasetId: string; uploadUrl: string };
 };
 
 let world: World;
@@ -29,11 +34,13 @@ beforeAll(async () => {
   const membership = await db.membership.findFirstOrThrow({ where: { organizationId: b.organization.id } });
   const model = await db.baseModel.create({ data: { organizationId: b.organization.id, name: `b-private-${Date.now()}`, source: 'FOLDER', status: 'READY' } });
   const entry = await db.creditLedgerEntry.create({ data: { organizationId: b.organization.id, kind: 'GRANT', amount: 5 } });
+  const dataset = await bCaller.dataset.createFromText({ filename: 'b-private.jsonl', content: '{"prompt":"b","completion":"c"}\n' });
+  const upload = await createUpload(new Request('http://lathe.test/api/uploads', { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '10', authorization: `Bearer ${await createTestKey(b)}` } }));
   world = {
     a,
     b,
     aKey: await createTestKey(a),
-    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, modelId: model.id, ledgerEntryId: entry.id },
+    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, modelId: model.id, ledgerEntryId: entry.id, datasetId: dataset.id, uploadUrl: new URL(upload.headers.get('location')!, 'http://lathe.test').toString() },
   };
 });
 
@@ -42,6 +49,9 @@ const byId: { name: string; call: (caller: Caller, w: World) => Promise<unknown>
   { name: 'apiKey.revoke', call: (c, w) => c.apiKey.revoke({ id: w.b_.apiKeyId }), asKey: true },
   { name: 'model.get', call: (c, w) => c.model.get({ id: w.b_.modelId }), asKey: true },
   { name: 'model.delete', call: (c, w) => c.model.delete({ id: w.b_.modelId }) },
+  { name: 'dataset.get', call: (c, w) => c.dataset.get({ id: w.b_.datasetId }), asKey: true },
+  { name: 'dataset.delete', call: (c, w) => c.dataset.delete({ id: w.b_.datasetId }), asKey: true },
+  { name: 'dataset.preview', call: (c, w) => c.dataset.preview({ id: w.b_.datasetId, model: w.b_.modelName }), asKey: true },
   { name: 'organization.changeRole', call: (c, w) => c.organization.changeRole({ membershipId: w.b_.membershipId, role: 'ADMIN' }) },
   { name: 'organization.removeMember', call: (c, w) => c.organization.removeMember({ membershipId: w.b_.membershipId }) },
   { name: 'organization.revokeInvitation', call: (c, w) => c.organization.revokeInvitation({ invitationId: w.b_.invitationId }) },
@@ -58,6 +68,7 @@ const lists: { name: string; call: (caller: Caller) => Promise<unknown>; asKey?:
   { name: 'audit.list', call: (c) => c.audit.list({ limit: 200 }) },
   { name: 'model.usable', call: (c) => c.model.usable(), asKey: true },
   { name: 'model.list', call: (c) => c.model.list(), asKey: true },
+  { name: 'dataset.list', call: (c) => c.dataset.list(), asKey: true },
   { name: 'organization.current', call: (c) => c.organization.current() },
 ];
 
@@ -67,10 +78,17 @@ const rest: { name: string; call: (w: World) => Promise<Response> }[] = [
     name: 'GET /v1/models/{model}',
     call: (w) => getModel(new Request(`http://lathe.test/v1/models/${w.b_.modelName}`, { headers: { authorization: `Bearer ${w.aKey}` } }), { params: Promise.resolve({ model: w.b_.modelName }) }),
   },
+  { name: 'GET /v1/files/{file}', call: (w) => getFile(fileRequest(w, ''), { params: Promise.resolve({ file: `file-${w.b_.datasetId}` }) }) },
+  { name: 'DELETE /v1/files/{file}', call: (w) => deleteFile(fileRequest(w, '', 'DELETE'), { params: Promise.resolve({ file: `file-${w.b_.datasetId}` }) }) },
+  { name: 'GET /v1/files/{file}/content', call: (w) => getFileContent(fileRequest(w, '/content'), { params: Promise.resolve({ file: `file-${w.b_.datasetId}` }) }) },
 ];
 
+function fileRequest(w: World, suffix: string, method = 'GET') {
+  return new Request(`http://lathe.test/v1/files/file-${w.b_.datasetId}${suffix}`, { method, headers: { authorization: `Bearer ${w.aKey}` } });
+}
+
 function bIdentifiers(w: World) {
-  return [w.b.organization.id, w.b_.apiKeyId, w.b_.membershipId, w.b_.invitationId, w.b_.projectId, w.b_.modelName, w.b_.modelId, w.b_.ledgerEntryId, w.b.email];
+  return [w.b.organization.id, w.b_.apiKeyId, w.b_.membershipId, w.b_.invitationId, w.b_.projectId, w.b_.modelName, w.b_.modelId, w.b_.ledgerEntryId, w.b.email, w.b_.datasetId];
 }
 
 describe('cross-tenant isolation', () => {
@@ -114,10 +132,26 @@ describe('cross-tenant isolation', () => {
     expect(body.data.map((m) => m.id)).not.toContain(world.b_.modelName);
   });
 
+  it("GET /v1/files lists only the key's own files", async () => {
+    const res = await listFiles(new Request('http://lathe.test/v1/files', { headers: { authorization: `Bearer ${world.aKey}` } }), { params: Promise.resolve({}) });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(await res.json())).not.toContain(world.b_.datasetId);
+  });
+
+  it("B's upload and dataset download are not found for A's key", async () => {
+    const tus = { 'tus-resumable': '1.0.0', authorization: `Bearer ${world.aKey}` };
+    expect((await headUpload(new Request(world.b_.uploadUrl, { method: 'HEAD', headers: tus }))).status).toBe(404);
+    const patch = new Request(world.b_.uploadUrl, { method: 'PATCH', headers: { ...tus, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, body: '0123456789' });
+    expect((await patchUpload(patch)).status).toBe(404);
+    const download = await downloadDataset(new Request(`http://lathe.test/datasets/${world.b_.datasetId}/download`, { headers: { authorization: `Bearer ${world.aKey}` } }), { params: Promise.resolve({ id: world.b_.datasetId }) });
+    expect(download.status).toBe(404);
+  });
+
   it("B's rows were left untouched by A's attempts", async () => {
     const db = getDb();
     expect((await db.apiKey.findUniqueOrThrow({ where: { id: world.b_.apiKeyId } })).revokedAt).toBeNull();
     expect((await db.membership.findUniqueOrThrow({ where: { id: world.b_.membershipId } })).role).toBe('OWNER');
     expect((await db.invitation.findUniqueOrThrow({ where: { id: world.b_.invitationId } })).revokedAt).toBeNull();
+    expect(await db.dataset.findUnique({ where: { id: world.b_.datasetId } })).not.toBeNull();
   });
 });
