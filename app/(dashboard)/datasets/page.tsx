@@ -1,9 +1,8 @@
 import type { Metadata } from 'next';
-import { Database } from 'lucide-react';
-import { SectionEmptyPage } from '@/components/dashboard/section-empty-page';
+import { DatasetsTable } from '@/components/datasets/datasets-table';
 
 export const metadata: Metadata = { title: 'Datasets' };
 
 export default function DatasetsPage() {
-  return <SectionEmptyPage section="datasets" icon={<Database />} />;
+  return <DatasetsTable />;
 }
