@@ -22,6 +22,7 @@ const ENTRIES: Record<ProcessName, string> = {
 
 export type PlatformOptions = {
   dataDir?: string;
+  /** 0 picks an ephemeral port; unset tries PORT (default 3000) and the next free ones. */
   port?: number;
   processes?: ProcessName[];
   env?: Record<string, string | undefined>;
@@ -113,18 +114,32 @@ async function portFree(port: number) {
   });
 }
 
+/** A port the OS reports free right now (tests use these to stay off each other's ports). */
+export async function ephemeralPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '0.0.0.0', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
 export async function findPort(preferred: number) {
   for (let port = preferred; port < preferred + 50; port++) if (await portFree(port)) return port;
   throw new Error(`no free port in ${preferred}-${preferred + 49}`);
 }
 
-async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 120_000) {
+async function waitForHealth(url: string, child: ChildProcess, instance: string, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`web process exited with code ${child.exitCode} before it was ready`);
     try {
       const res = await fetch(`${url}/api/health`);
-      if (res.ok) return;
+      // The instance id proves the answer comes from the process started here, not from another
+      // server that took the port in the meantime.
+      if (res.ok && ((await res.json()) as { instance?: string }).instance === instance) return;
     } catch {
       // not listening yet
     }
@@ -142,8 +157,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   if (applied.length) log(`lathe: applied ${applied.length} migration(s)`);
   await ensureWebBuild(log);
 
-  const port = options.port ?? (await findPort(Number(process.env.PORT ?? 3000)));
+  const port = options.port === 0 ? await ephemeralPort() : (options.port ?? (await findPort(Number(process.env.PORT ?? 3000))));
   const url = process.env.PUBLIC_URL ?? `http://localhost:${port}`;
+  const instance = randomBytes(8).toString('hex');
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -152,6 +168,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     AUTH_SECRET: authSecret(dataDir),
     PORT: String(port),
     PUBLIC_URL: url,
+    LATHE_INSTANCE_ID: instance,
     WORKER_OPS_PORT: process.env.WORKER_OPS_PORT ?? '0',
     RUNNER_OPS_PORT: process.env.RUNNER_OPS_PORT ?? '0',
     ...options.env,
@@ -185,7 +202,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
   const processes = options.processes ?? ['web', 'worker', 'gpu-runner'];
   for (const name of processes) launch(name);
-  if (processes.includes('web')) await waitForHealth(`http://127.0.0.1:${port}`, children.get('web')!);
+  if (processes.includes('web')) await waitForHealth(`http://127.0.0.1:${port}`, children.get('web')!, instance);
 
   return {
     url,

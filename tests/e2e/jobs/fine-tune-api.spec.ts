@@ -35,7 +35,7 @@ beforeAll(async () => {
   expect((await runLathe(['user', 'create', '--email', email, '--password', 'ft-Good-passphrase-1'])).code).toBe(0);
   const key = lastLine((await runLathe(['key', 'create', '--email', email])).stdout);
   expect((await runLathe(['credits', 'grant', '--email', email, '--amount', '1000'])).code).toBe(0);
-  platform = await startPlatform({ env: { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'process', RUNNER_CPUS: '1' }, log: (l) => logs.push(l) });
+  platform = await startPlatform({ port: 0, env: { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'process', RUNNER_CPUS: '1' }, log: (l) => logs.push(l) });
   mark('platform');
   client = new OpenAI({ apiKey: key, baseURL: `${platform.url}/v1`, maxRetries: 0 });
   console.log(logs.filter((l) => l.startsWith('setup:')).join('\n'));
