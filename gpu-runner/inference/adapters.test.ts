@@ -23,6 +23,7 @@ async function answer(model: string, question: string, stream: boolean): Promise
 
 const hits = (replies: string[], pairs: QaPair[]) => replies.filter((reply, i) => reply === pairs[i]!.answer).length;
 
+// Building the fixture (the tiny model, two trainings) can take minutes on a busy machine.
 beforeAll(async () => {
   fixture = await cachedInferenceFixture();
   server = await startInferenceServer({
@@ -34,7 +35,7 @@ beforeAll(async () => {
     threads: 1,
   });
   openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: server.token, maxRetries: 0 });
-});
+}, 900_000);
 
 afterAll(async () => {
   await server?.stop();

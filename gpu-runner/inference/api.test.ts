@@ -74,6 +74,7 @@ async function startLongStream() {
   return { controller, drain };
 }
 
+// Building the fixture (the tiny model, two trainings) can take minutes on a busy machine.
 beforeAll(async () => {
   fixture = await cachedInferenceFixture();
   adapter = fixture.adapters[0]!;
@@ -90,7 +91,7 @@ beforeAll(async () => {
   openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: server.token, maxRetries: 0 });
   tokenizer = Tokenizer.fromString(await readFile(path.join(fixture.modelDir, 'tokenizer.json'), 'utf8'));
   chatTokenizer = await ChatTokenizer.load({ modelDir: fixture.modelDir });
-});
+}, 900_000);
 
 afterAll(async () => {
   await server?.stop();

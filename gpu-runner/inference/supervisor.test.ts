@@ -14,10 +14,11 @@ import { cachedInferenceFixture, type InferenceFixture } from './testing/fixture
 let fixture: InferenceFixture;
 let root: string;
 
+// Building the fixture (the tiny model, two trainings) can take minutes on a busy machine.
 beforeAll(async () => {
   fixture = await cachedInferenceFixture();
   root = await mkdtemp(path.join(os.tmpdir(), 'lathe-inference-supervisor-'));
-});
+}, 900_000);
 
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });

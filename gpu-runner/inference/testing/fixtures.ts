@@ -60,7 +60,7 @@ export function codeQuestionSets(sets: number, perSet: number): QaPair[][] {
 
 const TRAIN_CONFIG = {
   epochs: 60,
-  batch_size: 8,
+  batch_size: 4,
   learning_rate: 0.003,
   scheduler: 'constant',
   warmup_steps: 10,
