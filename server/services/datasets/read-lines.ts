@@ -59,7 +59,7 @@ export async function* readLines({ input, maxLineBytes, onBytes }: ReadLinesOpti
 
   try {
     for await (const raw of stream) {
-      const chunk: Buffer = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : (raw as Buffer);
+      const chunk = toBuffer(raw);
       bytesRead += chunk.length;
       let start = 0;
       while (start < chunk.length) {
@@ -88,4 +88,12 @@ export async function* readLines({ input, maxLineBytes, onBytes }: ReadLinesOpti
   } finally {
     if (typeof input === 'string') (stream as ReturnType<typeof createReadStream>).destroy();
   }
+}
+
+/** Streams made from web streams yield Uint8Array chunks, text streams strings: all become Buffers. */
+function toBuffer(raw: unknown): Buffer {
+  if (Buffer.isBuffer(raw)) return raw;
+  if (typeof raw === 'string') return Buffer.from(raw, 'utf8');
+  if (raw instanceof Uint8Array) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  throw new TypeError(`A dataset stream must yield bytes or strings, not ${typeof raw}.`);
 }

@@ -69,6 +69,15 @@ describe('good files', () => {
     expect(report.validExamples).toBe(23);
   });
 
+  it('reads web streams (Uint8Array chunks) and text streams (strings) alike', async () => {
+    const bytes = readFileSync(path.join(FIXTURES, 'good', 'chat.jsonl'));
+    const web = new Blob([bytes]).stream();
+    const fromWeb = await validateDataset({ input: Readable.fromWeb(web as Parameters<typeof Readable.fromWeb>[0]) });
+    const fromText = await validateDataset({ input: Readable.from([bytes.toString('utf8').slice(0, 1000), bytes.toString('utf8').slice(1000)]) });
+    expect(fromWeb).toMatchObject({ ok: true, examples: 12 });
+    expect(fromText).toMatchObject({ ok: true, examples: 12 });
+  });
+
   it('reports progress up to the whole file', async () => {
     const seen: number[] = [];
     const file = path.join(FIXTURES, 'good', 'alpaca.jsonl');
