@@ -37,9 +37,9 @@ class LearningCheck(unittest.TestCase):
                 model,
                 train,
                 {
-                    "epochs": 60,
+                    "epochs": 80,
                     "batch_size": 8,
-                    "learning_rate": 0.003,
+                    "learning_rate": 0.002,
                     "scheduler": "constant",
                     "warmup_steps": 10,
                     "lora": {"r": 16, "alpha": 32, "dropout": 0.0, "target_modules": ["q", "k", "v", "o", "gate", "up", "down"]},
