@@ -29,6 +29,8 @@ export interface CheckedExample {
  */
 export const MAX_NESTING = 64;
 export const MAX_FINDINGS_PER_LINE = 1000;
+/** Stops at the first visible character, where trim() would copy the string. */
+const NON_SPACE = /\S/;
 const MESSAGE_KEYS = new Set(['role', 'content', 'weight', 'name', 'tool_calls', 'tool_call_id']);
 const ROLES = new Set<string>(CHAT_ROLES);
 const MISSING_KEY_CODES = {
@@ -96,7 +98,7 @@ function checkTextField(
   const text = example[key];
   if (typeof text !== 'string') {
     findings.push(finding(line, 'content_not_string', `"${key}" must be a string, not ${describe(text)}.`, key));
-  } else if (!allowEmpty && text.trim() === '') {
+  } else if (!allowEmpty && !NON_SPACE.test(text)) {
     findings.push(finding(line, 'empty_content', `"${key}" is empty.`, key));
   }
 }
@@ -193,7 +195,7 @@ function checkChat(example: JsonObject, line: number, findings: Finding[]): void
         findings.push(
           finding(line, 'content_not_string', `Content must be a string or a list of {"type": "text", "text": ...} parts, not ${describe(message.content)}.`, `${at}.content`),
         );
-      } else if (text.trim() === '' && !contentOptional) {
+      } else if (!contentOptional && !NON_SPACE.test(text)) {
         findings.push(finding(line, 'empty_content', 'The content is empty.', `${at}.content`));
       }
     }
