@@ -12,12 +12,11 @@ import type Dockerode from 'dockerode';
 const GPU_RUNNER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PACKAGE_SUBDIR = 'trainer/lathe_trainer';
 export const BASE_IMAGE = 'debian:bookworm-slim';
-export const TRAINER_CPU_REPOSITORY = 'lathe/trainer-cpu';
 const DEBIAN_SUITE = 'bookworm';
 const LOCK_STALE_MS = 30 * 60_000;
 
 export interface EnsureTrainerImageOptions {
-  /** Full image tag; default lathe/trainer-cpu:<hash of the Dockerfile and trainer sources>. */
+  /** Full image tag; default lathe/<Dockerfile folder>:<hash of the Dockerfile and trainer sources>. */
   tag?: string;
   /** Dockerfile path relative to gpu-runner/ (default images/trainer-cpu/Dockerfile). */
   dockerfile?: string;
@@ -182,15 +181,18 @@ export async function ensureBaseImage(docker: Dockerode, onLog: (line: string) =
 }
 
 /**
- * Returns the tag of the CPU trainer image, building gpu-runner/images/trainer-cpu/Dockerfile (with
- * gpu-runner/ as the build context) only when that tag does not exist yet.
+ * Returns the tag of the trainer image, building gpu-runner/images/trainer-cpu/Dockerfile (or
+ * `options.dockerfile`, with gpu-runner/ as the build context) only when that tag does not exist yet.
  */
 export async function ensureTrainerImage(docker: Dockerode, options: EnsureTrainerImageOptions = {}): Promise<string> {
   const onLog = options.onLog ?? (() => {});
   const dockerfile = options.dockerfile ?? 'images/trainer-cpu/Dockerfile';
-  const tag = options.tag ?? `${TRAINER_CPU_REPOSITORY}:${trainerImageHash(dockerfile)}`;
+  const repository = `lathe/${path.basename(path.dirname(dockerfile))}`;
+  const tag = options.tag ?? `${repository}:${trainerImageHash(dockerfile)}`;
   if (await imageExists(docker, tag)) return tag;
-  await ensureBaseImage(docker, onLog);
+  const from = /^\s*FROM\s+(\S+)/im.exec(readFileSync(path.join(GPU_RUNNER_DIR, dockerfile), 'utf8'))?.[1];
+  // Other bases (the CUDA image's) come from their registry when the build pulls them.
+  if (from === BASE_IMAGE) await ensureBaseImage(docker, onLog);
   return withLock(`image-${tag.replace(/[^a-zA-Z0-9.-]/g, '_')}`, async () => {
     if (await imageExists(docker, tag)) return tag;
     onLog(`building ${tag}`);

@@ -179,7 +179,11 @@ def load_adapter(model: CausalLM, adapter_dir: str) -> LoRASpec:
     if not os.path.exists(weights):
         raise TrainerError("adapter_invalid", f"{ADAPTER_WEIGHTS} not found in {adapter_dir}")
     apply_lora(model, spec, seed=0)
-    with SafetensorsFile(weights) as f:
+    try:
+        adapter_file = SafetensorsFile(weights)
+    except TrainerError as exc:
+        raise TrainerError("adapter_invalid", exc.message) from None
+    with adapter_file as f:
         names = set(f.keys())
         for name, module in model.lora_modules():
             for part, param in (("lora_A", module.lora_A), ("lora_B", module.lora_B)):
