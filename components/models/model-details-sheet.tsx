@@ -36,7 +36,11 @@ export function ModelDetailsSheet({ model, onOpenChange }: { model: ModelRow | n
               <Row label={t('scope')}>{tm(`scope.${model.scope}`)}</Row>
               <Row label={t('source')}>
                 {t(`sources.${model.source}`)}
-                <span className="text-muted-foreground block font-mono text-xs break-all">{model.sourceRef ?? t('hiddenPath')}</span>
+                {model.sourceRef ? (
+                  <span className="text-muted-foreground block font-mono text-xs break-all">{model.sourceRef}</span>
+                ) : (
+                  <span className="text-muted-foreground block text-xs">{t('hiddenPath')}</span>
+                )}
               </Row>
               {model.commit && (
                 <Row label={t('commit')}>

@@ -78,7 +78,7 @@ export function ModelsTable({ admin }: { admin: boolean }) {
           <TableHeader>
             <TableRow>
               <TableHead>{t('columns.name')}</TableHead>
-              <TableHead className="min-w-56">{t('columns.status')}</TableHead>
+              <TableHead className="w-60">{t('columns.status')}</TableHead>
               <TableHead>{t('columns.architecture')}</TableHead>
               <TableHead className="text-right">{t('columns.parameters')}</TableHead>
               <TableHead className="text-right">{t('columns.context')}</TableHead>
@@ -101,7 +101,7 @@ export function ModelsTable({ admin }: { admin: boolean }) {
                     </div>
                   </div>
                 </TableCell>
-                <TableCell className="align-top">
+                <TableCell className="w-60 max-w-60 align-top whitespace-normal">
                   <ModelStatus model={m} />
                 </TableCell>
                 <TableCell className="align-top">{m.architecture ?? '—'}</TableCell>
@@ -162,7 +162,7 @@ function ModelStatus({ model }: { model: ModelRow }) {
         </>
       )}
       {model.status === 'FAILED' && model.error && (
-        <p className="text-destructive max-w-md text-xs break-words" role="note" aria-label={t('failed')}>
+        <p className="text-destructive text-xs break-words" role="note" aria-label={t('failed')}>
           {model.error}
         </p>
       )}
