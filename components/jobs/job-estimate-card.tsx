@@ -51,7 +51,7 @@ export function JobEstimateCard({ ready, loading, error, estimate, balance, clas
           <p className="text-muted-foreground text-sm">{t('loading')}</p>
         ) : (
           <>
-            <Stat label={t('credits')} value={<span data-testid="estimate-credits">{credits(shown.credits)}</span>} hint={t('price', { price: format.number(Number(shown.pricePerMillionTokens)) })} />
+            <Stat label={t('credits')} value={<span data-testid="estimate-credits">{credits(shown.credits)}</span>} hint={t('price', { price: Number(shown.pricePerMillionTokens) })} />
             <dl className="grid grid-cols-[1fr_auto] gap-x-4 gap-y-1.5 text-sm">
               <dt className="text-muted-foreground">{t('billedTokens')}</dt>
               <dd className="text-right tabular-nums">{format.number(shown.billedTokens)}</dd>

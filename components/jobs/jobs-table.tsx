@@ -158,8 +158,10 @@ export function JobsTable() {
                     <TableCell className="align-top font-mono text-sm">{job.model}</TableCell>
                     <TableCell className="align-top">
                       {job.fine_tuned_model ? (
-                        <div className="flex items-center gap-1">
-                          <span className="font-mono text-sm break-all">{job.fine_tuned_model}</span>
+                        <div className="flex max-w-xs items-center gap-1">
+                          <span className="truncate font-mono text-sm" title={job.fine_tuned_model}>
+                            {job.fine_tuned_model}
+                          </span>
                           <CopyButton value={job.fine_tuned_model} label={t('copyModel', { name: job.fine_tuned_model })} />
                         </div>
                       ) : (

@@ -99,6 +99,7 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
           if (field && messages?.length) next[field] = messages.join(' ');
         }
         setErrors(next);
+        if (next.seed || HYPERPARAMETERS.some((name) => next[name])) setAdvanced(true);
       },
     }),
   );
@@ -151,22 +152,6 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
       />
       <div className="grid items-start gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
         <form className="grid gap-6" onSubmit={submit} noValidate aria-describedby={create.error ? 'new-job-error' : undefined}>
-          {create.error && !fieldOwnsError && (
-            <Alert variant="destructive" id="new-job-error" data-testid="create-job-error">
-              <AlertTitle>{paymentRequired ? t('paymentRequired.title') : t('failed')}</AlertTitle>
-              <AlertDescription>
-                <p>{create.error.message}</p>
-                {paymentRequired && (
-                  <p>
-                    {balance.data ? t('paymentRequired.balance', { balance: format.number(Number(balance.data.balance), { maximumFractionDigits: 2 }) }) : null}{' '}
-                    <Link href="/usage" className="font-medium underline underline-offset-4">
-                      {t('paymentRequired.link')}
-                    </Link>
-                  </p>
-                )}
-              </AlertDescription>
-            </Alert>
-          )}
           <Card>
             <CardHeader>
               <CardTitle>{t('sections.data')}</CardTitle>
@@ -285,6 +270,23 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
               </div>
             </CardContent>
           </Card>
+          {/* Beside the submit button, where the eye is after submitting a long form. */}
+          {create.error && !fieldOwnsError && (
+            <Alert variant="destructive" id="new-job-error" data-testid="create-job-error">
+              <AlertTitle>{paymentRequired ? t('paymentRequired.title') : t('failed')}</AlertTitle>
+              <AlertDescription>
+                <p>{create.error.message}</p>
+                {paymentRequired && (
+                  <p>
+                    {balance.data ? t('paymentRequired.balance', { balance: format.number(Number(balance.data.balance), { maximumFractionDigits: 2 }) }) : null}{' '}
+                    <Link href="/usage" className="font-medium underline underline-offset-4">
+                      {t('paymentRequired.link')}
+                    </Link>
+                  </p>
+                )}
+              </AlertDescription>
+            </Alert>
+          )}
           <div className="flex flex-wrap items-center gap-3">
             <Button type="submit" disabled={create.isPending}>
               {create.isPending && <Loader2 className="animate-spin" aria-hidden />}
@@ -296,7 +298,7 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
           </div>
         </form>
         <JobEstimateCard
-          className="lg:sticky lg:top-6"
+          className="lg:sticky lg:top-20"
           ready={estimateInput !== null}
           loading={estimate.isFetching}
           error={estimate.error?.message ?? null}

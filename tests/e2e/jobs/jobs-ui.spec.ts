@@ -35,6 +35,17 @@ async function waitForText(locator: Locator, pattern: RegExp) {
   await expect.poll(async () => (await locator.textContent()) ?? '', { timeout: 10_000 }).toMatch(pattern);
 }
 
+/** Restarting the web process takes seconds, or much longer on a busy machine. */
+async function waitForHealthy(url: string, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`the web process did not come back within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** A READY trainable base model, two VALID datasets and three jobs (running, succeeded, failed) of the user's project. */
 async function seed(owner: TestUser) {
   const db = getDb();
@@ -165,6 +176,21 @@ describe('fine-tuning jobs in the browser', () => {
     await notifyJob(db, { jobId: world.runningRaw });
     await page.getByText('Step 7 of 20').waitFor({ timeout: 5_000 });
   });
+
+  it('catches up from the database with what was written while the web process was down', async () => {
+    const child = web.children.get('web')!;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    await page.locator('[data-testid="live-status"][data-live="false"]').waitFor();
+    await appendJobEvents({ db: getDb(), jobId: world.runningRaw, events: [trainEvent(12, 8, 1.2), trainEvent(13, 9, 1.1)] });
+    // The supervisor restarts the web process; the socket reconnects, resubscribes and reads after its last seq.
+    await waitForHealthy(web.url);
+    await page.locator('[data-testid="live-status"][data-live="true"]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="loss-chart"][data-points="9"]').waitFor();
+    expect(await page.getByTestId('job-event').first().getAttribute('data-seq')).toBe('13');
+    expect(await page.locator('[data-testid="job-event"][data-seq="12"]').count()).toBe(1);
+  }, 200_000);
 
   it('shows a failed job’s error code and message', async () => {
     await page.goto(`${web.url}/jobs/${world.failed}`);
