@@ -57,6 +57,8 @@ async function waitForFinal(ids: string[], timeoutMs = 100_000) {
 }
 
 beforeAll(async () => {
+  // Organization owners may import server folders only under the import root.
+  process.env.LATHE_IMPORT_ROOT = os.tmpdir();
   modelDir = await cliTinyModel();
   root = await mkdtemp(path.join(os.tmpdir(), 'lathe-models-e2e-'));
 }, 300_000);

@@ -27,7 +27,7 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'lathe-models-page-'));
   hub = await startFakeHub({ repos: [{ id: 'lathe/tiny-chat', dir: fixture }] });
   try {
-    platform = await startPlatform({ processes: ['web', 'worker'], env: { LOG_LEVEL: 'warn', HF_ENDPOINT: hub.url }, log: (l) => logs.push(l) });
+    platform = await startPlatform({ processes: ['web', 'worker'], env: { LOG_LEVEL: 'warn', HF_ENDPOINT: hub.url, LATHE_IMPORT_ROOT: root }, log: (l) => logs.push(l) });
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${logs.slice(-40).join('\n')}`);
   }

@@ -45,7 +45,13 @@ async function trpcCode(promise: Promise<unknown>) {
 }
 
 describe('model router', () => {
+  it('refuses server folders to organization owners unless LATHE_IMPORT_ROOT fences them in', async () => {
+    delete process.env.LATHE_IMPORT_ROOT;
+    expect(await trpcCode(callerFor(owner).model.importFromFolder({ dir: fixture, name: unique('open') }))).toBe('FORBIDDEN');
+  });
+
   it('queues a folder import for an organization owner and lists it for the project only', async () => {
+    process.env.LATHE_IMPORT_ROOT = path.dirname(fixture);
     const name = unique('tiny');
     const created = await callerFor(owner).model.importFromFolder({ dir: fixture, name });
     expect(created).toMatchObject({ name, status: 'REQUESTED', scope: 'organization', source: 'FOLDER', sourceRef: fixture });
@@ -97,6 +103,7 @@ describe('model router', () => {
   });
 
   it('deletes a failed import of the organization', async () => {
+    process.env.LATHE_IMPORT_ROOT = path.dirname(fixture);
     const created = await callerFor(owner).model.importFromFolder({ dir: fixture, name: unique('gone') });
     expect(await trpcCode(callerFor(owner).model.delete({ id: created.id }))).toBe('CONFLICT');
     await getDb().baseModel.update({ where: { id: created.id }, data: { status: 'FAILED', error: 'test' } });

@@ -25,6 +25,11 @@ function assertCanImport(ctx: Caller, scope: ModelScope) {
 
 async function startImport(ctx: Caller, input: { name: string; scope: ModelScope }, source: TModelImportSource) {
   assertCanImport(ctx, input.scope);
+  // A server path reads the server's disk: without LATHE_IMPORT_ROOT fencing it in, only platform
+  // administrators may name one (tenants would otherwise read each other's files).
+  if (source.kind !== 'hub' && !process.env.LATHE_IMPORT_ROOT && !platformAdmin(ctx)) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Importing from a server folder needs a platform administrator, or LATHE_IMPORT_ROOT set to the folder users may import from.' });
+  }
   const model = await requestModelImport({
     tenant: ctx.tenant,
     admin: input.scope === 'platform' ? platformAdmin(ctx) : undefined,
