@@ -1,11 +1,11 @@
 'use client';
 
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useQueries, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
-import { useFormatter, useTranslations } from 'next-intl';
+import { useFormatter, useNow, useTranslations } from 'next-intl';
 import { FlaskConical, GitCompare, Plus } from 'lucide-react';
 import { Button } from '@/components/ui/button';
 import { Checkbox } from '@/components/ui/checkbox';
@@ -31,19 +31,21 @@ const LIST_REFRESH_MS = 1_000;
 export function JobsTable() {
   const t = useTranslations('jobs');
   const format = useFormatter();
+  const now = useNow({ updateInterval: 30_000 });
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
   // Page i starts after the last job of page i - 1 (OpenAI's `after` cursor).
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
   const pages = useQueries({ queries: cursors.map((after) => trpc.job.list.queryOptions({ after, limit: PAGE_SIZE })) });
-  const jobs = useMemo(() => pages.flatMap((p) => p.data?.jobs ?? []), [pages]);
+  const jobs = pages.flatMap((p) => p.data?.jobs ?? []);
   const last = pages.at(-1);
   const loading = pages[0]?.isLoading ?? true;
   const error = pages.find((p) => p.error)?.error ?? null;
   const [selected, setSelected] = useState<string[]>([]);
 
-  const activeIds = useMemo(() => jobs.filter((j) => !isFinalStatus(j.status)).map((j) => j.rawId), [jobs]);
+  // useJobUpdates keys on the ids themselves, so a new array each render does not resubscribe.
+  const activeIds = jobs.filter((j) => !isFinalStatus(j.status)).map((j) => j.rawId);
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const refresh = useCallback(() => {
     if (refreshTimer.current) return;
@@ -170,7 +172,7 @@ export function JobsTable() {
                     </TableCell>
                     <TableCell className="align-top whitespace-nowrap">
                       <time dateTime={new Date(job.created_at * 1000).toISOString()} title={format.dateTime(new Date(job.created_at * 1000), { dateStyle: 'medium', timeStyle: 'medium' })}>
-                        {format.relativeTime(new Date(job.created_at * 1000))}
+                        {format.relativeTime(new Date(job.created_at * 1000), now)}
                       </time>
                     </TableCell>
                   </TableRow>

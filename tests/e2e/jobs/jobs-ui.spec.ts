@@ -20,6 +20,7 @@ let closeBrowser: () => Promise<void>;
 let page: Page;
 let user: TestUser;
 let world: Awaited<ReturnType<typeof seed>>;
+const pageErrors: string[] = [];
 
 const tag = Math.random().toString(36).slice(2, 8);
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -124,6 +125,7 @@ beforeAll(async () => {
   ({ browser, close: closeBrowser } = await launchBrowser());
   page = await browser.newPage();
   page.setDefaultTimeout(20_000);
+  page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto(`${web.url}/sign-in`);
   await page.getByLabel('E-mail').fill(user.email);
   await page.getByLabel('Password').fill(TEST_PASSWORD);
@@ -249,5 +251,9 @@ describe('fine-tuning jobs in the browser', () => {
     expect(created.hyperparameters).toMatchObject({ n_epochs: 2, batch_size: 'auto', learning_rate_multiplier: 'auto', preset: 'quick' });
     expect(created.validationDatasetId).toBeNull();
     await page.locator('[data-testid="job-event"][data-seq="1"]').getByText(`Validating training file: ${world.training.filename}`).waitFor();
+  });
+
+  it('raised no uncaught errors in the page', () => {
+    expect(pageErrors).toEqual([]);
   });
 });
