@@ -6,15 +6,16 @@ import { useFormatter } from 'next-intl';
 export function useDatasetFormat() {
   const format = useFormatter();
   return {
+    /** Binary units, matching the server's messages and the upload limit's usual settings. */
     bytes(bytes: number): string {
-      const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
+      const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
       let value = bytes;
       let unit = 0;
-      while (value >= 1000 && unit < units.length - 1) {
-        value /= 1000;
+      while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
         unit++;
       }
-      return format.number(value, { style: 'unit', unit: units[unit], unitDisplay: unit === 0 ? 'long' : 'short', maximumFractionDigits: value < 10 && unit > 0 ? 1 : 0 });
+      return `${format.number(value, { maximumFractionDigits: unit > 0 && value < 10 ? 1 : 0 })} ${units[unit]}`;
     },
     count: (value: number) => format.number(value),
     compact: (value: number) => format.number(value, { notation: 'compact', maximumFractionDigits: 1 }),

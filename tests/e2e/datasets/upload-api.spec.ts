@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI, { toFile } from 'openai';
 import { Upload } from 'tus-js-client';
 import { getDb } from '@/server/db';
-import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
+import { findPort, startPlatform, type Platform } from '@/scripts/lib/supervisor';
 import { createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
 
 const MAX_UPLOAD_BYTES = 3 * 1024 * 1024;
@@ -62,7 +62,9 @@ async function waitForFile(id: string) {
 }
 
 beforeAll(async () => {
-  platform = await startPlatform({ processes: ['web', 'worker'], env: { LOG_LEVEL: 'warn', LATHE_MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) }, log: (line) => logs.push(line) }).catch((error: unknown) => {
+  // A port of its own: other suites start web processes at the same time from 3000 up.
+  const port = await findPort(3200 + Math.floor(Math.random() * 700));
+  platform = await startPlatform({ port, processes: ['web', 'worker'], env: { LOG_LEVEL: 'warn', LATHE_MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) }, log: (line) => logs.push(line) }).catch((error: unknown) => {
     throw new Error(`${(error as Error).message}\n${logs.slice(-40).join('\n')}`);
   });
   user = await createTestUser();
@@ -139,7 +141,7 @@ describe('resumable upload (tus)', () => {
       headers: { 'tus-resumable': '1.0.0', 'upload-length': String(MAX_UPLOAD_BYTES + 1), authorization: `Bearer ${key}` },
     });
     expect(res.status).toBe(413);
-    expect(await res.text()).toMatch(/larger than 3\.1 MB, the largest dataset Lathe accepts \(LATHE_MAX_UPLOAD_BYTES = 3145728 bytes\)/);
+    expect(await res.text()).toMatch(/larger than 3 MiB, the largest dataset Lathe accepts \(LATHE_MAX_UPLOAD_BYTES = 3145728 bytes\)/);
   });
 
   it('refuses callers without a session or key, and hides one project\'s upload from another', async () => {

@@ -4,7 +4,7 @@ import { artifactStoreConfigFromEnv, createArtifactStore, type ArtifactStore } f
 export const DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
 /** The largest dataset file accepted, from LATHE_MAX_UPLOAD_BYTES (bytes; default 512 MiB). */
-export function maxUploadBytes(env: NodeJS.ProcessEnv = process.env): number {
+export function maxUploadBytes(env: Record<string, string | undefined> = process.env): number {
   const raw = env.LATHE_MAX_UPLOAD_BYTES?.trim();
   if (!raw) return DEFAULT_MAX_UPLOAD_BYTES;
   const value = Number(raw);
@@ -12,19 +12,19 @@ export function maxUploadBytes(env: NodeJS.ProcessEnv = process.env): number {
   return value;
 }
 
-/** "512 MB" for messages; decimal units as people read file sizes. */
+/** "512 MiB" for messages: binary units, as limits like LATHE_MAX_UPLOAD_BYTES are usually set. */
 export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
   let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
     unit++;
   }
   return unit === 0 ? `${bytes} bytes` : `${Number(value.toFixed(value < 10 ? 1 : 0))} ${units[unit]}`;
 }
 
-export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+export function dataDir(env: Record<string, string | undefined> = process.env): string {
   return env.LATHE_DATA_DIR || path.resolve('.lathe');
 }
 

@@ -1,0 +1,150 @@
+// The dataset pages in Chromium against the web and worker processes: upload a file from the
+// dropzone and watch it become valid with statistics, a histogram and a preview through a base
+// model's chat template; an invalid file's report with its line; delete refused while a job uses
+// the dataset; the empty state.
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { getDb } from '@/server/db';
+import { datasetStore } from '@/server/services/datasets/platform/config';
+import { findPort, startPlatform, type Platform } from '@/scripts/lib/supervisor';
+import { launchBrowser } from '@/tests/helpers/browser';
+import { createTestUser, TEST_PASSWORD, type TestUser } from '@/tests/helpers/factories';
+
+const FIXTURES = path.resolve('tests/fixtures/datasets');
+let platform: Platform;
+let browser: BrowserContext;
+let closeBrowser: () => Promise<void>;
+let page: Page;
+let user: TestUser;
+const logs: string[] = [];
+
+/** A READY chat model whose files are the fixture tokenizer, as the registry stores them. */
+async function seedChatModel(owner: TestUser) {
+  const store = datasetStore();
+  const files: Record<string, { sha256: string; size: number }> = {};
+  for (const name of ['tokenizer.json', 'tokenizer_config.json']) {
+    const ref = await store.put(path.join(FIXTURES, 'tokenizer', name));
+    files[name] = { sha256: ref.sha256, size: ref.size };
+  }
+  const gguf = files['tokenizer.json']!;
+  return getDb().baseModel.create({
+    data: {
+      organizationId: owner.organization.id,
+      name: 'fixture-chat',
+      source: 'FOLDER',
+      status: 'READY',
+      chatTemplate: true,
+      contextLength: 2048,
+      pricePerMillionTokens: 2,
+      details: { trainable: true },
+      artifacts: { hf: { files }, gguf: { type: 'F32', ...gguf } },
+    },
+  });
+}
+
+beforeAll(async () => {
+  // A port of its own: other suites start web processes at the same time from 3000 up.
+  const port = await findPort(3200 + Math.floor(Math.random() * 700));
+  platform = await startPlatform({ port, processes: ['web', 'worker'], env: { LOG_LEVEL: 'warn' }, log: (line) => logs.push(line) }).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}\n${logs.slice(-40).join('\n')}`);
+  });
+  user = await createTestUser();
+  await seedChatModel(user);
+  ({ browser, close: closeBrowser } = await launchBrowser());
+  page = await browser.newPage();
+  page.setDefaultTimeout(30_000);
+  await page.goto(`${platform.url}/sign-in`);
+  await page.getByLabel('E-mail').fill(user.email);
+  await page.getByLabel('Password').fill(TEST_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/datasets$/);
+});
+
+afterAll(async () => {
+  await closeBrowser?.();
+  await platform?.stop();
+});
+
+async function upload(file: string) {
+  await page.goto(`${platform.url}/datasets`);
+  await page.getByLabel('Dataset file').setInputFiles(path.join(FIXTURES, file));
+  await page.getByText(`${path.basename(file)} uploaded; validating it now.`).waitFor();
+}
+
+describe('dataset pages in the browser', () => {
+  it('shows the empty state and the size limit', async () => {
+    await page.getByText('No datasets yet').waitFor();
+    await page.getByRole('button', { name: 'Choose files' }).waitFor();
+    await page.getByText(/up to 512 MiB per file/).waitFor();
+  });
+
+  it('uploads a chat file from the dropzone; it becomes valid with statistics, a histogram and a preview', async () => {
+    await upload('good/chat.jsonl');
+    const row = page.getByTestId('dataset-row').filter({ hasText: 'chat.jsonl' });
+    await row.and(page.locator('[data-status="VALID"]')).waitFor({ timeout: 60_000 });
+    await row.getByText('Valid', { exact: true }).waitFor();
+    expect(await row.getByRole('cell').nth(2).textContent()).toBe('12');
+
+    await row.getByRole('link', { name: 'chat.jsonl', exact: true }).click();
+    await page.getByText('Ready for fine-tuning').waitFor();
+    const stats = page.getByTestId('dataset-stats');
+    await stats.getByText('Examples').waitFor();
+    expect(await stats.locator('dl').first().locator('dd').first().textContent()).toBe('12');
+    await stats.getByText('Chat').waitFor();
+    expect(Number(await page.getByTestId('length-histogram').getAttribute('data-buckets'))).toBeGreaterThan(0);
+    await page.getByTestId('length-histogram').locator('.recharts-bar-rectangle').first().waitFor();
+    await page.getByText('No findings: every line is a valid example.').waitFor();
+
+    const preview = page.getByTestId('dataset-preview');
+    await preview.getByTestId('preview-example').first().waitFor();
+    expect(await preview.getByTestId('preview-example').count()).toBe(5);
+    const first = preview.getByTestId('preview-example').first();
+    expect(await first.locator('mark[data-trained="true"]').first().textContent()).toContain('Paris.');
+    expect(await first.locator('pre').textContent()).toContain('<|im_start|>user\nWhat is the capital of France?<|im_end|>');
+    await first.getByText(/^Line 1$/).waitFor();
+    await page.getByTestId('cost-estimate').getByText(/credits$/).first().waitFor();
+    await page.getByTestId('cost-estimate').getByText(/× 8 epochs \(automatic\) × 2 credits per million tokens/).waitFor();
+
+    const download = await page.request.get(`${platform.url}${await page.getByRole('link', { name: 'Download' }).getAttribute('href')}`);
+    expect(download.status()).toBe(200);
+    expect((await download.body()).toString()).toContain('What is the capital of France?');
+  });
+
+  it('shows an invalid file\'s report with the finding\'s line, field and documented fix', async () => {
+    await upload('bad/invalid_json.jsonl');
+    const row = page.getByTestId('dataset-row').filter({ hasText: 'invalid_json.jsonl' });
+    await row.and(page.locator('[data-status="INVALID"]')).waitFor({ timeout: 60_000 });
+    await row.getByRole('link', { name: 'invalid_json.jsonl', exact: true }).click();
+    await page.getByText('This file cannot be used for a fine-tune').waitFor();
+    const code = page.locator('[data-testid="validation-code"][data-code="invalid_json"]');
+    await code.locator('summary').focus();
+    await page.keyboard.press('Enter');
+    await code.locator('[data-testid="finding"][data-line="7"]').waitFor();
+    await code.getByText('How to fix it').waitFor();
+    await code.getByText(/json\.dumps/).waitFor();
+  });
+
+  it('refuses to delete a dataset a training job uses, and deletes one that no job uses', async () => {
+    const db = getDb();
+    const used = await db.dataset.findFirstOrThrow({ where: { projectId: user.project.id, filename: 'chat.jsonl' } });
+    const model = await db.baseModel.findFirstOrThrow({ where: { organizationId: user.organization.id } });
+    const job = await db.trainingJob.create({
+      data: { organizationId: user.organization.id, projectId: user.project.id, baseModelId: model.id, trainingDatasetId: used.id, hyperparameters: {}, seed: 1 },
+    });
+
+    await page.goto(`${platform.url}/datasets`);
+    const row = page.getByTestId('dataset-row').filter({ hasText: 'chat.jsonl' });
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText(new RegExp(`used by 1 training job \\(${job.id}\\)`)).waitFor();
+    expect(await db.dataset.findUnique({ where: { id: used.id } })).not.toBeNull();
+    await page.keyboard.press('Escape');
+
+    const invalid = page.getByTestId('dataset-row').filter({ hasText: 'invalid_json.jsonl' });
+    await invalid.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Dataset "invalid_json.jsonl" deleted').waitFor();
+    await invalid.waitFor({ state: 'detached' });
+  });
+});
