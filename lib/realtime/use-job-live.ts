@@ -88,8 +88,9 @@ export function useJobLive(jobId: string | undefined, { active = true }: { activ
 
   const onSignal = useCallback(
     (signal: JobSignal) => {
-      // A note with only a seq is a new event; anything else (status, progress, a resync) may have changed the job row.
-      if (signal.jobId === null || signal.seq === undefined || signal.status !== undefined) refreshJob();
+      // Any note may come with a changed job row or a new checkpoint (the runner stores a checkpoint
+      // after announcing it), so both are re-read, at most twice a second.
+      refreshJob();
       if (signal.jobId === null || signal.seq === undefined || signal.seq > lastSeq.current) void readEvents();
     },
     [readEvents, refreshJob],
