@@ -2,6 +2,8 @@
 // dropzone and watch it become valid with statistics, a histogram and a preview through a base
 // model's chat template; an invalid file's report with its line; delete refused while a job uses
 // the dataset; the empty state.
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -66,6 +68,23 @@ afterAll(async () => {
   await platform?.stop();
 });
 
+/** A valid chat file of about `bytes` bytes, lines tagged so two files never share a fingerprint. */
+async function bigChatFile(name: string, bytes: number): Promise<string> {
+  const lines: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const line = JSON.stringify({ messages: [{ role: 'user', content: `${name} question ${i}: ${'lorem ipsum '.repeat(20)}` }, { role: 'assistant', content: `Answer ${i}.` }] });
+    lines.push(line);
+    size += line.length + 1;
+  }
+  const file = path.join(os.tmpdir(), `${name}-${process.pid}.jsonl`);
+  await writeFile(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+const CHUNK = 16 * 1024 * 1024;
+const isPatch = (method: string, url: string) => method === 'PATCH' && url.includes('/api/uploads/');
+
 async function upload(file: string) {
   await page.goto(`${platform.url}/datasets`);
   await page.getByLabel('Dataset file').setInputFiles(path.join(FIXTURES, file));
@@ -123,6 +142,59 @@ describe('dataset pages in the browser', () => {
     await code.locator('[data-testid="finding"][data-line="7"]').waitFor();
     await code.getByText('How to fix it').waitFor();
     await code.getByText(/json\.dumps/).waitFor();
+  });
+
+  it('continues an upload on its own after a dropped connection', async () => {
+    const file = await bigChatFile('dropped', 40 * 1024 * 1024);
+    const offsets: number[] = [];
+    let patches = 0;
+    await page.goto(`${platform.url}/datasets`);
+    await page.route('**/api/uploads/*', async (route) => {
+      const request = route.request();
+      if (!isPatch(request.method(), request.url())) return route.continue();
+      offsets.push(Number(request.headers()['upload-offset']));
+      // The second chunk's connection drops once.
+      if (++patches === 2) return route.abort('connectionreset');
+      return route.continue();
+    });
+    try {
+      await page.getByLabel('Dataset file').setInputFiles(file);
+      await page.getByTestId('upload-transfer').waitFor();
+      await page.getByText(`${path.basename(file)} uploaded; validating it now.`).waitFor({ timeout: 120_000 });
+    } finally {
+      await page.unrouteAll();
+    }
+    expect(offsets).toEqual([0, CHUNK, CHUNK, 2 * CHUNK]);
+    const row = page.getByTestId('dataset-row').filter({ hasText: path.basename(file) });
+    await row.and(page.locator('[data-status="VALID"]')).waitFor({ timeout: 60_000 });
+  });
+
+  it('resumes an upload after a page reload from where the server stopped', async () => {
+    const file = await bigChatFile('reloaded', 40 * 1024 * 1024);
+    let patches = 0;
+    await page.goto(`${platform.url}/datasets`);
+    // The network goes down after the first chunk; the person reloads the page.
+    await page.route('**/api/uploads/*', async (route) => {
+      const request = route.request();
+      if (!isPatch(request.method(), request.url())) return route.continue();
+      return ++patches === 1 ? route.continue() : route.abort('internetdisconnected');
+    });
+    await page.getByLabel('Dataset file').setInputFiles(file);
+    await expect.poll(() => patches, { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+    await page.unrouteAll();
+    await page.reload();
+    await page.getByTestId('unfinished-uploads').getByText(path.basename(file)).waitFor();
+
+    const offsets: number[] = [];
+    page.on('request', (request) => {
+      if (isPatch(request.method(), request.url())) offsets.push(Number(request.headers()['upload-offset']));
+    });
+    await page.getByLabel('Dataset file').setInputFiles(file);
+    await page.getByText(`${path.basename(file)} uploaded; validating it now.`).waitFor({ timeout: 120_000 });
+    expect(offsets[0]).toBe(CHUNK);
+    const row = page.getByTestId('dataset-row').filter({ hasText: path.basename(file) });
+    await row.and(page.locator('[data-status="VALID"]')).waitFor({ timeout: 60_000 });
+    await page.getByTestId('unfinished-uploads').waitFor({ state: 'detached' });
   });
 
   it('refuses to delete a dataset a training job uses, and deletes one that no job uses', async () => {
