@@ -12,6 +12,7 @@ import { createProcessExecutor } from '@/gpu-runner/executors/process';
 import type { TrainerExecutor } from '@/gpu-runner/executors/types';
 import { ensureTrainerImage } from '@/gpu-runner/images/build';
 import { runTrainingJob } from '@/gpu-runner/jobs/run-training-job';
+import { startServingFromEnv } from '@/gpu-runner/serving/start-serving';
 import { ensureQueues, parsePayload, runTrainingJob as trainContract } from '@/server/jobs/registry';
 import { artifactStoreConfigFromEnv, createArtifactStore } from '@/server/services/artifacts/create-artifact-store';
 import { logger } from '@/server/logger';
@@ -93,6 +94,8 @@ await boss.work(trainContract.name, { batchSize: 1, localConcurrency: env.RUNNER
   }
 });
 
+const serving = startServingFromEnv({ db, store, runnerId: runner.id, workRoot, log: logger });
+
 const ops = startOpsServer({
   port: env.RUNNER_OPS_PORT,
   processName: 'gpu-runner',
@@ -106,6 +109,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down gpu-runner');
   // Running trainers checkpoint and their jobs go back to the queue for another runner.
   shutdownController.abort();
+  await serving?.stop();
   await boss.stop({ graceful: true, timeout: 60_000 });
   clearInterval(heartbeat);
   await db.runner.update({ where: { id: runner.id }, data: { status: 'OFFLINE' } }).catch(() => {});

@@ -40,6 +40,14 @@ function authSecret(dataDir: string) {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
+/** The secret the web app and the runners' inference servers share, kept beside auth-secret. */
+function internalToken(dataDir: string) {
+  if (process.env.LATHE_INTERNAL_TOKEN) return process.env.LATHE_INTERNAL_TOKEN;
+  const file = path.join(dataDir, 'internal-token');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
 function hashSources(): string {
   const hash = createHash('sha256');
   const walk = (p: string) => {
@@ -166,6 +174,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     DATABASE_URL: database.url,
     LATHE_DATA_DIR: dataDir,
     AUTH_SECRET: authSecret(dataDir),
+    LATHE_INTERNAL_TOKEN: internalToken(dataDir),
     PORT: String(port),
     PUBLIC_URL: url,
     LATHE_INSTANCE_ID: instance,

@@ -1,0 +1,9 @@
+import { withApiKey } from '@/server/api/rest/with-api-key';
+import { serveGeneration } from '@/server/services/serving/serve-generation';
+
+export const dynamic = 'force-dynamic';
+
+export const POST = withApiKey(async ({ req, tenant }) => {
+  const apiKeyId = tenant.actor.apiKeyId ?? null;
+  return serveGeneration({ tenant, path: '/v1/completions', request: req, caller: `key:${apiKeyId}`, apiKeyId });
+});

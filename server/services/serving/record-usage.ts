@@ -1,0 +1,48 @@
+// Metered inference: each answered request adds to its (project, key, model, day) usage row and
+// is charged to the organization's ledger at the base model's serving price, once per request id.
+import { Prisma } from '@/server/generated/prisma/client';
+import type { Db } from '@/server/db';
+import type { TenantScope } from '@/server/db/tenant';
+import { chargeUsage } from '@/server/services/credits/ledger';
+
+export type TokenUsage = { prompt_tokens: number; completion_tokens: number };
+
+export type RecordUsageOptions = {
+  db: Db;
+  scope: TenantScope;
+  /** Null for the dashboard's playground (a signed-in member, no key). */
+  apiKeyId: string | null;
+  model: string;
+  usage: TokenUsage;
+  pricePerMillionTokens: Prisma.Decimal;
+  /** The response id: the charge's idempotency key. */
+  requestId: string;
+};
+
+const utcDay = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+
+export function usageCost(usage: TokenUsage, pricePerMillionTokens: Prisma.Decimal): Prisma.Decimal {
+  return new Prisma.Decimal(usage.prompt_tokens + usage.completion_tokens).mul(pricePerMillionTokens).div(1_000_000);
+}
+
+export async function recordUsage({ db, scope, apiKeyId, model, usage, pricePerMillionTokens, requestId }: RecordUsageOptions): Promise<void> {
+  const day = utcDay(new Date());
+  const key = { organizationId: scope.organizationId, projectId: scope.projectId, apiKeyId, model, day };
+  await db.$transaction(async (tx) => {
+    // The unique index treats a null key as distinct, so playground rows are serialised by a lock
+    // instead of relying on a conflict.
+    await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `usage:${scope.projectId}:${apiKeyId ?? ''}:${model}:${day.toISOString()}`);
+    const increments = { requests: { increment: 1 }, promptTokens: { increment: BigInt(usage.prompt_tokens) }, completionTokens: { increment: BigInt(usage.completion_tokens) } };
+    const { count } = await tx.usageRecord.updateMany({ where: key, data: increments });
+    if (count === 0) {
+      await tx.usageRecord.create({ data: { ...key, requests: 1, promptTokens: BigInt(usage.prompt_tokens), completionTokens: BigInt(usage.completion_tokens) } });
+    }
+  });
+  await chargeUsage({
+    db,
+    organizationId: scope.organizationId,
+    amount: usageCost(usage, pricePerMillionTokens),
+    idempotencyKey: `usage:${requestId}`,
+    memo: `inference ${model}: ${usage.prompt_tokens} prompt + ${usage.completion_tokens} completion tokens`,
+  });
+}

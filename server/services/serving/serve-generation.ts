@@ -1,0 +1,219 @@
+// The web side of /v1/chat/completions and /v1/completions (and the dashboard's playground):
+// validate, rate-limit, check credits, resolve the model name in the caller's project, find (or
+// wake) the deployment serving its base model, and proxy to that runner's inference server with
+// the internal token. Streams pass through event by event as they arrive; the usage the server
+// reports (in the answer, or in the final stream chunk) is recorded and charged.
+import { getDb, type Db } from '@/server/db';
+import type { TenantContext } from '@/server/db/tenant';
+import { logger } from '@/server/logger';
+import { InferenceClient, type GenerationPath } from '@/gpu-runner/inference/client';
+import { badRequest, InferenceError } from '@/gpu-runner/inference/errors';
+import { assertSupported, ZChatCompletionRequest, ZCompletionRequest, zodToInferenceError } from '@/gpu-runner/inference/schema';
+import { assertHasCredits } from '@/server/services/credits/ledger';
+import { internalToken, servingConfig } from '@/server/services/serving/config';
+import { awaitReadyDeployment, type ReadyDeployment } from '@/server/services/serving/deployments';
+import { notifyAdapterRequest } from '@/server/services/serving/adapter-requests';
+import { RateLimiter } from '@/server/services/serving/rate-limit';
+import { recordUsage, type TokenUsage } from '@/server/services/serving/record-usage';
+import { resolveModel, type ResolvedModel } from '@/server/services/serving/resolve-model';
+
+export type ServeGenerationOptions = {
+  tenant: TenantContext;
+  path: GenerationPath;
+  /** The client's request: its JSON body, and its signal, aborted when the client goes away (the upstream request is then cancelled and its slot freed). */
+  request: Request;
+  /** Who the rate limit counts: `key:<id>` or `user:<id>`. */
+  caller: string;
+  apiKeyId: string | null;
+  db?: Db;
+};
+
+const limiter = new RateLimiter(() => servingConfig().LATHE_RATE_LIMIT_RPM);
+const clients = new Map<string, InferenceClient>();
+const ADAPTER_WAIT_MS = 120_000;
+const RENOTIFY_MS = 5_000;
+const RETRY_MS = 250;
+
+function clientFor(endpoint: string): InferenceClient {
+  let client = clients.get(endpoint);
+  if (!client) {
+    client = new InferenceClient({ baseUrl: endpoint, token: internalToken() });
+    clients.set(endpoint, client);
+  }
+  return client;
+}
+
+/** Reads a request body as JSON; an OpenAI-shaped 400 when it is not. */
+export async function readJsonBody(req: Request): Promise<unknown> {
+  const text = await req.text();
+  if (text.trim() === '') throw badRequest('The request body is empty; send a JSON object.', 'invalid_json');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw badRequest(`The request body is not valid JSON: ${(error as Error).message}`, 'invalid_json');
+  }
+}
+
+function validate(path: GenerationPath, body: unknown) {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.', 'invalid_request');
+  const parsed = path === '/v1/chat/completions' ? ZChatCompletionRequest.safeParse(body) : ZCompletionRequest.safeParse(body);
+  if (!parsed.success) throw zodToInferenceError(parsed.error, body);
+  assertSupported(parsed.data);
+  return parsed.data;
+}
+
+export function inferenceErrorResponse(error: InferenceError): Response {
+  return Response.json(error.toJSON(), { status: error.status, headers: error.retryAfter ? { 'Retry-After': String(error.retryAfter) } : {} });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function errorCodeOf(response: Response): Promise<string | null> {
+  try {
+    return ((await response.clone().json()) as { error?: { code?: string } }).error?.code ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Asks the deployment's runner for the adapter and waits until its inference server lists it. */
+async function loadAdapter(db: Db, deployment: ReadyDeployment, model: ResolvedModel, deadline: number, signal?: AbortSignal): Promise<void> {
+  const adapter = model.adapter!;
+  const client = clientFor(deployment.endpoint);
+  const until = Math.max(deadline, Date.now() + ADAPTER_WAIT_MS);
+  let notifiedAt = 0;
+  for (;;) {
+    if (Date.now() - notifiedAt > RENOTIFY_MS) {
+      notifiedAt = Date.now();
+      await notifyAdapterRequest(db, { deploymentId: deployment.id, name: model.name, kind: adapter.kind, id: adapter.id });
+    }
+    const listed = await client.models({ signal }).catch(() => null);
+    if (listed?.data.some((m) => m.id === model.name)) return;
+    if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+    if (Date.now() > until) {
+      throw new InferenceError(503, `The adapter of \`${model.requested}\` is still being loaded on its runner; retry in a few seconds.`, 'server_error', 'adapter_loading', null, 5);
+    }
+    await sleep(RETRY_MS);
+  }
+}
+
+/** Proxies one request to the inference server for the model, waking its deployment or adapter when needed. */
+async function forward(db: Db, model: ResolvedModel, path: GenerationPath, body: object, signal?: AbortSignal): Promise<Response> {
+  const { RUNNER_LAPSE_MS: lapseMs, LATHE_DEPLOY_WAIT_MS: waitMs } = servingConfig();
+  const deadline = Date.now() + waitMs;
+  let adapterLoaded = false;
+  for (;;) {
+    const deployment = await awaitReadyDeployment({ db, baseModel: model.baseModel, lapseMs, deadline, signal });
+    const response = await clientFor(deployment.endpoint).forward(path, body, { signal });
+    if (response.status === 404 && model.adapter && !adapterLoaded && (await errorCodeOf(response)) === 'model_not_found') {
+      await loadAdapter(db, deployment, model, deadline, signal);
+      adapterLoaded = true;
+      continue;
+    }
+    // Not reachable: the server is restarting after a crash, or its runner is gone (the lookup
+    // above hands a lapsed runner's deployment to another). Nothing ran, so trying again is safe.
+    if (response.status === 503 && Date.now() < deadline && (await errorCodeOf(response)) === 'inference_unavailable') {
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      await sleep(RETRY_MS);
+      continue;
+    }
+    return response;
+  }
+}
+
+const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  // no-transform keeps compression (which buffers) off the stream.
+  'Cache-Control': 'no-cache, no-transform',
+  'X-Accel-Buffering': 'no',
+};
+
+/**
+ * Relays an upstream event stream, complete events as they arrive, renaming the model to the
+ * name the client asked for and handing the usage chunk to `onUsage`. Cancelling the relay (the
+ * client went away) cancels the upstream body, which stops the generation.
+ */
+export function relayEventStream(
+  upstream: ReadableStream<Uint8Array>,
+  { rename, onUsage }: { rename: { from: string; to: string } | null; onUsage: (usage: TokenUsage, id: string) => Promise<void> },
+): ReadableStream<Uint8Array> {
+  const reader = upstream.getReader();
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  const from = rename ? `"model":${JSON.stringify(rename.from)}` : '';
+  const to = rename ? `"model":${JSON.stringify(rename.to)}` : '';
+  let pending = '';
+  let recording: Promise<void> | null = null;
+  const handle = (event: string) => {
+    if (event.includes('"usage":{')) {
+      try {
+        const chunk = JSON.parse(event.replace(/^data: ?/, '')) as { id?: string; usage?: TokenUsage };
+        if (chunk.usage) recording = onUsage(chunk.usage, chunk.id ?? crypto.randomUUID());
+      } catch {
+        // Not a JSON event: passed on unchanged.
+      }
+    }
+    // JSON strings escape their quotes, so `"model":"…"` occurs only as the key itself.
+    return rename ? event.replace(from, to) : event;
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      // Reads until at least one complete event can be passed on: a pull that enqueues nothing
+      // would not be called again.
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) {
+          if (pending) controller.enqueue(encoder.encode(handle(pending)));
+          if (recording) await recording;
+          controller.close();
+          return;
+        }
+        pending += decoder.decode(value, { stream: true });
+        const end = pending.lastIndexOf('\n\n');
+        if (end < 0) continue;
+        const complete = pending.slice(0, end + 2);
+        pending = pending.slice(end + 2);
+        controller.enqueue(encoder.encode(complete.split('\n\n').map((e) => (e ? handle(e) : e)).join('\n\n')));
+        return;
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
+
+/** Serves one generation request; errors the inference layer defines come back as OpenAI-shaped responses, LatheErrors are thrown. */
+export async function serveGeneration({ tenant, path, request, caller, apiKeyId, db = getDb() }: ServeGenerationOptions): Promise<Response> {
+  const signal = request.signal;
+  try {
+    const raw = await readJsonBody(request);
+    const body = validate(path, raw);
+    limiter.take(caller);
+    const [model] = await Promise.all([resolveModel({ db: tenant.db, name: body.model }), assertHasCredits({ db, organizationId: tenant.scope.organizationId })]);
+    if (path === '/v1/chat/completions' && !model.baseModel.chatTemplate) {
+      throw badRequest(`The model \`${model.requested}\` has no chat template; use /v1/completions.`, 'chat_template_missing', 'model');
+    }
+    const record = async (usage: TokenUsage, requestId: string) => {
+      try {
+        await recordUsage({ db, scope: tenant.scope, apiKeyId, model: model.name, usage, pricePerMillionTokens: model.baseModel.inferencePricePerMillionTokens, requestId });
+      } catch (error) {
+        logger.error({ err: error, model: model.name, requestId }, 'recording inference usage failed');
+      }
+    };
+    const response = await forward(db, model, path, { ...(raw as object), model: model.name }, signal);
+    const contentType = response.headers.get('content-type') ?? '';
+    if (response.status !== 200) return response;
+    if (contentType.startsWith('text/event-stream') && response.body) {
+      const rename = model.requested === model.name ? null : { from: model.name, to: model.requested };
+      return new Response(relayEventStream(response.body, { rename, onUsage: record }), { status: 200, headers: SSE_HEADERS });
+    }
+    const answer = (await response.json()) as { id?: string; model?: string; usage?: TokenUsage };
+    answer.model = model.requested;
+    if (answer.usage) await record(answer.usage, answer.id ?? crypto.randomUUID());
+    return Response.json(answer);
+  } catch (error) {
+    if (error instanceof InferenceError) return inferenceErrorResponse(error);
+    throw error;
+  }
+}
