@@ -6,7 +6,7 @@ import { cleanFilename, DEFAULT_MAX_UPLOAD_BYTES, formatBytes, maxUploadBytes } 
 import { computeDatasetStats } from './dataset-stats';
 import type { DatasetSummary } from './dataset-views';
 import { fromFileId, toFileId, toOpenAIFile } from './openai-files';
-import { withoutNul } from './run-dataset-validation';
+import { postgresSafe } from './run-dataset-validation';
 
 describe('upload settings', () => {
   it('reads LATHE_MAX_UPLOAD_BYTES, defaulting to 512 MiB, and refuses nonsense', () => {
@@ -73,7 +73,7 @@ describe('dataset statistics', () => {
 
 describe('storing reports', () => {
   it('replaces the characters PostgreSQL cannot store, in keys and values', () => {
-    expect(withoutNul({ 'a\u0000': ['b\u0000', '\ud800x', '\ud83d\ude00'], n: 1 })).toEqual({ 'a\u2400': ['b\u2400', '\ufffdx', '\ud83d\ude00'], n: 1 });
+    expect(postgresSafe({ 'a\u0000': ['b\u0000', '\ud800x', '\ud83d\ude00'], n: 1 })).toEqual({ 'a\u2400': ['b\u2400', '\ufffdx', '\ud83d\ude00'], n: 1 });
   });
 });
 

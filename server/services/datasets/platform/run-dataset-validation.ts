@@ -73,7 +73,7 @@ export async function runDatasetValidation({
     if (!(error instanceof ArtifactError) && !finalAttempt) throw error;
     const reason = error instanceof ArtifactError ? storedFileProblem(error) : `validation could not run (${(error as Error).message})`;
     logger.error({ err: error, datasetId }, 'dataset validation failed');
-    await finish(db, row, { status: 'FAILED', error: withoutNul(`The dataset could not be validated: ${reason}. Upload the file again.`) });
+    await finish(db, row, { status: 'FAILED', error: postgresSafe(`The dataset could not be validated: ${reason}. Upload the file again.`) });
     return 'FAILED';
   }
   await writing;
@@ -82,8 +82,8 @@ export async function runDatasetValidation({
   const summary = report.ok ? null : `${report.errors} error${report.errors === 1 ? '' : 's'}, first ${errors.map(describeFinding).join('; ')}`;
   await finish(db, row, {
     status,
-    error: summary === null ? null : withoutNul(summary),
-    validation: withoutNul(report) as unknown as Prisma.InputJsonObject,
+    error: summary === null ? null : postgresSafe(summary),
+    validation: postgresSafe(report) as unknown as Prisma.InputJsonObject,
     format: report.format,
     examples: report.examples,
     sizeBytes: BigInt(report.bytes),
@@ -98,10 +98,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * PostgreSQL text and jsonb hold neither U+0000 nor half a surrogate pair, both of which findings
  * may quote from a file (in a message or a key name): show them as ␀ and �.
  */
-export function withoutNul<T>(value: T): T {
+export function postgresSafe<T>(value: T): T {
   if (typeof value === 'string') return value.replaceAll('\u0000', '\u2400').replace(LONE_SURROGATE, '\uFFFD') as T;
-  if (Array.isArray(value)) return value.map(withoutNul) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
+  if (Array.isArray(value)) return value.map(postgresSafe) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [postgresSafe(k), postgresSafe(v)])) as T;
   return value;
 }
 
