@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Template } from '@huggingface/jinja';
+import { Tokenizer as JsTokenizer } from '@huggingface/tokenizers';
 import { Tokenizer } from 'tokenizers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cachedTinyModel, runTrainerModule, trainerEnv, trainerPython } from './python';
@@ -54,13 +55,19 @@ describe('tiny-model fixture', () => {
     expect(generation.eos_token_id).toBe(2);
   });
 
-  it('tokenizes exactly like the Hugging Face tokenizers library', async () => {
+  it('tokenizes exactly like the Hugging Face tokenizers libraries (Rust bindings and pure JS)', async () => {
     const rust = Tokenizer.fromFile(path.join(modelDir, 'tokenizer.json'));
+    const js = new JsTokenizer(
+      JSON.parse(readFileSync(path.join(modelDir, 'tokenizer.json'), 'utf8')),
+      JSON.parse(readFileSync(path.join(modelDir, 'tokenizer_config.json'), 'utf8')),
+    );
     const ours = await pythonEncode(modelDir, SAMPLES);
     for (const [i, text] of SAMPLES.entries()) {
       const encoding = await rust.encode(text);
       expect(encoding.getIds(), text).toEqual(ours[i]);
+      expect(js.encode(text).ids, text).toEqual(ours[i]);
       expect(await rust.decode(ours[i] ?? [], false)).toBe(text);
+      expect(js.decode(ours[i] ?? [])).toBe(text);
     }
   });
 

@@ -36,6 +36,8 @@ const targets = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 
 // The trainer's environment must not inherit a core-type override: it cost about 25% here.
 delete process.env.OPENBLAS_CORETYPE;
+// OMP_WAIT_POLICY (PASSIVE unless set) reaches the trainer in both modes.
+const ompEnv: Record<string, string> = process.env.OMP_WAIT_POLICY ? { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY } : {};
 
 const root = path.join(os.tmpdir(), 'lathe-bench-trainer');
 const modelDir = path.join(root, 'smollm2-135m-random');
@@ -89,6 +91,7 @@ async function trainThroughput(executor: TrainerExecutor, name: string): Promise
     outputDir,
     cpus: threads,
     memoryBytes: 16 * 2 ** 30,
+    env: ompEnv,
     config: {
       epochs: 1,
       batch_size: batch,
@@ -129,7 +132,7 @@ async function containerMatmul(docker: Dockerode, image: string): Promise<number
   const container = await docker.createContainer({
     Image: image,
     Cmd: ['python3', '-m', 'lathe_trainer.benchmark', 'matmul', '--threads', String(threads)],
-    Env: ['HOME=/tmp'],
+    Env: ['HOME=/tmp', ...Object.entries(ompEnv).map(([k, v]) => `${k}=${v}`)],
     HostConfig: { NetworkMode: 'none', NanoCpus: threads * 1e9, AutoRemove: false },
   });
   try {
@@ -205,6 +208,7 @@ console.log(
     batch_size: batch,
     lora_rank: rank,
     threads,
+    omp_wait_policy: process.env.OMP_WAIT_POLICY ?? 'PASSIVE',
     cpu: os.cpus()[0]?.model ?? 'unknown',
     load_average_1m: Math.round(os.loadavg()[0]! * 100) / 100,
   }),
