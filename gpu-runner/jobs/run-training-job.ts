@@ -1,6 +1,7 @@
 // One run of one training job on this runner: claim it (fenced by attempt), stage the base model
 // and tokenized data from the artifact store, run the trainer through the executor, turn its JSON
 // lines into events, progress and checkpoints, publish the adapter and its GGUF, and settle.
+import { copyFileSync, linkSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '@/server/db';
@@ -40,6 +41,39 @@ export function fineTunedModelName(base: string, orgSlug: string, suffix: string
 }
 
 const creditsFor = (tokens: number, pricePerMillion: number) => (tokens * pricePerMillion) / 1_000_000;
+
+/**
+ * Hard links to a checkpoint's files, taken the moment the trainer announces it: the trainer
+ * prunes older checkpoints (checkpoints_to_keep) while they may still wait in the write queue
+ * behind a slow or restarting database. Null when the folder is already gone.
+ */
+function snapshotFolder(source: string, dest: string): string | null {
+  const link = (from: string, to: string) => {
+    mkdirSync(to, { recursive: true });
+    for (const entry of readdirSync(from, { withFileTypes: true })) {
+      const src = path.join(from, entry.name);
+      const dst = path.join(to, entry.name);
+      if (entry.isDirectory()) link(src, dst);
+      else if (entry.isFile()) {
+        try {
+          linkSync(src, dst);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EXDEV' && (error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+          copyFileSync(src, dst);
+        }
+      }
+    }
+  };
+  try {
+    rmSync(dest, { recursive: true, force: true });
+    link(source, dest);
+    return dest;
+  } catch (error) {
+    rmSync(dest, { recursive: true, force: true });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
 
 export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOutcome> {
   const { db, store, jobId, attempt, log } = opts;
@@ -186,15 +220,20 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
               break;
             case 'checkpoint': {
               const metrics = { step: e.step, train_loss: lastProgress?.train_loss ?? null, train_accuracy: lastProgress?.train_accuracy ?? null, ...lastEval };
-              const checkpointPath = e.path;
+              const snapshot = snapshotFolder(e.path, path.join(workspace, 'stored-checkpoints', `step-${e.step}`));
+              if (!snapshot) {
+                log.warn({ jobId, step: e.step, path: e.path }, 'checkpoint folder vanished before it could be stored');
+                break;
+              }
               void writes.push('checkpoint', async () => {
-                const files = await storeFolder(store, checkpointPath);
+                const files = await storeFolder(store, snapshot);
                 await db.checkpoint.upsert({
                   where: { jobId_step: { jobId, step: e.step } },
                   create: { jobId, step: e.step, metrics, artifacts: { files } },
                   update: { metrics, artifacts: { files } },
                 });
                 await db.trainingJob.updateMany({ where: fence, data: { lastCheckpointStep: e.step } });
+                await fs.rm(snapshot, { recursive: true, force: true });
               });
               event({ message: `Checkpoint saved at step ${e.step}.`, data: { step: e.step } });
               break;
