@@ -141,7 +141,8 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
   const finish = async (status: 'succeeded' | 'failed' | 'cancelled', data: Record<string, unknown>, chargedTokens: number) => {
     flushEvents();
     await writes.drain();
-    const { count } = await db.trainingJob.updateMany({ where: fence, data: { status, finishedAt: new Date(), runnerId: null, ...data } });
+    // The runner stays on the finished job: which host ran it is what one asks first about a failure.
+    const { count } = await db.trainingJob.updateMany({ where: fence, data: { status, finishedAt: new Date(), ...data } });
     if (count === 1) await settleJob({ db, organizationId: job.organizationId, jobId, actualCost: creditsFor(chargedTokens, price) });
     await notifyJob(db, { jobId, status });
     return count === 1;
