@@ -36,7 +36,7 @@ export async function reserveForJob({ db, organizationId, jobId, amount, actor, 
     if (balance.lt(value)) {
       throw new LatheError(
         'PAYMENT_REQUIRED',
-        `Not enough credits: this job is estimated at ${value.toDecimalPlaces(4)} credits and the balance is ${balance.toDecimalPlaces(4)}. Add credits or train on fewer tokens.`,
+        `Not enough credits: this job is estimated at ${value.toDecimalPlaces(6).toFixed()} credits and the balance is ${balance.toDecimalPlaces(6).toFixed()}. Add credits or train on fewer tokens.`,
         { reason: 'insufficient_credits' },
       );
     }
