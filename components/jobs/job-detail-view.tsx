@@ -24,6 +24,7 @@ import { isFinalStatus, metricSeries, progressPercent, readProgress } from '@/co
 import { useJobLive } from '@/lib/realtime/use-job-live';
 import { useTRPC } from '@/lib/trpc/client';
 import type { AppRouter } from '@/server/api/root';
+import { ModelDownloadsCard } from '@/components/serving/model-downloads-card';
 
 export type JobDetail = inferRouterOutputs<AppRouter>['job']['get'];
 
@@ -131,6 +132,7 @@ function LiveJob({ job }: { job: JobDetail }) {
           </CardContent>
         </Card>
       )}
+      {job.fine_tuned_model && <ModelDownloadsCard fineTunedModel={job.fine_tuned_model} />}
 
       {(job.status === 'running' || (progress && !final)) && (
         <Card className="py-4" data-testid="job-progress">

@@ -19,6 +19,7 @@ import { StatusBadge } from '@/components/common/status-badge';
 import { ImportModelDialog } from '@/components/models/import-model-dialog';
 import { ModelDetailsSheet } from '@/components/models/model-details-sheet';
 import { estimateSecondsLeft, useModelFormat } from '@/components/models/use-model-format';
+import { DeploymentControls } from '@/components/serving/deployment-controls';
 import { useTRPC } from '@/lib/trpc/client';
 import type { AppRouter } from '@/server/api/root';
 
@@ -103,6 +104,7 @@ export function ModelsTable({ admin }: { admin: boolean }) {
                 </TableCell>
                 <TableCell className="w-60 max-w-60 align-top whitespace-normal">
                   <ModelStatus model={m} />
+                  {m.status === 'READY' && <DeploymentControls baseModelId={m.id} name={m.name} canUndeploy={m.scope === 'organization' ? canManage : admin} />}
                 </TableCell>
                 <TableCell className="align-top">{m.architecture ?? '—'}</TableCell>
                 <TableCell className="text-right align-top tabular-nums">{fmt.count(m.parameters)}</TableCell>

@@ -10,6 +10,7 @@ import { adminRouter } from '@/server/api/routers/admin/router';
 import { modelRouter } from '@/server/api/routers/model/router';
 import { datasetRouter } from '@/server/api/routers/dataset/router';
 import { jobRouter } from '@/server/api/routers/job/router';
+import { servingRouter } from '@/server/api/routers/serving/router';
 
 export const appRouter = router({
   auth: authRouter,
@@ -23,6 +24,7 @@ export const appRouter = router({
   model: modelRouter,
   dataset: datasetRouter,
   job: jobRouter,
+  serving: servingRouter,
 });
 
 export type AppRouter = typeof appRouter;

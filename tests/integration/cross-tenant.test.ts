@@ -13,13 +13,16 @@ import { DELETE as deleteFile, GET as getFile } from '@/app/v1/files/[file]/rout
 import { GET as getFileContent } from '@/app/v1/files/[file]/content/route';
 import { HEAD as headUpload, PATCH as patchUpload, POST as createUpload } from '@/app/api/uploads/[[...id]]/route';
 import { GET as downloadDataset } from '@/app/(dashboard)/datasets/[id]/download/route';
+import { POST as chatCompletions } from '@/app/v1/chat/completions/route';
+import { POST as completions } from '@/app/v1/completions/route';
+import { GET as downloadModel } from '@/app/api/downloads/[id]/[artifact]/route';
 
 type Caller = ReturnType<typeof createCaller>;
 type World = {
   a: TestUser;
   b: TestUser;
   aKey: string;
-  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; modelId: string; ledgerEntryId: string; datasetId: string; uploadUrl: string };
+  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; modelId: string; ledgerEntryId: string; datasetId: string; uploadUrl: string; tunedId: string; tunedName: string; aliasId: string; aliasName: string };
 };
 
 let world: World;
@@ -35,12 +38,15 @@ beforeAll(async () => {
   const model = await db.baseModel.create({ data: { organizationId: b.organization.id, name: `b-private-${Date.now()}`, source: 'FOLDER', status: 'READY' } });
   const entry = await db.creditLedgerEntry.create({ data: { organizationId: b.organization.id, kind: 'GRANT', amount: 5 } });
   const dataset = await bCaller.dataset.createFromText({ filename: 'b-private.jsonl', content: '{"prompt":"b","completion":"c"}\n' });
+  const tuned = await db.fineTunedModel.create({ data: { organizationId: b.organization.id, projectId: b.project.id, name: `ft:${model.name}:b:secret:${Date.now()}`, baseModelId: model.id, artifacts: { gguf: { sha256: '0'.repeat(64), size: 1 } } } });
+  const alias = await db.modelAlias.create({ data: { organizationId: b.organization.id, projectId: b.project.id, name: `b-alias-${Date.now()}`, target: tuned.name } });
+  await db.creditLedgerEntry.create({ data: { organizationId: a.organization.id, kind: 'GRANT', amount: 5 } });
   const upload = await createUpload(new Request('http://lathe.test/api/uploads', { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '10', authorization: `Bearer ${await createTestKey(b)}` } }));
   world = {
     a,
     b,
     aKey: await createTestKey(a),
-    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, modelId: model.id, ledgerEntryId: entry.id, datasetId: dataset.id, uploadUrl: new URL(upload.headers.get('location')!, 'http://lathe.test').toString() },
+    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, modelId: model.id, ledgerEntryId: entry.id, datasetId: dataset.id, uploadUrl: new URL(upload.headers.get('location')!, 'http://lathe.test').toString(), tunedId: tuned.id, tunedName: tuned.name, aliasId: alias.id, aliasName: alias.name },
   };
 });
 
@@ -52,6 +58,12 @@ const byId: { name: string; call: (caller: Caller, w: World) => Promise<unknown>
   { name: 'dataset.get', call: (c, w) => c.dataset.get({ id: w.b_.datasetId }), asKey: true },
   { name: 'dataset.delete', call: (c, w) => c.dataset.delete({ id: w.b_.datasetId }), asKey: true },
   { name: 'dataset.preview', call: (c, w) => c.dataset.preview({ id: w.b_.datasetId, model: w.b_.modelName }), asKey: true },
+  { name: 'serving.downloads (id)', call: (c, w) => c.serving.downloads({ fineTunedModel: w.b_.tunedId }), asKey: true },
+  { name: 'serving.downloads (name)', call: (c, w) => c.serving.downloads({ fineTunedModel: w.b_.tunedName }), asKey: true },
+  { name: 'serving.alias.update', call: (c, w) => c.serving.alias.update({ id: w.b_.aliasId, target: w.b_.modelName }), asKey: true },
+  { name: 'serving.alias.delete', call: (c, w) => c.serving.alias.delete({ id: w.b_.aliasId }), asKey: true },
+  { name: 'serving.deploy', call: (c, w) => c.serving.deploy({ baseModelId: w.b_.modelId }), asKey: true },
+  { name: 'serving.undeploy', call: (c, w) => c.serving.undeploy({ baseModelId: w.b_.modelId }) },
   { name: 'organization.changeRole', call: (c, w) => c.organization.changeRole({ membershipId: w.b_.membershipId, role: 'ADMIN' }) },
   { name: 'organization.removeMember', call: (c, w) => c.organization.removeMember({ membershipId: w.b_.membershipId }) },
   { name: 'organization.revokeInvitation', call: (c, w) => c.organization.revokeInvitation({ invitationId: w.b_.invitationId }) },
@@ -70,6 +82,9 @@ const lists: { name: string; call: (caller: Caller) => Promise<unknown>; asKey?:
   { name: 'model.list', call: (c) => c.model.list(), asKey: true },
   { name: 'dataset.list', call: (c) => c.dataset.list(), asKey: true },
   { name: 'organization.current', call: (c) => c.organization.current() },
+  { name: 'serving.deployments', call: (c) => c.serving.deployments(), asKey: true },
+  { name: 'serving.alias.list', call: (c) => c.serving.alias.list(), asKey: true },
+  { name: 'serving.chatModels', call: (c) => c.serving.chatModels(), asKey: true },
 ];
 
 /** REST routes addressed at B's rows. */
@@ -78,17 +93,26 @@ const rest: { name: string; call: (w: World) => Promise<Response> }[] = [
     name: 'GET /v1/models/{model}',
     call: (w) => getModel(new Request(`http://lathe.test/v1/models/${w.b_.modelName}`, { headers: { authorization: `Bearer ${w.aKey}` } }), { params: Promise.resolve({ model: w.b_.modelName }) }),
   },
+  { name: 'POST /v1/chat/completions (ft model)', call: (w) => chatCompletions(generationRequest(w, 'chat/completions', w.b_.tunedName), { params: Promise.resolve({}) }) },
+  { name: 'POST /v1/chat/completions (alias)', call: (w) => chatCompletions(generationRequest(w, 'chat/completions', w.b_.aliasName), { params: Promise.resolve({}) }) },
+  { name: 'POST /v1/chat/completions (base model)', call: (w) => chatCompletions(generationRequest(w, 'chat/completions', w.b_.modelName), { params: Promise.resolve({}) }) },
+  { name: 'POST /v1/completions (ft model)', call: (w) => completions(generationRequest(w, 'completions', w.b_.tunedName), { params: Promise.resolve({}) }) },
   { name: 'GET /v1/files/{file}', call: (w) => getFile(fileRequest(w, ''), { params: Promise.resolve({ file: `file-${w.b_.datasetId}` }) }) },
   { name: 'DELETE /v1/files/{file}', call: (w) => deleteFile(fileRequest(w, '', 'DELETE'), { params: Promise.resolve({ file: `file-${w.b_.datasetId}` }) }) },
   { name: 'GET /v1/files/{file}/content', call: (w) => getFileContent(fileRequest(w, '/content'), { params: Promise.resolve({ file: `file-${w.b_.datasetId}` }) }) },
 ];
+
+function generationRequest(w: World, path: 'chat/completions' | 'completions', model: string) {
+  const body = path === 'completions' ? { model, prompt: 'hi', max_tokens: 1 } : { model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 };
+  return new Request(`http://lathe.test/v1/${path}`, { method: 'POST', headers: { authorization: `Bearer ${w.aKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
 
 function fileRequest(w: World, suffix: string, method = 'GET') {
   return new Request(`http://lathe.test/v1/files/file-${w.b_.datasetId}${suffix}`, { method, headers: { authorization: `Bearer ${w.aKey}` } });
 }
 
 function bIdentifiers(w: World) {
-  return [w.b.organization.id, w.b_.apiKeyId, w.b_.membershipId, w.b_.invitationId, w.b_.projectId, w.b_.modelName, w.b_.modelId, w.b_.ledgerEntryId, w.b.email, w.b_.datasetId];
+  return [w.b.organization.id, w.b_.apiKeyId, w.b_.membershipId, w.b_.invitationId, w.b_.projectId, w.b_.modelName, w.b_.modelId, w.b_.ledgerEntryId, w.b.email, w.b_.datasetId, w.b_.tunedId, w.b_.tunedName, w.b_.aliasId, w.b_.aliasName];
 }
 
 describe('cross-tenant isolation', () => {
@@ -145,6 +169,12 @@ describe('cross-tenant isolation', () => {
     expect((await patchUpload(patch)).status).toBe(404);
     const download = await downloadDataset(new Request(`http://lathe.test/datasets/${world.b_.datasetId}/download`, { headers: { authorization: `Bearer ${world.aKey}` } }), { params: Promise.resolve({ id: world.b_.datasetId }) });
     expect(download.status).toBe(404);
+    for (const artifact of ['adapter.zip', 'adapter.gguf', 'merged.gguf']) {
+      const res = await downloadModel(new Request(`http://lathe.test/api/downloads/${world.b_.tunedId}/${artifact}`, { headers: { authorization: `Bearer ${world.aKey}` } }), {
+        params: Promise.resolve({ id: world.b_.tunedId, artifact }),
+      });
+      expect(res.status).toBe(404);
+    }
   });
 
   it("B's rows were left untouched by A's attempts", async () => {
@@ -153,5 +183,7 @@ describe('cross-tenant isolation', () => {
     expect((await db.membership.findUniqueOrThrow({ where: { id: world.b_.membershipId } })).role).toBe('OWNER');
     expect((await db.invitation.findUniqueOrThrow({ where: { id: world.b_.invitationId } })).revokedAt).toBeNull();
     expect(await db.dataset.findUnique({ where: { id: world.b_.datasetId } })).not.toBeNull();
+    expect((await db.modelAlias.findUniqueOrThrow({ where: { id: world.b_.aliasId } })).target).toBe(world.b_.tunedName);
+    expect(await db.deployment.count({ where: { baseModelId: world.b_.modelId } })).toBe(0);
   });
 });

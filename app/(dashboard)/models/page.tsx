@@ -1,10 +1,16 @@
 import type { Metadata } from 'next';
 import { ModelsTable } from '@/components/models/models-table';
+import { ModelAliasesCard } from '@/components/serving/model-aliases-card';
 import { requireUser } from '@/server/auth/current-user';
 
 export const metadata: Metadata = { title: 'Models' };
 
 export default async function ModelsPage() {
   const user = await requireUser('/models');
-  return <ModelsTable admin={user.role === 'ADMIN'} />;
+  return (
+    <div className="grid gap-6">
+      <ModelsTable admin={user.role === 'ADMIN'} />
+      <ModelAliasesCard />
+    </div>
+  );
 }

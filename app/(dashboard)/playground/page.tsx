@@ -1,9 +1,10 @@
 import type { Metadata } from 'next';
-import { MessagesSquare } from 'lucide-react';
-import { SectionEmptyPage } from '@/components/dashboard/section-empty-page';
+import { Playground } from '@/components/playground/playground';
+import { requireUser } from '@/server/auth/current-user';
 
 export const metadata: Metadata = { title: 'Playground' };
 
-export default function PlaygroundPage() {
-  return <SectionEmptyPage section="playground" icon={<MessagesSquare />} />;
+export default async function PlaygroundPage() {
+  await requireUser('/playground');
+  return <Playground />;
 }

@@ -190,7 +190,8 @@ export async function serveGeneration({ tenant, path, request, caller, apiKeyId,
     const raw = await readJsonBody(request);
     const body = validate(path, raw);
     limiter.take(caller);
-    const [model] = await Promise.all([resolveModel({ db: tenant.db, name: body.model }), assertHasCredits({ db, organizationId: tenant.scope.organizationId })]);
+    await assertHasCredits({ db, organizationId: tenant.scope.organizationId });
+    const model = await resolveModel({ db: tenant.db, name: body.model });
     if (path === '/v1/chat/completions' && !model.baseModel.chatTemplate) {
       throw badRequest(`The model \`${model.requested}\` has no chat template; use /v1/completions.`, 'chat_template_missing', 'model');
     }

@@ -1,0 +1,39 @@
+// The models the playground offers: chat-capable base models, their fine-tunes, those fine-tunes'
+// checkpoints, and the project's aliases.
+import type { TenantContext } from '@/server/db/tenant';
+import type { StoredFolder } from '@/server/services/artifacts/folders';
+
+export type ChatModelOption = { id: string; kind: 'base' | 'fine-tuned' | 'checkpoint' | 'alias'; baseModel: string; target?: string };
+
+const CHECKPOINTS_PER_JOB = 5;
+
+export async function listChatModels({ tenant }: { tenant: TenantContext }): Promise<ChatModelOption[]> {
+  const bases = await tenant.db.baseModel.findMany({ where: { status: 'READY', chatTemplate: true }, select: { id: true, name: true, artifacts: true }, orderBy: { name: 'asc' } });
+  const servable = bases.filter((b) => (b.artifacts as { gguf?: unknown } | null)?.gguf);
+  const baseName = new Map(servable.map((b) => [b.id, b.name]));
+  const tuned = await tenant.db.fineTunedModel.findMany({
+    where: { baseModelId: { in: [...baseName.keys()] } },
+    select: { name: true, baseModelId: true, jobId: true },
+    orderBy: { createdAt: 'desc' },
+  });
+  const checkpoints = await tenant.db.checkpoint.findMany({
+    where: { jobId: { in: tuned.map((t) => t.jobId).filter((id): id is string => id !== null) } },
+    select: { jobId: true, step: true, artifacts: true },
+    orderBy: { step: 'desc' },
+  });
+  const options: ChatModelOption[] = servable.map((b) => ({ id: b.name, kind: 'base', baseModel: b.name }));
+  for (const t of tuned) {
+    const base = baseName.get(t.baseModelId)!;
+    options.push({ id: t.name, kind: 'fine-tuned', baseModel: base });
+    checkpoints
+      .filter((c) => c.jobId === t.jobId && Object.keys((c.artifacts as { files?: StoredFolder } | null)?.files ?? {}).some((f) => f.startsWith('adapter_model')))
+      .slice(0, CHECKPOINTS_PER_JOB)
+      .forEach((c) => options.push({ id: `${t.name}:ckpt-step-${c.step}`, kind: 'checkpoint', baseModel: base }));
+  }
+  const aliases = await tenant.db.modelAlias.findMany({ orderBy: { name: 'asc' } });
+  for (const alias of aliases) {
+    const target = options.find((o) => o.id === alias.target);
+    if (target) options.push({ id: alias.name, kind: 'alias', baseModel: target.baseModel, target: alias.target });
+  }
+  return options;
+}
