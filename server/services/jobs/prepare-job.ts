@@ -15,11 +15,17 @@ import { ModelError } from '@/server/services/models/errors';
 import { ArtifactError } from '@/server/services/artifacts/errors';
 import { appendJobEvents, nextEventSeq, notifyJob } from '@/server/services/jobs/job-events';
 import { resolveHyperparameters, trainerConfig, type THyperparameters, type TPreset } from '@/server/services/jobs/hyperparameters';
-import { enqueue, runTrainingJob } from '@/server/jobs/registry';
+import { enqueue, prepareTrainingJob, runTrainingJob } from '@/server/jobs/registry';
 import type { PgBoss } from 'pg-boss';
 
 const DEFAULT_MAX_SEQUENCE = 2048;
 const AUTO_VALIDATION_PERCENT = 10;
+/** Dataset states of a file that passed validation (TOKENIZING and READY come after VALID). */
+const USABLE = new Set(['VALID', 'TOKENIZING', 'READY']);
+const BEING_VALIDATED = new Set(['UPLOADED', 'VALIDATING']);
+/** How long a job waits in validating_files for the worker to validate its files, and how often it looks. */
+const VALIDATION_WAIT_MS = 60 * 60_000;
+const VALIDATION_RECHECK_SECONDS = 2;
 
 export type JobArtifacts = {
   train?: { sha256: string; size: number };
@@ -47,9 +53,20 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
   if (!job || job.status !== 'validating_files') return;
   const fail = (code: string, message: string, param?: string) => failJob(db, jobId, { code, message, param: param ?? null });
 
-  for (const [param, dataset] of [['training_file', job.trainingDataset], ['validation_file', job.validationDataset]] as const) {
+  const files = [['training_file', job.trainingDataset], ['validation_file', job.validationDataset]] as const;
+  const unvalidated = files.find(([, dataset]) => dataset && BEING_VALIDATED.has(dataset.status));
+  if (unvalidated) {
+    const [param, dataset] = unvalidated;
+    // A job may be created the moment its file is uploaded, before the worker has validated it.
+    if (Date.now() - job.createdAt.getTime() < VALIDATION_WAIT_MS) {
+      await enqueue(boss, prepareTrainingJob, { jobId }, { startAfter: VALIDATION_RECHECK_SECONDS });
+      return;
+    }
+    return fail('file_not_ready', `The ${param.replace('_', ' ')} ${dataset!.filename ?? dataset!.name} was still being validated an hour after the job was created. Upload it again and create a new job.`, param);
+  }
+  for (const [param, dataset] of files) {
     if (!dataset) continue;
-    if (dataset.status !== 'VALID' && dataset.status !== 'READY') {
+    if (!USABLE.has(dataset.status)) {
       const report = dataset.validation as { byCode?: Record<string, { samples?: { line: number; message: string }[] }> } | null;
       const first = report?.byCode ? Object.values(report.byCode).flatMap((c) => c.samples ?? [])[0] : undefined;
       return fail('invalid_file', `The ${param.replace('_', ' ')} ${dataset.filename ?? dataset.name} is not valid (${dataset.status.toLowerCase()})${first ? `: line ${first.line}: ${first.message}` : dataset.error ? `: ${dataset.error}` : ''}.`, param);
