@@ -22,6 +22,7 @@ export const env = createEnv({
     RUNNER_MAX_DEPLOYMENTS: z.coerce.number().int().min(0).default(4),
     RUNNER_SERVING_THREADS: z.coerce.number().int().positive().optional(),
     RUNNER_SERVING_CONCURRENCY: z.coerce.number().int().positive().default(2),
+    RUNNER_SERVING_CONTEXT_SIZE: z.coerce.number().int().positive().optional(),
     RUNNER_LAPSE_MS: z.coerce.number().int().positive().default(30_000),
   },
   runtimeEnv: process.env,

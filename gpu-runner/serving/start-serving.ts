@@ -28,6 +28,6 @@ export function startServingFromEnv({ db, store, runnerId, workRoot, log }: { db
     bindHost: env.RUNNER_SERVING_HOST ?? (LOOPBACK.has(env.RUNNER_ADVERTISE_HOST) ? '127.0.0.1' : '0.0.0.0'),
     maxDeployments: env.RUNNER_MAX_DEPLOYMENTS,
     lapseMs: env.RUNNER_LAPSE_MS,
-    server: { threads: env.RUNNER_SERVING_THREADS, concurrency: env.RUNNER_SERVING_CONCURRENCY },
+    server: { threads: env.RUNNER_SERVING_THREADS, concurrency: env.RUNNER_SERVING_CONCURRENCY, contextSize: env.RUNNER_SERVING_CONTEXT_SIZE },
   });
 }

@@ -1,0 +1,68 @@
+// The serving benchmark's path through the whole platform: a web process and a gpu-runner on a
+// fresh embedded database in a temporary folder, the benchmark GGUF imported as a base model, and a
+// user with an API key and credits. Requests then go openai client → web /v1 → the runner's
+// inference server, exactly as a client's would.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startPlatform } from '../lib/supervisor';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+function lathe(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/lathe.mjs'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`lathe ${args.join(' ')} failed (${code}): ${err.slice(-2000)}`))));
+  });
+}
+
+export type WebServing = { baseURL: string; apiKey: string; stop: () => Promise<void> };
+
+export async function startWebServing({ gguf, modelName, threads, contextSize, log }: { gguf: string; modelName: string; threads: number; contextSize: number; log: (line: string) => void }): Promise<WebServing> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'lathe-bench-web-'));
+  // Always a throwaway embedded database: the benchmark must not write users into a real one.
+  delete process.env.DATABASE_URL;
+  const lines: string[] = [];
+  const platform = await startPlatform({
+    dataDir,
+    port: 0,
+    processes: ['web', 'gpu-runner'],
+    env: {
+      LOG_LEVEL: 'warn',
+      LATHE_EXECUTOR: 'process',
+      LATHE_RATE_LIMIT_RPM: '0',
+      RUNNER_SERVING_THREADS: String(threads),
+      RUNNER_SERVING_CONCURRENCY: '1',
+      RUNNER_SERVING_CONTEXT_SIZE: String(contextSize),
+    },
+    log: (line) => lines.push(line),
+  }).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}\n${lines.slice(-30).join('\n')}`);
+  });
+  try {
+    const env = { ...process.env, DATABASE_URL: platform.databaseUrl, LATHE_DATA_DIR: dataDir };
+    const email = 'bench@example.test';
+    log('importing the benchmark GGUF into the platform ...');
+    await lathe(['models', 'import', gguf, '--name', modelName], env);
+    await lathe(['user', 'create', '--email', email, '--password', 'bench-Good-passphrase-1'], env);
+    const apiKey = (await lathe(['key', 'create', '--email', email], env)).split('\n').at(-1)!.trim();
+    await lathe(['credits', 'grant', '--email', email, '--amount', '100000'], env);
+    return {
+      baseURL: `${platform.url}/v1`,
+      apiKey,
+      stop: async () => {
+        await platform.stop();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await platform.stop();
+    throw error;
+  }
+}
