@@ -1,16 +1,16 @@
 // Downloads of a fine-tuned model: its PEFT adapter as a zip (with a README naming the base model
 // and its licence), its adapter GGUF, and the base model with the adapter merged in as one GGUF,
-// made on first request in a conversion child process and kept in the artifact store after.
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+// made on first request in a process of its own and kept in the artifact store after.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Zip, ZipDeflate, ZipPassThrough, type ZipInputFile } from 'fflate';
 import type { TenantContext } from '@/server/db/tenant';
 import type { ArtifactStore } from '@/server/services/artifacts/create-artifact-store';
-import { materializeFolder, type StoredFolder } from '@/server/services/artifacts/folders';
+import type { StoredFolder } from '@/server/services/artifacts/folders';
 import { LatheError, notFound } from '@/server/services/errors';
-import { materializeModelFolder, parseModelArtifacts } from '@/server/services/models/registry/model-artifacts';
+import { parseModelArtifacts } from '@/server/services/models/registry/model-artifacts';
 
 export const DOWNLOAD_ARTIFACTS = ['adapter.zip', 'adapter.gguf', 'merged.gguf'] as const;
 export type DownloadArtifact = (typeof DOWNLOAD_ARTIFACTS)[number];
@@ -129,6 +129,25 @@ function zipStream(store: ArtifactStore, entries: Array<{ name: string; sha256?:
 }
 
 const merging = new Map<string, Promise<{ sha256: string; size: number }>>();
+const MERGE_ENTRY = 'gpu-runner/serving/merge-for-download.ts';
+
+/** Runs the merge in a process of its own (see merge-for-download.ts) and returns the stored GGUF. */
+function runMerge(request: { baseArtifacts: unknown; adapter: StoredFolder; name: string; workRoot: string }): Promise<{ sha256: string; size: number; type: string }> {
+  const entry = path.resolve(process.cwd(), MERGE_ENTRY);
+  return new Promise((resolve, reject) => {
+    if (!existsSync(entry)) return reject(new LatheError('INTERNAL', `The merge program ${MERGE_ENTRY} is missing next to the web app.`));
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, JSON.stringify(request)], { cwd: process.cwd(), env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err = (err + d).slice(-4000)));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) return resolve(JSON.parse(out.trim().split('\n').at(-1)!) as { sha256: string; size: number; type: string });
+      reject(new LatheError('INTERNAL', `Merging the adapter into the base model failed: ${err.trim().split('\n').at(-1) ?? `exit ${code}`}`, { reason: 'merge_failed' }));
+    });
+  });
+}
 
 async function mergedGguf(tenant: TenantContext, store: ArtifactStore, tuned: Awaited<ReturnType<typeof findTuned>>, workRoot: string) {
   const existing = tuned.artifacts.merged;
@@ -136,24 +155,12 @@ async function mergedGguf(tenant: TenantContext, store: ArtifactStore, tuned: Aw
   let running = merging.get(tuned.id);
   if (!running) {
     running = (async () => {
-      const base = parseModelArtifacts(tuned.baseModel.artifacts);
-      if (!base.hf || !tuned.artifacts.adapter) throw new LatheError('PRECONDITION_FAILED', 'This model has no base weights or adapter to merge.', { reason: 'merge_unavailable' });
-      await mkdir(workRoot, { recursive: true });
-      const work = await mkdtemp(path.join(workRoot, 'merge-'));
-      try {
-        const modelDir = (await materializeModelFolder({ store, artifacts: tuned.baseModel.artifacts, destDir: path.join(work, 'base') })).dir;
-        const adapterDir = await materializeFolder(store, tuned.artifacts.adapter, path.join(work, 'adapter'));
-        const outFile = path.join(work, `merged-${randomBytes(4).toString('hex')}.gguf`);
-        // Loaded on first use: the conversion launcher resolves its child's files at import time.
-        const { runConversion } = await import('@/gpu-runner/convert/run-conversion');
-        await runConversion({ kind: 'merge', modelDir, adapterDir, outFile, type: base.gguf.type, name: tuned.name });
-        const ref = await store.put(outFile);
-        const merged = { sha256: ref.sha256, size: ref.size, type: base.gguf.type };
-        await tenant.db.fineTunedModel.update({ where: { id: tuned.id }, data: { artifacts: { ...tuned.artifacts, merged } } });
-        return merged;
-      } finally {
-        await rm(work, { recursive: true, force: true });
+      if (!parseModelArtifacts(tuned.baseModel.artifacts).hf || !tuned.artifacts.adapter) {
+        throw new LatheError('PRECONDITION_FAILED', 'This model has no base weights or adapter to merge.', { reason: 'merge_unavailable' });
       }
+      const merged = await runMerge({ baseArtifacts: tuned.baseModel.artifacts, adapter: tuned.artifacts.adapter, name: tuned.name, workRoot });
+      await tenant.db.fineTunedModel.update({ where: { id: tuned.id }, data: { artifacts: { ...tuned.artifacts, merged } } });
+      return merged;
     })().finally(() => merging.delete(tuned.id));
     merging.set(tuned.id, running);
   }
