@@ -13,7 +13,7 @@ import type { TrainerExecutor } from '@/gpu-runner/executors/types';
 import { ensureTrainerImage } from '@/gpu-runner/images/build';
 import { runTrainingJob } from '@/gpu-runner/jobs/run-training-job';
 import { startServingFromEnv } from '@/gpu-runner/serving/start-serving';
-import { ensureQueues, parsePayload, runTrainingJob as trainContract } from '@/server/jobs/registry';
+import { ensureQueues, parsePayload, runTrainingJob as trainContract, workQueue } from '@/server/jobs/registry';
 import { artifactStoreConfigFromEnv, createArtifactStore } from '@/server/services/artifacts/create-artifact-store';
 import { logger } from '@/server/logger';
 import { disconnectDb, getDb } from '@/server/db';
@@ -68,8 +68,8 @@ boss.on('error', (error) => logger.warn({ err: error }, 'pg-boss error'));
 await boss.start();
 await ensureQueues(boss);
 let active = 0;
-await boss.work(trainContract.name, { batchSize: 1, localConcurrency: env.RUNNER_CAPACITY, pollingIntervalSeconds: 0.5 }, async ([job]) => {
-  if (!job) return;
+const rejectPayload = (job: { id: string }, error: Error) => logger.error({ queue: trainContract.name, pgBossJobId: job.id, err: error }, 'job payload rejected');
+await workQueue(boss, trainContract.name, { batchSize: 1, localConcurrency: env.RUNNER_CAPACITY, pollingIntervalSeconds: 0.5 }, async (job) => {
   const { jobId, attempt } = parsePayload(trainContract, job.data);
   active++;
   try {
@@ -92,7 +92,7 @@ await boss.work(trainContract.name, { batchSize: 1, localConcurrency: env.RUNNER
   } finally {
     active--;
   }
-});
+}, rejectPayload);
 
 const serving = startServingFromEnv({ db, store, runnerId: runner.id, workRoot, log: logger });
 

@@ -5,7 +5,7 @@ process.env.LATHE_PROCESS ??= 'worker';
 import { PgBoss } from 'pg-boss';
 import { env } from '@/worker/env';
 import { handlers } from '@/worker/handlers';
-import { ensureQueues, InvalidPayloadError } from '@/server/jobs/registry';
+import { ensureQueues, workQueue } from '@/server/jobs/registry';
 import { logger } from '@/server/logger';
 import { disconnectDb, getDb } from '@/server/db';
 import { startOpsServer } from '@/server/observability/metrics';
@@ -17,19 +17,10 @@ await boss.start();
 await ensureQueues(boss);
 
 for (const [name, handler] of Object.entries(handlers)) {
-  await boss.work(name, { batchSize: 1, localConcurrency: env.WORKER_CONCURRENCY }, async (jobs) => {
-    try {
-      return await handler(jobs);
-    } catch (error) {
-      if (error instanceof InvalidPayloadError) {
-        // Retrying cannot fix a malformed payload: fail it for good.
-        for (const job of jobs) await boss.fail(name, job.id, { message: error.message });
-        logger.error({ queue: name, err: error }, 'job payload rejected');
-        return;
-      }
-      throw error;
-    }
-  });
+  // Retrying cannot fix a malformed payload: workQueue fails it for good.
+  await workQueue(boss, name, { batchSize: 1, localConcurrency: env.WORKER_CONCURRENCY }, (job) => handler([job]), (job, error) =>
+    logger.error({ queue: name, pgBossJobId: job.id, err: error }, 'job payload rejected'),
+  );
 }
 
 // Lost runners: jobs whose heartbeat lapsed go back to the queue (every worker checks; the

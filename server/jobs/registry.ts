@@ -1,7 +1,7 @@
 // Typed job contracts: each queue has a name, a version and a zod payload, declared once here,
 // so `enqueue(name, payload)` is type-checked and consumers get parsed payloads. A payload that
 // fails validation is a bug, not a transient failure: it is failed without retries.
-import type { PgBoss } from 'pg-boss';
+import type { Job, JobResult, PgBoss, WorkOptions } from 'pg-boss';
 import { z } from 'zod';
 
 export type JobContract<S extends z.ZodType> = { name: string; version: number; schema: S; retryLimit?: number; retryDelay?: number; expireInSeconds?: number };
@@ -74,4 +74,36 @@ export function parsePayload<S extends z.ZodType>(contract: JobContract<S>, data
   const result = contract.schema.safeParse(envelope.payload);
   if (!result.success) throw new InvalidPayloadError(`${contract.name}: ${result.error.message}`);
   return result.data;
+}
+
+const errorOutput = (error: unknown) => (error instanceof Error ? { message: error.message, stack: error.stack } : { message: String(error) });
+
+/**
+ * boss.work with an outcome per job: a payload that breaks its contract (InvalidPayloadError) is
+ * failed for good through pg-boss's dead-letter disposition, which skips the remaining retries
+ * (boss.fail would schedule them); any other error fails the job for a retry with backoff.
+ */
+export function workQueue(
+  boss: PgBoss,
+  name: string,
+  options: Omit<WorkOptions, 'perJobResults' | 'transactional'>,
+  handler: (job: Job<unknown>) => Promise<unknown>,
+  onInvalidPayload?: (job: Job<unknown>, error: InvalidPayloadError) => void,
+) {
+  return boss.work(name, { ...options, perJobResults: true }, async (batch: Job<unknown>[]) => {
+    const results: JobResult[] = [];
+    for (const job of batch) {
+      try {
+        results.push({ id: job.id, status: 'completed', output: (await handler(job)) ?? undefined });
+      } catch (error) {
+        if (error instanceof InvalidPayloadError) {
+          onInvalidPayload?.(job, error);
+          results.push({ id: job.id, status: 'deadletter', output: errorOutput(error) });
+        } else {
+          results.push({ id: job.id, status: 'failed', output: errorOutput(error) });
+        }
+      }
+    }
+    return results;
+  });
 }
