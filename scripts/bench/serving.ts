@@ -6,17 +6,21 @@
 // 1. Single stream, side by side in one run, same GGUF, same threads, same context shape, greedy,
 //    exactly --tokens tokens per run: node-llama-cpp called in this process (sequence.evaluate,
 //    detokenizing as it goes) against the inference server's /v1/chat/completions streamed through
-//    the official `openai` client (the internal token as API key). The paths alternate run by run
-//    and the best run of each counts (fastest decode, quickest first token), as in the datasets
-//    benchmark, so that a burst of load from other processes does not decide the comparison; the
-//    median of the run-by-run ratios is printed beside it.
+//    the official `openai` client (the internal token as API key). The paths alternate run by run,
+//    and the figures compare each server run with the direct run just before it (median of those
+//    ratios and differences), so that load from other processes, which comes and goes, hits both
+//    sides of each comparison alike; the best run of each path is printed too. Beside wall-clock
+//    figures it counts CPU
+//    time per generated token (every thread of the processes involved, from /proc), which load from
+//    other processes barely changes: the server path's CPU includes the server process and the
+//    client's parsing in this one.
 // 2. 8 concurrent streams over 4 LoRA adapters on the one base: aggregate tokens/s and p95 time to
 //    first token.
 // Each path is a `StreamPath`; a path through the web app's /v1 is one more openAiPath(...) in
 // `paths` below. The model is a random-weight Llama of about 25M parameters (F32, made with the
 // conversion library's test helpers), so decoding costs milliseconds per token and the comparison
 // is not dominated by HTTP. The last line printed is one JSON object.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,7 +36,7 @@ const { values: args } = parseArgs({
   options: {
     threads: { type: 'string', default: '1' },
     tokens: { type: 'string', default: '128' },
-    runs: { type: 'string', default: '9' },
+    runs: { type: 'string', default: '21' },
     'concurrent-tokens': { type: 'string', default: '64' },
     'concurrent-rounds': { type: 'string', default: '3' },
   },
@@ -53,6 +57,23 @@ interface RunTiming {
   /** Tokens after the first, per second of the time between the first and the last. */
   decodeTokensPerS: number;
   tokens: number;
+  /** CPU time of the whole run (prompt included) per generated token. */
+  cpuMsPerToken: number;
+  /** The part of it spent in the server process(es), when there are any. */
+  serverCpuMsPerToken?: number;
+}
+
+/** CPU time used so far by every thread of a process, in milliseconds (Linux). */
+function processCpuMs(pid: number | 'self' = 'self'): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ns / 1e6;
 }
 
 interface StreamPath {
@@ -105,14 +126,16 @@ async function directPath(gguf: string): Promise<StreamPath & { dispose: () => P
   return {
     name: 'node-llama-cpp in process',
     async run(question, maxTokens) {
+      const cpuBefore = processCpuMs();
       const started = performance.now();
       const tokens = model.tokenize(renderer.render([{ role: 'user', content: question }]), true);
-      await sequence.clearHistory();
+      // Keep the prefix the sequence already holds, as LlamaCompletion does and the server does.
+      await sequence.adaptStateToTokens(tokens.slice(0, -1), false);
       const generated: Token[] = [];
       let text = '';
       let first = 0;
       let last = 0;
-      for await (const token of sequence.evaluate(tokens, { temperature: 0, yieldEogToken: true })) {
+      for await (const token of sequence.evaluate(tokens.slice(sequence.nextTokenIndex), { temperature: 0, yieldEogToken: true })) {
         text += model.detokenize([token], false, generated.slice(-8));
         generated.push(token);
         last = performance.now();
@@ -120,7 +143,8 @@ async function directPath(gguf: string): Promise<StreamPath & { dispose: () => P
         if (generated.length >= maxTokens) break;
       }
       if (text.length === 0 && generated.length > 1) throw new Error('the direct path produced no text');
-      return { ttftMs: first - started, decodeTokensPerS: (generated.length - 1) / ((last - first) / 1000), tokens: generated.length };
+      const cpuMsPerToken = (processCpuMs() - cpuBefore) / generated.length;
+      return { ttftMs: first - started, decodeTokensPerS: (generated.length - 1) / ((last - first) / 1000), tokens: generated.length, cpuMsPerToken };
     },
     async dispose() {
       await context.dispose();
@@ -131,11 +155,14 @@ async function directPath(gguf: string): Promise<StreamPath & { dispose: () => P
 }
 
 /** Any OpenAI-compatible endpoint, streamed with the official client: the inference server, later the web app's /v1. */
-function openAiPath(name: string, baseURL: string, apiKey: string, model: string): StreamPath {
+function openAiPath(name: string, baseURL: string, apiKey: string, model: string, serverPids: () => number[] = () => []): StreamPath {
   const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
+  const serverCpu = () => serverPids().reduce((sum, pid) => sum + processCpuMs(pid), 0);
   return {
     name,
     async run(question, maxTokens) {
+      const clientBefore = processCpuMs();
+      const serverBefore = serverCpu();
       const started = performance.now();
       const stream = await client.chat.completions.create({
         model,
@@ -157,7 +184,9 @@ function openAiPath(name: string, baseURL: string, apiKey: string, model: string
         if (chunk.usage) tokens = chunk.usage.completion_tokens;
       }
       if (tokens !== maxTokens) throw new Error(`${name}: expected ${maxTokens} tokens, usage says ${tokens}`);
-      return { ttftMs: first - started, decodeTokensPerS: (tokens - 1) / ((last - first) / 1000), tokens };
+      const serverCpuMs = serverCpu() - serverBefore;
+      const cpuMsPerToken = (processCpuMs() - clientBefore + serverCpuMs) / tokens;
+      return { ttftMs: first - started, decodeTokensPerS: (tokens - 1) / ((last - first) / 1000), tokens, cpuMsPerToken, serverCpuMsPerToken: serverCpuMs / tokens };
     },
   };
 }
@@ -167,13 +196,15 @@ interface PathSummary {
   decodeTokensPerS: number;
   medianTtftMs: number;
   medianDecodeTokensPerS: number;
+  cpuMsPerToken: number;
+  serverCpuMsPerToken?: number;
 }
 
 async function singleStream(gguf: string): Promise<{ summaries: PathSummary[]; pairedRatio: number; pairedTtftOverheadMs: number }> {
   const direct = await directPath(gguf);
   const server = await startInferenceServer({ modelGguf: gguf, name: MODEL_NAME, concurrency: 1, threads: THREADS, contextSize: CONTEXT_SIZE });
   try {
-    const paths: StreamPath[] = [direct, openAiPath('inference server /v1 (openai client)', `${server.url}/v1`, server.token, MODEL_NAME)];
+    const paths: StreamPath[] = [direct, openAiPath('inference server /v1 (openai client)', `${server.url}/v1`, server.token, MODEL_NAME, () => [server.pid!])];
     const timings = new Map<string, RunTiming[]>(paths.map((p) => [p.name, []]));
     // One warm-up run each (first-touch of the weights, JIT), then alternating measured runs.
     for (const p of paths) await p.run('Warm up: say something.', 8);
@@ -187,10 +218,13 @@ async function singleStream(gguf: string): Promise<{ summaries: PathSummary[]; p
         decodeTokensPerS: round(Math.max(...runs.map((r) => r.decodeTokensPerS))),
         medianTtftMs: round(median(runs.map((r) => r.ttftMs)), 2),
         medianDecodeTokensPerS: round(median(runs.map((r) => r.decodeTokensPerS))),
+        cpuMsPerToken: round(median(runs.map((r) => r.cpuMsPerToken)), 3),
+        serverCpuMsPerToken: runs[0]!.serverCpuMsPerToken === undefined ? undefined : round(median(runs.map((r) => r.serverCpuMsPerToken!)), 3),
       };
       console.log(
         `  ${p.name.padEnd(40)} decode best ${summary.decodeTokensPerS.toFixed(1).padStart(6)} tok/s (median ${summary.medianDecodeTokensPerS.toFixed(1)})` +
-          `   TTFT best ${summary.ttftMs.toFixed(2).padStart(7)} ms (median ${summary.medianTtftMs.toFixed(2)})`,
+          `   TTFT best ${summary.ttftMs.toFixed(2).padStart(7)} ms (median ${summary.medianTtftMs.toFixed(2)})   CPU ${summary.cpuMsPerToken.toFixed(3)} ms/token` +
+          (summary.serverCpuMsPerToken === undefined ? '' : ` (server ${summary.serverCpuMsPerToken.toFixed(3)})`),
       );
       console.log(`    runs: ${runs.map((r) => `${r.decodeTokensPerS.toFixed(0)} tok/s ${r.ttftMs.toFixed(1)} ms`).join(' | ')}`);
       return summary;
@@ -198,7 +232,7 @@ async function singleStream(gguf: string): Promise<{ summaries: PathSummary[]; p
     const [directRuns, serverRuns] = paths.map((p) => timings.get(p.name)!) as [RunTiming[], RunTiming[]];
     const pairedRatio = round(median(directRuns.map((d, i) => serverRuns[i]!.decodeTokensPerS / d.decodeTokensPerS)), 3);
     const pairedTtftOverheadMs = round(median(directRuns.map((d, i) => serverRuns[i]!.ttftMs - d.ttftMs)), 2);
-    console.log(`  run by run: throughput ratio median ${pairedRatio}, TTFT overhead median ${pairedTtftOverheadMs} ms`);
+    console.log(`  server run / direct run before it: throughput ratio median ${pairedRatio}, TTFT overhead median ${pairedTtftOverheadMs} ms`);
     return { summaries, pairedRatio, pairedTtftOverheadMs };
   } finally {
     await server.stop();
@@ -247,20 +281,25 @@ async function main(): Promise<void> {
   const concurrent = await concurrentStreams(gguf, adapters);
   console.log(`  aggregate ${concurrent.tokensPerS} tok/s   TTFT median ${concurrent.medianTtftMs} ms, p95 ${concurrent.p95TtftMs} ms`);
   const result = {
-    throughput_ratio: round(server.decodeTokensPerS / direct.decodeTokensPerS, 3),
-    ttft_overhead_ms: round(server.ttftMs - direct.ttftMs, 2),
+    throughput_ratio: single.pairedRatio,
+    ttft_overhead_ms: single.pairedTtftOverheadMs,
     concurrent_tokens_per_s: concurrent.tokensPerS,
     concurrent_p95_ttft_ms: concurrent.p95TtftMs,
-    direct_tokens_per_s: direct.decodeTokensPerS,
-    server_tokens_per_s: server.decodeTokensPerS,
-    direct_ttft_ms: direct.ttftMs,
-    server_ttft_ms: server.ttftMs,
-    paired_median_throughput_ratio: single.pairedRatio,
-    paired_median_ttft_overhead_ms: single.pairedTtftOverheadMs,
+    direct_best_tokens_per_s: direct.decodeTokensPerS,
+    server_best_tokens_per_s: server.decodeTokensPerS,
+    direct_best_ttft_ms: direct.ttftMs,
+    server_best_ttft_ms: server.ttftMs,
+    best_throughput_ratio: round(server.decodeTokensPerS / direct.decodeTokensPerS, 3),
+    best_ttft_overhead_ms: round(server.ttftMs - direct.ttftMs, 2),
+    direct_cpu_ms_per_token: direct.cpuMsPerToken,
+    server_path_cpu_ms_per_token: server.cpuMsPerToken,
+    server_process_cpu_ms_per_token: server.serverCpuMsPerToken,
+    cpu_cost_ratio: round(server.cpuMsPerToken / direct.cpuMsPerToken, 3),
     concurrent_median_ttft_ms: concurrent.medianTtftMs,
     threads: THREADS,
     tokens: TOKENS,
     runs: RUNS,
+    load_average: round(loadavg()[0]!, 2),
   };
   console.log(JSON.stringify(result));
 }
