@@ -1,6 +1,7 @@
 // The registry on the real database, artifact store, conversion and llama.cpp child processes:
 // imports from a folder, a GGUF and a local Hub server reach READY with every artifact stored;
 // bad input ends FAILED with its reason and leaves no READY row.
+import { mkdtempSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,9 @@ import { materializeModelFolder, ZModelArtifacts, type TModelArtifacts } from '.
 import { requestModelImport, type TModelImportSource } from './request-model-import';
 import { runModelImport, type ModelImportProgress } from './run-model-import';
 
+// The delete test removes artifacts no row references; a store of this file's own keeps models
+// that other test files are importing at the same moment (same content, same hashes) intact.
+process.env.LATHE_DATA_DIR = mkdtempSync(path.join(os.tmpdir(), 'lathe-registry-test-'));
 const store = createArtifactStore(artifactStoreConfigFromEnv());
 let fixture: string;
 let root: string;
