@@ -11,7 +11,7 @@ import { disconnectDb, getDb } from '@/server/db';
 import { startOpsServer } from '@/server/observability/metrics';
 import { reapLapsedJobs } from '@/server/services/jobs/reap-lapsed-jobs';
 
-const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: 'pgboss' });
+const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: 'pgboss', max: 4 });
 boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
 await boss.start();
 await ensureQueues(boss);
