@@ -359,12 +359,88 @@ def masked_lm_loss(
     return total / normalizer, correct, count
 
 
+class _CrossEntropySum(torch.autograd.Function):
+    """Summed token cross-entropy and the number of argmax hits in one pass over the logits: the
+    softmax kept for the backward pass is computed in place, and the row maxima give the
+    predictions, so neither a log-softmax copy nor a zero-filled gradient is needed."""
+
+    @staticmethod
+    def forward(ctx, logits: torch.Tensor, targets: torch.Tensor):
+        maxima, predicted = logits.max(-1)
+        exp = logits - maxima.unsqueeze(1)
+        exp.exp_()
+        sums = exp.sum(-1)
+        picked = logits.gather(1, targets.unsqueeze(1)).squeeze(1)
+        loss = (maxima + sums.log() - picked).sum()
+        hits = (predicted == targets).sum()
+        ctx.save_for_backward(exp, sums, targets)
+        ctx.mark_non_differentiable(hits)
+        return loss, hits
+
+    @staticmethod
+    def backward(ctx, grad_loss: torch.Tensor, _grad_hits):
+        exp, sums, targets = ctx.saved_tensors
+        grad = exp.mul_((grad_loss / sums).unsqueeze(1))
+        grad.scatter_add_(1, targets.unsqueeze(1), (-grad_loss).to(grad.dtype).expand(targets.shape[0], 1))
+        return grad, None
+
+
+class _LogitsWorkspace:
+    """One reusable buffer for the logits on the CPU. Allocations of that size (vocabulary x
+    tokens, hundreds of MB) come fresh from the kernel each time and their page faults cost as much
+    as the softmax itself; chunks run forward and backward one after another, so one buffer serves."""
+
+    def __init__(self):
+        self.buffer: Optional[torch.Tensor] = None
+
+    def get(self, rows: int, cols: int, dtype: torch.dtype) -> torch.Tensor:
+        if self.buffer is None or self.buffer.numel() < rows * cols or self.buffer.dtype != dtype:
+            self.buffer = torch.empty(rows * cols, dtype=dtype)
+        return self.buffer[: rows * cols].view(rows, cols)
+
+
+_WORKSPACE = _LogitsWorkspace()
+
+
+class _LinearCrossEntropySum(torch.autograd.Function):
+    """CPU path: logits = hidden W^T into the reused workspace, then the cross-entropy in place;
+    the backward pass turns the same buffer into the logits' gradient. W is the frozen output
+    matrix, so only the hidden states get a gradient."""
+
+    @staticmethod
+    def forward(ctx, hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor):
+        logits = _WORKSPACE.get(hidden.shape[0], weight.shape[0], hidden.dtype)
+        torch.mm(hidden, weight.t(), out=logits)
+        maxima, predicted = logits.max(-1)
+        picked = logits.gather(1, targets.unsqueeze(1)).squeeze(1)
+        logits.sub_(maxima.unsqueeze(1)).exp_()
+        sums = logits.sum(-1)
+        loss = (maxima + sums.log() - picked).sum()
+        hits = (predicted == targets).sum()
+        ctx.save_for_backward(weight, sums, targets)
+        ctx.exp = logits
+        ctx.mark_non_differentiable(hits)
+        return loss, hits
+
+    @staticmethod
+    def backward(ctx, grad_loss: torch.Tensor, _grad_hits):
+        weight, sums, targets = ctx.saved_tensors
+        grad = ctx.exp.mul_((grad_loss / sums).unsqueeze(1))
+        grad.scatter_add_(1, targets.unsqueeze(1), (-grad_loss).to(grad.dtype).expand(targets.shape[0], 1))
+        ctx.exp = None
+        return torch.mm(grad, weight), None, None
+
+
 def _chunk_loss(model: CausalLM, hidden: torch.Tensor, targets: torch.Tensor):
-    logits = model.logits(hidden).float()
-    loss = F.cross_entropy(logits, targets, reduction="sum")
-    with torch.no_grad():
-        hits = (logits.argmax(-1) == targets).sum()
-    return loss, hits
+    weight = model.output_weight
+    if (
+        hidden.device.type == "cpu"
+        and hidden.dtype == weight.dtype == torch.float32
+        and not weight.requires_grad
+        and (model.lm_head is None or model.lm_head.lora_A is None)
+    ):
+        return _LinearCrossEntropySum.apply(hidden, weight, targets)
+    return _CrossEntropySum.apply(model.logits(hidden).float(), targets)
 
 
 def _weight_files(model_dir: str) -> List[str]:

@@ -12,7 +12,7 @@ import helpers  # noqa: F401  (puts lathe_trainer on the path)
 
 from lathe_trainer.errors import TrainerError
 from lathe_trainer.lora import LoRASpec, apply_lora
-from lathe_trainer.model import CausalLM, base_state_dict, init_random_weights, load_model, rope_inv_freq
+from lathe_trainer.model import CausalLM, base_state_dict, init_random_weights, load_model, masked_lm_loss, rope_inv_freq
 from lathe_trainer.modelconfig import parse_model_config
 from lathe_trainer.safetensors import save_file
 
@@ -157,6 +157,25 @@ class Architectures(unittest.TestCase):
         self.assertIn("yarn", caught.exception.message)
         with self.assertRaises(TrainerError):
             parse_model_config(dict(BASE, num_key_value_heads=4))
+
+
+class Loss(unittest.TestCase):
+    def test_masked_loss_matches_cross_entropy(self):
+        model = random_model(BASE)
+        hidden = torch.randn(3, 9, BASE["hidden_size"], dtype=torch.float64).float().requires_grad_()
+        labels = torch.randint(0, BASE["vocab_size"], (3, 9))
+        mask = torch.rand(3, 9) > 0.4
+        loss, hits, count = masked_lm_loss(model, hidden, labels, mask, normalizer=7.0)
+        loss.backward()
+        ours = hidden.grad.clone()
+        hidden.grad = None
+        logits = model.logits(hidden)[mask]
+        expected = F.cross_entropy(logits, labels[mask], reduction="sum") / 7.0
+        expected.backward()
+        self.assertEqual(count, int(mask.sum()))
+        self.assertAlmostEqual(float(loss), float(expected), places=4)
+        self.assertEqual(int(hits), int((logits.argmax(-1) == labels[mask]).sum()))
+        self.assertLess(float((hidden.grad - ours).abs().max()), 1e-5)
 
 
 class LoRA(unittest.TestCase):
