@@ -3,6 +3,7 @@
 // user with an API key and credits. Requests then go openai client → web /v1 → the runner's
 // inference server, exactly as a client's would.
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,7 +23,28 @@ function lathe(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   });
 }
 
-export type WebServing = { baseURL: string; apiKey: string; stop: () => Promise<void> };
+export type WebServing = {
+  baseURL: string;
+  apiKey: string;
+  /** The processes that work for a request: the web process and the runner's inference server(s). */
+  pids: () => number[];
+  stop: () => Promise<void>;
+};
+
+/** A process's direct children (Linux), from /proc. */
+function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
 
 export async function startWebServing({ gguf, modelName, threads, contextSize, log }: { gguf: string; modelName: string; threads: number; contextSize: number; log: (line: string) => void }): Promise<WebServing> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lathe-bench-web-'));
@@ -56,6 +78,11 @@ export async function startWebServing({ gguf, modelName, threads, contextSize, l
     return {
       baseURL: `${platform.url}/v1`,
       apiKey,
+      pids: () => {
+        const web = platform.children.get('web')?.pid;
+        const runner = platform.children.get('gpu-runner')?.pid;
+        return [...(web ? [web] : []), ...(runner ? childPids(runner) : [])];
+      },
       stop: async () => {
         await platform.stop();
         await rm(dataDir, { recursive: true, force: true });

@@ -16,8 +16,13 @@
 //    client's parsing in this one.
 // 2. 8 concurrent streams over 4 LoRA adapters on the one base: aggregate tokens/s and p95 time to
 //    first token.
-// Each path is a `StreamPath`; a path through the web app's /v1 is one more openAiPath(...) in
-// `paths` below. The model is a random-weight Llama of about 25M parameters (F32, made with the
+// 3. The full path a client takes, in the same alternation as 1: the openai client against the
+//    web app's /v1 (a web process and a gpu-runner on a throwaway embedded database, the same GGUF
+//    imported as a base model, serving-web.ts), which authenticates the key, checks credits,
+//    resolves the model, proxies the stream to the runner's inference server and records usage.
+//    `throughput_ratio` and `ttft_overhead_ms` compare this path with node-llama-cpp in process
+//    (`--no-web` leaves it out and reports the inference server alone).
+// Each path is a `StreamPath`. The model is a random-weight Llama of about 25M parameters (F32, made with the
 // conversion library's test helpers), so decoding costs milliseconds per token and the comparison
 // is not dominated by HTTP. The last line printed is one JSON object.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -31,6 +36,7 @@ import { runConversion } from '../../gpu-runner/convert/run-conversion';
 import { ChatPromptRenderer } from '../../gpu-runner/inference/chat-prompt';
 import { startInferenceServer, type InferenceServerHandle } from '../../gpu-runner/inference/supervisor';
 import { CHATML_TEMPLATE, writeRandomAdapter, writeRandomModel } from '../../server/services/models/testing/random-model';
+import { startWebServing, type WebServing } from './serving-web';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,6 +45,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '21' },
     'concurrent-tokens': { type: 'string', default: '64' },
     'concurrent-rounds': { type: 'string', default: '3' },
+    'no-web': { type: 'boolean', default: false },
   },
 });
 const THREADS = Number(args.threads);
@@ -200,11 +207,14 @@ interface PathSummary {
   serverCpuMsPerToken?: number;
 }
 
-async function singleStream(gguf: string): Promise<{ summaries: PathSummary[]; pairedRatio: number; pairedTtftOverheadMs: number }> {
+type Paired = { ratio: number; ttftOverheadMs: number };
+
+async function singleStream(gguf: string, web: WebServing | null): Promise<{ summaries: PathSummary[]; pairedRatio: number; pairedTtftOverheadMs: number; web: Paired | null }> {
   const direct = await directPath(gguf);
   const server = await startInferenceServer({ modelGguf: gguf, name: MODEL_NAME, concurrency: 1, threads: THREADS, contextSize: CONTEXT_SIZE });
   try {
     const paths: StreamPath[] = [direct, openAiPath('inference server /v1 (openai client)', `${server.url}/v1`, server.token, MODEL_NAME, () => [server.pid!])];
+    if (web) paths.push(openAiPath('web app /v1 -> runner (openai client)', web.baseURL, web.apiKey, MODEL_NAME, web.pids));
     const timings = new Map<string, RunTiming[]>(paths.map((p) => [p.name, []]));
     // One warm-up run each (first-touch of the weights, JIT), then alternating measured runs.
     for (const p of paths) await p.run('Warm up: say something.', 8);
@@ -229,11 +239,18 @@ async function singleStream(gguf: string): Promise<{ summaries: PathSummary[]; p
       console.log(`    runs: ${runs.map((r) => `${r.decodeTokensPerS.toFixed(0)} tok/s ${r.ttftMs.toFixed(1)} ms`).join(' | ')}`);
       return summary;
     });
-    const [directRuns, serverRuns] = paths.map((p) => timings.get(p.name)!) as [RunTiming[], RunTiming[]];
+    const [directRuns, serverRuns, webRuns] = paths.map((p) => timings.get(p.name)!) as [RunTiming[], RunTiming[], RunTiming[] | undefined];
     const pairedRatio = round(median(directRuns.map((d, i) => serverRuns[i]!.decodeTokensPerS / d.decodeTokensPerS)), 3);
     const pairedTtftOverheadMs = round(median(directRuns.map((d, i) => serverRuns[i]!.ttftMs - d.ttftMs)), 2);
     console.log(`  server run / direct run before it: throughput ratio median ${pairedRatio}, TTFT overhead median ${pairedTtftOverheadMs} ms`);
-    return { summaries, pairedRatio, pairedTtftOverheadMs };
+    const webPaired = webRuns
+      ? {
+          ratio: round(median(directRuns.map((d, i) => webRuns[i]!.decodeTokensPerS / d.decodeTokensPerS)), 3),
+          ttftOverheadMs: round(median(directRuns.map((d, i) => webRuns[i]!.ttftMs - d.ttftMs)), 2),
+        }
+      : null;
+    if (webPaired) console.log(`  web app run / direct run of the same round: throughput ratio median ${webPaired.ratio}, TTFT overhead median ${webPaired.ttftOverheadMs} ms`);
+    return { summaries, pairedRatio, pairedTtftOverheadMs, web: webPaired };
   } finally {
     await server.stop();
     await direct.dispose();
@@ -275,14 +292,31 @@ async function main(): Promise<void> {
   console.log(`serving benchmark: ${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${THREADS} thread(s)`);
   console.log(`model: random-weight Llama ${SHAPE.numLayers} x ${SHAPE.hiddenSize} (ffn ${SHAPE.intermediateSize}), about 25M parameters, F32; context ${CONTEXT_SIZE}`);
   console.log(`single stream: ${TOKENS} tokens per run, greedy, ${RUNS} alternating runs per path`);
-  const single = await singleStream(gguf);
-  const [direct, server] = single.summaries as [PathSummary, PathSummary];
+  let web: WebServing | null = null;
+  if (!args['no-web']) {
+    console.log('starting a web app and a gpu-runner for the path through /v1 ...');
+    web = await startWebServing({ gguf, modelName: MODEL_NAME, threads: THREADS, contextSize: CONTEXT_SIZE, log: (line) => console.error(line) });
+  }
+  let single: Awaited<ReturnType<typeof singleStream>>;
+  try {
+    single = await singleStream(gguf, web);
+  } finally {
+    await web?.stop();
+  }
+  const [direct, server, viaWeb] = single.summaries as [PathSummary, PathSummary, PathSummary | undefined];
   console.log(`concurrent: ${STREAMS} streams over ${ADAPTERS} adapters, ${CONCURRENT_TOKENS} tokens each, ${CONCURRENT_ROUNDS} rounds`);
   const concurrent = await concurrentStreams(gguf, adapters);
   console.log(`  aggregate ${concurrent.tokensPerS} tok/s   TTFT median ${concurrent.medianTtftMs} ms, p95 ${concurrent.p95TtftMs} ms`);
   const result = {
-    throughput_ratio: single.pairedRatio,
-    ttft_overhead_ms: single.pairedTtftOverheadMs,
+    throughput_ratio: single.web?.ratio ?? single.pairedRatio,
+    ttft_overhead_ms: single.web?.ttftOverheadMs ?? single.pairedTtftOverheadMs,
+    measured_path: single.web ? 'web app /v1 -> runner inference server' : 'inference server',
+    server_throughput_ratio: single.pairedRatio,
+    server_ttft_overhead_ms: single.pairedTtftOverheadMs,
+    web_best_tokens_per_s: viaWeb?.decodeTokensPerS,
+    web_best_ttft_ms: viaWeb?.ttftMs,
+    web_path_cpu_ms_per_token: viaWeb?.cpuMsPerToken,
+    web_processes_cpu_ms_per_token: viaWeb?.serverCpuMsPerToken,
     concurrent_tokens_per_s: concurrent.tokensPerS,
     concurrent_p95_ttft_ms: concurrent.p95TtftMs,
     direct_best_tokens_per_s: direct.decodeTokensPerS,
