@@ -10,10 +10,9 @@
 //    and the figures compare each server run with the direct run just before it (median of those
 //    ratios and differences), so that load from other processes, which comes and goes, hits both
 //    sides of each comparison alike; the best run of each path is printed too. Beside wall-clock
-//    figures it counts CPU
-//    time per generated token (every thread of the processes involved, from /proc), which load from
-//    other processes barely changes: the server path's CPU includes the server process and the
-//    client's parsing in this one.
+//    figures it counts CPU time per generated token and per 1-token request (every thread of the
+//    processes involved, from /proc), which load from other processes barely changes: the server
+//    path's CPU includes the server process and the client's parsing in this one.
 // 2. 8 concurrent streams over 4 LoRA adapters on the one base: aggregate tokens/s and p95 time to
 //    first token.
 // 3. The full path a client takes, in the same alternation as 1: the openai client against the
@@ -205,6 +204,7 @@ interface PathSummary {
   medianDecodeTokensPerS: number;
   cpuMsPerToken: number;
   serverCpuMsPerToken?: number;
+  ttftCpuMs: number;
 }
 
 type Paired = { ratio: number; ttftOverheadMs: number };
@@ -216,10 +216,13 @@ async function singleStream(gguf: string, web: WebServing | null): Promise<{ sum
     const paths: StreamPath[] = [direct, openAiPath('inference server /v1 (openai client)', `${server.url}/v1`, server.token, MODEL_NAME, () => [server.pid!])];
     if (web) paths.push(openAiPath('web app /v1 -> runner (openai client)', web.baseURL, web.apiKey, MODEL_NAME, web.pids));
     const timings = new Map<string, RunTiming[]>(paths.map((p) => [p.name, []]));
+    // CPU time of a whole request for one token: what the first token costs on an idle core.
+    const firstTokenCpu = new Map<string, number[]>(paths.map((p) => [p.name, []]));
     // One warm-up run each (first-touch of the weights, JIT), then alternating measured runs.
     for (const p of paths) await p.run('Warm up: say something.', 8);
     for (let run = 0; run < RUNS; run++) {
       for (const p of paths) timings.get(p.name)!.push(await p.run(`Run ${run}: tell me about the river and the old mill.`, TOKENS));
+      for (const p of paths) firstTokenCpu.get(p.name)!.push((await p.run(`Once ${run}: tell me about the river and the old mill.`, 1)).cpuMsPerToken);
     }
     const summaries = paths.map((p): PathSummary => {
       const runs = timings.get(p.name)!;
@@ -230,11 +233,13 @@ async function singleStream(gguf: string, web: WebServing | null): Promise<{ sum
         medianDecodeTokensPerS: round(median(runs.map((r) => r.decodeTokensPerS))),
         cpuMsPerToken: round(median(runs.map((r) => r.cpuMsPerToken)), 3),
         serverCpuMsPerToken: runs[0]!.serverCpuMsPerToken === undefined ? undefined : round(median(runs.map((r) => r.serverCpuMsPerToken!)), 3),
+        ttftCpuMs: round(median(firstTokenCpu.get(p.name)!), 2),
       };
       console.log(
         `  ${p.name.padEnd(40)} decode best ${summary.decodeTokensPerS.toFixed(1).padStart(6)} tok/s (median ${summary.medianDecodeTokensPerS.toFixed(1)})` +
           `   TTFT best ${summary.ttftMs.toFixed(2).padStart(7)} ms (median ${summary.medianTtftMs.toFixed(2)})   CPU ${summary.cpuMsPerToken.toFixed(3)} ms/token` +
-          (summary.serverCpuMsPerToken === undefined ? '' : ` (server ${summary.serverCpuMsPerToken.toFixed(3)})`),
+          (summary.serverCpuMsPerToken === undefined ? '' : ` (server ${summary.serverCpuMsPerToken.toFixed(3)})`) +
+          `, ${summary.ttftCpuMs.toFixed(2)} ms for a 1-token request`,
       );
       console.log(`    runs: ${runs.map((r) => `${r.decodeTokensPerS.toFixed(0)} tok/s ${r.ttftMs.toFixed(1)} ms`).join(' | ')}`);
       return summary;
@@ -329,6 +334,8 @@ async function main(): Promise<void> {
     server_path_cpu_ms_per_token: server.cpuMsPerToken,
     server_process_cpu_ms_per_token: server.serverCpuMsPerToken,
     cpu_cost_ratio: round(server.cpuMsPerToken / direct.cpuMsPerToken, 3),
+    direct_ttft_cpu_ms: direct.ttftCpuMs,
+    server_ttft_cpu_ms: server.ttftCpuMs,
     concurrent_median_ttft_ms: concurrent.medianTtftMs,
     threads: THREADS,
     tokens: TOKENS,
