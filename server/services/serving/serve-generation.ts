@@ -215,6 +215,8 @@ export async function serveGeneration({ tenant, path, request, caller, apiKeyId,
     return Response.json(answer);
   } catch (error) {
     if (error instanceof InferenceError) return inferenceErrorResponse(error);
+    // The client went away while the request waited or ran: nobody reads this answer.
+    if (signal.aborted) return new Response(null, { status: 499 });
     throw error;
   }
 }
