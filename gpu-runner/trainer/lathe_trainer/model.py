@@ -347,10 +347,14 @@ def masked_lm_loss(
     rows = max(1, _LOSS_CHUNK_ELEMENTS // model.config.vocab_size)
     total = None
     correct = torch.zeros((), dtype=torch.long, device=hidden.device)
+    fused = _cpu_fused_loss(model, hidden)
     for start in range(0, count, rows):
         chunk_h = selected[start : start + rows]
         chunk_t = targets[start : start + rows]
-        if count > rows and torch.is_grad_enabled():
+        if fused:
+            with_grad = torch.is_grad_enabled() and chunk_h.requires_grad
+            part, hits = _LinearCrossEntropySum.apply(chunk_h, model.output_weight, chunk_t, with_grad)
+        elif count > rows and torch.is_grad_enabled():
             part, hits = torch.utils.checkpoint.checkpoint(_chunk_loss, model, chunk_h, chunk_t, use_reentrant=False)
         else:
             part, hits = _chunk_loss(model, chunk_h, chunk_t)
@@ -388,13 +392,14 @@ class _CrossEntropySum(torch.autograd.Function):
 class _LogitsWorkspace:
     """One reusable buffer for the logits on the CPU. Allocations of that size (vocabulary x
     tokens, hundreds of MB) come fresh from the kernel each time and their page faults cost as much
-    as the softmax itself; chunks run forward and backward one after another, so one buffer serves."""
+    as the softmax itself."""
 
     def __init__(self):
         self.buffer: Optional[torch.Tensor] = None
 
     def get(self, rows: int, cols: int, dtype: torch.dtype) -> torch.Tensor:
         if self.buffer is None or self.buffer.numel() < rows * cols or self.buffer.dtype != dtype:
+            self.buffer = None
             self.buffer = torch.empty(rows * cols, dtype=dtype)
         return self.buffer[: rows * cols].view(rows, cols)
 
@@ -403,12 +408,12 @@ _WORKSPACE = _LogitsWorkspace()
 
 
 class _LinearCrossEntropySum(torch.autograd.Function):
-    """CPU path: logits = hidden W^T into the reused workspace, then the cross-entropy in place;
-    the backward pass turns the same buffer into the logits' gradient. W is the frozen output
-    matrix, so only the hidden states get a gradient."""
+    """CPU path for a frozen output matrix W: logits = hidden W^T in the reused workspace, the
+    cross-entropy in place, and, when training, the gradient for the hidden states at once
+    ((softmax - one_hot) W), so no logits outlive the call and the workspace serves every chunk."""
 
     @staticmethod
-    def forward(ctx, hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor):
+    def forward(ctx, hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, with_grad: bool):
         logits = _WORKSPACE.get(hidden.shape[0], weight.shape[0], hidden.dtype)
         torch.mm(hidden, weight.t(), out=logits)
         maxima, predicted = logits.max(-1)
@@ -417,29 +422,30 @@ class _LinearCrossEntropySum(torch.autograd.Function):
         sums = logits.sum(-1)
         loss = (maxima + sums.log() - picked).sum()
         hits = (predicted == targets).sum()
-        ctx.save_for_backward(weight, sums, targets)
-        ctx.exp = logits
         ctx.mark_non_differentiable(hits)
+        if with_grad:
+            logits.div_(sums.unsqueeze(1))
+            logits.scatter_add_(1, targets.unsqueeze(1), torch.full_like(picked, -1.0).unsqueeze(1))
+            ctx.save_for_backward(torch.mm(logits, weight))
         return loss, hits
 
     @staticmethod
     def backward(ctx, grad_loss: torch.Tensor, _grad_hits):
-        weight, sums, targets = ctx.saved_tensors
-        grad = ctx.exp.mul_((grad_loss / sums).unsqueeze(1))
-        grad.scatter_add_(1, targets.unsqueeze(1), (-grad_loss).to(grad.dtype).expand(targets.shape[0], 1))
-        ctx.exp = None
-        return torch.mm(grad, weight), None, None
+        (grad_hidden,) = ctx.saved_tensors
+        return grad_hidden * grad_loss, None, None, None
 
 
-def _chunk_loss(model: CausalLM, hidden: torch.Tensor, targets: torch.Tensor):
+def _cpu_fused_loss(model: CausalLM, hidden: torch.Tensor) -> bool:
     weight = model.output_weight
-    if (
+    return (
         hidden.device.type == "cpu"
         and hidden.dtype == weight.dtype == torch.float32
         and not weight.requires_grad
         and (model.lm_head is None or model.lm_head.lora_A is None)
-    ):
-        return _LinearCrossEntropySum.apply(hidden, weight, targets)
+    )
+
+
+def _chunk_loss(model: CausalLM, hidden: torch.Tensor, targets: torch.Tensor):
     return _CrossEntropySum.apply(model.logits(hidden).float(), targets)
 
 

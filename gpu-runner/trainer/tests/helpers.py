@@ -174,6 +174,31 @@ def run_train(
     return TrainRun(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
 
 
+def run_train_in_process(
+    model: str, train: str, config: Dict[str, object], out: str, valid: Optional[str] = None
+) -> TrainRun:
+    """The trainer's entry point called in this process (no interpreter start-up per run): for the
+    many short runs that end in an input error."""
+    import contextlib
+    import io
+    import signal
+
+    from lathe_trainer import train as train_module
+
+    config_path = write_config(f"{out.rstrip('/')}-config.json", config)
+    argv = train_command(model, train, config_path, out, valid)[2:]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    started = time.monotonic()
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = train_module.main(argv)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    return TrainRun(code, stdout.getvalue(), stderr.getvalue(), time.monotonic() - started)
+
+
 def quick_config(**overrides) -> Dict[str, object]:
     """Small, fast settings for runs on the fixture; one thread because test runs share the CPUs."""
     config: Dict[str, object] = {

@@ -1,5 +1,6 @@
 """Bad input ends in one `error` event with a stable code and a readable message, exit code 1, and no
-adapter where the platform would publish it."""
+adapter where the platform would publish it. Most cases call the trainer's entry point in this
+process; the command line itself is checked by the missing-arguments and full-disk cases."""
 import json
 import os
 import shutil
@@ -10,7 +11,7 @@ import unittest
 
 import torch
 
-from helpers import PYTHON, code_chats, fixture_model, quick_config, run_train, trainer_env, write_chats
+from helpers import PYTHON, code_chats, fixture_model, quick_config, run_train, run_train_in_process, trainer_env, write_chats
 
 from lathe_trainer.ltok import HEADER, MAGIC, write_ltok
 from lathe_trainer.safetensors import load_file, save_file
@@ -34,7 +35,7 @@ class BadInputs(unittest.TestCase):
 
     def expect_error(self, code, model=None, train=None, config=None, valid=None, contains=()):
         out = os.path.join(self.tmp, f"out-{self.id().rsplit('.', 1)[-1]}-{code}")
-        run = run_train(model or self.model, train or self.train, config or quick_config(), out, valid=valid)
+        run = run_train_in_process(model or self.model, train or self.train, config or quick_config(), out, valid=valid)
         self.assertEqual(run.returncode, 1, f"expected failure {code}; stdout:\n{run.stdout}\nstderr:\n{run.stderr[-2000:]}")
         error = run.last("error")
         self.assertEqual(error["code"], code, error)
