@@ -6,9 +6,22 @@ import type { Db } from '@/server/db';
 import { enqueue, runTrainingJob } from '@/server/jobs/registry';
 import { appendJobEvents, nextEventSeq, notifyJob } from '@/server/services/jobs/job-events';
 
+// Runners cannot write heartbeats while the database is down, so a database restart must not pass
+// for the death of every runner: a client reaps only after it has seen the database answer for a
+// whole lapse period without a failure (which also holds back a freshly started worker).
+const reachableSince = new WeakMap<Db, number>();
+
 export async function reapLapsedJobs({ db, boss, lapseMs = 30_000 }: { db: Db; boss: PgBoss; lapseMs?: number }) {
   const cutoff = new Date(Date.now() - lapseMs);
-  const lapsed = await db.trainingJob.findMany({ where: { status: 'running', OR: [{ heartbeatAt: { lt: cutoff } }, { heartbeatAt: null }] }, select: { id: true, attempt: true, lastCheckpointStep: true, runnerId: true } });
+  let lapsed;
+  try {
+    lapsed = await db.trainingJob.findMany({ where: { status: 'running', OR: [{ heartbeatAt: { lt: cutoff } }, { heartbeatAt: null }] }, select: { id: true, attempt: true, lastCheckpointStep: true, runnerId: true } });
+  } catch (error) {
+    reachableSince.delete(db);
+    throw error;
+  }
+  if (!reachableSince.has(db)) reachableSince.set(db, Date.now());
+  if (Date.now() - reachableSince.get(db)! < lapseMs) return 0;
   let requeued = 0;
   for (const job of lapsed) {
     const { count } = await db.trainingJob.updateMany({ where: { id: job.id, attempt: job.attempt, status: 'running' }, data: { status: 'queued', runnerId: null } });
