@@ -1,14 +1,21 @@
 // Serving test helpers: an imported fixture model, a user with a key and credits, and a look at
 // the inference server behind a deployment.
-import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'vitest';
 import { getDb } from '@/server/db';
 import { InferenceClient } from '@/gpu-runner/inference/client';
 import { runLathe } from '@/tests/helpers/cli';
 import { createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
 
-/** The platform's internal token in tests: fixed, so a test can reach the inference servers too. */
-export const TEST_INTERNAL_TOKEN = `test-internal-${randomBytes(12).toString('hex')}`;
+/**
+ * The internal token every platform of the test run shares (the supervisor keeps it in the data
+ * folder), so that a test can reach the inference servers too. Any test's runner may serve any
+ * deployment of the shared database, so no test may start its platform with a token of its own.
+ */
+export function platformInternalToken(): string {
+  return process.env.LATHE_INTERNAL_TOKEN || readFileSync(path.join(process.env.LATHE_DATA_DIR!, 'internal-token'), 'utf8').trim();
+}
 
 export async function importModel(modelDir: string, name: string): Promise<void> {
   const imported = await runLathe(['models', 'import', modelDir, '--name', name]);
@@ -24,7 +31,7 @@ export async function userWithKey(credits: number | null): Promise<{ user: TestU
 }
 
 /** The client of the inference server that serves a base model now (its deployment must be READY). */
-export async function inferenceClientFor(baseModelName: string, token: string): Promise<InferenceClient> {
+export async function inferenceClientFor(baseModelName: string, token = platformInternalToken()): Promise<InferenceClient> {
   const deployment = await getDb().deployment.findFirstOrThrow({ where: { status: 'READY', baseModel: { name: baseModelName } }, orderBy: { createdAt: 'desc' } });
   return new InferenceClient({ baseUrl: deployment.endpoint!, token });
 }

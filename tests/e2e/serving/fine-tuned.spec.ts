@@ -12,7 +12,7 @@ import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { learningCheckChats, type Chat } from '@/tests/helpers/learning-check';
 import { callerFor, type TestUser } from '@/tests/helpers/factories';
 import { getDb } from '@/server/db';
-import { importModel, TEST_INTERNAL_TOKEN, userWithKey } from '@/tests/helpers/serving';
+import { importModel, userWithKey } from '@/tests/helpers/serving';
 
 const modelName = `tiny-ft-serve-${Date.now()}`;
 let platform: Platform;
@@ -30,7 +30,7 @@ beforeAll(async () => {
   user = owner.user;
   platform = await startPlatform({
     port: 0,
-    env: { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'process', RUNNER_CPUS: '1', LATHE_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, RUNNER_SERVING_THREADS: '1' },
+    env: { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'process', RUNNER_CPUS: '1', RUNNER_SERVING_THREADS: '1' },
     log: (l) => logs.push(l),
   });
   client = new OpenAI({ apiKey: owner.key, baseURL: `${platform.url}/v1`, maxRetries: 0 });

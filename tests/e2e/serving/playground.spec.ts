@@ -8,7 +8,7 @@ import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
 import { launchBrowser } from '@/tests/helpers/browser';
 import { TEST_PASSWORD, type TestUser } from '@/tests/helpers/factories';
-import { importModel, TEST_INTERNAL_TOKEN, userWithKey } from '@/tests/helpers/serving';
+import { importModel, userWithKey } from '@/tests/helpers/serving';
 
 const suffix = Math.random().toString(36).slice(2, 7);
 const modelA = `tiny-play-a-${suffix}`;
@@ -28,7 +28,7 @@ beforeAll(async () => {
     platform = await startPlatform({
       port: 0,
       processes: ['web', 'gpu-runner'],
-      env: { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'process', LATHE_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, RUNNER_SERVING_THREADS: '1' },
+      env: { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'process', RUNNER_SERVING_THREADS: '1' },
       log: (l) => logs.push(l),
     });
   } catch (error) {

@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
 import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { getDb } from '@/server/db';
-import { eventually, importModel, inferenceClientFor, TEST_INTERNAL_TOKEN, userWithKey } from '@/tests/helpers/serving';
+import { eventually, importModel, inferenceClientFor, userWithKey } from '@/tests/helpers/serving';
 
 const RATE_LIMIT = 30;
 const modelName = `tiny-serve-${Date.now()}`;
@@ -25,7 +25,7 @@ beforeAll(async () => {
   platform = await startPlatform({
     port: 0,
     processes: ['web', 'gpu-runner'],
-    env: { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'process', LATHE_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, LATHE_RATE_LIMIT_RPM: String(RATE_LIMIT), RUNNER_SERVING_THREADS: '1' },
+    env: { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'process', LATHE_RATE_LIMIT_RPM: String(RATE_LIMIT), RUNNER_SERVING_THREADS: '1' },
     log: (l) => logs.push(l),
   });
   client = new OpenAI({ apiKey: key, baseURL: `${platform.url}/v1`, maxRetries: 0 });
@@ -134,7 +134,7 @@ describe('serving through /v1', () => {
   });
 
   it('frees the slot when the client goes away in the middle of a stream', async () => {
-    const inference = await inferenceClientFor(modelName, TEST_INTERNAL_TOKEN);
+    const inference = await inferenceClientFor(modelName);
     const before = (await inference.health()).requests.aborted;
     const controller = new AbortController();
     const stream = await client.chat.completions.create(
@@ -154,7 +154,7 @@ describe('serving through /v1', () => {
   });
 
   it('fails a request whose inference server is killed mid-stream, and serves the next one', async () => {
-    const inference = await inferenceClientFor(modelName, TEST_INTERNAL_TOKEN);
+    const inference = await inferenceClientFor(modelName);
     const { pid } = await inference.health();
     const stream = await client.chat.completions.create({ model: modelName, messages: question, max_tokens: 400, stream: true, ignore_eos: true } as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming);
     let chunks = 0;
