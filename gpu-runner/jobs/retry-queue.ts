@@ -28,6 +28,15 @@ export class RetryQueue {
     return this.tail;
   }
 
+  /** Like push, resolving with the task's result once it has succeeded. */
+  async run<T>(name: string, task: () => Promise<T>): Promise<T> {
+    let result: T | undefined;
+    await this.push(name, async () => {
+      result = await task();
+    });
+    return result as T;
+  }
+
   get size() {
     return this.pending;
   }

@@ -138,14 +138,22 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
   const stderrTail: string[] = [];
   let progressWritten = 0;
 
+  // The end of a run goes through the write queue too, so a database restart at that moment
+  // delays it instead of failing a job that trained; each step is safe to repeat.
   const finish = async (status: 'succeeded' | 'failed' | 'cancelled', data: Record<string, unknown>, chargedTokens: number) => {
     flushEvents();
-    await writes.drain();
-    // The runner stays on the finished job: which host ran it is what one asks first about a failure.
-    const { count } = await db.trainingJob.updateMany({ where: fence, data: { status, finishedAt: new Date(), ...data } });
-    if (count === 1) await settleJob({ db, organizationId: job.organizationId, jobId, actualCost: creditsFor(chargedTokens, price) });
-    await notifyJob(db, { jobId, status });
-    return count === 1;
+    let ended: boolean | undefined;
+    await writes.push('finish', async () => {
+      if (ended === undefined) {
+        // The runner stays on the finished job: which host ran it is what one asks first about a failure.
+        const { count } = await db.trainingJob.updateMany({ where: fence, data: { status, finishedAt: new Date(), ...data } });
+        // Zero rows after a commit whose answer was lost: the row tells whether this attempt ended it.
+        ended = count === 1 || (await db.trainingJob.count({ where: { id: jobId, attempt, status } })) === 1;
+      }
+      if (ended) await settleJob({ db, organizationId: job.organizationId, jobId, actualCost: creditsFor(chargedTokens, price) });
+      await notifyJob(db, { jobId, status });
+    });
+    return ended === true;
   };
 
   try {
@@ -261,15 +269,22 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
       const name = fineTunedModelName(job.baseModel.name, job.organization.slug, job.suffix, job.id);
       const trainedTokens = end.metrics.trained_tokens;
       const published: JobArtifacts = { ...artifacts, adapter: adapterFiles, adapterGguf: { sha256: gguf.sha256, size: gguf.size }, metrics: { sha256: metrics.sha256, size: metrics.size } };
-      const ok = await db.$transaction(async (tx) => {
-        const { count } = await tx.trainingJob.updateMany({ where: fence, data: { artifacts: published as object, trainedTokens: BigInt(trainedTokens), progress: { ...(lastProgress ? { step: end.step, totalSteps: end.step } : {}), etaSeconds: 0, trainLoss: end.metrics.train_loss, validLoss: end.metrics.valid_loss } } });
-        if (count !== 1) return false;
-        await tx.fineTunedModel.create({
-          data: { organizationId: job.organizationId, projectId: job.projectId, name, baseModelId: job.baseModelId, jobId, artifacts: { adapter: adapterFiles, gguf: { sha256: gguf.sha256, size: gguf.size } } },
-        });
-        await recordAudit(tx, { organizationId: job.organizationId, actor: {}, action: 'model.fine_tuned.create', targetType: 'FineTunedModel', targetId: name, data: { jobId, trainedTokens } });
-        return true;
-      });
+      const modelArtifacts = { adapter: adapterFiles, gguf: { sha256: gguf.sha256, size: gguf.size } };
+      const ok = await writes.run('publish', () =>
+        db.$transaction(async (tx) => {
+          const { count } = await tx.trainingJob.updateMany({ where: fence, data: { artifacts: published as object, trainedTokens: BigInt(trainedTokens), progress: { ...(lastProgress ? { step: end.step, totalSteps: end.step } : {}), etaSeconds: 0, trainLoss: end.metrics.train_loss, validLoss: end.metrics.valid_loss } } });
+          if (count !== 1) return false;
+          // Already there when this transaction is retried after a lost commit answer, or when an
+          // earlier attempt published and its runner died before ending the job.
+          if (await tx.fineTunedModel.findUnique({ where: { jobId }, select: { id: true } })) {
+            await tx.fineTunedModel.update({ where: { jobId }, data: { artifacts: modelArtifacts } });
+            return true;
+          }
+          await tx.fineTunedModel.create({ data: { organizationId: job.organizationId, projectId: job.projectId, name, baseModelId: job.baseModelId, jobId, artifacts: modelArtifacts } });
+          await recordAudit(tx, { organizationId: job.organizationId, actor: {}, action: 'model.fine_tuned.create', targetType: 'FineTunedModel', targetId: name, data: { jobId, trainedTokens } });
+          return true;
+        }),
+      );
       if (!ok) return 'lost';
       event({ message: `New fine-tuned model created: ${name}`, data: { fine_tuned_model: name } });
       event({ message: 'The job has successfully completed.', data: { ...end.metrics } });
@@ -277,13 +292,13 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
       return 'succeeded';
     }
     if (end?.event === 'cancelled' || exit.cancelled) {
-      if (opts.signal?.aborted && !(await db.trainingJob.findUnique({ where: { id: jobId }, select: { cancelRequestedAt: true } }))?.cancelRequestedAt) {
+      if (opts.signal?.aborted && !(await writes.run('cancel check', () => db.trainingJob.findUnique({ where: { id: jobId }, select: { cancelRequestedAt: true } })))?.cancelRequestedAt) {
         // This runner is shutting down: hand the job back; the next runner resumes from the checkpoint.
         event({ message: 'Runner shutting down; the job returns to the queue and resumes from its last checkpoint.' });
         flushEvents();
         await writes.drain();
         // A lapsed heartbeat hands the job to the reaper, which requeues it with the next attempt.
-        await db.trainingJob.updateMany({ where: fence, data: { heartbeatAt: new Date(0) } });
+        await writes.push('hand back', () => db.trainingJob.updateMany({ where: fence, data: { heartbeatAt: new Date(0) } }));
         return 'requeued';
       }
       event({ message: `Job cancelled at step ${end?.event === 'cancelled' ? end.step : (lastProgress as { step: number } | null)?.step ?? 0}; only completed steps are charged.`, data: { trained_tokens: trainedSoFar } });
