@@ -4,7 +4,7 @@
 // inference server, exactly as a client's would.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startPlatform } from '../lib/supervisor';
@@ -48,6 +48,8 @@ function childPids(pid: number): number[] {
 
 export async function startWebServing({ gguf, modelName, threads, contextSize, log }: { gguf: string; modelName: string; threads: number; contextSize: number; log: (line: string) => void }): Promise<WebServing> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lathe-bench-web-'));
+  // The embedded PostgreSQL runs as its own user when started by root: it must reach its folder.
+  await chmod(dataDir, 0o755);
   // Always a throwaway embedded database: the benchmark must not write users into a real one.
   delete process.env.DATABASE_URL;
   const lines: string[] = [];
@@ -72,7 +74,7 @@ export async function startWebServing({ gguf, modelName, threads, contextSize, l
     const email = 'bench@example.test';
     log('importing the benchmark GGUF into the platform ...');
     await lathe(['models', 'import', gguf, '--name', modelName], env);
-    await lathe(['user', 'create', '--email', email, '--password', 'bench-Good-passphrase-1'], env);
+    await lathe(['user', 'create', '--email', email, '--password', 'Quiet-harbour-lantern-42'], env);
     const apiKey = (await lathe(['key', 'create', '--email', email], env)).split('\n').at(-1)!.trim();
     await lathe(['credits', 'grant', '--email', email, '--amount', '100000'], env);
     return {

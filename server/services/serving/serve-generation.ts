@@ -30,6 +30,12 @@ export type ServeGenerationOptions = {
 
 const limiter = new RateLimiter(() => servingConfig().LATHE_RATE_LIMIT_RPM);
 const clients = new Map<string, InferenceClient>();
+/** Organizations seen with a positive balance, and until when that answer is reused. */
+const fundedUntil = new Map<string, number>();
+const FUNDED_TTL_MS = 5_000;
+/** READY deployments by base model, reused briefly so a busy model costs no lookup per request. */
+const readyDeployments = new Map<string, { deployment: ReadyDeployment; until: number }>();
+const READY_TTL_MS = 1_000;
 const ADAPTER_WAIT_MS = 120_000;
 const RENOTIFY_MS = 5_000;
 const RETRY_MS = 250;
@@ -41,6 +47,25 @@ function clientFor(endpoint: string): InferenceClient {
     clients.set(endpoint, client);
   }
   return client;
+}
+
+/**
+ * PAYMENT_REQUIRED when the organization has no credits. A positive balance is remembered for a
+ * few seconds: usage is charged after each request anyway, so this only bounds how far a burst of
+ * requests can run past zero.
+ */
+async function hasCredits(db: Db, organizationId: string): Promise<void> {
+  if ((fundedUntil.get(organizationId) ?? 0) > Date.now()) return;
+  await assertHasCredits({ db, organizationId });
+  fundedUntil.set(organizationId, Date.now() + FUNDED_TTL_MS);
+}
+
+async function readyDeployment(db: Db, baseModel: ResolvedModel['baseModel'], options: { lapseMs: number; deadline: number; signal?: AbortSignal }): Promise<ReadyDeployment> {
+  const cached = readyDeployments.get(baseModel.id);
+  if (cached && cached.until > Date.now()) return cached.deployment;
+  const deployment = await awaitReadyDeployment({ db, baseModel, ...options });
+  readyDeployments.set(baseModel.id, { deployment, until: Date.now() + READY_TTL_MS });
+  return deployment;
 }
 
 /** Reads a request body as JSON; an OpenAI-shaped 400 when it is not. */
@@ -103,8 +128,9 @@ async function forward(db: Db, model: ResolvedModel, path: GenerationPath, body:
   const deadline = Date.now() + waitMs;
   let adapterLoaded = false;
   for (;;) {
-    const deployment = await awaitReadyDeployment({ db, baseModel: model.baseModel, lapseMs, deadline, signal });
+    const deployment = await readyDeployment(db, model.baseModel, { lapseMs, deadline, signal });
     const response = await clientFor(deployment.endpoint).forward(path, body, { signal });
+    if (response.status === 502 || response.status === 503) readyDeployments.delete(model.baseModel.id);
     if (response.status === 404 && model.adapter && !adapterLoaded && (await errorCodeOf(response)) === 'model_not_found') {
       await loadAdapter(db, deployment, model, deadline, signal);
       adapterLoaded = true;
@@ -190,8 +216,11 @@ export async function serveGeneration({ tenant, path, request, caller, apiKeyId,
     const raw = await readJsonBody(request);
     const body = validate(path, raw);
     limiter.take(caller);
-    await assertHasCredits({ db, organizationId: tenant.scope.organizationId });
-    const model = await resolveModel({ db: tenant.db, name: body.model });
+    // Both at once, one round trip fewer; a missing balance is reported before an unknown model.
+    const [credits, resolved] = await Promise.allSettled([hasCredits(db, tenant.scope.organizationId), resolveModel({ db: tenant.db, name: body.model })]);
+    if (credits.status === 'rejected') throw credits.reason;
+    if (resolved.status === 'rejected') throw resolved.reason;
+    const model = resolved.value;
     if (path === '/v1/chat/completions' && !model.baseModel.chatTemplate) {
       throw badRequest(`The model \`${model.requested}\` has no chat template; use /v1/completions.`, 'chat_template_missing', 'model');
     }
