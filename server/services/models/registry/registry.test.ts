@@ -145,12 +145,17 @@ describe('folder import', () => {
     await expect(deleteModel({ tenant, id: modelId, store })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('1 fine-tuning job') });
     await db.trainingJob.delete({ where: { id: job.id } });
 
+    // Other test files import the same fixture into the same database at the same time: files their
+    // models reference are shared too and must stay.
+    const others = await db.baseModel.findMany({ where: { id: { not: modelId } }, select: { artifacts: true } });
+    const shared = new Set(others.flatMap((m) => JSON.stringify(m.artifacts ?? {}).match(/[0-9a-f]{64}/g) ?? []));
+    const unshared = Object.values(artifacts.hf!.files).filter((f) => !shared.has(f.sha256));
     const result = await deleteModel({ tenant, id: modelId, store });
     expect(await db.baseModel.findUnique({ where: { id: modelId } })).toBeNull();
     // The GGUF-only model above holds the same GGUF, so only the Hugging Face files go.
-    expect(result.artifactsDeleted).toBe(Object.keys(artifacts.hf!.files).length);
+    expect(result.artifactsDeleted).toBe(unshared.length);
     expect(await store.has(artifacts.gguf.sha256)).toBe(true);
-    expect(await store.has(artifacts.hf!.files['config.json']!.sha256)).toBe(false);
+    for (const file of Object.values(artifacts.hf!.files)) expect(await store.has(file.sha256)).toBe(shared.has(file.sha256));
     const audit = await db.auditLogEntry.findFirst({ where: { targetId: modelId, action: 'model.delete' } });
     expect(audit?.actorUserId).toBe(owner.user.id);
   });
