@@ -63,7 +63,7 @@ if (executor === 'docker') {
 const store = createArtifactStore(artifactStoreConfigFromEnv());
 const workRoot = path.resolve(env.LATHE_DATA_DIR, 'runner', runner.id);
 const shutdownController = new AbortController();
-const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: 'pgboss', max: 4 });
+const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: 'pgboss', max: 4, useListenNotify: true });
 boss.on('error', (error) => logger.warn({ err: error }, 'pg-boss error'));
 await boss.start();
 await ensureQueues(boss);

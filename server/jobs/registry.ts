@@ -4,7 +4,16 @@
 import type { Job, JobResult, PgBoss, WorkOptions } from 'pg-boss';
 import { z } from 'zod';
 
-export type JobContract<S extends z.ZodType> = { name: string; version: number; schema: S; retryLimit?: number; retryDelay?: number; expireInSeconds?: number };
+export type JobContract<S extends z.ZodType> = {
+  name: string;
+  version: number;
+  schema: S;
+  retryLimit?: number;
+  retryDelay?: number;
+  expireInSeconds?: number;
+  /** NOTIFY on send, so consumers started with useListenNotify pick a job up at once instead of at their next poll. */
+  notify?: boolean;
+};
 
 export function defineJob<S extends z.ZodType>(contract: JobContract<S>) {
   return contract;
@@ -26,6 +35,8 @@ export const runTrainingJob = defineJob({
   // A run lasts as long as training does; lost runners are detected by heartbeat, not by expiry.
   // 24 h is the longest expiry pg-boss accepts: createQueue refuses more, which stops every queue.
   expireInSeconds: 24 * 3600,
+  // An idle runner starts a queued job within milliseconds rather than after half a polling interval.
+  notify: true,
 });
 
 export const importBaseModel = defineJob({
@@ -58,7 +69,9 @@ export class InvalidPayloadError extends Error {}
 
 export async function ensureQueues(boss: PgBoss, contracts: readonly JobContract<z.ZodType>[] = Object.values(jobs)) {
   for (const c of contracts) {
-    await boss.createQueue(c.name, { retryLimit: c.retryLimit ?? 3, retryDelay: c.retryDelay ?? 5, retryBackoff: true, ...(c.expireInSeconds ? { expireInSeconds: c.expireInSeconds } : {}) });
+    await boss.createQueue(c.name, { retryLimit: c.retryLimit ?? 3, retryDelay: c.retryDelay ?? 5, retryBackoff: true, ...(c.expireInSeconds ? { expireInSeconds: c.expireInSeconds } : {}), ...(c.notify ? { notify: true } : {}) });
+    // createQueue leaves an existing queue as it is: a queue made before notify was set gets it here.
+    if (c.notify) await boss.updateQueue(c.name, { notify: true });
   }
 }
 
