@@ -8,6 +8,8 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/com
 import { useModelFormat } from '@/components/models/use-model-format';
 import { useTRPC } from '@/lib/trpc/client';
 
+const LABELS = { 'adapter.zip': 'adapterZip', 'adapter.gguf': 'adapterGguf', 'merged.gguf': 'mergedGguf' } as const;
+
 /** Download links of a fine-tuned model (by id or `ft:...` name): PEFT adapter, adapter GGUF, merged GGUF. */
 export function ModelDownloadsCard({ fineTunedModel }: { fineTunedModel: string }) {
   const t = useTranslations('serving.downloads');
@@ -26,7 +28,7 @@ export function ModelDownloadsCard({ fineTunedModel }: { fineTunedModel: string 
           <Button key={link.artifact} variant="outline" size="sm" asChild>
             <a href={link.href} download title={link.artifact === 'merged.gguf' && !link.ready ? t('mergedHint') : undefined}>
               <Download aria-hidden />
-              {t(link.artifact)}
+              {t(LABELS[link.artifact])}
               {link.size !== null && <span className="text-muted-foreground tabular-nums">{fmt.bytes(link.size)}</span>}
             </a>
           </Button>
