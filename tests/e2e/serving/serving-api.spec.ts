@@ -2,7 +2,8 @@
 // gpu-runner as real processes: the first request wakes the deployment; usage in answers and in
 // the final stream chunk, recorded and charged; stream and non-stream agree; OpenAI-shaped
 // 400/402/404/429; a client that goes away frees its slot; the inference server killed in the
-// middle of a request fails that request cleanly and the next one succeeds.
+// middle of a request fails that request cleanly and the next one succeeds; a runner that dies
+// hands its deployment to the next runner.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
@@ -12,6 +13,7 @@ import { eventually, importModel, inferenceClientFor, userWithKey } from '@/test
 
 const RATE_LIMIT = 30;
 const modelName = `tiny-serve-${Date.now()}`;
+const runnerName = `serving-api-${Date.now()}`;
 let platform: Platform;
 let client: OpenAI;
 let key: string;
@@ -25,7 +27,9 @@ beforeAll(async () => {
   platform = await startPlatform({
     port: 0,
     processes: ['web', 'gpu-runner'],
-    env: { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'process', LATHE_RATE_LIMIT_RPM: String(RATE_LIMIT), RUNNER_SERVING_THREADS: '1' },
+    // A short lapse, so the runner killed below is presumed dead quickly (well above the
+    // heartbeat of every runner of the test run, which may serve this file's deployments too).
+    env: { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'process', LATHE_RATE_LIMIT_RPM: String(RATE_LIMIT), RUNNER_SERVING_THREADS: '1', RUNNER_LAPSE_MS: '12000', RUNNER_NAME: runnerName },
     log: (l) => logs.push(l),
   });
   client = new OpenAI({ apiKey: key, baseURL: `${platform.url}/v1`, maxRetries: 0 });
@@ -167,4 +171,21 @@ describe('serving through /v1', () => {
     expect(next.usage!.completion_tokens).toBeGreaterThan(0);
     expect((await inference.health()).pid).not.toBe(pid);
   }, 120_000);
+
+  it('moves the deployment to another runner when its runner dies', async () => {
+    const db = getDb();
+    const dead = await db.runner.findFirstOrThrow({ where: { name: runnerName }, orderBy: { createdAt: 'desc' } });
+    // In a full test run another file's runner may hold this deployment; then it simply stays there.
+    const before = await db.deployment.findFirstOrThrow({ where: { status: 'READY', baseModel: { name: modelName } } });
+    platform.children.get('gpu-runner')!.kill('SIGKILL');
+    // Its inference server notices its parent is gone and exits once running requests finish.
+    await eventually(async () => !(await fetch(`${before.endpoint}/health`).then(() => true, () => false)), 20_000, 'the orphaned inference server to exit');
+    // The supervisor starts a new runner; the web app finds the old one lapsed and requeues.
+    const reply = await client.chat.completions.create({ model: modelName, messages: question, max_tokens: 8, temperature: 0 });
+    expect(reply.usage!.completion_tokens).toBeGreaterThan(0);
+    const after = await db.deployment.findFirstOrThrow({ where: { status: 'READY', baseModel: { name: modelName } }, orderBy: { updatedAt: 'desc' } });
+    expect(after.runnerId).not.toBe(dead.id);
+    if (before.runnerId === dead.id) expect(after.id).toBe(before.id);
+    expect(await db.deployment.count({ where: { runnerId: dead.id, status: { in: ['LOADING', 'READY'] } } })).toBe(0);
+  }, 150_000);
 });
