@@ -16,6 +16,7 @@ import { GET as downloadDataset } from '@/app/(dashboard)/datasets/[id]/download
 import { POST as chatCompletions } from '@/app/v1/chat/completions/route';
 import { POST as completions } from '@/app/v1/completions/route';
 import { GET as downloadModel } from '@/app/api/downloads/[id]/[artifact]/route';
+import { POST as playgroundChat } from '@/app/api/playground/route';
 
 type Caller = ReturnType<typeof createCaller>;
 type World = {
@@ -96,6 +97,7 @@ const rest: { name: string; call: (w: World) => Promise<Response> }[] = [
   { name: 'POST /v1/chat/completions (ft model)', call: (w) => chatCompletions(generationRequest(w, 'chat/completions', w.b_.tunedName), { params: Promise.resolve({}) }) },
   { name: 'POST /v1/chat/completions (alias)', call: (w) => chatCompletions(generationRequest(w, 'chat/completions', w.b_.aliasName), { params: Promise.resolve({}) }) },
   { name: 'POST /v1/chat/completions (base model)', call: (w) => chatCompletions(generationRequest(w, 'chat/completions', w.b_.modelName), { params: Promise.resolve({}) }) },
+  { name: 'POST /api/playground (ft model, key)', call: (w) => playgroundChat(generationRequest(w, 'chat/completions', w.b_.tunedName)) },
   { name: 'POST /v1/completions (ft model)', call: (w) => completions(generationRequest(w, 'completions', w.b_.tunedName), { params: Promise.resolve({}) }) },
   { name: 'GET /v1/files/{file}', call: (w) => getFile(fileRequest(w, ''), { params: Promise.resolve({ file: `file-${w.b_.datasetId}` }) }) },
   { name: 'DELETE /v1/files/{file}', call: (w) => deleteFile(fileRequest(w, '', 'DELETE'), { params: Promise.resolve({ file: `file-${w.b_.datasetId}` }) }) },
