@@ -9,6 +9,7 @@ import {
   dispatchStdout,
   lineSplitter,
   prepareOutput,
+  threadsPerProcess,
   trainerArguments,
   type TrainerExecutor,
   type TrainerExit,
@@ -49,13 +50,16 @@ export function containerConfig(spec: TrainerJobSpec, options: DockerExecutorOpt
     ...spec.env,
     ...(gpus.length === 0 ? { LATHE_DEVICE: 'cpu' } : {}),
     // The container sees every host CPU even under a CPU limit, so the thread count is explicit.
-    ...(spec.cpus ? { LATHE_THREADS: String(Math.max(1, Math.floor(spec.cpus / Math.max(1, gpus.length)))) } : {}),
+    ...(spec.cpus ? { LATHE_THREADS: threadsPerProcess(spec) } : {}),
   }).map(([key, value]) => `${key}=${value}`);
   const user = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid?.() ?? 0}` : undefined;
   return {
     Image: gpus.length > 0 ? (options.gpuImage ?? options.image) : options.image,
     Cmd: ['python3', ...trainerArguments(spec, MOUNTS)],
     User: user,
+    // Without a network the container's own name does not resolve, and torchrun hands that name to
+    // its workers as the rendezvous address.
+    Hostname: 'localhost',
     Env: env,
     WorkingDir: '/tmp',
     Labels: { [JOB_LABEL]: spec.jobId, [RUNNER_LABEL]: options.runnerId },

@@ -7,6 +7,7 @@ import {
   dispatchStdout,
   lineSplitter,
   prepareOutput,
+  threadsPerProcess,
   trainerArguments,
   type TrainerExecutor,
   type TrainerExit,
@@ -31,7 +32,7 @@ export function createProcessExecutor(options: ProcessExecutorOptions = {}): Tra
         ...spec.env,
         CUDA_VISIBLE_DEVICES: gpus.join(','),
         ...(gpus.length === 0 ? { LATHE_DEVICE: 'cpu' } : {}),
-        ...(spec.cpus ? { LATHE_THREADS: String(Math.max(1, Math.floor(spec.cpus / Math.max(1, gpus.length)))) } : {}),
+        ...(spec.cpus ? { LATHE_THREADS: threadsPerProcess(spec) } : {}),
       });
       // Its own process group, so a cancel reaches every process torchrun starts.
       const child = spawn(options.python ?? trainerPython(), args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

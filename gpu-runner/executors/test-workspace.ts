@@ -140,6 +140,19 @@ export function defineExecutorContract(getExecutor: () => TrainerExecutor, getWo
     if (started.event === 'started') expect(started.start_step).toBe(cancelled.step);
   });
 
+  it('runs data-parallel trainer processes on the CPU', async () => {
+    const workspace = getWorkspace();
+    const spec = workspace.spec('parallel', quickConfig({ epochs: 1 }), { processes: 2, cpus: 2 });
+    const events: TrainerEvent[] = [];
+    const run = await getExecutor().start(spec, { onEvent: (e) => events.push(e) });
+    expect((await run.exit).exitCode).toBe(0);
+    const started = events.find((e) => e.event === 'started');
+    expect(started?.event === 'started' && started.world_size).toBe(2);
+    expect(started?.event === 'started' && started.threads).toBe(1);
+    expect(events.filter((e) => e.event === 'started')).toHaveLength(1);
+    expect(events.at(-1)?.event).toBe('done');
+  });
+
   it('reports bad input as an error event and a non-zero exit', async () => {
     const workspace = getWorkspace();
     const spec = workspace.spec('bad', quickConfig({ sequence_length: 99_999 }));

@@ -22,9 +22,11 @@ export interface TrainerJobSpec {
   resumeFrom?: string;
   /** GPU device ids ('0', '1', ...); none means CPU. Two or more start data-parallel processes. */
   gpus?: string[];
+  /** Data-parallel trainer processes on the CPU (default 1); `cpus` is split between them. */
+  processes?: number;
   /** Memory limit in bytes (enforced by the docker executor). */
   memoryBytes?: number;
-  /** CPU limit (docker) and the trainer's thread count. */
+  /** CPU limit (docker) and the trainer's thread count (shared by its processes). */
   cpus?: number;
   env?: Record<string, string>;
 }
@@ -170,11 +172,22 @@ export function trainerArguments(spec: TrainerJobSpec, paths: TrainerPaths): str
   if (spec.validFile) args.push('--valid', path.posix.join(paths.data, spec.validFile));
   const resume = resumeWithinOutput(spec);
   if (resume !== null) args.push('--resume', path.posix.join(paths.out, ...resume.split(path.sep)));
-  const gpus = spec.gpus ?? [];
-  if (gpus.length > 1) {
-    return ['-m', 'lathe_trainer.launch', '--standalone', '--nnodes=1', `--nproc_per_node=${gpus.length}`, ...args];
+  const workers = trainerProcesses(spec);
+  if (workers > 1) {
+    return ['-m', 'lathe_trainer.launch', '--standalone', '--nnodes=1', `--nproc_per_node=${workers}`, ...args];
   }
   return args;
+}
+
+/** How many trainer processes a job runs: one per GPU, or `processes` on the CPU. */
+export function trainerProcesses(spec: TrainerJobSpec): number {
+  const gpus = spec.gpus ?? [];
+  return gpus.length > 0 ? gpus.length : Math.max(1, Math.floor(spec.processes ?? 1));
+}
+
+/** Torch threads per trainer process: the CPU allowance divided between the processes. */
+export function threadsPerProcess(spec: TrainerJobSpec): string | undefined {
+  return spec.cpus ? String(Math.max(1, Math.floor(spec.cpus / trainerProcesses(spec)))) : undefined;
 }
 
 /** Creates the output folder and writes the job config into it (temp name, then rename). */

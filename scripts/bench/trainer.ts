@@ -4,8 +4,9 @@
 // lathe_trainer.benchmark) over the FLOP/s of a large f32 matrix multiply measured in the same
 // environment with the same threads. The last line of output is one JSON object.
 //
-// Options: --threads N (default: all CPUs), --batch N (default 4), --steps N (default 8, the first
-// 2 are warm-up), --only process|container.
+// Options: --threads N (default: all CPUs), --processes N (data-parallel trainer processes sharing
+// those threads; default one per thread), --batch N (default 4), --steps N (default 8, the first 2
+// are warm-up), --only process|container.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,12 +22,17 @@ import { runTrainerModule } from '@/gpu-runner/trainer/python';
 const { values } = parseArgs({
   options: {
     threads: { type: 'string' },
+    processes: { type: 'string' },
     batch: { type: 'string', default: '4' },
     steps: { type: 'string', default: '8' },
     only: { type: 'string' },
   },
 });
 const threads = Number(values.threads ?? os.availableParallelism());
+// On a CPU, one single-threaded process per core avoids the per-operation thread synchronisation
+// that small kernels pay; the matrix-multiply reference still uses all `threads` in one process.
+const processes = Number(values.processes ?? threads);
+const threadsPerProcess = Math.max(1, Math.floor(threads / processes));
 const batch = Number(values.batch);
 const steps = Number(values.steps);
 const warmupSteps = 2;
@@ -90,6 +96,7 @@ async function trainThroughput(executor: TrainerExecutor, name: string): Promise
     trainFile: 'train.ltok',
     outputDir,
     cpus: threads,
+    processes,
     memoryBytes: 16 * 2 ** 30,
     env: ompEnv,
     config: {
@@ -99,7 +106,7 @@ async function trainThroughput(executor: TrainerExecutor, name: string): Promise
       sequence_length: sequenceLength,
       learning_rate: 1e-4,
       lora: { r: rank, alpha: 32, dropout: 0.05, target_modules: targets },
-      threads,
+      threads: threadsPerProcess,
       log_interval: 1,
       checkpoint_interval: 10_000,
     },
@@ -161,7 +168,10 @@ function summarise(flopsPerToken: number, throughput: { tokensPerSecond: number;
 }
 
 const flopsPerToken = await prepare();
-console.log(`SmolLM2-135M shape, seq ${sequenceLength}, batch ${batch}, LoRA r=${rank} on ${targets.join(',')}, ${threads} threads`);
+console.log(
+  `SmolLM2-135M shape, seq ${sequenceLength}, batch ${batch}, LoRA r=${rank} on ${targets.join(',')},` +
+    ` ${processes} process(es) x ${threadsPerProcess} thread(s); matmul reference on ${threads} threads`,
+);
 console.log(`model FLOPs per token (forward + backward): ${(flopsPerToken / 1e6).toFixed(1)} M`);
 
 const results: Record<string, ModeResult | null> = { process: null, container: null };
@@ -208,6 +218,8 @@ console.log(
     batch_size: batch,
     lora_rank: rank,
     threads,
+    processes,
+    threads_per_process: threadsPerProcess,
     omp_wait_policy: process.env.OMP_WAIT_POLICY ?? 'PASSIVE',
     cpu: os.cpus()[0]?.model ?? 'unknown',
     load_average_1m: Math.round(os.loadavg()[0]! * 100) / 100,
