@@ -10,7 +10,7 @@ import type { TenantContext } from '@/server/db/tenant';
 import type { ArtifactStore } from '@/server/services/artifacts/create-artifact-store';
 import type { StoredFolder } from '@/server/services/artifacts/folders';
 import { LatheError, notFound } from '@/server/services/errors';
-import { parseModelArtifacts } from '@/server/services/models/registry/model-artifacts';
+import { ZModelArtifacts } from '@/server/services/models/registry/model-artifacts';
 
 export const DOWNLOAD_ARTIFACTS = ['adapter.zip', 'adapter.gguf', 'merged.gguf'] as const;
 export type DownloadArtifact = (typeof DOWNLOAD_ARTIFACTS)[number];
@@ -52,7 +52,7 @@ export async function listDownloads({ tenant, fineTunedModel }: { tenant: Tenant
   const links: DownloadLink[] = [];
   if (tuned.artifacts.adapter) links.push({ artifact: 'adapter.zip', href: href('adapter.zip'), size: adapterBytes, ready: true });
   if (tuned.artifacts.gguf) links.push({ artifact: 'adapter.gguf', href: href('adapter.gguf'), size: tuned.artifacts.gguf.size, ready: true });
-  if (tuned.artifacts.adapter && parseModelArtifacts(tuned.baseModel.artifacts).hf) {
+  if (tuned.artifacts.adapter && ZModelArtifacts.safeParse(tuned.baseModel.artifacts).data?.hf) {
     links.push({ artifact: 'merged.gguf', href: href('merged.gguf'), size: tuned.artifacts.merged?.size ?? null, ready: Boolean(tuned.artifacts.merged) });
   }
   return { id: tuned.id, name: tuned.name, baseModel: tuned.baseModel.name, license: tuned.baseModel.license, links };
@@ -155,7 +155,7 @@ async function mergedGguf(tenant: TenantContext, store: ArtifactStore, tuned: Aw
   let running = merging.get(tuned.id);
   if (!running) {
     running = (async () => {
-      if (!parseModelArtifacts(tuned.baseModel.artifacts).hf || !tuned.artifacts.adapter) {
+      if (!ZModelArtifacts.safeParse(tuned.baseModel.artifacts).data?.hf || !tuned.artifacts.adapter) {
         throw new LatheError('PRECONDITION_FAILED', 'This model has no base weights or adapter to merge.', { reason: 'merge_unavailable' });
       }
       const merged = await runMerge({ baseArtifacts: tuned.baseModel.artifacts, adapter: tuned.artifacts.adapter, name: tuned.name, workRoot });
