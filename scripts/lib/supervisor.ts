@@ -51,7 +51,19 @@ function authSecret(dataDir: string) {
 function internalToken(dataDir: string) {
   if (process.env.LATHE_INTERNAL_TOKEN) return process.env.LATHE_INTERNAL_TOKEN;
   const file = path.join(dataDir, 'internal-token');
-  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  if (!fs.existsSync(file)) {
+    // Written aside and linked into place: platforms starting at once on one data folder must all
+    // read the one complete token that won.
+    const staged = `${file}.${process.pid}-${randomBytes(4).toString('hex')}`;
+    fs.writeFileSync(staged, randomBytes(32).toString('hex'), { mode: 0o600 });
+    try {
+      fs.linkSync(staged, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      fs.rmSync(staged, { force: true });
+    }
+  }
   return fs.readFileSync(file, 'utf8').trim();
 }
 
