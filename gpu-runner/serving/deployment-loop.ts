@@ -134,6 +134,10 @@ export function startServingLoop(options: ServingLoopOptions): ServingLoop {
   async function load(id: string) {
     const row = await db.deployment.findUnique({ where: { id }, include: { baseModel: { select: { id: true, name: true, artifacts: true } } } }).finally(() => claiming.delete(id));
     if (!row) return;
+    if (stopped) {
+      await db.deployment.updateMany({ where: { id, runnerId, status: 'LOADING' }, data: { status: 'REQUESTED', runnerId: null } });
+      return;
+    }
     const deployment: LocalDeployment = {
       id,
       baseModelId: row.baseModelId,
@@ -306,7 +310,7 @@ export function startServingLoop(options: ServingLoopOptions): ServingLoop {
       stopped = true;
       clearInterval(timer);
       await ticking;
-      const ids = [...local.keys()];
+      const ids = [...local.keys(), ...claiming];
       await Promise.all([...local.values()].map((d) => teardown(d)));
       // Another runner (or this one, restarted) serves them next.
       if (ids.length) await db.deployment.updateMany({ where: { id: { in: ids }, runnerId, status: { in: ['LOADING', 'READY'] } }, data: { status: 'REQUESTED', runnerId: null, endpoint: null } }).catch(() => undefined);

@@ -4,7 +4,7 @@
 // does not; requests for both at once all answer right; an alias resolves and switching its target
 // changes the answers; a checkpoint is callable by name (its adapter converted on first request);
 // the adapter downloads.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI, { toFile } from 'openai';
 import { unzipSync } from 'fflate';
 import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
@@ -58,6 +58,11 @@ async function replies(model: string, subset: Chat[] = chats): Promise<string[]>
 }
 
 const hits = (answers: string[], subset: Chat[] = chats) => answers.filter((a, i) => a.trim() === answerOf(subset[i]!).trim()).length;
+
+afterEach(({ task }) => {
+  // The platform's own output explains most failures here.
+  if (task.result?.state === 'fail') console.log(logs.slice(-60).join('\n'));
+});
 
 describe('a fine-tuned model through /v1', () => {
   it('fine-tunes the fixture on the learning-check chats', async () => {

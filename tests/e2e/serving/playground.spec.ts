@@ -1,14 +1,15 @@
 // The dashboard's serving features in the browser, on web and gpu-runner processes: deploy a model
 // from the Models page and watch it become ready, point an alias at it, then chat in the
 // playground (a streamed reply appears, with its usage), side by side with a second model, and
-// see the code for the current settings.
+// see the code for the current settings; undeploy it again.
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
 import { launchBrowser } from '@/tests/helpers/browser';
 import { TEST_PASSWORD, type TestUser } from '@/tests/helpers/factories';
-import { importModel, userWithKey } from '@/tests/helpers/serving';
+import { eventually, importModel, userWithKey } from '@/tests/helpers/serving';
+import { getDb } from '@/server/db';
 
 const suffix = Math.random().toString(36).slice(2, 7);
 const modelA = `tiny-play-a-${suffix}`;
@@ -50,6 +51,11 @@ async function chooseOption(trigger: ReturnType<Page['locator']>, name: string) 
   await trigger.click();
   await page.getByRole('option', { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`) }).click();
 }
+
+afterEach(({ task }) => {
+  // The platform's own output explains most failures here.
+  if (task.result?.state === 'fail') console.log(logs.slice(-60).join('\n'));
+});
 
 describe('serving in the dashboard', () => {
   it('deploys a model from the Models page and shows it serving', async () => {
@@ -114,4 +120,14 @@ describe('serving in the dashboard', () => {
     await dialog.getByRole('tab', { name: 'Python' }).click();
     await dialog.getByText(`model="${modelA}"`).waitFor();
   });
+
+  it('undeploys the model, and its runner stops the inference server', async () => {
+    const served = await getDb().deployment.findFirstOrThrow({ where: { status: 'READY', baseModel: { name: modelA } } });
+    await page.goto(`${platform.url}/models`);
+    await page.getByRole('button', { name: `Undeploy ${modelA}` }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Undeploy' }).click();
+    await page.locator(`[data-testid="deployment"][data-model="${modelA}"][data-deployment-status="STOPPED"]`).waitFor();
+    await page.getByRole('button', { name: `Deploy ${modelA}` }).waitFor();
+    await eventually(async () => !(await fetch(`${served.endpoint}/health`).then(() => true, () => false)), 30_000, 'the inference server to stop');
+  }, 60_000);
 });

@@ -4,7 +4,7 @@
 // 400/402/404/429; a client that goes away frees its slot; the inference server killed in the
 // middle of a request fails that request cleanly and the next one succeeds; a runner that dies
 // hands its deployment to the next runner.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
 import { cachedTinyModel } from '@/gpu-runner/trainer/python';
@@ -41,6 +41,11 @@ afterAll(async () => {
 
 const post = (path: string, body: string, apiKey = key) =>
   fetch(`${platform.url}/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body });
+
+afterEach(({ task }) => {
+  // The platform's own output explains most failures here.
+  if (task.result?.state === 'fail') console.log(logs.slice(-60).join('\n'));
+});
 
 describe('serving through /v1', () => {
   it('wakes the model on the first request and answers with usage, under the requested name', async () => {
