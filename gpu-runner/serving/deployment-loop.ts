@@ -60,6 +60,9 @@ type LocalDeployment = {
 export type ServingLoop = { stop: () => Promise<void>; deployments: () => Array<{ id: string; model: string; endpoint: string | null; adapters: number }> };
 
 const RETRY_FAILED_ADAPTER_MS = 60_000;
+const INITIAL_SYNC_MS = 30_000;
+/** A load that has not produced a server by then is given up (the supervisor's own start limit is 180 s). */
+const LOAD_TIMEOUT_MS = 240_000;
 
 export function startServingLoop(options: ServingLoopOptions): ServingLoop {
   const { db, store, runnerId, log } = options;
@@ -91,7 +94,7 @@ export function startServingLoop(options: ServingLoopOptions): ServingLoop {
   async function teardown(deployment: LocalDeployment) {
     if (deployment.stopping) return;
     deployment.stopping = true;
-    local.delete(deployment.id);
+    if (local.get(deployment.id) === deployment) local.delete(deployment.id);
     await deployment.handle?.stop().catch((error: unknown) => log.warn({ err: error, deploymentId: deployment.id }, 'stopping an inference server failed'));
     log.info({ deploymentId: deployment.id, model: deployment.baseName }, 'deployment stopped');
   }
@@ -138,6 +141,10 @@ export function startServingLoop(options: ServingLoopOptions): ServingLoop {
       await db.deployment.updateMany({ where: { id, runnerId, status: 'LOADING' }, data: { status: 'REQUESTED', runnerId: null } });
       return;
     }
+    // Claimed again (it was handed back and this runner took it anew) while an earlier load or
+    // server of it is still here: that one goes, and only this load writes the row.
+    const previous = local.get(id);
+    if (previous) await teardown(previous);
     const deployment: LocalDeployment = {
       id,
       baseModelId: row.baseModelId,
@@ -152,17 +159,32 @@ export function startServingLoop(options: ServingLoopOptions): ServingLoop {
       stopping: false,
     };
     local.set(id, deployment);
+    let timer: NodeJS.Timeout | undefined;
     try {
       const { gguf } = parseModelArtifacts(row.baseModel.artifacts);
-      const modelGguf = await cached(modelsDir, gguf.sha256);
-      const handle = await startInferenceServer({
-        ...options.server,
-        modelGguf,
-        name: row.baseModel.name,
-        token: options.token,
-        host: options.bindHost,
-        onLog: (line) => log.debug({ deploymentId: id, line }, 'inference server'),
+      const starting = (async () => {
+        const modelGguf = await cached(modelsDir, gguf.sha256);
+        return startInferenceServer({
+          ...options.server,
+          modelGguf,
+          name: row.baseModel.name,
+          token: options.token,
+          host: options.bindHost,
+          onLog: (line) => log.debug({ deploymentId: id, line }, 'inference server'),
+        });
+      })();
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the inference server did not start within ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
       });
+      // A server that comes up after the deadline is not left running.
+      starting.then(
+        (late) => {
+          if (deployment.handle !== late && (deployment.stopping || local.get(id) !== deployment)) void late.stop();
+        },
+        () => undefined,
+      );
+      const handle = await Promise.race([starting, timeout]);
+      clearTimeout(timer);
       deployment.handle = handle;
       handle.on('crash', ({ exitCode, signal, output }) => log.warn({ deploymentId: id, exitCode, signal, output: output.split('\n').slice(-5).join(' | ') }, 'inference server crashed; restarting'));
       handle.on('ready', () => {
@@ -172,8 +194,11 @@ export function startServingLoop(options: ServingLoopOptions): ServingLoop {
       handle.on('failed', (error: Error) => {
         void markFailed(id, `The inference server kept crashing: ${error.message}`).then(() => teardown(deployment));
       });
+      // Torn down while it loaded: whoever tore it down has settled the row.
       if (deployment.stopping) return void (await handle.stop());
-      await syncAdapters(deployment);
+      // The fine-tunes known now are there from the start; a slow one is left to later syncs.
+      await Promise.race([syncAdapters(deployment).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, INITIAL_SYNC_MS).unref())]);
+      if (deployment.stopping) return;
       const { count } = await db.deployment.updateMany({ where: { id, runnerId, status: 'LOADING' }, data: { status: 'READY', endpoint: endpointOf(handle), error: null } });
       if (count !== 1) {
         await teardown(deployment);
@@ -181,6 +206,7 @@ export function startServingLoop(options: ServingLoopOptions): ServingLoop {
       }
       log.info({ deploymentId: id, model: row.baseModel.name, endpoint: endpointOf(handle), adapters: deployment.fineTuned.size }, 'deployment ready');
     } catch (error) {
+      clearTimeout(timer);
       const message = error instanceof Error ? `${error.message}${'code' in error && typeof error.code === 'string' ? ` (${error.code})` : ''}` : String(error);
       log.warn({ err: error, deploymentId: id }, 'deployment failed');
       await markFailed(id, message).catch(() => undefined);
@@ -222,7 +248,10 @@ export function startServingLoop(options: ServingLoopOptions): ServingLoop {
     }
     if (now - lastSync >= (options.syncMs ?? 3000)) {
       lastSync = now;
-      await Promise.all([...local.values()].filter((d) => d.handle?.state === 'ready').map((d) => syncAdapters(d)));
+      // Not awaited: a slow server must not hold up claims and teardowns of the others.
+      for (const deployment of local.values()) {
+        if (deployment.handle?.state === 'ready') void syncAdapters(deployment).catch((error: unknown) => log.warn({ err: error, deploymentId: deployment.id }, 'syncing adapters failed'));
+      }
     }
   }
 
