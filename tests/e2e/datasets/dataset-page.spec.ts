@@ -12,6 +12,7 @@ import { datasetStore } from '@/server/services/datasets/platform/config';
 import { findPort, startPlatform, type Platform } from '@/scripts/lib/supervisor';
 import { launchBrowser } from '@/tests/helpers/browser';
 import { createTestUser, TEST_PASSWORD, type TestUser } from '@/tests/helpers/factories';
+import { useOwnDatabase } from '@/tests/helpers/own-database';
 
 const FIXTURES = path.resolve('tests/fixtures/datasets');
 let platform: Platform;
@@ -44,6 +45,9 @@ async function seedChatModel(owner: TestUser) {
     },
   });
 }
+
+// Its worker and runner processes must see only its own rows (tests/helpers/own-database.ts).
+useOwnDatabase();
 
 beforeAll(async () => {
   // A port of its own: other suites start web processes at the same time from 3000 up.

@@ -10,6 +10,7 @@ import { Upload } from 'tus-js-client';
 import { getDb } from '@/server/db';
 import { findPort, startPlatform, type Platform } from '@/scripts/lib/supervisor';
 import { createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
+import { useOwnDatabase } from '@/tests/helpers/own-database';
 
 const MAX_UPLOAD_BYTES = 3 * 1024 * 1024;
 let platform: Platform;
@@ -60,6 +61,9 @@ async function waitForFile(id: string) {
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+// Its worker and runner processes must see only its own rows (tests/helpers/own-database.ts).
+useOwnDatabase();
 
 beforeAll(async () => {
   // A port of its own: other suites start web processes at the same time from 3000 up.

@@ -17,6 +17,7 @@ import { grantCredits } from '@/server/services/credits/credits';
 import { fromApiJobId } from '@/server/services/jobs/openai-shapes';
 import { requestModelImport } from '@/server/services/models/registry/request-model-import';
 import { runModelImport } from '@/server/services/models/registry/run-model-import';
+import { useOwnDatabase } from '@/tests/helpers/own-database';
 
 const stamp = Date.now();
 const modelName = `tiny-fail-${stamp}`;
@@ -100,6 +101,9 @@ async function importModel(dir: string, name: string) {
   const model = await requestModelImport({ admin: { db, actor: { userId: null } }, source: { kind: 'folder', dir }, name, scope: 'platform', enqueue: false });
   expect(await runModelImport(model.id, { db })).toMatchObject({ status: 'READY' });
 }
+
+// Its worker and runner processes must see only its own rows (tests/helpers/own-database.ts).
+useOwnDatabase();
 
 beforeAll(async () => {
   const t0 = Date.now();

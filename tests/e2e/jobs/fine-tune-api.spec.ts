@@ -14,6 +14,7 @@ import { getDb } from '@/server/db';
 import { artifactStoreConfigFromEnv, createArtifactStore } from '@/server/services/artifacts/create-artifact-store';
 import { materializeFolder } from '@/server/services/artifacts/folders';
 import { fromApiJobId } from '@/server/services/jobs/openai-shapes';
+import { useOwnDatabase } from '@/tests/helpers/own-database';
 
 let platform: Platform;
 let client: OpenAI;
@@ -22,6 +23,9 @@ let chats: Chat[];
 const email = `ft-${Date.now()}@example.test`;
 const modelName = `tiny-ft-${Date.now()}`;
 const logs: string[] = [];
+
+// Its worker and runner processes must see only its own rows (tests/helpers/own-database.ts).
+useOwnDatabase();
 
 beforeAll(async () => {
   const t0 = Date.now();

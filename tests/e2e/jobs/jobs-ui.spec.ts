@@ -20,6 +20,7 @@ let closeBrowser: () => Promise<void>;
 let page: Page;
 let user: TestUser;
 let world: Awaited<ReturnType<typeof seed>>;
+let heartbeat: NodeJS.Timeout | undefined;
 const pageErrors: string[] = [];
 
 const tag = Math.random().toString(36).slice(2, 8);
@@ -86,6 +87,7 @@ async function seed(owner: TestUser) {
         seed: 7,
         estimatedCost: '0.01',
         startedAt: new Date(),
+        heartbeatAt: new Date(),
         ...extra,
       },
     });
@@ -121,6 +123,9 @@ async function seed(owner: TestUser) {
 beforeAll(async () => {
   user = await createTestUser();
   world = await seed(user);
+  // The running job's runner heartbeats as a real one does, so no worker of the run takes the job
+  // for lapsed and puts it back in the queue.
+  heartbeat = setInterval(() => void getDb().trainingJob.update({ where: { id: world.runningRaw }, data: { heartbeatAt: new Date() } }).catch(() => undefined), 2_000);
   web = await startWeb();
   ({ browser, close: closeBrowser } = await launchBrowser());
   page = await browser.newPage();
@@ -134,6 +139,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  clearInterval(heartbeat);
   await closeBrowser?.();
   await web?.stop();
   await stopBoss();

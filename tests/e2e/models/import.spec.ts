@@ -18,6 +18,7 @@ import { findPort } from '@/scripts/lib/supervisor';
 import { startFakeHub, type FakeHub } from '@/tests/fixtures/hub/fake-hub';
 import { runLathe } from '@/tests/helpers/cli';
 import { callerFor, createTestUser, type TestUser } from '@/tests/helpers/factories';
+import { useOwnDatabase } from '@/tests/helpers/own-database';
 
 const store = createArtifactStore(artifactStoreConfigFromEnv());
 let modelDir: string;
@@ -55,6 +56,9 @@ async function waitForFinal(ids: string[], timeoutMs = 100_000) {
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+// Its worker and runner processes must see only its own rows (tests/helpers/own-database.ts).
+useOwnDatabase();
 
 beforeAll(async () => {
   // Organization owners may import server folders only under the import root.

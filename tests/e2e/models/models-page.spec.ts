@@ -11,6 +11,7 @@ import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
 import { startFakeHub, type FakeHub } from '@/tests/fixtures/hub/fake-hub';
 import { launchBrowser } from '@/tests/helpers/browser';
 import { createTestUser, TEST_PASSWORD, type TestUser } from '@/tests/helpers/factories';
+import { useOwnDatabase } from '@/tests/helpers/own-database';
 
 let platform: Platform;
 let hub: FakeHub;
@@ -21,6 +22,9 @@ let owner: TestUser;
 let root: string;
 const logs: string[] = [];
 const suffix = Math.random().toString(36).slice(2, 7);
+
+// Its worker and runner processes must see only its own rows (tests/helpers/own-database.ts).
+useOwnDatabase();
 
 beforeAll(async () => {
   const fixture = await cachedTinyModel();

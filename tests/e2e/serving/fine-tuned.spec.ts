@@ -13,6 +13,7 @@ import { learningCheckChats, type Chat } from '@/tests/helpers/learning-check';
 import { callerFor, type TestUser } from '@/tests/helpers/factories';
 import { getDb } from '@/server/db';
 import { importModel, userWithKey } from '@/tests/helpers/serving';
+import { useOwnDatabase } from '@/tests/helpers/own-database';
 
 const modelName = `tiny-ft-serve-${Date.now()}`;
 let platform: Platform;
@@ -21,6 +22,9 @@ let user: TestUser;
 let chats: Chat[];
 let tunedName: string;
 const logs: string[] = [];
+
+// Its worker and runner processes must see only its own rows (tests/helpers/own-database.ts).
+useOwnDatabase();
 
 beforeAll(async () => {
   const modelDir = await cachedTinyModel();

@@ -7,9 +7,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
 import { launchBrowser } from '@/tests/helpers/browser';
-import { TEST_PASSWORD, type TestUser } from '@/tests/helpers/factories';
+import { createTestUser, TEST_PASSWORD, type TestUser } from '@/tests/helpers/factories';
 import { eventually, importModel, userWithKey } from '@/tests/helpers/serving';
 import { getDb } from '@/server/db';
+import { useOwnDatabase } from '@/tests/helpers/own-database';
 
 const suffix = Math.random().toString(36).slice(2, 7);
 const modelA = `tiny-play-a-${suffix}`;
@@ -20,6 +21,9 @@ let closeBrowser: () => Promise<void>;
 let page: Page;
 let owner: TestUser;
 const logs: string[] = [];
+
+// Its worker and runner processes must see only its own rows (tests/helpers/own-database.ts).
+useOwnDatabase();
 
 beforeAll(async () => {
   const modelDir = await cachedTinyModel();
@@ -121,8 +125,20 @@ describe('serving in the dashboard', () => {
     await dialog.getByText(`model="${modelA}"`).waitFor();
   });
 
-  it('undeploys the model, and its runner stops the inference server', async () => {
+  it('undeploys the model as a platform admin, and its runner stops the inference server', async () => {
     const served = await getDb().deployment.findFirstOrThrow({ where: { status: 'READY', baseModel: { name: modelA } } });
+    // A platform-wide model serves every organization: its owner-level users may deploy it but not take it away.
+    await page.goto(`${platform.url}/models`);
+    await page.locator(`[data-testid="deployment"][data-model="${modelA}"][data-deployment-status="READY"]`).waitFor();
+    expect(await page.getByRole('button', { name: `Undeploy ${modelA}` }).count()).toBe(0);
+
+    const admin = await createTestUser({ admin: true });
+    await browser.clearCookies();
+    await page.goto(`${platform.url}/sign-in`);
+    await page.getByLabel('E-mail').fill(admin.email);
+    await page.getByLabel('Password').fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/datasets$/);
     await page.goto(`${platform.url}/models`);
     await page.getByRole('button', { name: `Undeploy ${modelA}` }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Undeploy' }).click();

@@ -10,6 +10,7 @@ import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
 import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { getDb } from '@/server/db';
 import { eventually, importModel, inferenceClientFor, userWithKey } from '@/tests/helpers/serving';
+import { useOwnDatabase } from '@/tests/helpers/own-database';
 
 const RATE_LIMIT = 30;
 const modelName = `tiny-serve-${Date.now()}`;
@@ -20,6 +21,9 @@ let key: string;
 const logs: string[] = [];
 const question = [{ role: 'user' as const, content: 'What is the code for the lantern?' }];
 
+// Its worker and runner processes must see only its own rows (tests/helpers/own-database.ts).
+useOwnDatabase();
+
 beforeAll(async () => {
   const modelDir = await cachedTinyModel();
   await importModel(modelDir, modelName);
@@ -27,9 +31,9 @@ beforeAll(async () => {
   platform = await startPlatform({
     port: 0,
     processes: ['web', 'gpu-runner'],
-    // A short lapse, so the runner killed below is presumed dead quickly (well above the
-    // heartbeat of every runner of the test run, which may serve this file's deployments too).
-    env: { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'process', LATHE_RATE_LIMIT_RPM: String(RATE_LIMIT), RUNNER_SERVING_THREADS: '1', RUNNER_LAPSE_MS: '12000', RUNNER_NAME: runnerName },
+    // A short lapse, so the runner killed below is presumed dead quickly (well above the runner's
+    // heartbeat, even on a machine busy with the rest of the suite).
+    env: { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'process', LATHE_RATE_LIMIT_RPM: String(RATE_LIMIT), RUNNER_SERVING_THREADS: '1', RUNNER_LAPSE_MS: '20000', RUNNER_NAME: runnerName },
     log: (l) => logs.push(l),
   });
   client = new OpenAI({ apiKey: key, baseURL: `${platform.url}/v1`, maxRetries: 0 });
