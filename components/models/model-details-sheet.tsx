@@ -48,7 +48,7 @@ export function ModelDetailsSheet({ model, onOpenChange }: { model: ModelRow | n
                 </Row>
               )}
               <Row label={t('gguf')}>{model.ggufType ?? '—'}</Row>
-              <Row label={t('trainable')}>{model.status === 'READY' ? (model.trainable ? t('trainableYes') : t('trainableNo')) : '—'}</Row>
+              <Row label={t('trainable')}>{model.status === 'READY' ? (model.trainable ? t('trainableYes') : model.trainingBlocker ? t('trainableNoBecause', { reason: model.trainingBlocker }) : t('trainableNo')) : '—'}</Row>
             </dl>
           </>
         )}

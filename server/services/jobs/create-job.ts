@@ -43,6 +43,11 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
   if (!(model.artifacts as ModelArtifacts | null)?.hf) {
     throw new LatheError('BAD_REQUEST', `The model '${input.model}' was imported as a GGUF and can only be served, not fine-tuned. Import its Hugging Face checkpoint to train it.`, { param: 'model', reason: 'model_not_trainable' });
   }
+  const details = (model.details ?? {}) as { trainable?: unknown; trainingBlocker?: unknown };
+  if (details.trainable === false) {
+    const why = typeof details.trainingBlocker === 'string' ? details.trainingBlocker : 'the trainer does not support it';
+    throw new LatheError('BAD_REQUEST', `The model '${input.model}' can be served but not fine-tuned: ${why}.`, { param: 'model', reason: 'model_not_trainable' });
+  }
   const trainingId = fromApiFileId(input.training_file);
   const training = await tenant.db.dataset.findUnique({ where: { id: trainingId } });
   if (!training) throw new LatheError('NOT_FOUND', `The training file '${input.training_file}' was not found.`, { param: 'training_file', reason: 'file_not_found' });

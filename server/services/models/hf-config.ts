@@ -86,6 +86,11 @@ export function parseModelConfig(raw: Record<string, unknown>, file = 'config.js
     });
   }
   const spec = SUPPORTED_ARCHITECTURES[architecture]!;
+  // llama.cpp's llama and qwen2 graphs apply SiLU whatever config.json says: anything else would load and answer wrongly.
+  const act = raw.hidden_act ?? 'silu';
+  if (act !== 'silu' && act !== 'swish') {
+    throw new ModelError('unsupported_architecture', `${path.basename(file)}: hidden_act ${JSON.stringify(act)} is not supported (only silu)`, { hidden_act: act });
+  }
   const int = (key: string, fallback?: number): number => {
     const v = raw[key] ?? fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {

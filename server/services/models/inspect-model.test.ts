@@ -63,6 +63,12 @@ describe('inspectHfFolder', () => {
     expect(await inspectHfFolder(dir)).toMatchObject({ hasChatTemplate: true, chatTemplate: '{{ messages[0].content }}' });
   });
 
+  it('inspects a YaRN-scaled model as servable and says why the trainer cannot fine-tune it', async () => {
+    const dir = await variant('yarn', (d) => editJson(path.join(d, 'config.json'), (j) => (j.rope_scaling = { rope_type: 'yarn', factor: 2, original_max_position_embeddings: 64 })));
+    expect((await inspectHfFolder(dir)).trainingBlocker).toMatch(/YaRN RoPE scaling is served but not fine-tuned/);
+    expect((await inspectHfFolder(await variant('plain', async () => {}))).trainingBlocker).toBeNull();
+  });
+
   it.each([
     ['missing_config', 'no config.json', (d: string) => rm(path.join(d, 'config.json'))],
     ['missing_weights', 'no .safetensors weights', (d: string) => rm(path.join(d, 'model.safetensors'))],
@@ -80,6 +86,7 @@ describe('inspectHfFolder', () => {
       'GPTNeoXForCausalLM is not supported; supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM',
       (d: string) => editJson(path.join(d, 'config.json'), (j) => (j.architectures = ['GPTNeoXForCausalLM'])),
     ],
+    ['unsupported_architecture', 'hidden_act "gelu" is not supported (only silu)', (d: string) => editJson(path.join(d, 'config.json'), (j) => (j.hidden_act = 'gelu'))],
     ['shape_mismatch', 'model.layers.0.self_attn.q_proj.weight is [64, 64], config.json implies [96, 64]', (d: string) => editJson(path.join(d, 'config.json'), (j) => (j.num_attention_heads = 6, j.head_dim = 16))],
     ['shape_mismatch', 'missing model.layers.2.input_layernorm.weight', (d: string) => editJson(path.join(d, 'config.json'), (j) => (j.num_hidden_layers = 3))],
     ['invalid_config', 'config.json is not valid JSON', (d: string) => writeFile(path.join(d, 'config.json'), '{"architectures": [')],

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelError } from './errors';
-import { readJsonIfExists, readModelConfig } from './hf-config';
+import { readJsonIfExists, readModelConfig, type LlamaFamilyConfig } from './hf-config';
 import { planModelLayout } from './model-layout';
 import { Checkpoint, numel, type SafetensorsDtype } from './safetensors';
 import { detectBpePreTokenizer, readFolderChatTemplate } from './tokenizer-metadata';
@@ -22,6 +22,8 @@ export interface HfFolderInspection {
   sizeBytes: number;
   dtype: string;
   tokenizer: 'bpe' | 'sentencepiece';
+  /** Why the trainer cannot fine-tune this model although it can be served; null when it can. */
+  trainingBlocker: string | null;
 }
 
 const TORCH_DTYPE: Partial<Record<SafetensorsDtype, string>> = { BF16: 'bfloat16', F16: 'float16', F32: 'float32', F64: 'float64' };
@@ -71,7 +73,14 @@ export async function inspectHfFolder(dir: string): Promise<HfFolderInspection> 
     sizeBytes: await folderSize(dir),
     dtype: (dominant && TORCH_DTYPE[dominant]) ?? config.torchDtype ?? 'unknown',
     tokenizer,
+    trainingBlocker: trainingBlocker(config),
   };
+}
+
+/** What llama.cpp serves but gpu-runner/trainer does not train (its modelconfig.py refuses the same). */
+function trainingBlocker(config: LlamaFamilyConfig): string | null {
+  if (config.ropeScaling?.type === 'yarn') return 'its YaRN RoPE scaling is served but not fine-tuned; the trainer supports default, linear and llama3 scaling';
+  return null;
 }
 
 async function checkTokenizer(dir: string): Promise<'bpe' | 'sentencepiece'> {

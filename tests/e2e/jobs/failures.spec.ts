@@ -109,7 +109,8 @@ beforeAll(async () => {
   const t0 = Date.now();
   const modelDir = await cachedTinyModel();
   // The same weights with YaRN RoPE scaling: the importer and llama.cpp take it, the trainer does
-  // not, so jobs on it reach the trainer and fail there with its own error code.
+  // not. The import marks it not trainable, so jobs on it are refused up front; a row imported
+  // before that check existed still reaches the trainer, which fails with its own error code.
   const yarnDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-yarn-model-'));
   fs.cpSync(modelDir, yarnDir, { recursive: true });
   const config = JSON.parse(fs.readFileSync(path.join(yarnDir, 'config.json'), 'utf8')) as Record<string, unknown>;
@@ -191,8 +192,23 @@ describe('training jobs under failure', () => {
     for (const [name, child] of platform.children) expect(child.exitCode, `${name} exited`).toBeNull();
   });
 
+  it('refuses a job on a model the trainer cannot fine-tune, with the reason', async () => {
+    const user = await account('100');
+    const refused = await user.client.fineTuning.jobs.create({ model: yarnModelName, training_file: user.fileId }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('model_not_trainable');
+    expect((refused as Error).message).toMatch(/can be served but not fine-tuned: its YaRN RoPE scaling/);
+    expect(await balance(user.organizationId)).toBe(100);
+  });
+
   it('fails a job with the trainer\'s own error code and message', async () => {
     const user = await account('100');
+    // As imported before the registry knew the trainer refuses YaRN.
+    const yarn = await getDb().baseModel.findFirstOrThrow({ where: { name: yarnModelName } });
+    await getDb().baseModel.update({ where: { id: yarn.id }, data: { details: { ...(yarn.details as object), trainable: true, trainingBlocker: undefined } } });
     const created = await user.client.fineTuning.jobs.create({ model: yarnModelName, training_file: user.fileId, hyperparameters: { n_epochs: 1, batch_size: 8 } });
     const job = await waitForStatus(user.client, created.id, FINAL, 90_000);
     expect(job.status).toBe('failed');

@@ -31,6 +31,8 @@ export type BaseModelSummary = {
   license: string | null;
   sizeBytes: number | null;
   trainable: boolean;
+  /** Why a servable Hugging Face model cannot be fine-tuned (null for trainable models and GGUF imports). */
+  trainingBlocker: string | null;
   ggufType: string | null;
   commit: string | null;
   createdAt: Date;
@@ -66,6 +68,7 @@ export function toModelSummary(model: BaseModel, viewerOrganizationId: string | 
     license: model.license,
     sizeBytes: model.sizeBytes === null ? null : Number(model.sizeBytes),
     trainable: model.status === 'READY' && details.trainable === true && Boolean(artifacts.success && artifacts.data.hf),
+    trainingBlocker: str(details.trainingBlocker),
     ggufType: artifacts.success ? artifacts.data.gguf.type : null,
     commit: str(details.commit),
     createdAt: model.createdAt,

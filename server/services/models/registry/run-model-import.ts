@@ -177,7 +177,8 @@ async function importHfFolder(dir: string, ctx: StepContext & { name: string; wo
       sizeBytes: BigInt(totalBytes + ggufRef.size),
     },
     details: {
-      trainable: true,
+      trainable: inspection.trainingBlocker === null,
+      ...(inspection.trainingBlocker ? { trainingBlocker: inspection.trainingBlocker } : {}),
       dtype: inspection.dtype,
       tokenizer: inspection.tokenizer,
       ggufArchitecture: inspection.ggufArchitecture,
