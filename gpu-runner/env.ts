@@ -14,6 +14,8 @@ export const env = createEnv({
     LATHE_EXECUTOR: z.enum(['auto', 'docker', 'process']).default('auto'),
     RUNNER_CPUS: z.coerce.number().int().positive().optional(),
     RUNNER_JOB_MEMORY_BYTES: z.coerce.number().int().positive().optional(),
+    // Process executor: keep a trainer interpreter with torch imported waiting for the next job.
+    RUNNER_WARM_TRAINER: z.enum(['0', '1']).default('1').transform((value) => value === '1'),
     DOCKER_HOST: z.string().optional(),
     // Serving: without the internal token (shared with the web app) this runner serves nothing.
     LATHE_INTERNAL_TOKEN: z.string().min(16).optional(),

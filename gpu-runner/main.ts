@@ -57,7 +57,13 @@ if (executor === 'docker') {
   if (removed.length) logger.info({ removed }, 'removed orphaned trainer containers');
   trainer = createDockerExecutor({ docker, image, runnerId: runner.id });
 } else {
-  trainer = createProcessExecutor();
+  const processExecutor = createProcessExecutor({
+    warm: env.RUNNER_WARM_TRAINER,
+    onSpareLost: (details) => logger.warn(details, 'spare trainer exited before a job; the next job starts cold'),
+  });
+  // Ready for the first job, not only from the second on.
+  processExecutor.warm();
+  trainer = processExecutor;
 }
 
 const store = createArtifactStore(artifactStoreConfigFromEnv());
@@ -109,6 +115,8 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down gpu-runner');
   // Running trainers checkpoint and their jobs go back to the queue for another runner.
   shutdownController.abort();
+  // The spare trainer is no job's: it goes now, leaving the cores to the trainers that checkpoint.
+  await trainer.close?.();
   await serving?.stop();
   await boss.stop({ graceful: true, timeout: 60_000 });
   clearInterval(heartbeat);

@@ -64,6 +64,17 @@ export const quickConfig = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+/** Polls `probe` until it returns a value (tests of processes that change state on their own). */
+export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export function kinds(events: TrainerEvent[]): string[] {
   return [...new Set(events.map((e) => e.event))];
 }

@@ -58,6 +58,8 @@ export interface TrainerRun {
 export interface TrainerExecutor {
   readonly kind: 'docker' | 'process';
   start(spec: TrainerJobSpec, handlers?: TrainerRunHandlers): Promise<TrainerRun>;
+  /** Releases what the executor keeps between jobs (the process executor's spare trainer). */
+  close?(): Promise<void>;
 }
 
 export const DEFAULT_CANCEL_GRACE_MS = 20_000;
