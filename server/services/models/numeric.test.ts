@@ -76,6 +76,20 @@ describe('bulk half conversion', () => {
   });
 });
 
+describe('BF16 to half', () => {
+  it('maps every one of the 65,536 BF16 values as the scalar converter does, in place too', async () => {
+    const { bf16ToF16, convertFloatBytes, floatBitsToHalf } = await import('./numeric');
+    const all = Uint16Array.from({ length: 65536 }, (_, i) => i);
+    const out = new Uint16Array(65536);
+    bf16ToF16(all, out);
+    for (let b = 0; b < 65536; b++) if (out[b] !== floatBitsToHalf((b << 16) >>> 0)) expect.fail(`bf16 ${b.toString(16)}: ${out[b]} vs ${floatBitsToHalf((b << 16) >>> 0)}`);
+    const owned = new Uint8Array(all.buffer.slice(0));
+    const converted = convertFloatBytes('BF16', owned, 'F16', { inPlace: true });
+    expect(converted.buffer).toBe(owned.buffer);
+    expect(Array.from(new Uint16Array(converted.buffer))).toEqual(Array.from(out));
+  });
+});
+
 describe('convertFloatBytes', () => {
   it('gives the same bytes as decoding to float32 and encoding, for every source and target', async () => {
     const { convertFloatBytes, f32ToF16, f32ToBf16, quantizeQ8_0, bf16ToF32, f16ToF32 } = await import('./numeric');

@@ -144,15 +144,20 @@ function scratchF32(n: number): Float32Array {
   return scratch32.subarray(0, n);
 }
 
-/** BF16 bits straight to half bits: widen to float32 bits and take the fast half path, no float32 array. */
+let bf16ToF16Table: Uint16Array | undefined;
+
+/**
+ * BF16 bits straight to half bits through a 65,536-entry table (128 KB, built on first use from
+ * floatBitsToHalf, so rounding is the same): one load per value, no float32 array.
+ */
 export function bf16ToF16(src: Uint16Array, dst: Uint16Array): void {
-  for (let i = 0; i < src.length; i++) {
-    const f = src[i]! << 16;
-    const x = f & 0x7fffffff;
-    if (x >= 0x38800000 && x < 0x47800000) {
-      dst[i] = ((f >>> 16) & 0x8000) | ((((x + 0xc8000fff + ((x >>> 13) & 1)) | 0) >>> 13) & 0xffff);
-    } else dst[i] = floatBitsToHalf(f >>> 0);
+  let table = bf16ToF16Table;
+  if (!table) {
+    table = new Uint16Array(65536);
+    for (let b = 0; b < 65536; b++) table[b] = floatBitsToHalf((b << 16) >>> 0);
+    bf16ToF16Table = table;
   }
+  for (let i = 0; i < src.length; i++) dst[i] = table[src[i]!]!;
 }
 
 export type RawFloatDtype = 'F32' | 'F16' | 'BF16';
@@ -161,12 +166,19 @@ export type EncodedType = 'F32' | 'F16' | 'Q8_0';
 /**
  * Converts little-endian float bytes of one dtype to another GGUF encoding in one pass where it can
  * (BF16 to F16 without a float32 copy, same-type slices by plain copy), through a reused float32
- * buffer otherwise. `src` must be 2-byte aligned (4 for F32).
+ * buffer otherwise. `src` must be 2-byte aligned (4 for F32). With `inPlace` (the caller owns `src`
+ * and does not read it again), BF16 to F16 overwrites `src` instead of allocating: a fresh output
+ * array per slice cost more than the conversion itself.
  */
-export function convertFloatBytes(dtype: RawFloatDtype, src: Uint8Array, outType: EncodedType): Uint8Array {
+export function convertFloatBytes(dtype: RawFloatDtype, src: Uint8Array, outType: EncodedType, options: { inPlace?: boolean } = {}): Uint8Array {
   const count = src.byteLength / (dtype === 'F32' ? 4 : 2);
   if (dtype === outType) return src;
   if (outType === 'F16' && dtype === 'BF16') {
+    if (options.inPlace) {
+      const bits = new Uint16Array(src.buffer, src.byteOffset, count);
+      bf16ToF16(bits, bits);
+      return src;
+    }
     const out = new Uint16Array(count);
     bf16ToF16(new Uint16Array(src.buffer, src.byteOffset, count), out);
     return new Uint8Array(out.buffer);

@@ -37,7 +37,8 @@ export function encodeChunk(job: ChunkJob): Uint8Array {
   let raw = job.raw;
   if (job.permuteHeadRows) raw = permuteHeadRowBytes(raw, job.rowElems * SAFETENSORS_DTYPE_SIZE[job.dtype], job.permuteHeadRows);
   if ((job.dtype === 'F32' || job.dtype === 'F16' || job.dtype === 'BF16') && (job.outType === 'F32' || job.outType === 'F16' || job.outType === 'Q8_0')) {
-    return convertFloatBytes(job.dtype, raw, job.outType as EncodedType);
+    // The slice was read (or permuted) into a buffer of its own for this job alone.
+    return convertFloatBytes(job.dtype, raw, job.outType as EncodedType, { inPlace: true });
   }
   return new Uint8Array(encodeFloats(job.outType, toFloat32(job.dtype, raw, job.name)));
 }
