@@ -105,6 +105,18 @@ describe('reapLapsedJobs', () => {
     expect(sent.map((j) => (j.data as { payload: { attempt: number } }).payload.attempt)).toEqual([2]);
   });
 
+  it('marks runners whose heartbeat lapsed offline, with or without a job, and leaves live ones online', async () => {
+    const db = getDb();
+    const runner = (name: string, ageMs: number) =>
+      db.runner.create({ data: { name, hostname: 'test', gpus: [], memoryBytes: 1n, executor: 'process', status: 'ONLINE', lastHeartbeatAt: new Date(Date.now() - ageMs) } });
+    const [gone, alive] = await Promise.all([runner('gone', 3_600_000), runner('alive', 0)]);
+    await sleep(lapseMs + 100);
+    await db.runner.update({ where: { id: alive.id }, data: { lastHeartbeatAt: new Date() } });
+    await reapLapsedJobs({ db, boss, lapseMs });
+    expect((await db.runner.findUniqueOrThrow({ where: { id: gone.id } })).status).toBe('OFFLINE');
+    expect((await db.runner.findUniqueOrThrow({ where: { id: alive.id } })).status).toBe('ONLINE');
+  });
+
   it('does not take a database outage for lapsed runners', async () => {
     const job = await lapsedJob(3);
     await closeProxy();

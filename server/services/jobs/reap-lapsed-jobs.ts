@@ -22,11 +22,13 @@ export async function reapLapsedJobs({ db, boss, lapseMs = 30_000 }: { db: Db; b
   }
   if (!reachableSince.has(db)) reachableSince.set(db, Date.now());
   if (Date.now() - reachableSince.get(db)! < lapseMs) return 0;
+  // A runner that stopped heartbeating is offline whether or not it held a job (its next heartbeat,
+  // if it comes back, sets it online again).
+  await db.runner.updateMany({ where: { status: { not: 'OFFLINE' }, lastHeartbeatAt: { lt: cutoff } }, data: { status: 'OFFLINE' } });
   let requeued = 0;
   for (const job of lapsed) {
     const { count } = await db.trainingJob.updateMany({ where: { id: job.id, attempt: job.attempt, status: 'running' }, data: { status: 'queued', runnerId: null } });
     if (count !== 1) continue;
-    if (job.runnerId) await db.runner.updateMany({ where: { id: job.runnerId, lastHeartbeatAt: { lt: cutoff } }, data: { status: 'OFFLINE' } });
     await appendJobEvents({
       db,
       jobId: job.id,
