@@ -4,10 +4,11 @@
 //   npm run bench:serving -- --threads 1 --tokens 128 --runs 5 --concurrent-tokens 64
 //
 // 1. Single stream, side by side in one run, same GGUF, same threads, same context shape, greedy,
-//    exactly --tokens tokens per run: node-llama-cpp called in this process (sequence.evaluate,
-//    detokenizing as it goes) against the inference server's /v1/chat/completions streamed through
+//    exactly --tokens tokens per run: node-llama-cpp called in process (sequence.evaluate,
+//    detokenizing as it goes; in a child process of its own, serving-direct.ts, timed there from
+//    the moment it reads the request, so no hand-over is charged to it) against the inference server's /v1/chat/completions streamed through
 //    the official `openai` client (the internal token as API key). The paths alternate run by run,
-//    and the figures compare each server run with the direct run just before it (median of those
+//    and the figures compare each server run with the direct run of the same round (median of those
 //    ratios and differences), so that load from other processes, which comes and goes, hits both
 //    sides of each comparison alike; the best run of each path is printed too. Beside wall-clock
 //    figures it counts CPU time per generated token and per 1-token request (every thread of the
@@ -24,17 +25,19 @@
 // Each path is a `StreamPath`. The model is a random-weight Llama of about 25M parameters (F32, made with the
 // conversion library's test helpers), so decoding costs milliseconds per token and the comparison
 // is not dominated by HTTP. The last line printed is one JSON object.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { getLlama, LlamaLogLevel, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
 import OpenAI from 'openai';
 import { runConversion } from '../../gpu-runner/convert/run-conversion';
-import { ChatPromptRenderer } from '../../gpu-runner/inference/chat-prompt';
 import { startInferenceServer, type InferenceServerHandle } from '../../gpu-runner/inference/supervisor';
-import { CHATML_TEMPLATE, writeRandomAdapter, writeRandomModel } from '../../server/services/models/testing/random-model';
+import { writeRandomAdapter, writeRandomModel } from '../../server/services/models/testing/random-model';
+import { processCpuMs, type RunTiming } from './serving-direct';
 import { startWebServing, type WebServing } from './serving-web';
 
 const { values: args } = parseArgs({
@@ -57,30 +60,6 @@ const ADAPTERS = 4;
 const STREAMS = 8;
 const SHAPE = { hiddenSize: 512, intermediateSize: 1536, numLayers: 8, numHeads: 8, numKvHeads: 4, contextLength: 2048, seed: 11 };
 const MODEL_NAME = 'bench-25m';
-
-interface RunTiming {
-  ttftMs: number;
-  /** Tokens after the first, per second of the time between the first and the last. */
-  decodeTokensPerS: number;
-  tokens: number;
-  /** CPU time of the whole run (prompt included) per generated token. */
-  cpuMsPerToken: number;
-  /** The part of it spent in the server process(es), when there are any. */
-  serverCpuMsPerToken?: number;
-}
-
-/** CPU time used so far by every thread of a process, in milliseconds (Linux). */
-function processCpuMs(pid: number | 'self' = 'self'): number {
-  let ns = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return ns / 1e6;
-}
 
 interface StreamPath {
   name: string;
@@ -122,40 +101,38 @@ async function benchModel(): Promise<{ gguf: string; adapters: string[] }> {
   }
 }
 
-/** node-llama-cpp in this process: the same prompt tokens the server would build, one sequence. */
+/**
+ * node-llama-cpp called directly, in a child process of its own (serving-direct.ts): the process
+ * that runs the openai client must not also run llama.cpp, or every request it sends right after a
+ * direct run starts late (measured: a first token after ~100 ms instead of ~45 ms from the same
+ * server), which would be charged to the server.
+ */
 async function directPath(gguf: string): Promise<StreamPath & { dispose: () => Promise<void> }> {
-  const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
-  const model: LlamaModel = await llama.loadModel({ modelPath: gguf });
-  const context = await model.createContext({ contextSize: CONTEXT_SIZE, sequences: 1, threads: THREADS });
-  const sequence: LlamaContextSequence = context.getSequence();
-  const renderer = new ChatPromptRenderer(CHATML_TEMPLATE, model.tokens.bosString ?? '', model.tokens.eosString ?? '');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'serving-direct.ts'), gguf, String(THREADS), String(CONTEXT_SIZE)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async <T>(): Promise<T> => {
+    let line: string;
+    do {
+      const { value, done } = await lines.next();
+      if (done) throw new Error(`the direct path's process ended (exit ${child.exitCode})`);
+      line = value as string;
+    } while (!line.startsWith('{')); // llama.cpp's own messages, if any
+    const reply = JSON.parse(line) as T & { error?: string };
+    if (reply.error) throw new Error(`direct path: ${reply.error}`);
+    return reply;
+  };
+  await next<{ ready: true }>();
   return {
     name: 'node-llama-cpp in process',
     async run(question, maxTokens) {
-      const cpuBefore = processCpuMs();
-      const started = performance.now();
-      const tokens = model.tokenize(renderer.render([{ role: 'user', content: question }]), true);
-      // Keep the prefix the sequence already holds, as LlamaCompletion does and the server does.
-      await sequence.adaptStateToTokens(tokens.slice(0, -1), false);
-      const generated: Token[] = [];
-      let text = '';
-      let first = 0;
-      let last = 0;
-      for await (const token of sequence.evaluate(tokens.slice(sequence.nextTokenIndex), { temperature: 0, yieldEogToken: true })) {
-        text += model.detokenize([token], false, generated.slice(-8));
-        generated.push(token);
-        last = performance.now();
-        if (generated.length === 1) first = last;
-        if (generated.length >= maxTokens) break;
-      }
-      if (text.length === 0 && generated.length > 1) throw new Error('the direct path produced no text');
-      const cpuMsPerToken = (processCpuMs() - cpuBefore) / generated.length;
-      return { ttftMs: first - started, decodeTokensPerS: (generated.length - 1) / ((last - first) / 1000), tokens: generated.length, cpuMsPerToken };
+      child.stdin!.write(`${JSON.stringify({ question, maxTokens })}\n`);
+      return next<RunTiming>();
     },
     async dispose() {
-      await context.dispose();
-      await model.dispose();
-      await llama.dispose();
+      child.stdin!.end();
+      if (child.exitCode === null) await once(child, 'exit');
     },
   };
 }
@@ -220,8 +197,12 @@ async function singleStream(gguf: string, web: WebServing | null): Promise<{ sum
     const firstTokenCpu = new Map<string, number[]>(paths.map((p) => [p.name, []]));
     // One warm-up run each (first-touch of the weights, JIT), then alternating measured runs.
     for (const p of paths) await p.run('Warm up: say something.', 8);
+    // Each round starts with a different path: a llama.cpp process that starts computing right after
+    // another one finished answers more slowly (measured: a first token after ~100 ms instead of
+    // ~45), so a fixed order would always charge that to the same path.
     for (let run = 0; run < RUNS; run++) {
-      for (const p of paths) timings.get(p.name)!.push(await p.run(`Run ${run}: tell me about the river and the old mill.`, TOKENS));
+      const order = paths.map((_, i) => paths[(i + run) % paths.length]!);
+      for (const p of order) timings.get(p.name)!.push(await p.run(`Run ${run}: tell me about the river and the old mill.`, TOKENS));
       for (const p of paths) firstTokenCpu.get(p.name)!.push((await p.run(`Once ${run}: tell me about the river and the old mill.`, 1)).cpuMsPerToken);
     }
     const summaries = paths.map((p): PathSummary => {
@@ -247,7 +228,7 @@ async function singleStream(gguf: string, web: WebServing | null): Promise<{ sum
     const [directRuns, serverRuns, webRuns] = paths.map((p) => timings.get(p.name)!) as [RunTiming[], RunTiming[], RunTiming[] | undefined];
     const pairedRatio = round(median(directRuns.map((d, i) => serverRuns[i]!.decodeTokensPerS / d.decodeTokensPerS)), 3);
     const pairedTtftOverheadMs = round(median(directRuns.map((d, i) => serverRuns[i]!.ttftMs - d.ttftMs)), 2);
-    console.log(`  server run / direct run before it: throughput ratio median ${pairedRatio}, TTFT overhead median ${pairedTtftOverheadMs} ms`);
+    console.log(`  server run / direct run of the same round: throughput ratio median ${pairedRatio}, TTFT overhead median ${pairedTtftOverheadMs} ms`);
     const webPaired = webRuns
       ? {
           ratio: round(median(directRuns.map((d, i) => webRuns[i]!.decodeTokensPerS / d.decodeTokensPerS)), 3),
