@@ -33,9 +33,13 @@ const clients = new Map<string, InferenceClient>();
 /** Organizations seen with a positive balance, and until when that answer is reused. */
 const fundedUntil = new Map<string, number>();
 const FUNDED_TTL_MS = 5_000;
-/** READY deployments by base model, reused briefly so a busy model costs no lookup per request. */
+/**
+ * READY deployments by base model, reused for a while so a model in use costs no lookup per
+ * request. A stale entry is safe: a server that moved or stopped answers 502/503 (or not at all,
+ * which the client reports as 503 inference_unavailable), and that drops the entry and looks again.
+ */
 const readyDeployments = new Map<string, { deployment: ReadyDeployment; until: number }>();
-const READY_TTL_MS = 1_000;
+const READY_TTL_MS = 10_000;
 const ADAPTER_WAIT_MS = 120_000;
 const RENOTIFY_MS = 5_000;
 const RETRY_MS = 250;
@@ -127,10 +131,19 @@ async function forward(db: Db, model: ResolvedModel, path: GenerationPath, body:
   const { RUNNER_LAPSE_MS: lapseMs, LATHE_DEPLOY_WAIT_MS: waitMs } = servingConfig();
   const deadline = Date.now() + waitMs;
   let adapterLoaded = false;
+  let staleChecked = false;
   for (;;) {
     const deployment = await readyDeployment(db, model.baseModel, { lapseMs, deadline, signal });
     const response = await clientFor(deployment.endpoint).forward(path, body, { signal });
     if (response.status === 502 || response.status === 503) readyDeployments.delete(model.baseModel.id);
+    if (response.status === 404 && !staleChecked && (await errorCodeOf(response)) === 'model_not_found') {
+      // Maybe a remembered endpoint now held by another model's server: look the deployment up
+      // again once before taking the answer (or, for an adapter, asking the runner to load it).
+      staleChecked = true;
+      readyDeployments.delete(model.baseModel.id);
+      void response.body?.cancel().catch(() => undefined);
+      continue;
+    }
     if (response.status === 404 && model.adapter && !adapterLoaded && (await errorCodeOf(response)) === 'model_not_found') {
       await loadAdapter(db, deployment, model, deadline, signal);
       adapterLoaded = true;
