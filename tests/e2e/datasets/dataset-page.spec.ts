@@ -10,8 +10,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { getDb } from '@/server/db';
 import { datasetStore } from '@/server/services/datasets/platform/config';
 import { findPort, startPlatform, type Platform } from '@/scripts/lib/supervisor';
-import { launchBrowser } from '@/tests/helpers/browser';
-import { createTestUser, TEST_PASSWORD, type TestUser } from '@/tests/helpers/factories';
+import { launchBrowser, signIn } from '@/tests/helpers/browser';
+import { createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { useOwnDatabase } from '@/tests/helpers/own-database';
 
 const FIXTURES = path.resolve('tests/fixtures/datasets');
@@ -60,11 +60,7 @@ beforeAll(async () => {
   ({ browser, close: closeBrowser } = await launchBrowser());
   page = await browser.newPage();
   page.setDefaultTimeout(30_000);
-  await page.goto(`${platform.url}/sign-in`);
-  await page.getByLabel('E-mail').fill(user.email);
-  await page.getByLabel('Password').fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/datasets$/);
+  await signIn(page, platform.url, user.email);
 });
 
 afterAll(async () => {

@@ -9,9 +9,9 @@ import { getDb } from '@/server/db';
 import { stopBoss } from '@/server/jobs/boss';
 import { grantCredits } from '@/server/services/credits/credits';
 import { appendJobEvents, notifyJob, type NewJobEvent } from '@/server/services/jobs/job-events';
-import { launchBrowser } from '@/tests/helpers/browser';
+import { launchBrowser, signIn } from '@/tests/helpers/browser';
 import { startWeb } from '@/tests/helpers/web';
-import { createTestUser, TEST_PASSWORD, type TestUser } from '@/tests/helpers/factories';
+import { createTestUser, type TestUser } from '@/tests/helpers/factories';
 import type { Platform } from '@/scripts/lib/supervisor';
 
 let web: Platform;
@@ -131,11 +131,7 @@ beforeAll(async () => {
   page = await browser.newPage();
   page.setDefaultTimeout(20_000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(`${web.url}/sign-in`);
-  await page.getByLabel('E-mail').fill(user.email);
-  await page.getByLabel('Password').fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/datasets$/);
+  await signIn(page, web.url, user.email);
 }, 300_000);
 
 afterAll(async () => {

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
 import { startFakeHub, type FakeHub } from '@/tests/fixtures/hub/fake-hub';
-import { launchBrowser } from '@/tests/helpers/browser';
-import { createTestUser, TEST_PASSWORD, type TestUser } from '@/tests/helpers/factories';
+import { launchBrowser, signIn } from '@/tests/helpers/browser';
+import { createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { useOwnDatabase } from '@/tests/helpers/own-database';
 
 let platform: Platform;
@@ -52,11 +52,7 @@ const row = (name: string) => page.locator(`[data-testid="model-row"][data-model
 
 describe('Models page', () => {
   it('signs in and opens the Models page', async () => {
-    await page.goto(`${platform.url}/sign-in`);
-    await page.getByLabel('E-mail').fill(owner.email);
-    await page.getByLabel('Password').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/datasets$/);
+    await signIn(page, platform.url, owner.email);
     await page.goto(`${platform.url}/models`);
     await page.getByRole('heading', { name: 'Models', level: 1 }).waitFor();
   });

@@ -6,8 +6,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
-import { launchBrowser } from '@/tests/helpers/browser';
-import { createTestUser, TEST_PASSWORD, type TestUser } from '@/tests/helpers/factories';
+import { launchBrowser, signIn } from '@/tests/helpers/browser';
+import { createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { eventually, importModel, userWithKey } from '@/tests/helpers/serving';
 import { getDb } from '@/server/db';
 import { useOwnDatabase } from '@/tests/helpers/own-database';
@@ -63,11 +63,7 @@ afterEach(({ task }) => {
 
 describe('serving in the dashboard', () => {
   it('deploys a model from the Models page and shows it serving', async () => {
-    await page.goto(`${platform.url}/sign-in`);
-    await page.getByLabel('E-mail').fill(owner.email);
-    await page.getByLabel('Password').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/datasets$/);
+    await signIn(page, platform.url, owner.email);
     await page.goto(`${platform.url}/models`);
     await deployment(modelA).waitFor();
     expect(await deployment(modelA).getAttribute('data-deployment-status')).toBe('NOT_DEPLOYED');
@@ -134,11 +130,7 @@ describe('serving in the dashboard', () => {
 
     const admin = await createTestUser({ admin: true });
     await browser.clearCookies();
-    await page.goto(`${platform.url}/sign-in`);
-    await page.getByLabel('E-mail').fill(admin.email);
-    await page.getByLabel('Password').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/datasets$/);
+    await signIn(page, platform.url, admin.email);
     await page.goto(`${platform.url}/models`);
     await page.getByRole('button', { name: `Undeploy ${modelA}` }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Undeploy' }).click();
