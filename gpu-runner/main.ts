@@ -11,9 +11,9 @@ import { createDockerExecutor, removeOrphans } from '@/gpu-runner/executors/dock
 import { createProcessExecutor } from '@/gpu-runner/executors/process';
 import type { TrainerExecutor } from '@/gpu-runner/executors/types';
 import { ensureTrainerImage } from '@/gpu-runner/images/build';
-import { runTrainingJob } from '@/gpu-runner/jobs/run-training-job';
+import { runTrainingJob } from '@/gpu-runner/job-loop/run-training-job';
 import { startServingFromEnv } from '@/gpu-runner/serving/start-serving';
-import { ensureQueues, parsePayload, runTrainingJob as trainContract, workQueue } from '@/server/jobs/registry';
+import { ensureQueues, parsePayload, runTrainingJob as trainContract, workQueue } from '@/server/queue/contracts';
 import { artifactStoreConfigFromEnv, createArtifactStore } from '@/server/services/artifacts/create-artifact-store';
 import { logger } from '@/server/logger';
 import { disconnectDb, getDb } from '@/server/db';

@@ -4,12 +4,12 @@ process.env.LATHE_PROCESS ??= 'worker';
 
 import { PgBoss } from 'pg-boss';
 import { env } from '@/worker/env';
-import { handlers } from '@/worker/handlers';
-import { ensureQueues, workQueue } from '@/server/jobs/registry';
+import { handlers } from '@/worker/queues';
+import { ensureQueues, workQueue } from '@/server/queue/contracts';
 import { logger } from '@/server/logger';
 import { disconnectDb, getDb } from '@/server/db';
 import { startOpsServer } from '@/server/observability/metrics';
-import { reapLapsedJobs } from '@/server/services/jobs/reap-lapsed-jobs';
+import { reapLapsedJobs } from '@/server/services/training/reap-lapsed-jobs';
 
 const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: 'pgboss', max: 4 });
 boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));

@@ -5,8 +5,8 @@ import type { Command } from 'commander';
 import { CliError, homeProject, userByEmail, withDatabase } from '@/cli/context';
 import type { Db } from '@/server/db';
 import { tenantDb } from '@/server/db/tenant';
-import { listAllBaseModels, requestModelImport, toModelSummary, type TModelImportSource } from '@/server/services/models/registry';
-import type { ModelImportProgress } from '@/server/services/models/registry/run-model-import';
+import { listAllBaseModels, requestModelImport, toModelSummary, type TModelImportSource } from '@/server/services/model-registry';
+import type { ModelImportProgress } from '@/server/services/model-registry/run-model-import';
 
 type ImportOptions = { name: string; email?: string; project?: string; hub?: string; revision?: string };
 
@@ -31,7 +31,7 @@ export function registerModelsCommands(program: Command) {
         const reporter = progressReporter();
         try {
           // Loaded here, not at start-up: the conversion code is heavy and other commands never need it.
-          const { runModelImport } = await import('@/server/services/models/registry/run-model-import');
+          const { runModelImport } = await import('@/server/services/model-registry/run-model-import');
           const outcome = await runModelImport(model.id, { db, signal: controller.signal, onProgress: reporter.update });
           reporter.stop();
           if (outcome.status === 'FAILED') throw new CliError(`import of ${model.name} failed (${outcome.code}): ${outcome.error}`);

@@ -90,7 +90,7 @@ export const MAX_COMPARED = 8;
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
 export const isFinalStatus = (status: string) => FINAL_STATUSES.has(status);
 
-/** TrainingJob.progress as the runner writes it (gpu-runner/jobs/run-training-job.ts). */
+/** TrainingJob.progress as the runner writes it (gpu-runner/job-loop/run-training-job.ts). */
 export interface JobProgress {
   step: number | null;
   totalSteps: number | null;

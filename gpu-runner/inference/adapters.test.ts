@@ -3,7 +3,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInferenceServer, type InferenceServerHandle } from './supervisor';
-import { cachedInferenceFixture, type InferenceFixture, type QaPair } from './testing/fixtures';
+import { cachedInferenceFixture, type InferenceFixture, type QaPair } from '../../tests/kit/inference/fixtures';
 
 let fixture: InferenceFixture;
 let server: InferenceServerHandle;

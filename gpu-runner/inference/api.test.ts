@@ -7,7 +7,7 @@ import { Tokenizer } from 'tokenizers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatTokenizer } from '../../server/services/datasets/chat-tokenizer';
 import { startInferenceServer, type InferenceServerHandle } from './supervisor';
-import { cachedInferenceFixture, type InferenceFixture, type TrainedAdapter } from './testing/fixtures';
+import { cachedInferenceFixture, type InferenceFixture, type TrainedAdapter } from '../../tests/kit/inference/fixtures';
 
 let fixture: InferenceFixture;
 let adapter: TrainedAdapter;

@@ -4,8 +4,8 @@
 import { ChatTemplate } from '../../server/services/datasets/chat-template';
 import { DatasetError } from '../../server/services/datasets/dataset-error';
 import type { ChatMessage } from '../../server/services/datasets/formats';
-import { badRequest } from './errors';
-import type { TChatCompletionRequest } from './schema';
+import { badRequest } from '../../lib/universal/openai/errors';
+import type { TChatCompletionRequest } from '../../lib/universal/openai/schema';
 
 export class ChatPromptRenderer {
   private readonly template: ChatTemplate;

@@ -4,8 +4,8 @@
 // Sequences keep their KV cache between requests, and a request takes the free sequence that
 // already holds the longest prefix of its prompt.
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
-import { InferenceError } from './errors';
-import type { ContextInfo } from './schema';
+import { InferenceError } from '../../lib/universal/openai/errors';
+import type { ContextInfo } from '../../lib/universal/openai/schema';
 
 export interface ContextPoolOptions {
   maxContexts: number;

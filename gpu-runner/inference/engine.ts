@@ -5,11 +5,11 @@ import path from 'node:path';
 import { getLlama, LlamaLogLevel, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
 import { ChatPromptRenderer } from './chat-prompt';
 import { ContextPool } from './context-pool';
-import { badRequest, InferenceError, modelNotFound } from './errors';
+import { badRequest, InferenceError, modelNotFound } from '../../lib/universal/openai/errors';
 import { generate, type GenerateResult, type SamplingOptions } from './generate';
 import { checkAdapterGguf, checkBaseGguf, GgufCheckError, type BaseGgufSummary } from './gguf-preflight';
 import { RequestQueue } from './request-queue';
-import { MODEL_NAME_PATTERN, type InferenceHealth, type TChatCompletionRequest, type TCompletionRequest } from './schema';
+import { MODEL_NAME_PATTERN, type InferenceHealth, type TChatCompletionRequest, type TCompletionRequest } from '../../lib/universal/openai/schema';
 
 export type GpuChoice = false | 'auto' | 'cuda' | 'vulkan' | 'metal';
 

@@ -4,7 +4,7 @@
 // as in training), silently cuts prompts that are too long, and does not report how many tokens it
 // sampled, which usage accounting needs.
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
-import type { FinishReason } from './schema';
+import type { FinishReason } from '../../lib/universal/openai/schema';
 
 export interface SamplingOptions {
   /** 0 is greedy. */

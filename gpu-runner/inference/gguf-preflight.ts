@@ -4,8 +4,8 @@
 // clear error instead.
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { readGgufHeader, type GgufHeader } from '../../server/services/models/gguf/gguf-reader';
-import { isModelError } from '../../server/services/models/errors';
+import { readGgufHeader, type GgufHeader } from '../../server/services/model-format/gguf/gguf-reader';
+import { isModelError } from '../../server/services/model-format/errors';
 
 export type GgufCheckCode = 'gguf_not_found' | 'bad_gguf' | 'adapter_mismatch';
 

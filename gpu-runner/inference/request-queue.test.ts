@@ -1,7 +1,7 @@
 // The request queue and the client's event-stream reader, which need no model.
 import { describe, expect, it } from 'vitest';
-import { readEventData } from './client';
-import { InferenceError } from './errors';
+import { readEventData } from '../../server/services/serving/inference-client';
+import { InferenceError } from '../../lib/universal/openai/errors';
 import { RequestQueue } from './request-queue';
 
 describe('RequestQueue', () => {

@@ -1,6 +1,6 @@
 // Bounded concurrency for generations: at most `concurrency` run at once, up to `maxQueue` wait in
 // arrival order, and the next one is refused at once (429) with an estimate of when to come back.
-import { overloaded } from './errors';
+import { overloaded } from '../../lib/universal/openai/errors';
 
 interface Waiter {
   grant: (release: () => void) => void;

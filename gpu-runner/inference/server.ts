@@ -6,7 +6,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { InferenceEngine, PreparedGeneration, RunResult } from './engine';
-import { badRequest, InferenceError, internalError, isInferenceError } from './errors';
+import { badRequest, InferenceError, internalError, isInferenceError } from '../../lib/universal/openai/errors';
 import {
   assertSupported,
   ZChatCompletionRequest,
@@ -19,7 +19,7 @@ import {
   type FinishReason,
   type ModelList,
   type Usage,
-} from './schema';
+} from '../../lib/universal/openai/schema';
 
 export interface InferenceHttpServerOptions {
   engine: InferenceEngine;

@@ -6,10 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InferenceError } from './errors';
+import { InferenceError } from '../../lib/universal/openai/errors';
 import { InferenceStartError, startInferenceServer, type CrashInfo, type InferenceServerHandle } from './supervisor';
-import { editGgufMetadata } from './testing/edit-gguf';
-import { cachedInferenceFixture, type InferenceFixture } from './testing/fixtures';
+import { editGgufMetadata } from '../../tests/kit/inference/edit-gguf';
+import { cachedInferenceFixture, type InferenceFixture } from '../../tests/kit/inference/fixtures';
 
 let fixture: InferenceFixture;
 let root: string;

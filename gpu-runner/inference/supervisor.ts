@@ -11,10 +11,10 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { InferenceClient } from './client';
+import { InferenceClient } from '../../server/services/serving/inference-client';
 import type { AdapterSpec, GpuChoice } from './engine';
 import type { ServerProcessMessage } from './main';
-import type { AdapterInfo } from './schema';
+import type { AdapterInfo } from '../../lib/universal/openai/schema';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SERVER_ENTRY = path.join(HERE, 'main.ts');

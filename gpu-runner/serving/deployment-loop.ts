@@ -12,10 +12,10 @@ import type { Db } from '@/server/db';
 import type { Logger } from '@/server/logger';
 import type { ArtifactStore } from '@/server/services/artifacts/create-artifact-store';
 import { materializeFolder, type StoredFolder } from '@/server/services/artifacts/folders';
-import { materializeModelFolder, parseModelArtifacts } from '@/server/services/models/registry/model-artifacts';
+import { materializeModelFolder, parseModelArtifacts } from '@/server/services/model-registry/model-artifacts';
 import { reapLapsedDeployments } from '@/server/services/serving/deployments';
 import { ADAPTER_CHANNEL, parseAdapterRequest, type AdapterRequest } from '@/server/services/serving/adapter-requests';
-import { runConversion } from '@/gpu-runner/convert/run-conversion';
+import { runConversion } from '@/server/services/model-format/convert/run-conversion';
 import { startInferenceServer, type InferenceServerHandle, type StartInferenceServerOptions } from '@/gpu-runner/inference/supervisor';
 
 export type ServingLoopOptions = {

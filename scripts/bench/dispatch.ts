@@ -25,9 +25,9 @@ import { cachedTinyModel } from '../../gpu-runner/trainer/python';
 import { createUser } from '../../server/services/users/create-user';
 import { createApiKey } from '../../server/services/api-keys/api-keys';
 import { grantCredits } from '../../server/services/credits/credits';
-import { requestModelImport } from '../../server/services/models/registry/request-model-import';
-import { runModelImport } from '../../server/services/models/registry/run-model-import';
-import { fromApiJobId } from '../../server/services/jobs/openai-shapes';
+import { requestModelImport } from '../../server/services/model-registry/request-model-import';
+import { runModelImport } from '../../server/services/model-registry/run-model-import';
+import { fromApiJobId } from '../../server/services/training/openai-shapes';
 
 const { values: args } = parseArgs({
   options: {

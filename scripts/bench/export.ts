@@ -9,9 +9,9 @@ import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { checkGgufLoads } from '../../gpu-runner/convert/check-gguf-loads';
-import { runConversion } from '../../gpu-runner/convert/run-conversion';
-import { writeRandomModel } from '../../server/services/models/testing/random-model';
+import { checkGgufLoads } from '../../server/services/model-format/convert/check-gguf-loads';
+import { runConversion } from '../../server/services/model-format/convert/run-conversion';
+import { writeRandomModel } from '../../tests/kit/models/random-model';
 
 const MB = 1e6;
 const REPEATS = Number(process.env.LATHE_BENCH_REPEATS ?? 3);

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { getLlama, LlamaLogLevel, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
 import { ChatPromptRenderer } from '../../gpu-runner/inference/chat-prompt';
-import { CHATML_TEMPLATE } from '../../server/services/models/testing/random-model';
+import { CHATML_TEMPLATE } from '../../tests/kit/models/random-model';
 
 export interface RunTiming {
   ttftMs: number;

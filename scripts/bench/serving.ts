@@ -34,9 +34,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import OpenAI from 'openai';
-import { runConversion } from '../../gpu-runner/convert/run-conversion';
+import { runConversion } from '../../server/services/model-format/convert/run-conversion';
 import { startInferenceServer, type InferenceServerHandle } from '../../gpu-runner/inference/supervisor';
-import { writeRandomAdapter, writeRandomModel } from '../../server/services/models/testing/random-model';
+import { writeRandomAdapter, writeRandomModel } from '../../tests/kit/models/random-model';
 import { processCpuMs, type RunTiming } from './serving-direct';
 import { startWebServing, type WebServing } from './serving-web';
 

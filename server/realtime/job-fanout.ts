@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { Server } from 'socket.io';
 import type { Db } from '@/server/db';
 import type { SessionUser } from '@/server/auth/session';
-import { JOB_CHANNEL, type JobNotification } from '@/server/services/jobs/job-events';
+import { JOB_CHANNEL, type JobNotification } from '@/server/services/training/job-events';
 import { logger } from '@/server/logger';
 
 export const jobRoom = (jobId: string) => `job:${jobId}`;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { getDb } from '@/server/db';
-import { InferenceClient } from '@/gpu-runner/inference/client';
+import { InferenceClient } from '@/server/services/serving/inference-client';
 import { runLathe } from '@/tests/helpers/cli';
 import { createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
 

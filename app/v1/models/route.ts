@@ -1,5 +1,5 @@
 import { withApiKey } from '@/server/api/rest/with-api-key';
-import { listUsableModels } from '@/server/services/models/list-usable-models';
+import { listUsableModels } from '@/server/services/model-registry/list-usable-models';
 
 export const dynamic = 'force-dynamic';
 

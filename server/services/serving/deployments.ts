@@ -4,7 +4,7 @@
 // A runner that stops heartbeating hands its deployments back (REQUESTED) for another to claim.
 import type { Db } from '@/server/db';
 import type { Deployment } from '@/server/generated/prisma/client';
-import { InferenceError } from '@/gpu-runner/inference/errors';
+import { InferenceError } from '@/lib/universal/openai/errors';
 import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
 
 export const ACTIVE_DEPLOYMENT_STATUSES = ['REQUESTED', 'LOADING', 'READY'] as const;

@@ -2,7 +2,7 @@
 // fine-tuned model or a checkpoint) and can be switched without touching the clients that use it.
 import { Prisma } from '@/server/generated/prisma/client';
 import type { TenantContext } from '@/server/db/tenant';
-import { MODEL_NAME_PATTERN } from '@/gpu-runner/inference/schema';
+import { MODEL_NAME_PATTERN } from '@/lib/universal/openai/schema';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { LatheError, notFound } from '@/server/services/errors';
 import { CHECKPOINT_NAME, resolveConcreteModel } from '@/server/services/serving/resolve-model';

@@ -10,7 +10,7 @@ import type { TenantContext } from '@/server/db/tenant';
 import type { ArtifactStore } from '@/server/services/artifacts/create-artifact-store';
 import type { StoredFolder } from '@/server/services/artifacts/folders';
 import { LatheError, notFound } from '@/server/services/errors';
-import { ZModelArtifacts } from '@/server/services/models/registry/model-artifacts';
+import { ZModelArtifacts } from '@/server/services/model-registry/model-artifacts';
 
 export const DOWNLOAD_ARTIFACTS = ['adapter.zip', 'adapter.gguf', 'merged.gguf'] as const;
 export type DownloadArtifact = (typeof DOWNLOAD_ARTIFACTS)[number];
@@ -129,7 +129,7 @@ function zipStream(store: ArtifactStore, entries: Array<{ name: string; sha256?:
 }
 
 const merging = new Map<string, Promise<{ sha256: string; size: number }>>();
-const MERGE_ENTRY = 'gpu-runner/serving/merge-for-download.ts';
+const MERGE_ENTRY = 'server/services/serving/merge-for-download.ts';
 
 /** Runs the merge in a process of its own (see merge-for-download.ts) and returns the stored GGUF. */
 function runMerge(request: { baseArtifacts: unknown; adapter: StoredFolder; name: string; workRoot: string }): Promise<{ sha256: string; size: number; type: string }> {

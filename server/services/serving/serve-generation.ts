@@ -6,9 +6,9 @@
 import { getDb, type Db } from '@/server/db';
 import type { TenantContext } from '@/server/db/tenant';
 import { logger } from '@/server/logger';
-import { InferenceClient, type GenerationPath } from '@/gpu-runner/inference/client';
-import { badRequest, InferenceError } from '@/gpu-runner/inference/errors';
-import { assertSupported, ZChatCompletionRequest, ZCompletionRequest, zodToInferenceError } from '@/gpu-runner/inference/schema';
+import { InferenceClient, type GenerationPath } from '@/server/services/serving/inference-client';
+import { badRequest, InferenceError } from '@/lib/universal/openai/errors';
+import { assertSupported, ZChatCompletionRequest, ZCompletionRequest, zodToInferenceError } from '@/lib/universal/openai/schema';
 import { assertHasCredits } from '@/server/services/credits/ledger';
 import { internalToken, servingConfig } from '@/server/services/serving/config';
 import { awaitReadyDeployment, type ReadyDeployment } from '@/server/services/serving/deployments';

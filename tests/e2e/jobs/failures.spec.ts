@@ -14,9 +14,9 @@ import { createTestKey, createTestUser } from '@/tests/helpers/factories';
 import { learningCheckChats, type Chat } from '@/tests/helpers/learning-check';
 import { getDb } from '@/server/db';
 import { grantCredits } from '@/server/services/credits/credits';
-import { fromApiJobId } from '@/server/services/jobs/openai-shapes';
-import { requestModelImport } from '@/server/services/models/registry/request-model-import';
-import { runModelImport } from '@/server/services/models/registry/run-model-import';
+import { fromApiJobId } from '@/server/services/training/openai-shapes';
+import { requestModelImport } from '@/server/services/model-registry/request-model-import';
+import { runModelImport } from '@/server/services/model-registry/run-model-import';
 import { useOwnDatabase } from '@/tests/helpers/own-database';
 
 const stamp = Date.now();

@@ -13,7 +13,7 @@ import { learningCheck, learningCheckChats, type Chat } from '@/tests/helpers/le
 import { getDb } from '@/server/db';
 import { artifactStoreConfigFromEnv, createArtifactStore } from '@/server/services/artifacts/create-artifact-store';
 import { materializeFolder } from '@/server/services/artifacts/folders';
-import { fromApiJobId } from '@/server/services/jobs/openai-shapes';
+import { fromApiJobId } from '@/server/services/training/openai-shapes';
 import { useOwnDatabase } from '@/tests/helpers/own-database';
 
 let platform: Platform;

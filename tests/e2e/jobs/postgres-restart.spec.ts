@@ -14,9 +14,9 @@ import { createTestKey, createTestUser } from '@/tests/helpers/factories';
 import { learningCheckChats } from '@/tests/helpers/learning-check';
 import { disconnectDb, getDb } from '@/server/db';
 import { grantCredits } from '@/server/services/credits/credits';
-import { fromApiJobId } from '@/server/services/jobs/openai-shapes';
-import { requestModelImport } from '@/server/services/models/registry/request-model-import';
-import { runModelImport } from '@/server/services/models/registry/run-model-import';
+import { fromApiJobId } from '@/server/services/training/openai-shapes';
+import { requestModelImport } from '@/server/services/model-registry/request-model-import';
+import { runModelImport } from '@/server/services/model-registry/run-model-import';
 
 const modelName = `tiny-pg-${Date.now()}`;
 const logs: string[] = [];
@@ -39,7 +39,7 @@ function conversionChildOf(parentPid: number): number | null {
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parentPid && fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('gpu-runner/convert/child.ts')) return Number(entry);
+      if (ppid === parentPid && fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('model-format/convert/child.ts')) return Number(entry);
     } catch {
       // exited meanwhile
     }

@@ -1,9 +1,9 @@
 import { withApiKey } from '@/server/api/rest/with-api-key';
 import { intParam, parseJsonBody } from '@/server/api/rest/body';
 import { getDb } from '@/server/db';
-import { createJob, ZCreateJobRequest } from '@/server/services/jobs/create-job';
-import { listJobs } from '@/server/services/jobs/manage-jobs';
-import { toOpenAIJob } from '@/server/services/jobs/openai-shapes';
+import { createJob, ZCreateJobRequest } from '@/server/services/training/create-job';
+import { listJobs } from '@/server/services/training/manage-jobs';
+import { toOpenAIJob } from '@/server/services/training/openai-shapes';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { projectProcedure, router } from '@/server/api/trpc';
-import { createJob, ZCreateJobRequest } from '@/server/services/jobs/create-job';
-import { cancelJob, getJob, listCheckpoints, listJobEvents, listJobs } from '@/server/services/jobs/manage-jobs';
-import { toOpenAICheckpoint, toOpenAIEvent, toOpenAIJob } from '@/server/services/jobs/openai-shapes';
-import { estimateJob } from '@/server/services/jobs/estimate-job';
+import { createJob, ZCreateJobRequest } from '@/server/services/training/create-job';
+import { cancelJob, getJob, listCheckpoints, listJobEvents, listJobs } from '@/server/services/training/manage-jobs';
+import { toOpenAICheckpoint, toOpenAIEvent, toOpenAIJob } from '@/server/services/training/openai-shapes';
+import { estimateJob } from '@/server/services/training/estimate-job';
 
 export const jobRouter = router({
   list: projectProcedure

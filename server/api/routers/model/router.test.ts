@@ -7,7 +7,7 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { getDb } from '@/server/db';
-import { stopBoss } from '@/server/jobs/boss';
+import { stopBoss } from '@/server/queue/boss';
 import { startFakeHub, type FakeHub } from '@/tests/fixtures/hub/fake-hub';
 import { callerFor, callerForKey, createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
 

@@ -1,10 +1,10 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { projectProcedure, router, type Context, type ProjectCtx } from '@/server/api/trpc';
-import { listUsableModels } from '@/server/services/models/list-usable-models';
-import { listHubRepoFiles, searchHub } from '@/server/services/models/registry/browse-hub';
-import { deleteModel, getBaseModel, listBaseModels, toModelSummary } from '@/server/services/models/registry/manage-models';
-import { requestModelImport, ZHubRepoId, type ModelScope, type PlatformImporter, type TModelImportSource } from '@/server/services/models/registry/request-model-import';
+import { listUsableModels } from '@/server/services/model-registry/list-usable-models';
+import { listHubRepoFiles, searchHub } from '@/server/services/model-registry/browse-hub';
+import { deleteModel, getBaseModel, listBaseModels, toModelSummary } from '@/server/services/model-registry/manage-models';
+import { requestModelImport, ZHubRepoId, type ModelScope, type PlatformImporter, type TModelImportSource } from '@/server/services/model-registry/request-model-import';
 
 const ZScope = z.enum(['project', 'platform']).default('project');
 const ZName = z.string().trim().min(1).max(64);

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { TenantContext } from '@/server/db/tenant';
-import { getBoss } from '@/server/jobs/boss';
-import { validateDatasetJob } from '@/server/jobs/registry';
+import { getBoss } from '@/server/queue/boss';
+import { validateDatasetJob } from '@/server/queue/contracts';
 import { ArtifactError, type ArtifactStore } from '@/server/services/artifacts/create-artifact-store';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { LatheError } from '@/server/services/errors';

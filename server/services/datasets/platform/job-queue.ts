@@ -2,7 +2,7 @@
 // it are committed together or not at all.
 import type { z } from 'zod';
 import type { PgBoss } from 'pg-boss';
-import { enqueue, type JobContract } from '@/server/jobs/registry';
+import { enqueue, type JobContract } from '@/server/queue/contracts';
 
 type RawTx = { $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T> };
 

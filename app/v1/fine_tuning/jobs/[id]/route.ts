@@ -1,6 +1,6 @@
 import { withApiKey } from '@/server/api/rest/with-api-key';
-import { getJob } from '@/server/services/jobs/manage-jobs';
-import { toOpenAIJob } from '@/server/services/jobs/openai-shapes';
+import { getJob } from '@/server/services/training/manage-jobs';
+import { toOpenAIJob } from '@/server/services/training/openai-shapes';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,7 +1,7 @@
 import { withApiKey } from '@/server/api/rest/with-api-key';
 import { getDb } from '@/server/db';
-import { cancelJob } from '@/server/services/jobs/manage-jobs';
-import { toOpenAIJob } from '@/server/services/jobs/openai-shapes';
+import { cancelJob } from '@/server/services/training/manage-jobs';
+import { toOpenAIJob } from '@/server/services/training/openai-shapes';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,6 +1,6 @@
 import { withApiKey } from '@/server/api/rest/with-api-key';
-import { listCheckpoints } from '@/server/services/jobs/manage-jobs';
-import { toOpenAICheckpoint } from '@/server/services/jobs/openai-shapes';
+import { listCheckpoints } from '@/server/services/training/manage-jobs';
+import { toOpenAICheckpoint } from '@/server/services/training/openai-shapes';
 
 export const dynamic = 'force-dynamic';
 

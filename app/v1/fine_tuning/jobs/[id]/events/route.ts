@@ -1,7 +1,7 @@
 import { withApiKey } from '@/server/api/rest/with-api-key';
 import { intParam } from '@/server/api/rest/body';
-import { listJobEvents } from '@/server/services/jobs/manage-jobs';
-import { toOpenAIEvent } from '@/server/services/jobs/openai-shapes';
+import { listJobEvents } from '@/server/services/training/manage-jobs';
+import { toOpenAIEvent } from '@/server/services/training/openai-shapes';
 import { LatheError } from '@/server/services/errors';
 
 export const dynamic = 'force-dynamic';

@@ -1,0 +1,331 @@
+// One run of one training job on this runner: claim it (fenced by attempt), stage the base model
+// and tokenized data from the artifact store, run the trainer through the executor, turn its JSON
+// lines into events, progress and checkpoints, publish the adapter and its GGUF, and settle.
+import { copyFileSync, linkSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Db } from '@/server/db';
+import type { Logger } from '@/server/logger';
+import type { ArtifactStore } from '@/server/services/artifacts/create-artifact-store';
+import { materializeFolder, storeFolder, type StoredFolder } from '@/server/services/artifacts/folders';
+import { materializeModelFolder } from '@/server/services/model-registry/model-artifacts';
+import { nextEventSeq, notifyJob, appendJobEvents, type NewJobEvent } from '@/server/services/training/job-events';
+import type { JobArtifacts } from '@/server/services/training/prepare-job';
+import { settleJob } from '@/server/services/credits/ledger';
+import { recordAudit } from '@/server/services/audit/record-audit';
+import { runConversion } from '@/server/services/model-format/convert/run-conversion';
+import type { TrainerEvent, TrainerExecutor, TrainerExit } from '@/gpu-runner/executors/types';
+import { RetryQueue } from '@/gpu-runner/job-loop/retry-queue';
+
+export type RunTrainingJobOptions = {
+  db: Db;
+  store: ArtifactStore;
+  executor: TrainerExecutor;
+  runnerId: string;
+  jobId: string;
+  attempt: number;
+  workRoot: string;
+  log: Logger;
+  cpus?: number;
+  gpus?: string[];
+  memoryBytes?: number;
+  heartbeatMs?: number;
+  /** Aborted when the runner shuts down: the trainer checkpoints and the job goes back to the queue. */
+  signal?: AbortSignal;
+};
+
+export type RunOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled' | 'requeued' | 'lost';
+
+export function fineTunedModelName(base: string, orgSlug: string, suffix: string | null, jobId: string) {
+  return `ft:${base}:${orgSlug}:${suffix ?? ''}:${jobId}`;
+}
+
+const creditsFor = (tokens: number, pricePerMillion: number) => (tokens * pricePerMillion) / 1_000_000;
+
+/**
+ * Hard links to a checkpoint's files, taken the moment the trainer announces it: the trainer
+ * prunes older checkpoints (checkpoints_to_keep) while they may still wait in the write queue
+ * behind a slow or restarting database. Null when the folder is already gone.
+ */
+function snapshotFolder(source: string, dest: string): string | null {
+  const link = (from: string, to: string) => {
+    mkdirSync(to, { recursive: true });
+    for (const entry of readdirSync(from, { withFileTypes: true })) {
+      const src = path.join(from, entry.name);
+      const dst = path.join(to, entry.name);
+      if (entry.isDirectory()) link(src, dst);
+      else if (entry.isFile()) {
+        try {
+          linkSync(src, dst);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EXDEV' && (error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+          copyFileSync(src, dst);
+        }
+      }
+    }
+  };
+  try {
+    rmSync(dest, { recursive: true, force: true });
+    link(source, dest);
+    return dest;
+  } catch (error) {
+    rmSync(dest, { recursive: true, force: true });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOutcome> {
+  const { db, store, jobId, attempt, log } = opts;
+  const now = new Date();
+  const claimed = await db.trainingJob.updateMany({
+    where: { id: jobId, status: 'queued', attempt: attempt - 1 },
+    data: { status: 'running', attempt, runnerId: opts.runnerId, heartbeatAt: now, cancelRequestedAt: null },
+  });
+  if (claimed.count !== 1) return 'skipped';
+  const job = await db.trainingJob.findUniqueOrThrow({ where: { id: jobId }, include: { baseModel: true, organization: { select: { slug: true } } } });
+  if (!job.startedAt) await db.trainingJob.update({ where: { id: jobId }, data: { startedAt: now } });
+  const fence = { id: jobId, attempt, status: 'running' as const };
+  const artifacts = (job.artifacts ?? {}) as JobArtifacts;
+  const price = Number(job.baseModel.pricePerMillionTokens);
+
+  const writes = new RetryQueue(log);
+  let seq = await nextEventSeq(db, jobId);
+  const pendingEvents: NewJobEvent[] = [];
+  const event = (e: Omit<NewJobEvent, 'seq' | 'createdAt'>) => pendingEvents.push({ ...e, seq: seq++, createdAt: new Date() });
+  const flushEvents = () => {
+    if (!pendingEvents.length) return;
+    const batch = pendingEvents.splice(0);
+    void writes.push('events', () => appendJobEvents({ db, jobId, events: batch }));
+  };
+  const flusher = setInterval(flushEvents, 300);
+
+  let lost = false;
+  let run: Awaited<ReturnType<TrainerExecutor['start']>> | undefined;
+  const heartbeat = setInterval(async () => {
+    try {
+      const { count } = await db.trainingJob.updateMany({ where: fence, data: { heartbeatAt: new Date() } });
+      if (count === 0) {
+        const current = await db.trainingJob.findUnique({ where: { id: jobId }, select: { attempt: true, status: true } });
+        // Another runner took the job over (this one was presumed dead): stop without writing.
+        if (current && current.attempt !== attempt) {
+          lost = true;
+          void run?.cancel(2000);
+        }
+      }
+    } catch {
+      // The database is unreachable: keep training; events wait in the retry queue.
+    }
+  }, opts.heartbeatMs ?? 5000);
+  const cancelWatch = setInterval(async () => {
+    try {
+      const row = await db.trainingJob.findUnique({ where: { id: jobId }, select: { cancelRequestedAt: true } });
+      if (row?.cancelRequestedAt && run) void run.cancel();
+    } catch {
+      // retried on the next tick
+    }
+  }, 1000);
+  const onAbort = () => void run?.cancel();
+  opts.signal?.addEventListener('abort', onAbort);
+
+  const workspace = path.join(opts.workRoot, 'jobs', jobId);
+  const modelDir = path.join(workspace, 'model');
+  const dataDir = path.join(workspace, 'data');
+  const outDir = path.join(workspace, 'out');
+  let lastProgress: Extract<TrainerEvent, { event: 'progress' }> | null = null;
+  let lastEval: Record<string, number | null> = {};
+  let terminal: TrainerEvent | null = null;
+  const stderrTail: string[] = [];
+  let progressWritten = 0;
+
+  // The end of a run goes through the write queue too, so a database restart at that moment
+  // delays it instead of failing a job that trained; each step is safe to repeat.
+  const finish = async (status: 'succeeded' | 'failed' | 'cancelled', data: Record<string, unknown>, chargedTokens: number) => {
+    flushEvents();
+    let ended: boolean | undefined;
+    await writes.push('finish', async () => {
+      if (ended === undefined) {
+        // The runner stays on the finished job: which host ran it is what one asks first about a failure.
+        const { count } = await db.trainingJob.updateMany({ where: fence, data: { status, finishedAt: new Date(), ...data } });
+        // Zero rows after a commit whose answer was lost: the row tells whether this attempt ended it.
+        ended = count === 1 || (await db.trainingJob.count({ where: { id: jobId, attempt, status } })) === 1;
+      }
+      if (ended) await settleJob({ db, organizationId: job.organizationId, jobId, actualCost: creditsFor(chargedTokens, price) });
+      await notifyJob(db, { jobId, status });
+    });
+    return ended === true;
+  };
+
+  try {
+    event({ message: attempt > 1 ? `Fine-tuning job resumed on runner (attempt ${attempt}).` : 'Fine-tuning job started.' });
+    await fs.rm(workspace, { recursive: true, force: true });
+    await fs.mkdir(dataDir, { recursive: true });
+    await materializeModelFolder({ store, artifacts: job.baseModel.artifacts, destDir: modelDir });
+    if (!artifacts.train || !artifacts.trainerConfig) throw new Error('the job was queued without tokenized data');
+    await store.materialize(artifacts.train.sha256, path.join(dataDir, 'train.ltok'));
+    if (artifacts.valid) await store.materialize(artifacts.valid.sha256, path.join(dataDir, 'valid.ltok'));
+
+    let resumeFrom: string | undefined;
+    if (job.lastCheckpointStep) {
+      const checkpoint = await db.checkpoint.findUnique({ where: { jobId_step: { jobId, step: job.lastCheckpointStep } } });
+      const files = (checkpoint?.artifacts as { files?: StoredFolder } | null)?.files;
+      if (files) {
+        resumeFrom = path.join(outDir, 'checkpoints', `step-${job.lastCheckpointStep}`);
+        await materializeFolder(store, files, resumeFrom);
+        event({ message: `Resuming from the checkpoint at step ${job.lastCheckpointStep}.` });
+      }
+    }
+
+    run = await opts.executor.start(
+      {
+        jobId,
+        modelDir,
+        dataDir,
+        trainFile: 'train.ltok',
+        validFile: artifacts.valid ? 'valid.ltok' : undefined,
+        config: { ...artifacts.trainerConfig, threads: opts.cpus },
+        outputDir: outDir,
+        resumeFrom,
+        gpus: opts.gpus,
+        cpus: opts.cpus,
+        memoryBytes: opts.memoryBytes,
+      },
+      {
+        onStderrLine: (line) => {
+          stderrTail.push(line);
+          if (stderrTail.length > 20) stderrTail.shift();
+        },
+        onEvent: (e) => {
+          if (lost) return;
+          switch (e.event) {
+            case 'started':
+              event({ message: `Training ${e.trainable_parameters.toLocaleString('en')} LoRA parameters for ${e.total_steps} steps on ${e.device} (${e.precision}).`, data: { total_steps: e.total_steps } });
+              break;
+            case 'progress': {
+              lastProgress = e;
+              event({
+                type: 'metrics',
+                message: `Step ${e.step}/${e.total_steps}: training loss=${e.train_loss?.toFixed(4) ?? 'n/a'}`,
+                data: { step: e.step, total_steps: e.total_steps, train_loss: e.train_loss, train_mean_token_accuracy: e.train_accuracy, learning_rate: e.learning_rate, tokens_per_s: e.tokens_per_s, eta_s: e.eta_s },
+              });
+              if (Date.now() - progressWritten > 1000 || e.step === e.total_steps) {
+                progressWritten = Date.now();
+                const progress = { step: e.step, totalSteps: e.total_steps, epoch: e.epoch, etaSeconds: e.eta_s, trainLoss: e.train_loss, validLoss: lastEval.valid_loss ?? null, tokensPerSecond: e.tokens_per_s };
+                void writes.push('progress', () => db.trainingJob.updateMany({ where: fence, data: { progress } }).then(() => notifyJob(db, { jobId })));
+              }
+              break;
+            }
+            case 'eval':
+              lastEval = e.full
+                ? { ...lastEval, full_valid_loss: e.valid_loss, full_valid_mean_token_accuracy: e.valid_mean_token_accuracy, valid_loss: e.valid_loss }
+                : { ...lastEval, valid_loss: e.valid_loss, valid_mean_token_accuracy: e.valid_mean_token_accuracy };
+              event({
+                type: 'metrics',
+                message: `Step ${e.step}: ${e.full ? 'full validation' : 'validation'} loss=${e.valid_loss?.toFixed(4) ?? 'n/a'}`,
+                data: e.full
+                  ? { step: e.step, full_valid_loss: e.valid_loss, full_valid_mean_token_accuracy: e.valid_mean_token_accuracy }
+                  : { step: e.step, valid_loss: e.valid_loss, valid_mean_token_accuracy: e.valid_mean_token_accuracy },
+              });
+              break;
+            case 'checkpoint': {
+              const metrics = { step: e.step, train_loss: lastProgress?.train_loss ?? null, train_accuracy: lastProgress?.train_accuracy ?? null, ...lastEval };
+              const snapshot = snapshotFolder(e.path, path.join(workspace, 'stored-checkpoints', `step-${e.step}`));
+              if (!snapshot) {
+                log.warn({ jobId, step: e.step, path: e.path }, 'checkpoint folder vanished before it could be stored');
+                break;
+              }
+              void writes.push('checkpoint', async () => {
+                const files = await storeFolder(store, snapshot);
+                await db.checkpoint.upsert({
+                  where: { jobId_step: { jobId, step: e.step } },
+                  create: { jobId, step: e.step, metrics, artifacts: { files } },
+                  update: { metrics, artifacts: { files } },
+                });
+                await db.trainingJob.updateMany({ where: fence, data: { lastCheckpointStep: e.step } });
+                await fs.rm(snapshot, { recursive: true, force: true });
+              });
+              event({ message: `Checkpoint saved at step ${e.step}.`, data: { step: e.step } });
+              break;
+            }
+            default:
+              terminal = e;
+          }
+        },
+      },
+    );
+    const exit: TrainerExit = await run.exit;
+    flushEvents();
+    await writes.drain();
+    if (lost) return 'lost';
+    const end = terminal as TrainerEvent | null;
+    const trainedSoFar = (lastProgress as Extract<TrainerEvent, { event: 'progress' }> | null)?.trained_tokens ?? 0;
+
+    if (end?.event === 'done') {
+      const adapterFiles = await storeFolder(store, end.adapter_path);
+      const metrics = await store.put(end.metrics_path);
+      const ggufFile = path.join(workspace, 'adapter.gguf');
+      await runConversion({ kind: 'adapter', baseModelDir: modelDir, adapterDir: end.adapter_path, outFile: ggufFile });
+      const gguf = await store.put(ggufFile);
+      const name = fineTunedModelName(job.baseModel.name, job.organization.slug, job.suffix, job.id);
+      const trainedTokens = end.metrics.trained_tokens;
+      const published: JobArtifacts = { ...artifacts, adapter: adapterFiles, adapterGguf: { sha256: gguf.sha256, size: gguf.size }, metrics: { sha256: metrics.sha256, size: metrics.size } };
+      const modelArtifacts = { adapter: adapterFiles, gguf: { sha256: gguf.sha256, size: gguf.size } };
+      const ok = await writes.run('publish', () =>
+        db.$transaction(async (tx) => {
+          const { count } = await tx.trainingJob.updateMany({ where: fence, data: { artifacts: published as object, trainedTokens: BigInt(trainedTokens), progress: { ...(lastProgress ? { step: end.step, totalSteps: end.step } : {}), etaSeconds: 0, trainLoss: end.metrics.train_loss, validLoss: end.metrics.valid_loss } } });
+          if (count !== 1) return false;
+          // Already there when this transaction is retried after a lost commit answer, or when an
+          // earlier attempt published and its runner died before ending the job.
+          if (await tx.fineTunedModel.findUnique({ where: { jobId }, select: { id: true } })) {
+            await tx.fineTunedModel.update({ where: { jobId }, data: { artifacts: modelArtifacts } });
+            return true;
+          }
+          await tx.fineTunedModel.create({ data: { organizationId: job.organizationId, projectId: job.projectId, name, baseModelId: job.baseModelId, jobId, artifacts: modelArtifacts } });
+          await recordAudit(tx, { organizationId: job.organizationId, actor: {}, action: 'model.fine_tuned.create', targetType: 'FineTunedModel', targetId: name, data: { jobId, trainedTokens } });
+          return true;
+        }),
+      );
+      if (!ok) return 'lost';
+      event({ message: `New fine-tuned model created: ${name}`, data: { fine_tuned_model: name } });
+      event({ message: 'The job has successfully completed.', data: { ...end.metrics } });
+      await finish('succeeded', {}, trainedTokens);
+      return 'succeeded';
+    }
+    if (end?.event === 'cancelled' || exit.cancelled) {
+      if (opts.signal?.aborted && !(await writes.run('cancel check', () => db.trainingJob.findUnique({ where: { id: jobId }, select: { cancelRequestedAt: true } })))?.cancelRequestedAt) {
+        // This runner is shutting down: hand the job back; the next runner resumes from the checkpoint.
+        event({ message: 'Runner shutting down; the job returns to the queue and resumes from its last checkpoint.' });
+        flushEvents();
+        await writes.drain();
+        // A lapsed heartbeat hands the job to the reaper, which requeues it with the next attempt.
+        await writes.push('hand back', () => db.trainingJob.updateMany({ where: fence, data: { heartbeatAt: new Date(0) } }));
+        return 'requeued';
+      }
+      event({ message: `Job cancelled at step ${end?.event === 'cancelled' ? end.step : (lastProgress as { step: number } | null)?.step ?? 0}; only completed steps are charged.`, data: { trained_tokens: trainedSoFar } });
+      await finish('cancelled', { trainedTokens: BigInt(trainedSoFar) }, trainedSoFar);
+      return 'cancelled';
+    }
+    const error =
+      end?.event === 'error'
+        ? { code: end.code, message: end.message }
+        : exit.oomKilled
+          ? { code: 'out_of_memory', message: 'The trainer ran out of memory. Use a smaller batch size or sequence length, or a runner with more memory.' }
+          : { code: 'trainer_crashed', message: `The trainer exited with code ${exit.exitCode} without reporting an error. Last output: ${stderrTail.slice(-5).join(' | ') || 'none'}` };
+    event({ level: 'error', message: `Fine-tuning failed: ${error.message}`, data: { code: error.code } });
+    await finish('failed', { error: { ...error, param: null } }, 0);
+    return 'failed';
+  } catch (error) {
+    log.error({ err: error, jobId }, 'training run failed');
+    if (lost) return 'lost';
+    const message = error instanceof Error ? error.message : String(error);
+    event({ level: 'error', message: `Fine-tuning failed: ${message}` });
+    await finish('failed', { error: { code: 'runner_error', message, param: null } }, 0).catch((e: unknown) => log.error({ err: e }, 'could not record the failure'));
+    return 'failed';
+  } finally {
+    clearInterval(flusher);
+    clearInterval(heartbeat);
+    clearInterval(cancelWatch);
+    opts.signal?.removeEventListener('abort', onAbort);
+    await fs.rm(workspace, { recursive: true, force: true }).catch(() => {});
+  }
+}

@@ -1,0 +1,27 @@
+// Hub look-ups for the import dialog, with the Hub's failures turned into the API's errors.
+import { LatheError } from '@/server/services/errors';
+import { isModelError } from '@/server/services/model-format/errors';
+import { listHubFiles, searchHubModels, type HubFile, type HubModelSummary } from '@/server/services/hub/hub-client';
+import { isModelFile } from '@/server/services/hub/download-hf-repo';
+
+function toLatheError(error: unknown): never {
+  if (isModelError(error)) {
+    if (error.code === 'hub_not_found') throw new LatheError('NOT_FOUND', error.message, { reason: error.code });
+    if (error.code === 'hub_unauthorized') throw new LatheError('PRECONDITION_FAILED', error.message, { reason: error.code });
+    throw new LatheError('BAD_REQUEST', `The Hugging Face Hub could not be reached: ${error.message}`, { reason: error.code });
+  }
+  throw error;
+}
+
+export async function searchHub({ query, limit = 10, hubUrl }: { query: string; limit?: number; hubUrl?: string }): Promise<HubModelSummary[]> {
+  if (query.trim().length < 2) return [];
+  return searchHubModels({ query: query.trim(), limit, hubUrl, signal: AbortSignal.timeout(15_000) }).catch(toLatheError);
+}
+
+export type HubRepoFile = HubFile & { imported: boolean };
+
+/** A repo's files, marking those an import downloads (weights, configs, tokenizer, licence). */
+export async function listHubRepoFiles({ repo, revision, hubUrl }: { repo: string; revision?: string; hubUrl?: string }): Promise<HubRepoFile[]> {
+  const files = await listHubFiles({ repo, revision, hubUrl, signal: AbortSignal.timeout(30_000) }).catch(toLatheError);
+  return files.map((f) => ({ ...f, imported: isModelFile(f) }));
+}

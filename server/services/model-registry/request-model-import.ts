@@ -1,0 +1,141 @@
+import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Db, Tx } from '@/server/db';
+import type { TenantContext } from '@/server/db/tenant';
+import { getBoss } from '@/server/queue/boss';
+import { enqueue, importBaseModel } from '@/server/queue/contracts';
+import type { AuditActor } from '@/server/services/audit/record-audit';
+import { recordAudit } from '@/server/services/audit/record-audit';
+import { LatheError } from '@/server/services/errors';
+import type { ModelSource } from '@/server/generated/prisma/client';
+
+/** Model names are the `model` of the OpenAI-compatible API, so they stay URL- and shell-safe. */
+export const ZModelName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Use 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit.');
+
+export const ZHubRepoId = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][\w.-]{0,95}\/[\w.-]{1,96}$/, 'Use a Hugging Face repo id such as HuggingFaceTB/SmolLM2-135M-Instruct.');
+
+export const ZModelImportSource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('folder'), dir: z.string().trim().min(1) }),
+  z.object({ kind: z.literal('hub'), repo: ZHubRepoId, revision: z.string().trim().min(1).max(200).optional() }),
+  z.object({ kind: z.literal('gguf'), file: z.string().trim().min(1) }),
+]);
+export type TModelImportSource = z.infer<typeof ZModelImportSource>;
+
+export type ModelScope = 'project' | 'platform';
+
+/** Platform-wide imports are made by operators: a platform admin's session, or the CLI (no user). */
+export type PlatformImporter = { db: Db; actor: AuditActor };
+
+export interface RequestModelImportOptions {
+  /** An organization member importing into their organization (scope 'project'). */
+  tenant?: TenantContext;
+  /** A platform operator (scope 'platform'). */
+  admin?: PlatformImporter;
+  source: TModelImportSource;
+  name: string;
+  scope: ModelScope;
+  /** Folders and GGUF files must lie under this directory (LATHE_IMPORT_ROOT for web requests). */
+  importRoot?: string;
+  /** Send the model.import job to the worker (default). The CLI runs the import itself instead. */
+  enqueue?: boolean;
+}
+
+const SOURCE_KIND: Record<TModelImportSource['kind'], ModelSource> = { folder: 'FOLDER', hub: 'HUGGING_FACE', gguf: 'GGUF' };
+const NAME_LOCK_KEY = 7_341_004;
+
+/**
+ * Registers a base model in REQUESTED (with its audit entry) and queues its import. Names are
+ * unique among the models an organization can see (its own and platform-wide ones), because the
+ * name is how the API and the jobs address a model.
+ */
+export async function requestModelImport(options: RequestModelImportOptions) {
+  const { tenant, admin, scope } = options;
+  if (scope === 'platform' && !admin) throw new LatheError('FORBIDDEN', 'Only platform administrators can add platform-wide base models.', { param: 'scope' });
+  if (scope === 'project' && !tenant) throw new LatheError('BAD_REQUEST', 'An organization import needs a project to import into.', { param: 'scope' });
+  const parsedName = ZModelName.safeParse(options.name);
+  if (!parsedName.success) throw new LatheError('BAD_REQUEST', parsedName.error.issues[0]!.message, { param: 'name' });
+  const name = parsedName.data;
+  const source = ZModelImportSource.parse(options.source);
+  const sourceRef = await checkSource(source, options.importRoot);
+
+  const organizationId = scope === 'platform' ? null : tenant!.scope.organizationId;
+  const actor = scope === 'platform' ? admin!.actor : tenant!.actor;
+  const db = (scope === 'platform' ? admin!.db : tenant!.db) as Db;
+  const model = await db.$transaction(async (tx: Tx) => {
+    // Platform rows have a null organization, which the unique index does not cover.
+    await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock($1, hashtext($2))', NAME_LOCK_KEY, name.toLowerCase());
+    const clash = await tx.baseModel.findFirst({
+      where: {
+        name: { equals: name, mode: 'insensitive' },
+        ...(organizationId ? { OR: [{ organizationId }, { organizationId: null }] } : {}),
+      },
+      select: { organizationId: true },
+    });
+    if (clash) {
+      const where = clash.organizationId === null ? 'a platform-wide model' : organizationId ? 'a model of this organization' : 'a model of an organization';
+      throw new LatheError('CONFLICT', `The name "${name}" is already used by ${where}; choose another.`, { param: 'name' });
+    }
+    const created = await tx.baseModel.create({
+      data: {
+        organizationId,
+        projectId: scope === 'platform' ? null : tenant!.scope.projectId,
+        name,
+        source: SOURCE_KIND[source.kind],
+        sourceRef,
+        status: 'REQUESTED',
+        progress: 0,
+        details: source.kind === 'hub' && source.revision ? { revision: source.revision } : undefined,
+      },
+    });
+    await recordAudit(tx, {
+      organizationId,
+      actor,
+      action: 'model.import',
+      targetType: 'BaseModel',
+      targetId: created.id,
+      data: { name, scope, source: source.kind, sourceRef, ...(source.kind === 'hub' && source.revision ? { revision: source.revision } : {}) },
+    });
+    return created;
+  });
+
+  if (options.enqueue !== false) {
+    try {
+      await enqueue(await getBoss(), importBaseModel, { modelId: model.id });
+    } catch (error) {
+      await db.baseModel.update({ where: { id: model.id }, data: { status: 'FAILED', error: 'The import could not be queued; try again.' } });
+      throw new LatheError('INTERNAL', `The import could not be queued: ${(error as Error).message}`);
+    }
+  }
+  return model;
+}
+
+/** Checks that a folder or file exists (and lies under the import root) before anything is queued. */
+async function checkSource(source: TModelImportSource, importRoot: string | undefined): Promise<string> {
+  if (source.kind === 'hub') return source.repo;
+  const given = source.kind === 'folder' ? source.dir : source.file;
+  const param = source.kind === 'folder' ? 'dir' : 'file';
+  if (!path.isAbsolute(given) && importRoot) throw new LatheError('BAD_REQUEST', `Give an absolute path under ${importRoot}.`, { param });
+  let resolved: string;
+  try {
+    resolved = await realpath(path.resolve(given));
+  } catch {
+    throw new LatheError('BAD_REQUEST', `${given} does not exist on the server.`, { param, reason: 'not_found' });
+  }
+  if (importRoot) {
+    const root = await realpath(path.resolve(importRoot)).catch(() => path.resolve(importRoot));
+    if (resolved !== root && !resolved.startsWith(root + path.sep)) {
+      throw new LatheError('FORBIDDEN', `Imports are limited to folders under ${root} (LATHE_IMPORT_ROOT).`, { param, reason: 'outside_import_root' });
+    }
+  }
+  const info = await stat(resolved);
+  if (source.kind === 'folder' && !info.isDirectory()) throw new LatheError('BAD_REQUEST', `${given} is not a folder.`, { param });
+  if (source.kind === 'gguf' && !info.isFile()) throw new LatheError('BAD_REQUEST', `${given} is not a file.`, { param });
+  return resolved;
+}

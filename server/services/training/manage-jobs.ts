@@ -1,0 +1,79 @@
+import type { Db } from '@/server/db';
+import type { TenantContext } from '@/server/db/tenant';
+import { LatheError, notFound } from '@/server/services/errors';
+import { recordAudit } from '@/server/services/audit/record-audit';
+import { appendJobEvents, nextEventSeq, notifyJob } from '@/server/services/training/job-events';
+import { fromApiJobId } from '@/server/services/training/openai-shapes';
+import { jobInclude } from '@/server/services/training/create-job';
+import { settleJob } from '@/server/services/credits/ledger';
+
+const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+export async function getJob({ tenant, id }: { tenant: TenantContext; id: string }) {
+  const job = await tenant.db.trainingJob.findUnique({ where: { id: fromApiJobId(id) }, include: jobInclude });
+  if (!job) throw new LatheError('NOT_FOUND', `Fine-tuning job '${id}' not found.`, { param: 'fine_tuning_job_id' });
+  return job;
+}
+
+/** Newest first, cursor = the id of the last job of the previous page (OpenAI's `after`). */
+export async function listJobs({ tenant, after, limit = 20, status }: { tenant: TenantContext; after?: string | null; limit?: number; status?: string }) {
+  const cursor = after ? await tenant.db.trainingJob.findUnique({ where: { id: fromApiJobId(after) }, select: { id: true, createdAt: true } }) : null;
+  if (after && !cursor) throw notFound(`Fine-tuning job '${after}'`);
+  const rows = await tenant.db.trainingJob.findMany({
+    where: {
+      ...(status ? { status: status as never } : {}),
+      ...(cursor ? { OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }] } : {}),
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit + 1,
+    include: jobInclude,
+  });
+  return { jobs: rows.slice(0, limit), hasMore: rows.length > limit };
+}
+
+export async function listJobEvents({ tenant, id, after, limit = 20, order = 'desc' }: { tenant: TenantContext; id: string; after?: number | null; limit?: number; order?: 'asc' | 'desc' }) {
+  const job = await getJob({ tenant, id });
+  const rows = await tenant.db.jobEvent.findMany({
+    where: { jobId: job.id, ...(after != null ? { seq: order === 'desc' ? { lt: after } : { gt: after } } : {}) },
+    orderBy: { seq: order },
+    take: limit + 1,
+  });
+  return { job, events: rows.slice(0, limit), hasMore: rows.length > limit };
+}
+
+export async function listCheckpoints({ tenant, id }: { tenant: TenantContext; id: string }) {
+  const job = await getJob({ tenant, id });
+  const checkpoints = await tenant.db.checkpoint.findMany({ where: { jobId: job.id }, orderBy: { step: 'desc' } });
+  return { job, checkpoints };
+}
+
+/**
+ * Cancels a job. Not yet running: cancelled at once and its reservation released. Running: the
+ * runner sees the request within seconds, stops the trainer (which checkpoints), and settles
+ * the steps completed.
+ */
+export async function cancelJob({ tenant, db, id }: { tenant: TenantContext; db: Db; id: string }) {
+  const job = await getJob({ tenant, id });
+  if (FINAL.has(job.status)) throw new LatheError('BAD_REQUEST', `The job is already ${job.status} and cannot be cancelled.`, { reason: 'job_finished' });
+  const now = new Date();
+  if (job.status === 'running') {
+    await tenant.db.$transaction(async (tx) => {
+      await tx.trainingJob.update({ where: { id: job.id }, data: { cancelRequestedAt: now } });
+      await recordAudit(tx, { organizationId: job.organizationId, actor: tenant.actor, action: 'job.cancel.request', targetType: 'TrainingJob', targetId: job.id });
+    });
+  } else {
+    const { count } = await tenant.db.trainingJob.updateMany({
+      where: { id: job.id, status: { in: ['validating_files', 'queued'] } },
+      data: { status: 'cancelled', cancelRequestedAt: now, finishedAt: now },
+    });
+    if (count === 1) {
+      await db.$transaction((tx) =>
+        recordAudit(tx, { organizationId: job.organizationId, actor: tenant.actor, action: 'job.cancel', targetType: 'TrainingJob', targetId: job.id }),
+      );
+      await settleJob({ db, organizationId: job.organizationId, jobId: job.id, actualCost: 0 });
+      await appendJobEvents({ db, jobId: job.id, events: [{ seq: await nextEventSeq(db, job.id), message: 'Job cancelled before it started.' }] });
+    }
+  }
+  await notifyJob(db, { jobId: job.id, status: 'cancel' });
+  return getJob({ tenant, id: job.id });
+}
