@@ -4,7 +4,7 @@ import type * as React from 'react';
 import { useFormatter, useTranslations } from 'next-intl';
 import { Sheet, SheetContent, SheetDescription, SheetHeader, SheetTitle } from '@/components/ui/sheet';
 import { StatusBadge } from '@/components/common/status-badge';
-import type { ModelRow } from '@/components/models/models-table';
+import type { ModelRow } from '@/components/models/model-row';
 import { useModelFormat } from '@/components/models/use-model-format';
 
 export function ModelDetailsSheet({ model, onOpenChange }: { model: ModelRow | null; onOpenChange: (open: boolean) => void }) {

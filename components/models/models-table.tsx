@@ -2,7 +2,6 @@
 
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { inferRouterOutputs } from '@trpc/server';
 import { useTranslations } from 'next-intl';
 import { Bot, Plus } from 'lucide-react';
 import { toast } from 'sonner';
@@ -21,9 +20,7 @@ import { ModelDetailsSheet } from '@/components/models/model-details-sheet';
 import { estimateSecondsLeft, useModelFormat } from '@/components/models/use-model-format';
 import { DeploymentControls } from '@/components/serving/deployment-controls';
 import { useTRPC } from '@/lib/trpc/client';
-import type { AppRouter } from '@/server/api/root';
-
-export type ModelRow = inferRouterOutputs<AppRouter>['model']['list'][number];
+import type { ModelRow } from '@/components/models/model-row';
 
 const IMPORTING = new Set<ModelRow['status']>(['REQUESTED', 'DOWNLOADING', 'CONVERTING']);
 

@@ -125,12 +125,7 @@ export class ContextPool {
       .catch((error: unknown) => {
         if (this.entries.get(model) === entry) this.entries.delete(model);
         this.notify();
-        throw new InferenceError(
-          500,
-          `Could not create a context for \`${model}\`: ${error instanceof Error ? error.message : String(error)}`,
-          'server_error',
-          adapterPath ? 'adapter_load_failed' : 'context_failed',
-        );
+        throw new InferenceError(adapterPath ? 'adapter_load_failed' : 'context_failed', `Could not create a context for \`${model}\`: ${error instanceof Error ? error.message : String(error)}`);
       });
     const entry: Entry = { model, adapterPath, context, free: [], busy: 0, lastUsed: Date.now(), retired: false };
     // Handled by whoever awaits it; this keeps a failure nobody awaited from being "unhandled".

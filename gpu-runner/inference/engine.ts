@@ -181,7 +181,7 @@ export class InferenceEngine {
 
   /** Queues, takes a context sequence, and generates. Rejects with a 429 when the queue is full. */
   async run(prepared: PreparedGeneration, callbacks: RunCallbacks = {}): Promise<RunResult> {
-    if (this.closing) throw new InferenceError(503, 'The inference server is shutting down.', 'server_error', 'shutting_down', null, 1);
+    if (this.closing) throw new InferenceError('shutting_down', 'The inference server is shutting down.', { retryAfter: 1 });
     const release = await this.queue.acquire(callbacks.signal);
     try {
       this.assertModel(prepared.model);
@@ -236,7 +236,7 @@ export class InferenceEngine {
   /** Refuses new work and fails waiting requests; running generations finish. */
   beginShutdown(): void {
     this.closing = true;
-    this.queue.rejectWaiting(new InferenceError(503, 'The inference server is shutting down.', 'server_error', 'shutting_down', null, 1));
+    this.queue.rejectWaiting(new InferenceError('shutting_down', 'The inference server is shutting down.', { retryAfter: 1 }));
   }
 
   async dispose(): Promise<void> {

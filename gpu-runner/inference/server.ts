@@ -67,7 +67,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new InferenceError(413, `The request body is larger than ${limit} bytes.`, 'invalid_request_error', 'request_too_large'));
+        reject(new InferenceError('request_too_large', `The request body is larger than ${limit} bytes.`));
         req.destroy();
         return;
       }
@@ -151,7 +151,7 @@ export function startInferenceHttpServer(options: InferenceHttpServerOptions): P
   async function generateResponse(req: IncomingMessage, res: ServerResponse, format: ResponseFormat, prepared: PreparedGeneration, stream: boolean): Promise<void> {
     const controller = new AbortController();
     // The client went away (or the response is done): a running generation stops and its slot frees.
-    res.on('close', () => controller.abort(new InferenceError(499, 'The client closed the connection.', 'invalid_request_error', 'client_closed')));
+    res.on('close', () => controller.abort(new InferenceError('client_closed', 'The client closed the connection.')));
     const base = { id: `${format.idPrefix}${randomUUID().replace(/-/g, '')}`, created: Math.floor(Date.now() / 1000), model: prepared.model };
     const write = (payload: unknown) => {
       if (!res.writableEnded) res.write(`data: ${JSON.stringify(payload)}\n\n`);
@@ -185,11 +185,11 @@ export function startInferenceHttpServer(options: InferenceHttpServerOptions): P
     const url = new URL(req.url ?? '/', 'http://inference');
     const method = req.method ?? 'GET';
     if (!authorized(req)) {
-      throw new InferenceError(401, 'Missing or invalid internal token (Authorization: Bearer ...).', 'authentication_error', 'invalid_api_key');
+      throw new InferenceError('invalid_api_key', 'Missing or invalid internal token (Authorization: Bearer ...).');
     }
     const allow = (methods: string[]) => {
       if (!methods.includes(method)) {
-        throw new InferenceError(405, `${method} is not allowed on ${url.pathname}.`, 'invalid_request_error', 'method_not_allowed');
+        throw new InferenceError('method_not_allowed', `${method} is not allowed on ${url.pathname}.`);
       }
     };
     switch (url.pathname) {
@@ -239,11 +239,11 @@ export function startInferenceHttpServer(options: InferenceHttpServerOptions): P
           allow(['DELETE']);
           const name = decodeURIComponent(url.pathname.slice('/adapters/'.length));
           if (!engine.removeAdapter(name)) {
-            throw new InferenceError(404, `No adapter named \`${name}\` is registered.`, 'invalid_request_error', 'adapter_not_found', 'name');
+            throw new InferenceError('adapter_not_found', `No adapter named \`${name}\` is registered.`, { param: 'name' });
           }
           return sendJson(res, 200, { name, removed: true });
         }
-        throw new InferenceError(404, `Unknown path ${url.pathname}.`, 'invalid_request_error', 'unknown_url');
+        throw new InferenceError('unknown_url', `Unknown path ${url.pathname}.`);
       }
     }
   }

@@ -6,7 +6,8 @@ import { getDb, type Db } from '@/server/db';
 import { tenantDb, type TenantContext } from '@/server/db/tenant';
 import { readSession, type SessionUser } from '@/server/auth/session';
 import { authenticateApiKey, type ApiKeyPrincipal } from '@/server/services/api-keys/api-keys';
-import { LatheError, type LatheErrorCode } from '@/server/services/errors';
+import { describeError } from '@/lib/universal/errors';
+import { LatheError } from '@/server/services/errors';
 import { logger } from '@/server/logger';
 import type { MemberRole } from '@/server/generated/prisma/client';
 
@@ -44,18 +45,6 @@ export async function createContext({ headers, baseUrl, db = getDb(), secret = p
   };
 }
 
-const CODE_MAP: Record<LatheErrorCode, TRPCError['code']> = {
-  BAD_REQUEST: 'BAD_REQUEST',
-  UNAUTHORIZED: 'UNAUTHORIZED',
-  FORBIDDEN: 'FORBIDDEN',
-  NOT_FOUND: 'NOT_FOUND',
-  CONFLICT: 'CONFLICT',
-  PAYMENT_REQUIRED: 'PAYMENT_REQUIRED',
-  TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
-  PRECONDITION_FAILED: 'PRECONDITION_FAILED',
-  INTERNAL: 'INTERNAL_SERVER_ERROR',
-};
-
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
@@ -82,7 +71,7 @@ const errorMapping = t.middleware(async ({ next, path }) => {
   if (!result.ok) {
     const cause = result.error.cause;
     if (cause instanceof LatheError) {
-      throw new TRPCError({ code: CODE_MAP[cause.code], message: cause.message, cause });
+      throw new TRPCError({ code: describeError(cause.code, cause.details.reason).trpc, message: cause.message, cause });
     }
     if (result.error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: result.error.cause ?? result.error, path }, 'tRPC procedure failed');
   }

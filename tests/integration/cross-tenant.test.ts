@@ -3,6 +3,7 @@
 // rows to the tables below.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
+import { describeError } from '@/lib/universal/errors';
 import { getDb } from '@/server/db';
 import { callerFor, callerForKey, createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { createCaller } from '@/server/api/root';
@@ -144,10 +145,11 @@ describe('cross-tenant isolation', () => {
   });
 
   describe.each(rest)('$name', ({ call }) => {
-    it('answers 404 in OpenAI\'s error shape', async () => {
+    it('answers 404 in OpenAI\'s error shape, typed by the error catalogue', async () => {
       const res = await call(world);
       expect(res.status).toBe(404);
-      expect(await res.json()).toMatchObject({ error: { type: 'not_found_error' } });
+      const { error } = (await res.json()) as { error: { type: string; code: string | null } };
+      expect(error.type).toBe(describeError('NOT_FOUND', error.code).type);
     });
   });
 

@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { FileStore } from '@tus/file-store';
 import { ERRORS, Server, type Upload } from '@tus/server';
-import { RequestAuthError, tenantFromRequest, type RequestTenant } from '@/server/api/routers/dataset/request-tenant';
+import { ERROR_CLASSES } from '@/lib/universal/errors';
+import { callerFromRequest, RequestAuthError, type RequestCaller } from '@/server/api/request-tenant';
 import { dataDir, formatBytes, maxUploadBytes } from '@/server/services/datasets/platform/config';
 import { createDataset } from '@/server/services/datasets/platform/create-dataset';
 import type { DatasetSummary } from '@/server/services/datasets/platform/dataset-views';
@@ -18,17 +19,6 @@ const EXPIRATION_MS = 24 * 3600 * 1000;
 const CLEANUP_INTERVAL_MS = 3600 * 1000;
 /** Metadata keys the server sets; a client's own values for them are dropped. */
 const OWNER_KEYS = ['latheOrganization', 'latheProject', 'latheUser', 'latheApiKey'] as const;
-const STATUS: Record<LatheError['code'], number> = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PAYMENT_REQUIRED: 402,
-  TOO_MANY_REQUESTS: 429,
-  PRECONDITION_FAILED: 412,
-  INTERNAL: 500,
-};
 
 type HookError = { status_code: number; body: string };
 const refuse = (status_code: number, message: string): HookError => ({ status_code, body: `${message}\n` });
@@ -37,16 +27,16 @@ function createUploadServer(): Server {
   const directory = path.join(dataDir(), 'uploads');
   const datastore = new FileStore({ directory, expirationPeriodInMilliseconds: EXPIRATION_MS });
   /** Callers resolved once per request, shared by the hooks of that request. */
-  const callers = new WeakMap<Request, RequestTenant>();
+  const callers = new WeakMap<Request, RequestCaller>();
   /** Finishing uploads and their datasets, so a repeated final PATCH never creates a second one. */
   const finishing = new Map<string, Promise<DatasetSummary>>();
   let lastCleanup = 0;
 
-  const callerOf = async (req: Request): Promise<RequestTenant> => {
+  const callerOf = async (req: Request): Promise<RequestCaller> => {
     const known = callers.get(req);
     if (known) return known;
     try {
-      const resolved = await tenantFromRequest(req.headers);
+      const resolved = await callerFromRequest(req.headers);
       callers.set(req, resolved);
       return resolved;
     } catch (error) {
@@ -56,7 +46,8 @@ function createUploadServer(): Server {
   };
 
   const finish = async (req: Request, upload: Upload): Promise<DatasetSummary> => {
-    const { tenant, maxUploadBytes: maxBytes } = await callerOf(req);
+    const { tenant } = await callerOf(req);
+    const maxBytes = maxUploadBytes();
     const metadata = upload.metadata ?? {};
     const file = upload.storage?.path ?? path.join(directory, upload.id);
     try {
@@ -125,7 +116,7 @@ function createUploadServer(): Server {
         const dataset = await pending;
         return { headers: { 'Lathe-Dataset-Id': dataset.id } };
       } catch (error) {
-        if (error instanceof LatheError) throw refuse(STATUS[error.code], error.message);
+        if (error instanceof LatheError) throw refuse(ERROR_CLASSES[error.code].status, error.message);
         logger.error({ err: error, upload: upload.id }, 'storing a finished upload failed');
         throw refuse(500, 'The upload arrived but could not be stored; retrying will try again.');
       }

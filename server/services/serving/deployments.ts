@@ -74,7 +74,7 @@ function sleep(ms: number, signal?: AbortSignal) {
 }
 
 export const modelLoading = (model: string, retryAfter = 5) =>
-  new InferenceError(503, `The model \`${model}\` is being loaded on a runner; retry in a few seconds.`, 'server_error', 'model_loading', null, retryAfter);
+  new InferenceError('model_loading', `The model \`${model}\` is being loaded on a runner; retry in a few seconds.`, { retryAfter: retryAfter });
 
 /**
  * The READY deployment serving a base model: requests one when there is none (the first request
@@ -110,14 +110,7 @@ export async function awaitReadyDeployment({
     }
     const deployment = current ?? (await requestDeployment({ db, baseModelId: baseModel.id }));
     if (deployment.status === 'FAILED') {
-      throw new InferenceError(
-        503,
-        `The model \`${baseModel.name}\` could not be deployed: ${deployment.error ?? 'unknown error'}. Fix the model or deploy it again from the Models page.`,
-        'server_error',
-        'deployment_failed',
-        null,
-        30,
-      );
+      throw new InferenceError('deployment_failed', `The model \`${baseModel.name}\` could not be deployed: ${deployment.error ?? 'unknown error'}. Fix the model or deploy it again from the Models page.`, { retryAfter: 30 });
     }
     if (signal?.aborted) throw signal.reason ?? new Error('aborted');
     if (Date.now() >= deadline) throw modelLoading(baseModel.name);

@@ -120,7 +120,7 @@ async function loadAdapter(db: Db, deployment: ReadyDeployment, model: ResolvedM
     if (listed?.data.some((m) => m.id === model.name)) return;
     if (signal?.aborted) throw signal.reason ?? new Error('aborted');
     if (Date.now() > until) {
-      throw new InferenceError(503, `The adapter of \`${model.requested}\` is still being loaded on its runner; retry in a few seconds.`, 'server_error', 'adapter_loading', null, 5);
+      throw new InferenceError('adapter_loading', `The adapter of \`${model.requested}\` is still being loaded on its runner; retry in a few seconds.`, { retryAfter: 5 });
     }
     await sleep(RETRY_MS);
   }

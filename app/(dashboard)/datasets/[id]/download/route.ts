@@ -1,6 +1,6 @@
 // The dashboard's download link: the file as uploaded, for the signed-in member's project.
 import { Readable } from 'node:stream';
-import { RequestAuthError, tenantFromRequest } from '@/server/api/routers/dataset/request-tenant';
+import { callerFromRequest, RequestAuthError } from '@/server/api/request-tenant';
 import { datasetStore } from '@/server/services/datasets/platform/config';
 import { findDataset } from '@/server/services/datasets/platform/read-datasets';
 import { LatheError } from '@/server/services/errors';
@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
 
 export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }) {
   try {
-    const { tenant } = await tenantFromRequest(req.headers);
+    const { tenant } = await callerFromRequest(req.headers);
     const dataset = await findDataset({ db: tenant.db, id: (await params).id });
     if (!dataset.sha256) return new Response('This dataset has no stored file.\n', { status: 404 });
     const stream = await datasetStore().get(dataset.sha256);

@@ -1,7 +1,7 @@
 // Downloads of a fine-tuned model for the signed-in member (or an API key) of its project:
 // adapter.zip (PEFT, with a README), adapter.gguf, merged.gguf (made on first request).
 import path from 'node:path';
-import { RequestAuthError, servingCallerFromRequest } from '@/server/api/routers/serving/request-tenant';
+import { callerFromRequest, RequestAuthError } from '@/server/api/request-tenant';
 import { artifactStoreConfigFromEnv, createArtifactStore } from '@/server/services/artifacts/create-artifact-store';
 import { LatheError } from '@/server/services/errors';
 import { DOWNLOAD_ARTIFACTS, openModelDownload, type DownloadArtifact } from '@/server/services/serving/model-downloads';
@@ -14,7 +14,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
   const { id, artifact } = await params;
   if (!DOWNLOAD_ARTIFACTS.includes(artifact as DownloadArtifact)) return new Response(`Unknown download ${artifact}; one of ${DOWNLOAD_ARTIFACTS.join(', ')}.\n`, { status: 404 });
   try {
-    const { tenant } = await servingCallerFromRequest(req.headers);
+    const { tenant } = await callerFromRequest(req.headers);
     const config = artifactStoreConfigFromEnv();
     const download = await openModelDownload({
       tenant,
