@@ -3,8 +3,8 @@ import path from 'node:path';
 import { getDb } from '@/server/db';
 import { tenantDb, type TenantContext } from '@/server/db/tenant';
 import type { TestUser } from '@/tests/helpers/factories';
-import { createDataset } from './create-dataset';
-import { runDatasetValidation } from './run-dataset-validation';
+import { createDataset } from '../../server/services/datasets/platform/create-dataset';
+import { runDatasetValidation } from '../../server/services/datasets/platform/run-dataset-validation';
 
 export const FIXTURES = path.resolve('tests/fixtures/datasets');
 

@@ -4,7 +4,7 @@ import { LatheError } from '@/server/services/errors';
 import { newSecret, sha256Hex } from '@/server/services/auth/tokens';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { sendMail } from '@/server/services/mail/send-mail';
-import { normalizeEmail } from '@/server/services/users/create-user';
+import { normalizeEmail } from '@/server/services/auth/email';
 import type { TenantDb } from '@/server/db/tenant';
 
 const TTL_MS = 7 * 24 * 60 * 60 * 1000;

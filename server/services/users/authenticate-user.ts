@@ -1,6 +1,6 @@
 import type { Db } from '@/server/db';
 import { verifyPassword } from '@/server/services/auth/password';
-import { normalizeEmail } from '@/server/services/users/create-user';
+import { normalizeEmail } from '@/server/services/auth/email';
 
 // Compared against when the user does not exist, so both paths cost one argon2 verification.
 const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$fLIjIBt0DwccEPduIQDOyA$qvpt2+g6rqOnEEpQLrEye9SZPbHiAkJjcBWvYe7ZxyE';

@@ -3,6 +3,7 @@ import type { Db } from '@/server/db';
 import { LatheError } from '@/server/services/errors';
 import { assertStrongPassword, hashPassword } from '@/server/services/auth/password';
 import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
+import { normalizeEmail } from '@/server/services/auth/email';
 import { uniqueSlug } from '@/server/services/orgs/slug';
 
 export type CreateUserOptions = {
@@ -13,8 +14,6 @@ export type CreateUserOptions = {
   admin?: boolean;
   actor?: AuditActor;
 };
-
-export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 /** Creates a user with a personal organization (they own it) and its default project. */
 export async function createUser({ db, email, password, name, admin = false, actor }: CreateUserOptions) {

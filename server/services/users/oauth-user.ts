@@ -1,5 +1,6 @@
 import type { Db } from '@/server/db';
-import { createUser, normalizeEmail } from '@/server/services/users/create-user';
+import { normalizeEmail } from '@/server/services/auth/email';
+import { createUser } from '@/server/services/users/create-user';
 
 /** The Lathe user behind an OAuth identity: linked by provider account, then by verified e-mail. */
 export async function findOrCreateOAuthUser(opts: { db: Db; email: string; name: string | null; provider: string; providerAccountId: string }) {

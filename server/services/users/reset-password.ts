@@ -4,7 +4,7 @@ import { assertStrongPassword, hashPassword } from '@/server/services/auth/passw
 import { newSecret, sha256Hex } from '@/server/services/auth/tokens';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { sendMail } from '@/server/services/mail/send-mail';
-import { normalizeEmail } from '@/server/services/users/create-user';
+import { normalizeEmail } from '@/server/services/auth/email';
 
 const TTL_MS = 60 * 60 * 1000;
 

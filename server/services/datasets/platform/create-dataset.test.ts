@@ -6,7 +6,7 @@ import { TRPCError } from '@trpc/server';
 import { getDb } from '@/server/db';
 import { callerFor, callerForKey, createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { datasetStore } from './config';
-import { FIXTURES } from './test-helpers';
+import { FIXTURES } from '../../../../tests/kit/datasets';
 
 let user: TestUser;
 let chat: string;

@@ -7,7 +7,7 @@ import { getDb } from '@/server/db';
 import { callerFor, createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { datasetStore } from './config';
 import { previewDatasetForModel } from './preview-dataset-for-model';
-import { FIXTURES, tenantOf, uploadAndValidate } from './test-helpers';
+import { FIXTURES, tenantOf, uploadAndValidate } from '../../../../tests/kit/datasets';
 
 let user: TestUser;
 let datasetId: string;

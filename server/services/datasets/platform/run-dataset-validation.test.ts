@@ -13,7 +13,7 @@ import { datasetStore } from './config';
 import { createDataset } from './create-dataset';
 import type { DatasetStats } from './dataset-stats';
 import { runDatasetValidation } from './run-dataset-validation';
-import { FIXTURES, tenantOf, uploadAndValidate } from './test-helpers';
+import { FIXTURES, tenantOf, uploadAndValidate } from '../../../../tests/kit/datasets';
 
 type Expected = Record<string, { file: string; kind: 'bad' | 'warn'; line: number | null; field: string | null; options?: Record<string, number> }>;
 
