@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Runner" ADD COLUMN     "trainerFix" TEXT,
+ADD COLUMN     "trainerProblem" TEXT;
