@@ -20,7 +20,7 @@ import { DatasetStatusBadge, IN_PROGRESS } from '@/components/datasets/dataset-s
 import { LengthHistogramChart } from '@/components/datasets/length-histogram-chart';
 import { useDatasetFormat } from '@/components/datasets/use-dataset-format';
 import { ValidationReportTable } from '@/components/datasets/validation-report-table';
-import type { CodeDoc } from '@/server/services/datasets/platform/code-docs';
+import type { CodeDoc } from '@/lib/universal/dataset-report';
 import { useTRPC } from '@/lib/trpc/client';
 
 export function DatasetDetail({ id, docs }: { id: string; docs: Record<string, CodeDoc> }) {

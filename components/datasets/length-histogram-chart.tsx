@@ -2,7 +2,7 @@
 
 import { useTranslations } from 'next-intl';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { CharacterBucket } from '@/server/services/datasets/platform/dataset-stats';
+import type { CharacterBucket } from '@/lib/universal/dataset-report';
 import { useDatasetFormat } from '@/components/datasets/use-dataset-format';
 
 /** Examples per length bucket; empty buckets past the longest example are left out. */

@@ -4,8 +4,7 @@ import { useTranslations } from 'next-intl';
 import { ChevronRight } from 'lucide-react';
 import { Badge } from '@/components/ui/badge';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
-import type { CodeDoc } from '@/server/services/datasets/platform/code-docs';
-import type { CodeSummary, ValidationReport } from '@/server/services/datasets/validate-dataset';
+import type { CodeDoc, CodeSummary, ValidationReport } from '@/lib/universal/dataset-report';
 import { useDatasetFormat } from '@/components/datasets/use-dataset-format';
 import { cn } from '@/lib/utils';
 

@@ -29,7 +29,7 @@ import {
 } from '@/components/jobs/new-job-values';
 import { useTRPC } from '@/lib/trpc/client';
 import { cn } from '@/lib/utils';
-import type { TPreset } from '@/server/services/training/hyperparameters';
+import type { TPreset } from '@/lib/universal/hyperparameters';
 
 /** Dataset states after validation passed (tokenizing for a job and tokenized come later). */
 const USABLE_DATASET = new Set(['VALID', 'TOKENIZING', 'READY']);

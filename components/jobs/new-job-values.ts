@@ -1,6 +1,6 @@
 // The new-job form's values and their conversion to job.create / job.estimate input. The limits
 // are the server's own zod schemas, so the form refuses exactly what the API would.
-import { ZHyperparameters, type THyperparameters, type TPreset } from '@/server/services/training/hyperparameters';
+import { ZHyperparameters, type THyperparameters, type TPreset } from '@/lib/universal/hyperparameters';
 
 export const PRESETS = ['quick', 'standard', 'thorough'] as const satisfies readonly TPreset[];
 

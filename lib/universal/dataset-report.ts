@@ -1,3 +1,8 @@
+// The dataset report as every surface shows it: validation codes with their severity, findings
+// with line and field, the report and its per-code summaries, the code docs and the length
+// statistics. Browser-safe: the dataset page renders these types, the validator produces them.
+export type DatasetFormat = 'chat' | 'prompt_completion' | 'alpaca';
+
 export type Severity = 'error' | 'warning';
 
 export interface CodeInfo {
@@ -67,4 +72,65 @@ export interface Finding {
 
 export function finding(line: number | null, code: ValidationCode, message: string, field: string | null = null): Finding {
   return { line, code, severity: VALIDATION_CODES[code].severity, message, field };
+}
+
+export interface CodeSummary {
+  severity: Severity;
+  count: number;
+  /** The first findings of this code, in file order. */
+  samples: Finding[];
+}
+
+export interface ValidationReport {
+  format: DatasetFormat | null;
+  /** Non-blank lines: each is one example, valid or not. */
+  examples: number;
+  /** Examples with no error. */
+  validExamples: number;
+  lines: number;
+  bytes: number;
+  errors: number;
+  warnings: number;
+  byCode: Partial<Record<ValidationCode, CodeSummary>>;
+  /** True when there is no error: the file can be used for a job. Warnings do not block. */
+  ok: boolean;
+}
+
+export interface CodeDoc {
+  severity: 'error' | 'warning';
+  summary: string;
+  /** What the finding means, from docs/datasets.md. */
+  meaning: string;
+  /** How to fix it, from docs/datasets.md; null when the section has no fix paragraph. */
+  fix: string | null;
+}
+
+export interface CharacterBucket {
+  /** Smallest character count in the bucket. */
+  min: number;
+  /** One past the largest; null for the last, open bucket. */
+  max: number | null;
+  count: number;
+}
+
+/**
+ * What the dataset page and the cost preview show before a model is chosen. Token counts here are
+ * estimates from characters (about 4 per token); the exact counts come from tokenizing with the
+ * chosen model's tokenizer when a job is prepared.
+ */
+export interface DatasetStats {
+  /** Examples without errors, the ones a job trains on. */
+  examples: number;
+  bytes: number;
+  messages: number;
+  /** Characters of message text, tool calls included. */
+  characters: number;
+  /** Characters of assistant messages with weight 1: what training computes loss on. */
+  trainedCharacters: number;
+  estimatedTokens: number;
+  estimatedTrainedTokens: number;
+  maxExampleCharacters: number;
+  meanExampleCharacters: number;
+  /** Example lengths in characters, in fixed buckets so datasets compare. */
+  histogram: CharacterBucket[];
 }

@@ -1,4 +1,4 @@
-import { finding, type Finding } from './validation-codes';
+import { finding, type Finding } from '@/lib/universal/dataset-report';
 import {
   CHAT_ROLES,
   FORMAT_KEYS,

@@ -1,4 +1,6 @@
-export type DatasetFormat = 'chat' | 'prompt_completion' | 'alpaca';
+import type { DatasetFormat } from '../../../lib/universal/dataset-report';
+
+export type { DatasetFormat };
 
 export const CHAT_ROLES = ['system', 'user', 'assistant', 'tool'] as const;
 export type ChatRole = (typeof CHAT_ROLES)[number];

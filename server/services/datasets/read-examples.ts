@@ -1,7 +1,7 @@
 import type { Conversation, DatasetFormat } from './formats';
 import { readLines, type DatasetInput } from './read-lines';
 import { DEFAULT_MAX_LINE_BYTES, bomMessage, checkLine, isBlank, startsWithBom } from './validate-dataset';
-import { finding, type Finding } from './validation-codes';
+import { finding, type Finding } from '@/lib/universal/dataset-report';
 
 export type ExampleOrError =
   | { line: number; conversation: Conversation; error?: undefined }

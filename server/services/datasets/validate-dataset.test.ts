@@ -8,8 +8,9 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTokenCounter } from './chat-tokenizer';
 import { DuplicateIndex } from './duplicate-index';
-import { validateDataset, type ValidationReport } from './validate-dataset';
-import { VALIDATION_CODES, type ValidationCode } from './validation-codes';
+import type { ValidationReport } from '@/lib/universal/dataset-report';
+import { validateDataset } from './validate-dataset';
+import { VALIDATION_CODES, type ValidationCode } from '@/lib/universal/dataset-report';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../../tests/fixtures/datasets');
 const expected: Record<string, { file: string; kind: 'bad' | 'warn'; line: number | null; field: string | null; options?: Record<string, number | string> }> = JSON.parse(

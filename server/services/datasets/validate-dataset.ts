@@ -4,7 +4,7 @@ import { checkExample } from './check-example';
 import { DuplicateIndex } from './duplicate-index';
 import { toConversation, type Conversation, type DatasetFormat } from './formats';
 import { readLines, type DatasetInput } from './read-lines';
-import { finding, type Finding, type Severity, type ValidationCode } from './validation-codes';
+import { finding, type CodeSummary, type Finding, type ValidationCode, type ValidationReport } from '@/lib/universal/dataset-report';
 
 /** Counts the tokens of a conversation as the chosen model will see it (see createTokenCounter). */
 export type TokenCounter = (conversation: Conversation) => number | Promise<number>;
@@ -30,28 +30,6 @@ export interface ValidateDatasetOptions {
   minExamples?: number;
   /** Lines longer than this are `line_too_long` and are not buffered. Default 32 MiB. */
   maxLineBytes?: number;
-}
-
-export interface CodeSummary {
-  severity: Severity;
-  count: number;
-  /** The first findings of this code, in file order. */
-  samples: Finding[];
-}
-
-export interface ValidationReport {
-  format: DatasetFormat | null;
-  /** Non-blank lines: each is one example, valid or not. */
-  examples: number;
-  /** Examples with no error. */
-  validExamples: number;
-  lines: number;
-  bytes: number;
-  errors: number;
-  warnings: number;
-  byCode: Partial<Record<ValidationCode, CodeSummary>>;
-  /** True when there is no error: the file can be used for a job. Warnings do not block. */
-  ok: boolean;
 }
 
 export const SAMPLES_PER_CODE = 20;

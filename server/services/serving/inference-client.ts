@@ -1,8 +1,8 @@
-// The client library for the inference server, for the web app's /v1 proxy and the gpu-runner.
+// The client library for the inference server, for the web app's /v1 proxy and the runners.
 // Every failure, including the server process dying in the middle of a request, comes out as an
 // InferenceError that carries OpenAI's error shape: 503 when the server cannot be reached (it is
 // starting or restarting), 502 when it went away while holding the request.
-import { InferenceError, unavailable, upstreamFailed } from '../../../lib/universal/openai/errors';
+import { InferenceError, unavailable, upstreamFailed } from '@/lib/universal/openai/errors';
 import type {
   AdapterInfo,
   ChatCompletion,
@@ -13,7 +13,7 @@ import type {
   TChatCompletionRequest,
   TCompletionRequest,
   TRegisterAdapterRequest,
-} from '../../../lib/universal/openai/schema';
+} from '@/lib/universal/openai/schema';
 
 export interface InferenceClientOptions {
   /** The server's base URL, or a function returning it (the supervisor's port can change). */

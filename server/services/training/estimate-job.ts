@@ -2,7 +2,8 @@ import type { TenantContext } from '@/server/db/tenant';
 import { LatheError } from '@/server/services/errors';
 import { estimateCost } from '@/server/services/datasets/estimate-cost';
 import { fromApiFileId } from '@/server/services/training/openai-shapes';
-import { resolveHyperparameters, type THyperparameters, type TPreset } from '@/server/services/training/hyperparameters';
+import type { THyperparameters, TPreset } from '@/lib/universal/hyperparameters';
+import { resolveHyperparameters } from '@/server/services/training/hyperparameters';
 
 /**
  * The cost shown on the job form before launch: the dataset's token count (exact when the file has

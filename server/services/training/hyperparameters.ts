@@ -1,22 +1,6 @@
 // OpenAI-style hyperparameters ("auto" or a value), presets, and the trainer's job config.
-import { z } from 'zod';
+import type { ResolvedHyperparameters, THyperparameters, TPreset } from '@/lib/universal/hyperparameters';
 import { autoHyperparameters } from '@/server/services/datasets/estimate-cost';
-
-const auto = z.literal('auto');
-
-export const ZHyperparameters = z
-  .object({
-    n_epochs: z.union([auto, z.number().int().min(1).max(100)]).optional(),
-    batch_size: z.union([auto, z.number().int().min(1).max(256)]).optional(),
-    learning_rate_multiplier: z.union([auto, z.number().positive().max(100)]).optional(),
-  })
-  .strict();
-export type THyperparameters = z.infer<typeof ZHyperparameters>;
-
-export const ZPreset = z.enum(['quick', 'standard', 'thorough']);
-export type TPreset = z.infer<typeof ZPreset>;
-
-export type ResolvedHyperparameters = { n_epochs: number; batch_size: number; learning_rate_multiplier: number; learning_rate: number };
 
 const BASE_LEARNING_RATE = 2e-4;
 
@@ -42,7 +26,7 @@ export type TrainerConfigOptions = {
   examples: number;
 };
 
-/** The trainer's config JSON (gpu-runner/trainer/README.md documents every field). */
+/** The trainer's config JSON (the trainer's README documents every field). */
 export function trainerConfig({ hyperparameters, seed, sequenceLength, baseModelName, examples }: TrainerConfigOptions) {
   const stepsPerEpoch = Math.max(1, Math.ceil(examples / hyperparameters.batch_size));
   const totalSteps = stepsPerEpoch * hyperparameters.n_epochs;

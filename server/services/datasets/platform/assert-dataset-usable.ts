@@ -1,6 +1,6 @@
 import type { Dataset } from '@/server/generated/prisma/client';
-import type { ValidationReport } from '@/server/services/datasets/validate-dataset';
-import type { Finding } from '@/server/services/datasets/validation-codes';
+import type { ValidationReport } from '@/lib/universal/dataset-report';
+import type { Finding } from '@/lib/universal/dataset-report';
 import { LatheError } from '@/server/services/errors';
 
 /** Statuses of a file that passed validation (TOKENIZING and READY come after VALID). */

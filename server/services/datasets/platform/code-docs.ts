@@ -1,15 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { VALIDATION_CODES, type ValidationCode } from '@/server/services/datasets/validation-codes';
-
-export interface CodeDoc {
-  severity: 'error' | 'warning';
-  summary: string;
-  /** What the finding means, from docs/datasets.md. */
-  meaning: string;
-  /** How to fix it, from docs/datasets.md; null when the section has no fix paragraph. */
-  fix: string | null;
-}
+import { VALIDATION_CODES, type CodeDoc, type ValidationCode } from '@/lib/universal/dataset-report';
 
 const SECTION = /^#### `([a-z_0-9]+)` \((error|warning)\)\s*$/;
 

@@ -1,36 +1,7 @@
 import type { Conversation } from '@/server/services/datasets/formats';
 import { readExamples } from '@/server/services/datasets/read-examples';
 import type { DatasetInput } from '@/server/services/datasets/read-lines';
-
-export interface CharacterBucket {
-  /** Smallest character count in the bucket. */
-  min: number;
-  /** One past the largest; null for the last, open bucket. */
-  max: number | null;
-  count: number;
-}
-
-/**
- * What the dataset page and the cost preview show before a model is chosen. Token counts here are
- * estimates from characters (about 4 per token); the exact counts come from tokenizing with the
- * chosen model's tokenizer when a job is prepared.
- */
-export interface DatasetStats {
-  /** Examples without errors, the ones a job trains on. */
-  examples: number;
-  bytes: number;
-  messages: number;
-  /** Characters of message text, tool calls included. */
-  characters: number;
-  /** Characters of assistant messages with weight 1: what training computes loss on. */
-  trainedCharacters: number;
-  estimatedTokens: number;
-  estimatedTrainedTokens: number;
-  maxExampleCharacters: number;
-  meanExampleCharacters: number;
-  /** Example lengths in characters, in fixed buckets so datasets compare. */
-  histogram: CharacterBucket[];
-}
+import type { CharacterBucket, DatasetStats } from '@/lib/universal/dataset-report';
 
 /** Bucket edges of the character histogram (roughly 4x the token histogram's). */
 export const CHARACTER_HISTOGRAM_EDGES = [0, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288] as const;

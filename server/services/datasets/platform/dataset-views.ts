@@ -1,8 +1,7 @@
 // What callers get back for a dataset: plain JSON-friendly objects (sizes as numbers) with the
 // report and statistics typed, never the raw row.
 import type { Dataset, DatasetStatus } from '@/server/generated/prisma/client';
-import type { ValidationReport } from '@/server/services/datasets/validate-dataset';
-import type { DatasetStats } from './dataset-stats';
+import type { DatasetStats, ValidationReport } from '@/lib/universal/dataset-report';
 
 export interface ValidationProgress {
   bytesRead: number;

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { VALIDATION_CODES } from '@/server/services/datasets/validation-codes';
+import { VALIDATION_CODES } from '@/lib/universal/dataset-report';
 import { loadCodeDocs } from './code-docs';
 import { cleanFilename, DEFAULT_MAX_UPLOAD_BYTES, formatBytes, maxUploadBytes } from './config';
 import { computeDatasetStats } from './dataset-stats';

@@ -6,12 +6,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { getDb } from '@/server/db';
 import { LatheError } from '@/server/services/errors';
-import type { ValidationReport } from '@/server/services/datasets/validate-dataset';
+import type { DatasetStats, ValidationReport } from '@/lib/universal/dataset-report';
 import { callerFor, createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { assertDatasetUsable } from './assert-dataset-usable';
 import { datasetStore } from './config';
 import { createDataset } from './create-dataset';
-import type { DatasetStats } from './dataset-stats';
 import { runDatasetValidation } from './run-dataset-validation';
 import { FIXTURES, tenantOf, uploadAndValidate } from '../../../../tests/kit/datasets';
 

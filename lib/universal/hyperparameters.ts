@@ -1,0 +1,19 @@
+// What a fine-tune can be asked for: OpenAI-style hyperparameters ("auto" or a value) and the
+// presets. Browser-safe: the new-job form validates with the same schema as the API.
+import { z } from 'zod';
+
+const auto = z.literal('auto');
+
+export const ZHyperparameters = z
+  .object({
+    n_epochs: z.union([auto, z.number().int().min(1).max(100)]).optional(),
+    batch_size: z.union([auto, z.number().int().min(1).max(256)]).optional(),
+    learning_rate_multiplier: z.union([auto, z.number().positive().max(100)]).optional(),
+  })
+  .strict();
+export type THyperparameters = z.infer<typeof ZHyperparameters>;
+
+export const ZPreset = z.enum(['quick', 'standard', 'thorough']);
+export type TPreset = z.infer<typeof ZPreset>;
+
+export type ResolvedHyperparameters = { n_epochs: number; batch_size: number; learning_rate_multiplier: number; learning_rate: number };
