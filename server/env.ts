@@ -1,4 +1,4 @@
-// The web process's environment, validated once at start-up. Worker and gpu-runner have their own.
+// The web process's environment, validated once at start-up. The worker and the runner have their own.
 import { createEnv } from '@t3-oss/env-core';
 import { z } from 'zod';
 

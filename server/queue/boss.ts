@@ -1,4 +1,4 @@
-// One pg-boss client per process for sending jobs (the worker and gpu-runner also consume).
+// One pg-boss client per process for sending jobs (the worker and the runners also consume).
 import { PgBoss } from 'pg-boss';
 import { ensureQueues } from '@/server/queue/contracts';
 import { logger } from '@/server/logger';

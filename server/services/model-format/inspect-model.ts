@@ -77,7 +77,7 @@ export async function inspectHfFolder(dir: string): Promise<HfFolderInspection> 
   };
 }
 
-/** What llama.cpp serves but gpu-runner/trainer does not train (its modelconfig.py refuses the same). */
+/** What llama.cpp serves but the trainer does not train (its modelconfig.py refuses the same). */
 function trainingBlocker(config: LlamaFamilyConfig): string | null {
   if (config.ropeScaling?.type === 'yarn') return 'its YaRN RoPE scaling is served but not fine-tuned; the trainer supports default, linear and llama3 scaling';
   return null;

@@ -1,4 +1,4 @@
-// The shape of BaseModel.artifacts (a contract read by the jobs feature, the gpu-runner and the
+// The shape of BaseModel.artifacts (a contract read by the jobs feature, the runners and the
 // dataset tokenizer) and the way back from it to a Hugging Face folder on disk.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';

@@ -31,7 +31,7 @@ function emptyAsUndefined(env: NodeJS.ProcessEnv) {
 export function internalToken(): string {
   const token = servingConfig().LATHE_INTERNAL_TOKEN;
   if (!token) {
-    throw new LatheError('INTERNAL', 'Serving is not configured: set LATHE_INTERNAL_TOKEN (at least 16 characters) for the web app and the gpu-runners, or start Lathe with `npm start`, which generates it.', {
+    throw new LatheError('INTERNAL', 'Serving is not configured: set LATHE_INTERNAL_TOKEN (at least 16 characters) for the web app and the runners, or start Lathe with `npm start`, which generates it.', {
       reason: 'serving_not_configured',
     });
   }
