@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { creditsForTokens } from '@/server/services/credits/price';
 
 /** The request shape for the API routes that return an estimate. */
 export const ZEstimateCostRequest = z.object({
@@ -25,8 +26,7 @@ export function estimateCost({ trainedTokens, epochs, pricePerMillionTokens }: E
   }
   if (!Number.isInteger(trainedTokens) || !Number.isInteger(epochs)) throw new RangeError('trainedTokens and epochs must be integers.');
   const billedTokens = trainedTokens * epochs;
-  // Multiply before dividing so whole prices stay exact.
-  return { billedTokens, credits: (billedTokens * pricePerMillionTokens) / 1_000_000 };
+  return { billedTokens, credits: creditsForTokens(billedTokens, pricePerMillionTokens).toNumber() };
 }
 
 export interface AutoHyperparametersOptions {

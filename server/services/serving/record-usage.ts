@@ -1,9 +1,10 @@
 // Metered inference: each answered request adds to its (project, key, model, day) usage row and
 // is charged to the organization's ledger at the base model's serving price, once per request id.
-import { Prisma } from '@/server/generated/prisma/client';
+import type { Prisma } from '@/server/generated/prisma/client';
 import type { Db } from '@/server/db';
 import type { TenantScope } from '@/server/db/tenant';
 import { chargeUsage } from '@/server/services/credits/ledger';
+import { creditsForTokens } from '@/server/services/credits/price';
 
 export type TokenUsage = { prompt_tokens: number; completion_tokens: number };
 
@@ -21,10 +22,6 @@ export type RecordUsageOptions = {
 
 const utcDay = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
 
-export function usageCost(usage: TokenUsage, pricePerMillionTokens: Prisma.Decimal): Prisma.Decimal {
-  return new Prisma.Decimal(usage.prompt_tokens + usage.completion_tokens).mul(pricePerMillionTokens).div(1_000_000);
-}
-
 export async function recordUsage({ db, scope, apiKeyId, model, usage, pricePerMillionTokens, requestId }: RecordUsageOptions): Promise<void> {
   const day = utcDay(new Date());
   const key = { organizationId: scope.organizationId, projectId: scope.projectId, apiKeyId, model, day };
@@ -41,7 +38,7 @@ export async function recordUsage({ db, scope, apiKeyId, model, usage, pricePerM
   await chargeUsage({
     db,
     organizationId: scope.organizationId,
-    amount: usageCost(usage, pricePerMillionTokens),
+    amount: creditsForTokens(usage.prompt_tokens + usage.completion_tokens, pricePerMillionTokens),
     idempotencyKey: `usage:${requestId}`,
     memo: `inference ${model}: ${usage.prompt_tokens} prompt + ${usage.completion_tokens} completion tokens`,
   });
