@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTrainerModule, trainerPython } from '@/gpu-runner/trainer/python';
 import { createProcessExecutor, type ProcessExecutor } from './process';
 import { createWorkspace, defineExecutorContract, quickConfig, waitFor, type Workspace } from './test-workspace';
-import { trainerProcesses, type TrainerEvent, type TrainerExecutor } from './types';
+import type { TTrainerEvent } from '@/gpu-runner/trainer/events';
+import { trainerProcesses, type TrainerExecutor } from './types';
 
 const alive = (pid: number) => {
   try {
@@ -79,7 +80,7 @@ describe('process executor with a warm trainer', () => {
 
     const warm = workspace.spec('same-warm', quickConfig());
     const spare = await nextSpare(executor);
-    const events: TrainerEvent[] = [];
+    const events: TTrainerEvent[] = [];
     const run = await executor.start(warm, { onEvent: (e) => events.push(e) });
     expect(run.id).toBe(String(spare));
     // ps and /proc show the job, as for a cold trainer (tools find a job's trainer by its paths).
@@ -105,7 +106,7 @@ describe('process executor with a warm trainer', () => {
     const spare = await nextSpare(executor);
     process.kill(spare, 'SIGKILL');
     // Before the executor has seen it die: the hand-over finds out.
-    const events: TrainerEvent[] = [];
+    const events: TTrainerEvent[] = [];
     const run = await executor.start(workspace.spec('spare-killed', quickConfig({ epochs: 1 })), { onEvent: (e) => events.push(e) });
     expect(run.id).not.toBe(String(spare));
     expect(await run.exit).toEqual({ exitCode: 0, oomKilled: false, cancelled: false });

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { cachedTinyModel, runTrainerModule } from '@/gpu-runner/trainer/python';
 import { expect, it } from 'vitest';
-import type { TrainerEvent, TrainerExecutor, TrainerJobSpec, TrainerRun } from './types';
+import type { TTrainerEvent } from '@/gpu-runner/trainer/events';
+import type { TrainerExecutor, TrainerJobSpec, TrainerRun } from './types';
 
 const NOUNS = ['lantern', 'river', 'violin', 'harbour', 'pepper', 'comet', 'garden', 'anchor', 'marble', 'falcon', 'orchid', 'teapot', 'glacier', 'ribbon', 'cactus', 'meadow'];
 
@@ -75,7 +76,7 @@ export async function waitFor<T>(what: string, probe: () => T | undefined, timeo
   }
 }
 
-export function kinds(events: TrainerEvent[]): string[] {
+export function kinds(events: TTrainerEvent[]): string[] {
   return [...new Set(events.map((e) => e.event))];
 }
 
@@ -84,7 +85,7 @@ export function defineExecutorContract(getExecutor: () => TrainerExecutor, getWo
   it('fine-tunes the fixture and publishes the adapter and metrics', async () => {
     const workspace = getWorkspace();
     const spec = workspace.spec('train', quickConfig());
-    const events: TrainerEvent[] = [];
+    const events: TTrainerEvent[] = [];
     const stderr: string[] = [];
     const run = await getExecutor().start(spec, { onEvent: (e) => events.push(e), onStderrLine: (l) => stderr.push(l) });
     const exit = await run.exit;
@@ -106,11 +107,11 @@ export function defineExecutorContract(getExecutor: () => TrainerExecutor, getWo
     const workspace = getWorkspace();
     const config = quickConfig({ epochs: 200, checkpoint_interval: 1000 });
     const spec = workspace.spec('cancel', config);
-    const events: TrainerEvent[] = [];
+    const events: TTrainerEvent[] = [];
     let run: TrainerRun | undefined;
     const reachedStep = new Promise<void>((resolve) => {
       const handlers = {
-        onEvent: (e: TrainerEvent) => {
+        onEvent: (e: TTrainerEvent) => {
           events.push(e);
           if (e.event === 'progress' && e.step >= 2) resolve();
         },
@@ -132,12 +133,12 @@ export function defineExecutorContract(getExecutor: () => TrainerExecutor, getWo
     expect(existsSync(path.join(cancelled.checkpoint, 'trainer_state.json'))).toBe(true);
     expect(existsSync(path.join(spec.outputDir, 'adapter'))).toBe(false);
 
-    const resumedEvents: TrainerEvent[] = [];
+    const resumedEvents: TTrainerEvent[] = [];
     const resumed = await getExecutor().start(
       { ...spec, jobId: `${spec.jobId}-resume`, resumeFrom: cancelled.checkpoint },
       { onEvent: (e) => resumedEvents.push(e) },
     );
-    const started = await new Promise<TrainerEvent>((resolve) => {
+    const started = await new Promise<TTrainerEvent>((resolve) => {
       const timer = setInterval(() => {
         const found = resumedEvents.find((e) => e.event === 'progress');
         if (found) {
@@ -154,7 +155,7 @@ export function defineExecutorContract(getExecutor: () => TrainerExecutor, getWo
   it('runs data-parallel trainer processes on the CPU', async () => {
     const workspace = getWorkspace();
     const spec = workspace.spec('parallel', quickConfig({ epochs: 1 }), { processes: 2, cpus: 2 });
-    const events: TrainerEvent[] = [];
+    const events: TTrainerEvent[] = [];
     const run = await getExecutor().start(spec, { onEvent: (e) => events.push(e) });
     expect((await run.exit).exitCode).toBe(0);
     const started = events.find((e) => e.event === 'started');
@@ -167,7 +168,7 @@ export function defineExecutorContract(getExecutor: () => TrainerExecutor, getWo
   it('reports bad input as an error event and a non-zero exit', async () => {
     const workspace = getWorkspace();
     const spec = workspace.spec('bad', quickConfig({ sequence_length: 99_999 }));
-    const events: TrainerEvent[] = [];
+    const events: TTrainerEvent[] = [];
     const run = await getExecutor().start(spec, { onEvent: (e) => events.push(e) });
     const exit = await run.exit;
     expect(exit.exitCode).toBe(1);

@@ -3,6 +3,7 @@
 // stdout protocol are documented in gpu-runner/trainer/README.md.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseTrainerLine, type TTrainerEvent } from '@/gpu-runner/trainer/events';
 
 export interface TrainerJobSpec {
   /** Job id; labels the container and names the run in logs. */
@@ -35,7 +36,9 @@ export interface TrainerRunHandlers {
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
   /** Each stdout line that is a protocol event, parsed, with paths as the host sees them. */
-  onEvent?: (event: TrainerEvent) => void;
+  onEvent?: (event: TTrainerEvent) => void;
+  /** A stdout line that names a protocol event but does not fit its schema; it is not handed to onEvent. */
+  onInvalidEvent?: (line: string, problem: string) => void;
 }
 
 export interface TrainerExit {
@@ -63,83 +66,6 @@ export interface TrainerExecutor {
 }
 
 export const DEFAULT_CANCEL_GRACE_MS = 20_000;
-
-export type TrainerEvent =
-  | ({ event: 'started' } & {
-      version: number;
-      total_steps: number;
-      steps_per_epoch: number;
-      epochs: number;
-      start_step: number;
-      resumed_from: string | null;
-      train_examples: number;
-      train_rows: number;
-      train_tokens: number;
-      trainable_tokens: number;
-      truncated_examples: number;
-      valid_examples: number;
-      sequence_length: number;
-      trainable_parameters: number;
-      total_parameters: number;
-      device: string;
-      precision: string;
-      world_size: number;
-      threads: number;
-    })
-  | {
-      event: 'progress';
-      step: number;
-      total_steps: number;
-      epoch: number;
-      train_loss: number | null;
-      train_accuracy: number | null;
-      learning_rate: number;
-      grad_norm: number | null;
-      tokens_per_s: number | null;
-      trained_tokens: number;
-      eta_s: number;
-    }
-  | {
-      event: 'eval';
-      step: number;
-      epoch: number;
-      valid_loss: number | null;
-      valid_mean_token_accuracy: number | null;
-      valid_tokens: number;
-      full: boolean;
-    }
-  | { event: 'checkpoint'; step: number; path: string }
-  | {
-      event: 'done';
-      step: number;
-      adapter_path: string;
-      metrics_path: string;
-      metrics: {
-        steps: number;
-        train_loss: number | null;
-        train_accuracy: number | null;
-        valid_loss: number | null;
-        valid_mean_token_accuracy: number | null;
-        trained_tokens: number;
-        train_seconds: number;
-        tokens_per_s: number | null;
-      };
-    }
-  | { event: 'cancelled'; step: number; checkpoint: string | null }
-  | { event: 'error'; code: string; message: string };
-
-const EVENT_NAMES = new Set(['started', 'progress', 'eval', 'checkpoint', 'done', 'cancelled', 'error']);
-
-/** The protocol event on one stdout line, or null for anything else. */
-export function parseTrainerEvent(line: string): TrainerEvent | null {
-  if (!line.startsWith('{')) return null;
-  try {
-    const value = JSON.parse(line) as { event?: unknown };
-    return typeof value.event === 'string' && EVENT_NAMES.has(value.event) ? (value as TrainerEvent) : null;
-  } catch {
-    return null;
-  }
-}
 
 export interface TrainerPaths {
   model: string;
@@ -221,7 +147,7 @@ export function lineSplitter(onLine: (line: string) => void): { push(chunk: Buff
 }
 
 /** Rewrites the file paths an event names (checkpoints, adapter, metrics) with `mapPath`. */
-export function mapEventPaths(event: TrainerEvent, mapPath: (p: string) => string): TrainerEvent {
+export function mapEventPaths(event: TTrainerEvent, mapPath: (p: string) => string): TTrainerEvent {
   switch (event.event) {
     case 'checkpoint':
       return { ...event, path: mapPath(event.path) };
@@ -239,9 +165,9 @@ export function mapEventPaths(event: TrainerEvent, mapPath: (p: string) => strin
 export function dispatchStdout(handlers: TrainerRunHandlers, mapPath?: (p: string) => string): (line: string) => void {
   return (line) => {
     handlers.onStdoutLine?.(line);
-    if (handlers.onEvent) {
-      const event = parseTrainerEvent(line);
-      if (event) handlers.onEvent(mapPath ? mapEventPaths(event, mapPath) : event);
-    }
+    if (!handlers.onEvent && !handlers.onInvalidEvent) return;
+    const parsed = parseTrainerLine(line);
+    if (parsed?.kind === 'event') handlers.onEvent?.(mapPath ? mapEventPaths(parsed.event, mapPath) : parsed.event);
+    else if (parsed?.kind === 'invalid') handlers.onInvalidEvent?.(line, parsed.problem);
   };
 }

@@ -14,7 +14,8 @@ import type { JobArtifacts } from '@/server/services/training/prepare-job';
 import { settleJob } from '@/server/services/credits/ledger';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { runConversion } from '@/server/services/model-format/convert/run-conversion';
-import type { TrainerEvent, TrainerExecutor, TrainerExit } from '@/gpu-runner/executors/types';
+import type { TrainerExecutor, TrainerExit } from '@/gpu-runner/executors/types';
+import type { TTrainerEvent } from '@/gpu-runner/trainer/events';
 import { RetryQueue } from '@/gpu-runner/job-loop/retry-queue';
 
 export type RunTrainingJobOptions = {
@@ -132,9 +133,10 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
   const modelDir = path.join(workspace, 'model');
   const dataDir = path.join(workspace, 'data');
   const outDir = path.join(workspace, 'out');
-  let lastProgress: Extract<TrainerEvent, { event: 'progress' }> | null = null;
+  // Written by the event handler and read after the trainer exits; an object so TypeScript does
+  // not narrow them to their initial null across the callback.
+  const seen: { lastProgress: Extract<TTrainerEvent, { event: 'progress' }> | null; terminal: TTrainerEvent | null } = { lastProgress: null, terminal: null };
   let lastEval: Record<string, number | null> = {};
-  let terminal: TrainerEvent | null = null;
   const stderrTail: string[] = [];
   let progressWritten = 0;
 
@@ -195,6 +197,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
           stderrTail.push(line);
           if (stderrTail.length > 20) stderrTail.shift();
         },
+        onInvalidEvent: (line, problem) => log.warn({ jobId, line: line.slice(0, 500), problem }, 'ignored a trainer event that does not fit the protocol'),
         onEvent: (e) => {
           if (lost) return;
           switch (e.event) {
@@ -202,7 +205,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
               event({ message: `Training ${e.trainable_parameters.toLocaleString('en')} LoRA parameters for ${e.total_steps} steps on ${e.device} (${e.precision}).`, data: { total_steps: e.total_steps } });
               break;
             case 'progress': {
-              lastProgress = e;
+              seen.lastProgress = e;
               event({
                 type: 'metrics',
                 message: `Step ${e.step}/${e.total_steps}: training loss=${e.train_loss?.toFixed(4) ?? 'n/a'}`,
@@ -228,7 +231,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
               });
               break;
             case 'checkpoint': {
-              const metrics = { step: e.step, train_loss: lastProgress?.train_loss ?? null, train_accuracy: lastProgress?.train_accuracy ?? null, ...lastEval };
+              const metrics = { step: e.step, train_loss: seen.lastProgress?.train_loss ?? null, train_accuracy: seen.lastProgress?.train_accuracy ?? null, ...lastEval };
               const snapshot = snapshotFolder(e.path, path.join(workspace, 'stored-checkpoints', `step-${e.step}`));
               if (!snapshot) {
                 log.warn({ jobId, step: e.step, path: e.path }, 'checkpoint folder vanished before it could be stored');
@@ -248,7 +251,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
               break;
             }
             default:
-              terminal = e;
+              seen.terminal = e;
           }
         },
       },
@@ -257,8 +260,8 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
     flushEvents();
     await writes.drain();
     if (lost) return 'lost';
-    const end = terminal as TrainerEvent | null;
-    const trainedSoFar = (lastProgress as Extract<TrainerEvent, { event: 'progress' }> | null)?.trained_tokens ?? 0;
+    const { lastProgress, terminal: end } = seen;
+    const trainedSoFar = lastProgress?.trained_tokens ?? 0;
 
     if (end?.event === 'done') {
       const adapterFiles = await storeFolder(store, end.adapter_path);
@@ -301,7 +304,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
         await writes.push('hand back', () => db.trainingJob.updateMany({ where: fence, data: { heartbeatAt: new Date(0) } }));
         return 'requeued';
       }
-      event({ message: `Job cancelled at step ${end?.event === 'cancelled' ? end.step : (lastProgress as { step: number } | null)?.step ?? 0}; only completed steps are charged.`, data: { trained_tokens: trainedSoFar } });
+      event({ message: `Job cancelled at step ${end?.event === 'cancelled' ? end.step : lastProgress?.step ?? 0}; only completed steps are charged.`, data: { trained_tokens: trainedSoFar } });
       await finish('cancelled', { trainedTokens: BigInt(trainedSoFar) }, trainedSoFar);
       return 'cancelled';
     }

@@ -15,7 +15,8 @@ import type Dockerode from 'dockerode';
 import { ensureDockerEngine } from '@/gpu-runner/docker/engine';
 import { createDockerExecutor } from '@/gpu-runner/executors/docker';
 import { createProcessExecutor } from '@/gpu-runner/executors/process';
-import type { TrainerEvent, TrainerExecutor, TrainerJobSpec } from '@/gpu-runner/executors/types';
+import type { TrainerExecutor, TrainerJobSpec } from '@/gpu-runner/executors/types';
+import type { TTrainerEvent } from '@/gpu-runner/trainer/events';
 import { ensureTrainerImage } from '@/gpu-runner/images/build';
 import { runTrainerModule } from '@/gpu-runner/trainer/python';
 
@@ -116,7 +117,7 @@ async function trainThroughput(executor: TrainerExecutor, name: string): Promise
   const stamps = new Map<number, number>();
   let failure: string | null = null;
   const run = await executor.start(spec, {
-    onEvent: (event: TrainerEvent) => {
+    onEvent: (event: TTrainerEvent) => {
       if (event.event === 'progress') {
         stamps.set(event.step, performance.now());
         console.log(`  ${name}: step ${event.step}/${event.total_steps} loss ${event.train_loss} (${event.tokens_per_s} tokens/s so far)`);
