@@ -6,6 +6,7 @@ import { appendJobEvents, nextEventSeq, notifyJob } from '@/server/services/trai
 import { fromApiJobId } from '@/server/services/training/openai-shapes';
 import { jobInclude } from '@/server/services/training/create-job';
 import { settleJob } from '@/server/services/credits/ledger';
+import { markCancelled, requestCancel } from '@/server/services/training/job-transitions';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -58,21 +59,16 @@ export async function cancelJob({ tenant, db, id }: { tenant: TenantContext; db:
   const now = new Date();
   if (job.status === 'running') {
     await tenant.db.$transaction(async (tx) => {
-      await tx.trainingJob.update({ where: { id: job.id }, data: { cancelRequestedAt: now } });
-      await recordAudit(tx, { organizationId: job.organizationId, actor: tenant.actor, action: 'job.cancel.request', targetType: 'TrainingJob', targetId: job.id });
+      if (await requestCancel(tx, job.id, now)) {
+        await recordAudit(tx, { organizationId: job.organizationId, actor: tenant.actor, action: 'job.cancel.request', targetType: 'TrainingJob', targetId: job.id });
+      }
     });
-  } else {
-    const { count } = await tenant.db.trainingJob.updateMany({
-      where: { id: job.id, status: { in: ['validating_files', 'queued'] } },
-      data: { status: 'cancelled', cancelRequestedAt: now, finishedAt: now },
-    });
-    if (count === 1) {
-      await db.$transaction((tx) =>
-        recordAudit(tx, { organizationId: job.organizationId, actor: tenant.actor, action: 'job.cancel', targetType: 'TrainingJob', targetId: job.id }),
-      );
-      await settleJob({ db, organizationId: job.organizationId, jobId: job.id, actualCost: 0 });
-      await appendJobEvents({ db, jobId: job.id, events: [{ seq: await nextEventSeq(db, job.id), message: 'Job cancelled before it started.' }] });
-    }
+  } else if (await markCancelled(tenant.db, job.id, now)) {
+    await db.$transaction((tx) =>
+      recordAudit(tx, { organizationId: job.organizationId, actor: tenant.actor, action: 'job.cancel', targetType: 'TrainingJob', targetId: job.id }),
+    );
+    await settleJob({ db, organizationId: job.organizationId, jobId: job.id, actualCost: 0 });
+    await appendJobEvents({ db, jobId: job.id, events: [{ seq: await nextEventSeq(db, job.id), message: 'Job cancelled before it started.' }] });
   }
   await notifyJob(db, { jobId: job.id, status: 'cancel' });
   return getJob({ tenant, id: job.id });

@@ -14,7 +14,9 @@ import { DatasetError } from '@/server/services/datasets/dataset-error';
 import { ModelError } from '@/server/services/model-format/errors';
 import { ArtifactError } from '@/server/services/artifacts/errors';
 import { appendJobEvents, nextEventSeq, notifyJob } from '@/server/services/training/job-events';
-import { resolveHyperparameters, trainerConfig, type THyperparameters, type TPreset } from '@/server/services/training/hyperparameters';
+import type { THyperparameters, TPreset } from '@/lib/universal/hyperparameters';
+import { resolveHyperparameters, trainerConfig } from '@/server/services/training/hyperparameters';
+import { markFailed, markQueued, type JobError } from '@/server/services/training/job-transitions';
 import { enqueue, prepareTrainingJob, runTrainingJob } from '@/server/queue/contracts';
 import type { PgBoss } from 'pg-boss';
 
@@ -37,12 +39,8 @@ export type JobArtifacts = {
   metrics?: { sha256: string; size: number };
 };
 
-export async function failJob(db: Db, jobId: string, error: { code: string; message: string; param?: string | null }) {
-  const { count } = await db.trainingJob.updateMany({
-    where: { id: jobId, status: { in: ['validating_files', 'queued', 'running'] } },
-    data: { status: 'failed', error, finishedAt: new Date() },
-  });
-  if (count) {
+export async function failJob(db: Db, jobId: string, error: JobError) {
+  if (await markFailed(db, jobId, error)) {
     await appendJobEvents({ db, jobId, events: [{ seq: await nextEventSeq(db, jobId), level: 'error', message: error.message, data: { code: error.code } }] });
     await notifyJob(db, { jobId, status: 'failed' });
   }
@@ -122,17 +120,13 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
       trainerConfig: config,
       tokenStats: stats,
     };
-    const { count } = await db.trainingJob.updateMany({
-      where: { id: jobId, status: 'validating_files' },
-      data: {
-        status: 'queued',
-        hyperparameters: { ...resolved, preset: hp.preset ?? 'standard' },
-        trainedTokens: BigInt(cost.billedTokens),
-        estimatedCost: cost.credits,
-        artifacts: artifacts as object,
-      },
+    const queued = await markQueued(db, jobId, {
+      hyperparameters: { ...resolved, preset: hp.preset ?? 'standard' },
+      trainedTokens: BigInt(cost.billedTokens),
+      estimatedCost: cost.credits,
+      artifacts: artifacts as object,
     });
-    if (!count) return; // cancelled meanwhile; the cancel released the reservation
+    if (!queued) return; // cancelled meanwhile; the cancel released the reservation
     const seq = await nextEventSeq(db, jobId);
     await appendJobEvents({
       db,

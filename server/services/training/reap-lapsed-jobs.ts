@@ -5,6 +5,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Db } from '@/server/db';
 import { enqueue, runTrainingJob } from '@/server/queue/contracts';
 import { appendJobEvents, nextEventSeq, notifyJob } from '@/server/services/training/job-events';
+import { requeueLapsed } from '@/server/services/training/job-transitions';
 
 // Runners cannot write heartbeats while the database is down, so a database restart must not pass
 // for the death of every runner: a client reaps only after it has seen the database answer for a
@@ -27,8 +28,7 @@ export async function reapLapsedJobs({ db, boss, lapseMs = 30_000 }: { db: Db; b
   await db.runner.updateMany({ where: { status: { not: 'OFFLINE' }, lastHeartbeatAt: { lt: cutoff } }, data: { status: 'OFFLINE' } });
   let requeued = 0;
   for (const job of lapsed) {
-    const { count } = await db.trainingJob.updateMany({ where: { id: job.id, attempt: job.attempt, status: 'running' }, data: { status: 'queued', runnerId: null } });
-    if (count !== 1) continue;
+    if (!(await requeueLapsed(db, { jobId: job.id, attempt: job.attempt }))) continue;
     await appendJobEvents({
       db,
       jobId: job.id,
