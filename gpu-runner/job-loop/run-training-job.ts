@@ -1,18 +1,21 @@
 // One run of one training job on this runner: claim it (fenced by attempt), stage the base model
 // and tokenized data from the artifact store, run the trainer through the executor, turn its JSON
-// lines into events, progress and checkpoints, publish the adapter and its GGUF, and settle.
+// lines into events, progress and checkpoints, and hand the adapter and its GGUF to the publish
+// and finish services. Every domain write goes through server/services/training.
 import { copyFileSync, linkSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '@/server/db';
 import type { Logger } from '@/server/logger';
 import type { ArtifactStore } from '@/server/services/artifacts/create-artifact-store';
-import { materializeFolder, storeFolder, type StoredFolder } from '@/server/services/artifacts/folders';
+import { materializeFolder, storeFolder } from '@/server/services/artifacts/folders';
 import { materializeModelFolder } from '@/server/services/model-registry/model-artifacts';
 import { nextEventSeq, notifyJob, appendJobEvents, type NewJobEvent } from '@/server/services/training/job-events';
 import type { JobArtifacts } from '@/server/services/training/prepare-job';
-import { settleJob } from '@/server/services/credits/ledger';
-import { recordAudit } from '@/server/services/audit/record-audit';
+import { claimJob, handBack, recordHeartbeat, recordProgress, type RunAttempt } from '@/server/services/training/job-transitions';
+import { checkpointFiles, recordCheckpoint } from '@/server/services/training/job-checkpoints';
+import { publishJob } from '@/server/services/training/publish-job';
+import { finishJob, type RunEnding } from '@/server/services/training/finish-job';
 import { runConversion } from '@/server/services/model-format/convert/run-conversion';
 import type { TrainerExecutor, TrainerExit } from '@/gpu-runner/executors/types';
 import type { TTrainerEvent } from '@/gpu-runner/trainer/events';
@@ -36,12 +39,6 @@ export type RunTrainingJobOptions = {
 };
 
 export type RunOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled' | 'requeued' | 'lost';
-
-export function fineTunedModelName(base: string, orgSlug: string, suffix: string | null, jobId: string) {
-  return `ft:${base}:${orgSlug}:${suffix ?? ''}:${jobId}`;
-}
-
-const creditsFor = (tokens: number, pricePerMillion: number) => (tokens * pricePerMillion) / 1_000_000;
 
 /**
  * Hard links to a checkpoint's files, taken the moment the trainer announces it: the trainer
@@ -78,17 +75,10 @@ function snapshotFolder(source: string, dest: string): string | null {
 
 export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOutcome> {
   const { db, store, jobId, attempt, log } = opts;
-  const now = new Date();
-  const claimed = await db.trainingJob.updateMany({
-    where: { id: jobId, status: 'queued', attempt: attempt - 1 },
-    data: { status: 'running', attempt, runnerId: opts.runnerId, heartbeatAt: now, cancelRequestedAt: null },
-  });
-  if (claimed.count !== 1) return 'skipped';
+  const fence: RunAttempt = { jobId, attempt };
+  if (!(await claimJob(db, fence, opts.runnerId))) return 'skipped';
   const job = await db.trainingJob.findUniqueOrThrow({ where: { id: jobId }, include: { baseModel: true, organization: { select: { slug: true } } } });
-  if (!job.startedAt) await db.trainingJob.update({ where: { id: jobId }, data: { startedAt: now } });
-  const fence = { id: jobId, attempt, status: 'running' as const };
   const artifacts = (job.artifacts ?? {}) as JobArtifacts;
-  const price = Number(job.baseModel.pricePerMillionTokens);
 
   const writes = new RetryQueue(log);
   let seq = await nextEventSeq(db, jobId);
@@ -105,8 +95,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
   let run: Awaited<ReturnType<TrainerExecutor['start']>> | undefined;
   const heartbeat = setInterval(async () => {
     try {
-      const { count } = await db.trainingJob.updateMany({ where: fence, data: { heartbeatAt: new Date() } });
-      if (count === 0) {
+      if (!(await recordHeartbeat(db, fence))) {
         const current = await db.trainingJob.findUnique({ where: { id: jobId }, select: { attempt: true, status: true } });
         // Another runner took the job over (this one was presumed dead): stop without writing.
         if (current && current.attempt !== attempt) {
@@ -141,21 +130,10 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
   let progressWritten = 0;
 
   // The end of a run goes through the write queue too, so a database restart at that moment
-  // delays it instead of failing a job that trained; each step is safe to repeat.
-  const finish = async (status: 'succeeded' | 'failed' | 'cancelled', data: Record<string, unknown>, chargedTokens: number) => {
+  // delays it instead of failing a job that trained; finishJob is safe to repeat.
+  const finish = async (ending: RunEnding) => {
     flushEvents();
-    let ended: boolean | undefined;
-    await writes.push('finish', async () => {
-      if (ended === undefined) {
-        // The runner stays on the finished job: which host ran it is what one asks first about a failure.
-        const { count } = await db.trainingJob.updateMany({ where: fence, data: { status, finishedAt: new Date(), ...data } });
-        // Zero rows after a commit whose answer was lost: the row tells whether this attempt ended it.
-        ended = count === 1 || (await db.trainingJob.count({ where: { id: jobId, attempt, status } })) === 1;
-      }
-      if (ended) await settleJob({ db, organizationId: job.organizationId, jobId, actualCost: creditsFor(chargedTokens, price) });
-      await notifyJob(db, { jobId, status });
-    });
-    return ended === true;
+    await writes.push('finish', () => finishJob({ db, job, attempt, ending }));
   };
 
   try {
@@ -169,8 +147,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
 
     let resumeFrom: string | undefined;
     if (job.lastCheckpointStep) {
-      const checkpoint = await db.checkpoint.findUnique({ where: { jobId_step: { jobId, step: job.lastCheckpointStep } } });
-      const files = (checkpoint?.artifacts as { files?: StoredFolder } | null)?.files;
+      const files = await checkpointFiles(db, jobId, job.lastCheckpointStep);
       if (files) {
         resumeFrom = path.join(outDir, 'checkpoints', `step-${job.lastCheckpointStep}`);
         await materializeFolder(store, files, resumeFrom);
@@ -214,7 +191,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
               if (Date.now() - progressWritten > 1000 || e.step === e.total_steps) {
                 progressWritten = Date.now();
                 const progress = { step: e.step, totalSteps: e.total_steps, epoch: e.epoch, etaSeconds: e.eta_s, trainLoss: e.train_loss, validLoss: lastEval.valid_loss ?? null, tokensPerSecond: e.tokens_per_s };
-                void writes.push('progress', () => db.trainingJob.updateMany({ where: fence, data: { progress } }).then(() => notifyJob(db, { jobId })));
+                void writes.push('progress', () => recordProgress(db, fence, progress).then(() => notifyJob(db, { jobId })));
               }
               break;
             }
@@ -239,12 +216,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
               }
               void writes.push('checkpoint', async () => {
                 const files = await storeFolder(store, snapshot);
-                await db.checkpoint.upsert({
-                  where: { jobId_step: { jobId, step: e.step } },
-                  create: { jobId, step: e.step, metrics, artifacts: { files } },
-                  update: { metrics, artifacts: { files } },
-                });
-                await db.trainingJob.updateMany({ where: fence, data: { lastCheckpointStep: e.step } });
+                await recordCheckpoint({ db, run: fence, step: e.step, metrics, files });
                 await fs.rm(snapshot, { recursive: true, force: true });
               });
               event({ message: `Checkpoint saved at step ${e.step}.`, data: { step: e.step } });
@@ -269,29 +241,23 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
       const ggufFile = path.join(workspace, 'adapter.gguf');
       await runConversion({ kind: 'adapter', baseModelDir: modelDir, adapterDir: end.adapter_path, outFile: ggufFile });
       const gguf = await store.put(ggufFile);
-      const name = fineTunedModelName(job.baseModel.name, job.organization.slug, job.suffix, job.id);
       const trainedTokens = end.metrics.trained_tokens;
-      const published: JobArtifacts = { ...artifacts, adapter: adapterFiles, adapterGguf: { sha256: gguf.sha256, size: gguf.size }, metrics: { sha256: metrics.sha256, size: metrics.size } };
-      const modelArtifacts = { adapter: adapterFiles, gguf: { sha256: gguf.sha256, size: gguf.size } };
-      const ok = await writes.run('publish', () =>
-        db.$transaction(async (tx) => {
-          const { count } = await tx.trainingJob.updateMany({ where: fence, data: { artifacts: published as object, trainedTokens: BigInt(trainedTokens), progress: { ...(lastProgress ? { step: end.step, totalSteps: end.step } : {}), etaSeconds: 0, trainLoss: end.metrics.train_loss, validLoss: end.metrics.valid_loss } } });
-          if (count !== 1) return false;
-          // Already there when this transaction is retried after a lost commit answer, or when an
-          // earlier attempt published and its runner died before ending the job.
-          if (await tx.fineTunedModel.findUnique({ where: { jobId }, select: { id: true } })) {
-            await tx.fineTunedModel.update({ where: { jobId }, data: { artifacts: modelArtifacts } });
-            return true;
-          }
-          await tx.fineTunedModel.create({ data: { organizationId: job.organizationId, projectId: job.projectId, name, baseModelId: job.baseModelId, jobId, artifacts: modelArtifacts } });
-          await recordAudit(tx, { organizationId: job.organizationId, actor: {}, action: 'model.fine_tuned.create', targetType: 'FineTunedModel', targetId: name, data: { jobId, trainedTokens } });
-          return true;
+      const name = await writes.run('publish', () =>
+        publishJob({
+          db,
+          job,
+          attempt,
+          adapter: adapterFiles,
+          adapterGguf: { sha256: gguf.sha256, size: gguf.size },
+          metrics: { sha256: metrics.sha256, size: metrics.size },
+          trainedTokens,
+          progress: { ...(lastProgress ? { step: end.step, totalSteps: end.step } : {}), etaSeconds: 0, trainLoss: end.metrics.train_loss, validLoss: end.metrics.valid_loss },
         }),
       );
-      if (!ok) return 'lost';
+      if (!name) return 'lost';
       event({ message: `New fine-tuned model created: ${name}`, data: { fine_tuned_model: name } });
       event({ message: 'The job has successfully completed.', data: { ...end.metrics } });
-      await finish('succeeded', {}, trainedTokens);
+      await finish({ status: 'succeeded', trainedTokens });
       return 'succeeded';
     }
     if (end?.event === 'cancelled' || exit.cancelled) {
@@ -301,11 +267,11 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
         flushEvents();
         await writes.drain();
         // A lapsed heartbeat hands the job to the reaper, which requeues it with the next attempt.
-        await writes.push('hand back', () => db.trainingJob.updateMany({ where: fence, data: { heartbeatAt: new Date(0) } }));
+        await writes.push('hand back', () => handBack(db, fence));
         return 'requeued';
       }
       event({ message: `Job cancelled at step ${end?.event === 'cancelled' ? end.step : lastProgress?.step ?? 0}; only completed steps are charged.`, data: { trained_tokens: trainedSoFar } });
-      await finish('cancelled', { trainedTokens: BigInt(trainedSoFar) }, trainedSoFar);
+      await finish({ status: 'cancelled', trainedTokens: trainedSoFar });
       return 'cancelled';
     }
     const error =
@@ -315,14 +281,14 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
           ? { code: 'out_of_memory', message: 'The trainer ran out of memory. Use a smaller batch size or sequence length, or a runner with more memory.' }
           : { code: 'trainer_crashed', message: `The trainer exited with code ${exit.exitCode} without reporting an error. Last output: ${stderrTail.slice(-5).join(' | ') || 'none'}` };
     event({ level: 'error', message: `Fine-tuning failed: ${error.message}`, data: { code: error.code } });
-    await finish('failed', { error: { ...error, param: null } }, 0);
+    await finish({ status: 'failed', error });
     return 'failed';
   } catch (error) {
     log.error({ err: error, jobId }, 'training run failed');
     if (lost) return 'lost';
     const message = error instanceof Error ? error.message : String(error);
     event({ level: 'error', message: `Fine-tuning failed: ${message}` });
-    await finish('failed', { error: { code: 'runner_error', message, param: null } }, 0).catch((e: unknown) => log.error({ err: e }, 'could not record the failure'));
+    await finish({ status: 'failed', error: { code: 'runner_error', message } }).catch((e: unknown) => log.error({ err: e }, 'could not record the failure'));
     return 'failed';
   } finally {
     clearInterval(flusher);

@@ -1,9 +1,12 @@
 // TrainingJob writes on the real database. Each transition moves a job only from the states it
-// names (and, for a runner, only for its attempt) and otherwise writes nothing and reports false.
+// names (and, for a runner, only for its attempt) and otherwise writes nothing and reports false;
+// the publish and finish services built on them write their rows once per job.
 import { describe, expect, it } from 'vitest';
 import { getDb } from '@/server/db';
 import type { JobStatus } from '@/server/generated/prisma/client';
 import { createTestUser } from '@/tests/helpers/factories';
+import { grantCredits } from '@/server/services/credits/credits';
+import { reserveForJob } from '@/server/services/credits/ledger';
 import {
   claimJob,
   handBack,
@@ -17,6 +20,8 @@ import {
   recordProgress,
   requeueLapsed,
 } from '@/server/services/training/job-transitions';
+import { finishJob } from '@/server/services/training/finish-job';
+import { publishJob } from '@/server/services/training/publish-job';
 
 const SHA = 'a'.repeat(64);
 
@@ -103,5 +108,38 @@ describe('job transitions', () => {
     const done = await jobIn('succeeded');
     expect(await markFailed(getDb(), done.job.id, { code: 'internal_error', message: 'x' })).toBe(false);
     expect((await row(done.job.id)).status).toBe('succeeded');
+  });
+});
+
+describe('publishJob and finishJob', () => {
+  const published = { adapter: { 'adapter_model.safetensors': { sha256: SHA, size: 2 } }, adapterGguf: { sha256: SHA, size: 3 }, metrics: { sha256: SHA, size: 4 }, progress: { etaSeconds: 0 } };
+
+  it('creates the fine-tuned model and its audit entry once, and settles to the tokens trained', async () => {
+    const { job: created, organization } = await jobIn('running', 1);
+    await grantCredits({ db: getDb(), organizationId: organization.id, amount: 10, actor: {} });
+    await reserveForJob({ db: getDb(), organizationId: organization.id, jobId: created.id, amount: 1, actor: {} });
+    const job = await getDb().trainingJob.findUniqueOrThrow({ where: { id: created.id }, include: { baseModel: true, organization: { select: { slug: true } } } });
+    const name = await publishJob({ db: getDb(), job, attempt: 1, trainedTokens: 1, ...published });
+    expect(name).toBe(`ft:${job.baseModel.name}:${organization.slug}::${job.id}`);
+    expect(await publishJob({ db: getDb(), job, attempt: 1, trainedTokens: 1, ...published })).toBe(name);
+    expect(await getDb().fineTunedModel.count({ where: { jobId: job.id } })).toBe(1);
+    expect(await getDb().auditLogEntry.count({ where: { action: 'model.fine_tuned.create', targetId: name } })).toBe(1);
+    expect((await row(job.id)).artifacts).toMatchObject({ train: { sha256: SHA }, adapterGguf: { size: 3 }, metrics: { size: 4 } });
+
+    expect(await finishJob({ db: getDb(), job, attempt: 1, ending: { status: 'succeeded', trainedTokens: 1 } })).toBe(true);
+    expect(await finishJob({ db: getDb(), job, attempt: 1, ending: { status: 'succeeded', trainedTokens: 1 } })).toBe(true);
+    const settlements = await getDb().creditLedgerEntry.findMany({ where: { jobId: job.id, kind: 'SETTLEMENT' } });
+    // 1 credit reserved, 1 token at 3 credits per million charged.
+    expect(settlements.map((s) => s.amount.toString())).toEqual(['0.999997']);
+  });
+
+  it('writes nothing for an attempt that no longer holds the job', async () => {
+    const { job: created } = await jobIn('running', 2);
+    const job = await getDb().trainingJob.findUniqueOrThrow({ where: { id: created.id }, include: { baseModel: true, organization: { select: { slug: true } } } });
+    expect(await publishJob({ db: getDb(), job, attempt: 1, trainedTokens: 1, ...published })).toBeNull();
+    expect(await finishJob({ db: getDb(), job, attempt: 1, ending: { status: 'failed', error: { code: 'x', message: 'y' } } })).toBe(false);
+    expect(await getDb().fineTunedModel.count({ where: { jobId: job.id } })).toBe(0);
+    expect(await getDb().creditLedgerEntry.count({ where: { jobId: job.id } })).toBe(0);
+    expect((await row(job.id)).status).toBe('running');
   });
 });

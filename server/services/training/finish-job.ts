@@ -1,0 +1,42 @@
+// The end of a run: the job's final status for this attempt, the settlement of its reservation to
+// the tokens it trained (nothing for a failure), and the notification. Each step is safe to
+// repeat, so a runner retries the whole of it after a database restart.
+import type { Db } from '@/server/db';
+import { settleJob } from '@/server/services/credits/ledger';
+import { creditsForTokens, type PricePerMillionTokens } from '@/server/services/credits/price';
+import { notifyJob } from '@/server/services/training/job-events';
+import { markRunCancelled, markRunFailed, markSucceeded, type RunAttempt } from '@/server/services/training/job-transitions';
+
+export type RunEnding =
+  | { status: 'succeeded'; trainedTokens: number }
+  | { status: 'cancelled'; trainedTokens: number }
+  | { status: 'failed'; error: { code: string; message: string } };
+
+export type FinishJobOptions = {
+  db: Db;
+  job: { id: string; organizationId: string; baseModel: { pricePerMillionTokens: PricePerMillionTokens } };
+  attempt: number;
+  ending: RunEnding;
+};
+
+function endRun(db: Db, run: RunAttempt, ending: RunEnding) {
+  switch (ending.status) {
+    case 'succeeded':
+      return markSucceeded(db, run);
+    case 'cancelled':
+      return markRunCancelled(db, run, ending.trainedTokens);
+    case 'failed':
+      return markRunFailed(db, run, ending.error);
+  }
+}
+
+/** True when this attempt ended the job (then it is settled); false when another attempt holds it. */
+export async function finishJob({ db, job, attempt, ending }: FinishJobOptions): Promise<boolean> {
+  const ended = await endRun(db, { jobId: job.id, attempt }, ending);
+  if (ended) {
+    const charged = ending.status === 'failed' ? 0 : ending.trainedTokens;
+    await settleJob({ db, organizationId: job.organizationId, jobId: job.id, actualCost: creditsForTokens(charged, job.baseModel.pricePerMillionTokens) });
+  }
+  await notifyJob(db, { jobId: job.id, status: ending.status });
+  return ended;
+}
