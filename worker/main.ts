@@ -16,10 +16,10 @@ boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
 await boss.start();
 await ensureQueues(boss);
 
-for (const [name, handler] of Object.entries(handlers)) {
+for (const { queue, handle } of handlers) {
   // Retrying cannot fix a malformed payload: workQueue fails it for good.
-  await workQueue(boss, name, { batchSize: 1, localConcurrency: env.WORKER_CONCURRENCY }, (job) => handler([job]), (job, error) =>
-    logger.error({ queue: name, pgBossJobId: job.id, err: error }, 'job payload rejected'),
+  await workQueue(boss, queue, { batchSize: 1, localConcurrency: env.WORKER_CONCURRENCY }, handle, (job, error) =>
+    logger.error({ queue, pgBossJobId: job.id, err: error }, 'job payload rejected'),
   );
 }
 
@@ -34,10 +34,10 @@ const ops = startOpsServer({
   processName: 'worker',
   health: async () => {
     await getDb().$queryRawUnsafe('SELECT 1');
-    return { queues: Object.keys(handlers) };
+    return { queues: handlers.map((h) => h.queue) };
   },
 });
-logger.info({ queues: Object.keys(handlers) }, 'worker started');
+logger.info({ queues: handlers.map((h) => h.queue) }, 'worker started');
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -65,11 +65,14 @@ export const jobs = {
 
 export type JobName = keyof typeof jobs;
 
+/** Retries after the first try; an attempt with this many retries behind it is the last. */
+export const retryLimitOf = (contract: JobContract<z.ZodType>) => contract.retryLimit ?? 3;
+
 export class InvalidPayloadError extends Error {}
 
 export async function ensureQueues(boss: PgBoss, contracts: readonly JobContract<z.ZodType>[] = Object.values(jobs)) {
   for (const c of contracts) {
-    await boss.createQueue(c.name, { retryLimit: c.retryLimit ?? 3, retryDelay: c.retryDelay ?? 5, retryBackoff: true, ...(c.expireInSeconds ? { expireInSeconds: c.expireInSeconds } : {}), ...(c.notify ? { notify: true } : {}) });
+    await boss.createQueue(c.name, { retryLimit: retryLimitOf(c), retryDelay: c.retryDelay ?? 5, retryBackoff: true, ...(c.expireInSeconds ? { expireInSeconds: c.expireInSeconds } : {}), ...(c.notify ? { notify: true } : {}) });
     // createQueue leaves an existing queue as it is: a queue made before notify was set gets it here.
     if (c.notify) await boss.updateQueue(c.name, { notify: true });
   }

@@ -1,14 +1,10 @@
-// Consumer of `dataset.validate`: one dataset per job, validated by the platform service.
-import type { Job } from 'pg-boss';
-import { parsePayload, validateDatasetJob } from '@/server/queue/contracts';
+// dataset.validate: one dataset per job, validated by the platform service, which records the
+// last attempt's failure on the dataset itself.
+import { validateDatasetJob } from '@/server/queue/contracts';
 import { runDatasetValidation } from '@/server/services/datasets/platform/run-dataset-validation';
-import { logger } from '@/server/logger';
+import { defineHandler } from '@/worker/handlers/define-handler';
 
-export async function handleValidateDataset(jobs: Job<unknown>[]): Promise<void> {
-  for (const job of jobs) {
-    const { datasetId } = parsePayload(validateDatasetJob, job.data);
-    const started = Date.now();
-    const outcome = await runDatasetValidation({ datasetId, finalAttempt: job.retryCount >= (validateDatasetJob.retryLimit ?? 3) });
-    logger.info({ datasetId, outcome, ms: Date.now() - started }, 'dataset validated');
-  }
-}
+export const validateDatasetHandler = defineHandler({
+  contract: validateDatasetJob,
+  run: ({ payload: { datasetId }, finalAttempt }) => runDatasetValidation({ datasetId, finalAttempt }),
+});
