@@ -108,7 +108,7 @@ export function DatasetDetail({ id, docs }: { id: string; docs: Record<string, C
           <AlertDescription>{t('detail.invalidDescription', { errors: report.errors })}</AlertDescription>
         </Alert>
       )}
-      {(d.status === 'VALID' || d.status === 'TOKENIZING' || d.status === 'READY') && report && (
+      {d.status === 'VALID' && report && (
         <Alert data-testid="dataset-valid">
           <AlertTitle>{t('detail.validTitle')}</AlertTitle>
           <AlertDescription>{t('detail.validDescription', { warnings: report.warnings })}</AlertDescription>

@@ -9,8 +9,6 @@ const TONE_OF: Record<string, string> = {
   VALIDATING: 'validating',
   VALID: 'ready',
   INVALID: 'failed',
-  TOKENIZING: 'processing',
-  READY: 'ready',
   FAILED: 'failed',
 };
 
@@ -19,4 +17,4 @@ export function DatasetStatusBadge({ status }: { status: string }) {
   return <StatusBadge status={TONE_OF[status] ?? status} label={t.has(status) ? t(status) : status} />;
 }
 
-export const IN_PROGRESS = new Set(['UPLOADED', 'VALIDATING', 'TOKENIZING']);
+export const IN_PROGRESS = new Set(['UPLOADED', 'VALIDATING']);

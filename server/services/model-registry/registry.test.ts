@@ -138,7 +138,7 @@ describe('folder import', () => {
 
   it('deletes a model unless a fine-tuning job uses it, keeping artifacts another model shares', async () => {
     const db = getDb();
-    const dataset = await db.dataset.create({ data: { organizationId: owner.organization.id, projectId: owner.project.id, name: 'train.jsonl', status: 'READY' } });
+    const dataset = await db.dataset.create({ data: { organizationId: owner.organization.id, projectId: owner.project.id, name: 'train.jsonl', status: 'VALID' } });
     const job = await db.trainingJob.create({
       data: { organizationId: owner.organization.id, projectId: owner.project.id, baseModelId: modelId, trainingDatasetId: dataset.id, hyperparameters: {}, seed: 1 },
     });

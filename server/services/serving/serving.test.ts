@@ -28,7 +28,7 @@ async function world() {
   const base = await db.baseModel.create({
     data: { organizationId: owner.organization.id, name: `serve-base-${suffix}`, source: 'GGUF', status: 'READY', chatTemplate: true, artifacts: { hf: null, gguf: { type: 'F32', sha256: SHA, size: 1 } } },
   });
-  const dataset = await db.dataset.create({ data: { organizationId: owner.organization.id, projectId: owner.project.id, name: 'x.jsonl', filename: 'x.jsonl', status: 'READY' } });
+  const dataset = await db.dataset.create({ data: { organizationId: owner.organization.id, projectId: owner.project.id, name: 'x.jsonl', filename: 'x.jsonl', status: 'VALID' } });
   const job = await db.trainingJob.create({
     data: { organizationId: owner.organization.id, projectId: owner.project.id, baseModelId: base.id, trainingDatasetId: dataset.id, status: 'succeeded', hyperparameters: {}, seed: 1 },
   });

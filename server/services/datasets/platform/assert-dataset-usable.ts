@@ -3,8 +3,6 @@ import type { ValidationReport } from '@/lib/universal/dataset-report';
 import type { Finding } from '@/lib/universal/dataset-report';
 import { LatheError } from '@/server/services/errors';
 
-/** Statuses of a file that passed validation (TOKENIZING and READY come after VALID). */
-const USABLE = new Set(['VALID', 'TOKENIZING', 'READY']);
 const ERRORS_SHOWN = 3;
 
 /** The first errors of a report in file order, for messages. */
@@ -24,7 +22,7 @@ export function describeFinding(finding: Finding): string {
  * names the first errors; `param` is what the caller passes as `param` (default training_file).
  */
 export function assertDatasetUsable(dataset: Pick<Dataset, 'id' | 'status' | 'validation' | 'error'>, param = 'training_file'): void {
-  if (USABLE.has(dataset.status)) return;
+  if (dataset.status === 'VALID') return;
   const id = dataset.id;
   if (dataset.status === 'UPLOADED' || dataset.status === 'VALIDATING') {
     throw new LatheError('BAD_REQUEST', `Dataset ${id} is still being validated; try again when its status is VALID.`, { param, reason: 'dataset_not_ready' });
