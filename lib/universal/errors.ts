@@ -170,7 +170,7 @@ export function describeError(errorClass: ErrorClass, code?: string | null): Err
     openaiStatus: 'openaiStatus' in base ? base.openaiStatus : base.status,
     type: (sameClass && spec?.type) || base.type,
     trpc: base.trpc,
-    action: (sameClass && spec?.action) || base.action,
+    action: spec?.action ?? base.action,
   };
 }
 
