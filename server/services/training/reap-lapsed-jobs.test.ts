@@ -74,7 +74,7 @@ async function lapsedJob(attempt: number) {
   const db = getDb();
   const { organization, project } = await createTestUser();
   const model = await db.baseModel.create({ data: { name: `reaper-${organization.id}`, source: 'FOLDER', status: 'READY', organizationId: organization.id, projectId: project.id } });
-  const dataset = await db.dataset.create({ data: { organizationId: organization.id, projectId: project.id, name: 'train.jsonl', status: 'READY' } });
+  const dataset = await db.dataset.create({ data: { organizationId: organization.id, projectId: project.id, name: 'train.jsonl', status: 'VALID' } });
   return db.trainingJob.create({
     data: {
       organizationId: organization.id,
