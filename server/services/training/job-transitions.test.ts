@@ -31,7 +31,7 @@ async function jobIn(status: JobStatus, attempt = 0) {
   const model = await db.baseModel.create({
     data: { name: `transitions-${organization.id}`, source: 'FOLDER', status: 'READY', organizationId: organization.id, projectId: project.id, pricePerMillionTokens: 3 },
   });
-  const dataset = await db.dataset.create({ data: { organizationId: organization.id, projectId: project.id, name: 'train.jsonl', status: 'READY' } });
+  const dataset = await db.dataset.create({ data: { organizationId: organization.id, projectId: project.id, name: 'train.jsonl', status: 'VALID' } });
   const job = await db.trainingJob.create({
     data: { organizationId: organization.id, projectId: project.id, baseModelId: model.id, trainingDatasetId: dataset.id, status, hyperparameters: {}, seed: 1, attempt, artifacts: { train: { sha256: SHA, size: 1 } } },
   });
