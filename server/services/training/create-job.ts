@@ -7,7 +7,7 @@ import { recordAudit } from '@/server/services/audit/record-audit';
 import { assertHasCredits } from '@/server/services/credits/ledger';
 import { appendJobEvents } from '@/server/services/training/job-events';
 import { fromApiFileId, type JobWithNames } from '@/server/services/training/openai-shapes';
-import { ZHyperparameters, ZPreset } from '@/server/services/training/hyperparameters';
+import { ZHyperparameters, ZPreset } from '@/lib/universal/hyperparameters';
 import { enqueue, prepareTrainingJob } from '@/server/queue/contracts';
 import { getBoss } from '@/server/queue/boss';
 
