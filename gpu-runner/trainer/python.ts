@@ -7,13 +7,17 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { detectedTrainerPython } from '@/server/services/platform/trainer-environment';
 
 export const TRAINER_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const TRAINER_PACKAGE_DIR = path.join(TRAINER_DIR, 'lathe_trainer');
 
-/** The interpreter with torch: LATHE_PYTHON, else Debian's /usr/bin/python3 (not a pyenv shim). */
+/**
+ * The interpreter with torch: LATHE_PYTHON, else the one this process's detection chose
+ * (server/services/platform/trainer-environment.ts), else Debian's /usr/bin/python3 (not a pyenv shim).
+ */
 export function trainerPython(): string {
-  return process.env.LATHE_PYTHON || '/usr/bin/python3';
+  return process.env.LATHE_PYTHON || detectedTrainerPython() || '/usr/bin/python3';
 }
 
 /**
