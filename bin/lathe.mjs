@@ -1,6 +1,15 @@
 #!/usr/bin/env node
 // The `lathe` command: operators' and tests' entry to the same services the server uses.
+import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
 
-register();
-await import('../cli/index.ts');
+// The repository's tsconfig, wherever the command is run from: its paths resolve the `@/` imports.
+register({ tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) });
+try {
+  await import('../cli/index.ts');
+} catch (error) {
+  // A module that fails while loading (a bad setting, a missing build) ends in one line too.
+  console.error(`lathe: ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.LATHE_DEBUG && error instanceof Error) console.error(error.stack);
+  process.exit(1);
+}

@@ -41,8 +41,9 @@ export async function homeProject(db: Db, userId: string, projectId?: string) {
   return project;
 }
 
+/** One line: services' messages already say what to do, and a stack trace says nothing to an operator. */
 export function describeError(error: unknown): string {
-  if (error instanceof CliError || error instanceof LatheError) return error.message;
-  if (error instanceof Error) return error.message;
-  return String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof LatheError) return message.replace(/\s*\n\s*/g, ' ').trim();
+  return message;
 }

@@ -7,6 +7,7 @@ import { registerDbCommands } from '@/cli/commands/db';
 import { registerAuditCommands } from '@/cli/commands/audit';
 import { registerFixturesCommand } from '@/cli/commands/fixtures';
 import { registerModelsCommands } from '@/cli/commands/models';
+import { registerDoctorCommand } from '@/cli/commands/doctor';
 
 process.env.LATHE_PROCESS ??= 'cli';
 process.env.LOG_LEVEL ??= 'warn';
@@ -23,14 +24,24 @@ registerDbCommands(program);
 registerAuditCommands(program);
 registerFixturesCommand(program);
 registerModelsCommands(program);
+registerDoctorCommand(program);
+
+function fail(error: unknown): never {
+  console.error(`lathe: ${describeError(error)}`);
+  if (process.env.LATHE_DEBUG && error instanceof Error) console.error(error.stack);
+  process.exit(1);
+}
+// Work a command left running (a stream, a child's callback) fails here too, not in a stack trace.
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
 
 try {
   await program.parseAsync(process.argv);
-  process.exit(0);
+  // A command that reports a problem without throwing (doctor) sets process.exitCode.
+  process.exit();
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exit(error.exitCode === 0 ? 0 : 2);
   }
-  console.error(`lathe: ${describeError(error)}`);
-  process.exit(1);
+  fail(error);
 }
