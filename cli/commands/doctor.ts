@@ -11,7 +11,7 @@ import { dataDir } from '@/cli/context';
 import { detectGpus, dockerClient } from '@/gpu-runner/host';
 import { inspectEmbeddedPostgres } from '@/server/db/embedded';
 import { artifactStoreConfigFromEnv, createArtifactStore } from '@/server/services/artifacts/create-artifact-store';
-import { detectTrainerEnvironment, type TrainerEnvironment } from '@/server/services/platform/trainer-environment';
+import { detectTrainerEnvironment, PROBE_TIMEOUT_MS, type TrainerEnvironment } from '@/server/services/platform/trainer-environment';
 
 type Status = 'ok' | 'warn' | 'FAIL';
 export type DoctorCheck = { name: string; status: Status; detail: string; fix?: string };
@@ -48,6 +48,9 @@ function checkTrainer(environment: TrainerEnvironment, dockerTrains: boolean): D
   }
   const { probe } = environment;
   const torch = probe.torch!;
+  if (!torch.loaded) {
+    return { name, status: 'warn', detail: `${environment.python} (Python ${probe.pythonVersion}): torch ${torch.version} and NumPy are installed, but torch did not load within ${PROBE_TIMEOUT_MS / 1000} s (a busy machine?), so its BLAS and CUDA are unknown` };
+  }
   const detail = `${environment.python} (Python ${probe.pythonVersion}): torch ${torch.version}, ${torch.blas}${torch.cuda ? `, CUDA ${torch.cuda}` : ', CPU build'}`;
   if (torch.blas === 'reference BLAS') {
     return { name, status: 'warn', detail: `${detail}: training runs 10-30x slower than with OpenBLAS`, fix: 'apt-get install -y libopenblas0-openmp' };

@@ -32,6 +32,8 @@ export type TorchInfo = {
   /** CUDA version torch was built for, null for a CPU build. */
   cuda: string | null;
   cudaDevices: number;
+  /** False when torch is installed but did not finish loading in time: blas and cuda are then unknown. */
+  loaded: boolean;
 };
 
 export type PythonProbe = {
@@ -80,6 +82,16 @@ def blas_of(torch):
     return "reference BLAS" if libs else blas
 
 out = {"python": sys.version.split()[0], "executable": sys.executable}
+# Finding the packages takes milliseconds, importing torch seconds: on a machine too busy to finish
+# the import in time, this line still tells a Python that has them from one that has not.
+import importlib.util
+found = {name: importlib.util.find_spec(name) is not None for name in ("torch", "numpy")}
+try:
+    from importlib.metadata import version
+    found["torchVersion"] = version("torch") if found["torch"] else None
+except Exception:
+    found["torchVersion"] = None
+print("LATHE_PROBE_FOUND " + json.dumps(dict(out, **found)), flush=True)
 try:
     import torch
 except ModuleNotFoundError as e:
@@ -90,7 +102,7 @@ except BaseException as e:
     out["detail"] = (type(e).__name__ + ": " + str(e)).splitlines()[0][:300]
 else:
     cuda = torch.version.cuda
-    out["torch"] = {"version": torch.__version__, "blas": blas_of(torch), "cuda": cuda,
+    out["torch"] = {"version": torch.__version__, "blas": blas_of(torch), "cuda": cuda, "loaded": True,
                     "cudaDevices": torch.cuda.device_count() if cuda and torch.cuda.is_available() else 0}
     try:
         import numpy
@@ -101,10 +113,10 @@ print("LATHE_PROBE " + json.dumps(out), flush=True)
 `;
 
 /** Runs one Python process that reports its version and what `import torch` gives. */
-export function probePython(python: string, source: PythonSource, timeoutMs = PROBE_TIMEOUT_MS): Promise<PythonProbe> {
+export function probePython(python: string, source: PythonSource, { timeoutMs = PROBE_TIMEOUT_MS, env = process.env }: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<PythonProbe> {
   const base = { python, source, executable: null, pythonVersion: null, torch: null } as const;
   return new Promise((resolve) => {
-    execFile(python, ['-c', PROBE_SCRIPT], { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+    execFile(python, ['-c', PROBE_SCRIPT], { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
       const line = stdout.split('\n').find((l) => l.startsWith('LATHE_PROBE '));
       if (line) {
         const out = JSON.parse(line.slice('LATHE_PROBE '.length)) as { python: string; executable: string; error?: 'no-torch' | 'no-numpy' | 'torch-broken'; detail?: string; torch?: TorchInfo };
@@ -117,6 +129,16 @@ export function probePython(python: string, source: PythonSource, timeoutMs = PR
       const failure = error as (NodeJS.ErrnoException & { killed?: boolean; code?: string | number }) | null;
       if (failure?.code === 'ENOENT') return resolve({ ...base, status: 'missing', problem: 'was not found' });
       if (failure?.code === 'EACCES') return resolve({ ...base, status: 'missing', problem: 'is not executable' });
+      const foundLine = stdout.split('\n').find((l) => l.startsWith('LATHE_PROBE_FOUND '));
+      if (failure?.killed && foundLine) {
+        const found = JSON.parse(foundLine.slice('LATHE_PROBE_FOUND '.length)) as { python: string; executable: string; torch: boolean; numpy: boolean; torchVersion: string | null };
+        const seen = { ...base, executable: found.executable || null, pythonVersion: found.python };
+        if (!found.torch) return resolve({ ...seen, status: 'no-torch', problem: 'has no PyTorch' });
+        if (!found.numpy) return resolve({ ...seen, status: 'no-numpy', problem: 'has PyTorch but not NumPy, which the trainer needs' });
+        // Installed but slow to load on a busy machine: not a reason to refuse training.
+        const torch = { version: found.torchVersion ?? 'unknown', blas: 'unknown', cuda: null, cudaDevices: 0, loaded: false };
+        return resolve({ ...seen, status: 'ok', torch, problem: '' });
+      }
       if (failure?.killed) return resolve({ ...base, status: 'timeout', problem: `did not answer within ${Math.round(timeoutMs / 1000)} s` });
       const lastError = stderr.trim().split('\n').at(-1)?.trim();
       const exit = typeof failure?.code === 'number' ? `it exited with code ${failure.code}` : 'it printed nothing';
@@ -181,17 +203,17 @@ export function detectTrainerEnvironment(options: TrainerEnvironmentOptions & { 
   if (options.refresh) cache.delete(key);
   let pending = cache.get(key);
   if (!pending) {
-    pending = detect(candidates, options.dataDir);
+    pending = detect(candidates, options.dataDir, env);
     cache.set(key, pending);
   }
   return pending;
 }
 
-async function detect(candidates: Array<{ python: string; source: PythonSource }>, dataDir: string): Promise<TrainerEnvironment> {
+async function detect(candidates: Array<{ python: string; source: PythonSource }>, dataDir: string, env: NodeJS.ProcessEnv): Promise<TrainerEnvironment> {
   const probes: PythonProbe[] = [];
   for (const candidate of candidates) {
     if (candidate.source === 'venv' && !fs.existsSync(candidate.python)) continue;
-    const probe = await probePython(candidate.python, candidate.source);
+    const probe = await probePython(candidate.python, candidate.source, { env });
     probes.push(probe);
     if (probe.status === 'ok') {
       const python = probe.executable ?? probe.python;
