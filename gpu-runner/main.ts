@@ -18,11 +18,15 @@ import { artifactStoreConfigFromEnv, createArtifactStore } from '@/server/servic
 import { logger } from '@/server/logger';
 import { disconnectDb, getDb } from '@/server/db';
 import { startOpsServer } from '@/server/observability/metrics';
+import { detectTrainerEnvironment, trainerUnavailableMessage } from '@/server/services/platform/trainer-environment';
 
 const db = getDb();
 const gpus = await detectGpus();
 const executor = await chooseExecutor(env.LATHE_EXECUTOR, env.DOCKER_HOST);
 const labels = env.RUNNER_LABELS.split(',').map((s) => s.trim()).filter(Boolean);
+// Only the process executor trains with this host's Python; containers bring their own.
+const trainerEnvironment = executor === 'process' ? await detectTrainerEnvironment({ dataDir: env.LATHE_DATA_DIR }) : null;
+const trainerProblem = trainerEnvironment && !trainerEnvironment.available ? trainerEnvironment : null;
 
 const runner = await db.runner.create({
   data: {
@@ -34,9 +38,12 @@ const runner = await db.runner.create({
     labels,
     executor,
     status: 'ONLINE',
+    trainerProblem: trainerProblem?.reason ?? null,
+    trainerFix: trainerProblem?.fix ?? null,
   },
 });
 logger.info({ runnerId: runner.id, executor, gpus: gpus.length }, 'runner registered');
+if (trainerProblem) logger.warn({ runnerId: runner.id }, `${trainerUnavailableMessage(trainerProblem)} (this runner serves models and claims no training jobs)`);
 
 let heartbeatFailures = 0;
 const heartbeat = setInterval(async () => {
@@ -58,11 +65,11 @@ if (executor === 'docker') {
   trainer = createDockerExecutor({ docker, image, runnerId: runner.id });
 } else {
   const processExecutor = createProcessExecutor({
-    warm: env.RUNNER_WARM_TRAINER,
+    warm: env.RUNNER_WARM_TRAINER && !trainerProblem,
     onSpareLost: (details) => logger.warn(details, 'spare trainer exited before a job; the next job starts cold'),
   });
   // Ready for the first job, not only from the second on.
-  processExecutor.warm();
+  if (!trainerProblem) processExecutor.warm();
   trainer = processExecutor;
 }
 
@@ -75,7 +82,8 @@ await boss.start();
 await ensureQueues(boss);
 let active = 0;
 const rejectPayload = (job: { id: string }, error: Error) => logger.error({ queue: trainContract.name, pgBossJobId: job.id, err: error }, 'job payload rejected');
-await workQueue(boss, trainContract.name, { batchSize: 1, localConcurrency: env.RUNNER_CAPACITY, pollingIntervalSeconds: 0.5 }, async (job) => {
+// A runner that cannot train leaves queued jobs to one that can, rather than failing each of them.
+if (!trainerProblem) await workQueue(boss, trainContract.name, { batchSize: 1, localConcurrency: env.RUNNER_CAPACITY, pollingIntervalSeconds: 0.5 }, async (job) => {
   const { jobId, attempt } = parsePayload(trainContract, job.data);
   active++;
   try {
@@ -105,7 +113,7 @@ const serving = startServingFromEnv({ db, store, runnerId: runner.id, workRoot, 
 const ops = startOpsServer({
   port: env.RUNNER_OPS_PORT,
   processName: 'gpu-runner',
-  health: async () => ({ runnerId: runner.id, executor, gpus: gpus.length, activeJobs: active }),
+  health: async () => ({ runnerId: runner.id, executor, gpus: gpus.length, activeJobs: active, trainerProblem: trainerProblem?.reason ?? null }),
 });
 
 let stopping = false;

@@ -7,6 +7,13 @@ const platform = await startPlatform({ inheritOutput: true }).catch((error: unkn
 });
 
 console.log(`\n  Lathe is running at ${platform.url}\n  Sign up at ${platform.url}/sign-up · Ctrl+C stops everything\n`);
+if (platform.trainer && !platform.trainer.available) {
+  const { reason, fix, attempts } = platform.trainer;
+  // Serving and everything else work; jobs are refused until this is fixed, so say it where people look.
+  console.log(`  Training is unavailable: ${reason}.\n  Fix: ${fix}`);
+  if (attempts.length) console.log(`  (npm start tried: ${attempts.join('; ')})`);
+  console.log('');
+}
 
 let stopping = false;
 const stop = async () => {

@@ -18,6 +18,7 @@ import { PageHeader } from '@/components/common/page-header';
 import { ProgressWithEta } from '@/components/common/progress-with-eta';
 import { StatusBadge } from '@/components/common/status-badge';
 import { isFinalStatus, MAX_COMPARED, progressPercent, readProgress } from '@/components/jobs/job-metrics';
+import { TrainerStatusAlert } from '@/components/jobs/trainer-status-alert';
 import { POLL_INTERVAL_MS } from '@/lib/realtime/use-job-live';
 import { useJobUpdates } from '@/lib/realtime/use-job-updates';
 import { useTRPC } from '@/lib/trpc/client';
@@ -96,6 +97,7 @@ export function JobsTable() {
           ) : undefined
         }
       />
+      <TrainerStatusAlert />
       {error && (
         <Alert variant="destructive">
           <AlertDescription>{error.message}</AlertDescription>

@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolveDatabase } from '@/server/db/embedded';
 import { applyMigrations } from '@/server/db/migrate';
+import { chooseExecutor } from '@/gpu-runner/host';
+import { setUpTrainerEnvironment } from '@/server/services/platform/trainer-environment';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BUILD_INPUTS = ['app', 'components', 'lib', 'server', 'messages', 'i18n', 'public', 'next.config.ts', 'package-lock.json', 'postcss.config.mjs'];
@@ -38,7 +40,33 @@ export type PlatformOptions = {
   inheritOutput?: boolean;
 };
 
-export type Platform = { url: string; databaseUrl: string; stop: () => Promise<void>; children: Map<ChildName, ChildProcess> };
+/** What the runner this platform started trains with, or why it cannot (for the start banner). */
+export type PlatformTrainer =
+  | { available: true; executor: 'docker' | 'process'; python: string | null }
+  | { available: false; executor: 'process'; reason: string; fix: string; attempts: string[] };
+
+export type Platform = {
+  url: string;
+  databaseUrl: string;
+  stop: () => Promise<void>;
+  children: Map<ChildName, ChildProcess>;
+  /** Null when this platform starts no gpu-runner. */
+  trainer: PlatformTrainer | null;
+};
+
+/**
+ * The Python the process executor will train with, set up when none has torch. A Docker executor
+ * trains in its image and needs none. Never fails the start: a platform that cannot train still
+ * serves models, and says why it cannot train.
+ */
+async function prepareTrainer(dataDir: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<PlatformTrainer> {
+  const preference = env.LATHE_EXECUTOR === 'docker' || env.LATHE_EXECUTOR === 'process' ? env.LATHE_EXECUTOR : 'auto';
+  const executor = await chooseExecutor(preference, env.DOCKER_HOST || undefined);
+  if (executor === 'docker') return { available: true, executor, python: null };
+  const { environment, attempts } = await setUpTrainerEnvironment({ dataDir, env, log });
+  if (environment.available) return { available: true, executor, python: environment.python };
+  return { available: false, executor, reason: environment.reason, fix: environment.fix, attempts };
+}
 
 function authSecret(dataDir: string) {
   if (process.env.AUTH_SECRET) return process.env.AUTH_SECRET;
@@ -182,10 +210,24 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const log = options.log ?? console.log;
   const dataDir = path.resolve(options.dataDir ?? process.env.LATHE_DATA_DIR ?? path.join(ROOT, '.lathe'));
   fs.mkdirSync(dataDir, { recursive: true });
+  const processes = options.processes ?? ['web', 'worker', 'gpu-runner'];
+  // Alongside the database and the build: probing the interpreter imports torch, a second or two.
+  const trainerReady = processes.includes('gpu-runner')
+    ? prepareTrainer(dataDir, { ...process.env, ...options.env } as NodeJS.ProcessEnv, log).catch(
+        (error: unknown): PlatformTrainer => ({
+          available: false,
+          executor: 'process',
+          reason: `setting up the trainer's Python failed (${error instanceof Error ? error.message : String(error)})`,
+          fix: 'npx lathe doctor',
+          attempts: [],
+        }),
+      )
+    : Promise.resolve(null);
   const database = await resolveDatabase({ dataDir });
   const applied = await applyMigrations({ databaseUrl: database.url, rootDir: ROOT });
   if (applied.length) log(`lathe: applied ${applied.length} migration(s)`);
   await ensureWebBuild(log);
+  const trainer = await trainerReady;
 
   const port = options.port === 0 ? await ephemeralPort() : (options.port ?? (await findPort(Number(process.env.PORT ?? 3000))));
   const url = process.env.PUBLIC_URL ?? `http://localhost:${port}`;
@@ -202,6 +244,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     LATHE_INSTANCE_ID: instance,
     WORKER_OPS_PORT: process.env.WORKER_OPS_PORT ?? '0',
     RUNNER_OPS_PORT: process.env.RUNNER_OPS_PORT ?? '0',
+    // The runner's process executor trains with the interpreter found or set up above.
+    ...(trainer?.available && trainer.python ? { LATHE_PYTHON: trainer.python } : {}),
     ...options.env,
   } as NodeJS.ProcessEnv;
 
@@ -236,7 +280,6 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     return child;
   };
 
-  const processes = options.processes ?? ['web', 'worker', 'gpu-runner'];
   for (const name of processes) launch(name);
   if (processes.includes('gpu-runner')) for (let i = 2; i <= runners; i++) launch(`gpu-runner-${i}`);
   if (processes.includes('web')) await waitForHealth(`http://127.0.0.1:${port}`, children.get('web')!, instance);
@@ -245,6 +288,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     url,
     databaseUrl: database.url,
     children,
+    trainer,
     stop: async () => {
       stopping = true;
       await Promise.all(

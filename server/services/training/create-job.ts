@@ -10,6 +10,7 @@ import { fromApiFileId, type JobWithNames } from '@/server/services/training/ope
 import { ZHyperparameters, ZPreset } from '@/lib/universal/hyperparameters';
 import { enqueue, prepareTrainingJob } from '@/server/queue/contracts';
 import { getBoss } from '@/server/queue/boss';
+import { assertTrainingAvailable } from '@/server/services/platform/training-availability';
 
 export const ZCreateJobRequest = z.object({
   model: z.string().min(1).max(200),
@@ -55,6 +56,8 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
   if (validationId && !(await tenant.db.dataset.findUnique({ where: { id: validationId } }))) {
     throw new LatheError('NOT_FOUND', `The validation file '${input.validation_file}' was not found.`, { param: 'validation_file', reason: 'file_not_found' });
   }
+  // Before the credit check: the fix is the operator's, and a 402 would send the user to billing for nothing.
+  await assertTrainingAvailable({ db });
   await assertHasCredits({ db, organizationId: scope.organizationId });
 
   const job = await tenant.db.$transaction(async (tx) => {
