@@ -1,10 +1,8 @@
 // The one place a token count becomes credits: the estimate before a job, its settlement after,
 // and metered inference all price tokens here, so a price book can later stand behind it.
-// Prisma's browser build, because the estimate also runs in the job form.
-import { Prisma } from '@/server/generated/prisma/browser';
-import type { Prisma as PrismaTypes } from '@/server/generated/prisma/client';
+import { Prisma } from '@/server/generated/prisma/client';
 
-type Decimal = PrismaTypes.Decimal;
+type Decimal = Prisma.Decimal;
 
 /** A count of tokens: a number from the trainer or a request, a bigint from a database column. */
 export type TokenCount = number | bigint;
