@@ -1,5 +1,5 @@
--- Nothing writes TOKENIZING or READY (tokenizing is a job's step, not a dataset's); a row that
--- somehow holds one passed validation, so it becomes VALID rather than failing the cast.
+-- Nothing writes TOKENIZING or READY: tokenizing is a step of the job, not of the dataset.
+-- A row that somehow holds one passed validation, so it becomes VALID rather than failing the cast.
 UPDATE "Dataset" SET "status" = 'VALID' WHERE "status"::text IN ('TOKENIZING', 'READY');
 
 -- AlterEnum
