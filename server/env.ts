@@ -36,8 +36,9 @@ export const env = createEnv({
     SIGN_IN_MAX_DELAY_S: z.coerce.number().int().positive().default(900),
     /** Proxies whose X-Forwarded-For is believed: addresses and CIDR ranges; unset, nobody's. */
     LATHE_TRUSTED_PROXIES: z.string().optional().refine(trustedProxiesReadable, { message: 'LATHE_TRUSTED_PROXIES must list IP addresses and CIDR ranges, for example "10.0.0.0/8, 127.0.0.1"' }),
-    /** /metrics and /health on 127.0.0.1, off the public port. */
+    /** /metrics and /health, off the public port; unauthenticated, so on a private interface only. */
     WEB_OPS_PORT: z.coerce.number().int().min(0).default(3100),
+    WEB_OPS_HOST: z.string().default('127.0.0.1'),
   },
   runtimeEnv: process.env,
   emptyStringAsUndefined: true,

@@ -1,5 +1,5 @@
 // The web process: Next.js (dashboard, tRPC, /v1) and socket.io on one port; /metrics and /health
-// on an ops port of their own (WEB_OPS_PORT, 127.0.0.1 only).
+// on an ops port of their own (WEB_OPS_PORT, on 127.0.0.1 unless WEB_OPS_HOST says otherwise).
 process.env.LATHE_PROCESS ??= 'web';
 
 import http from 'node:http';
@@ -41,6 +41,7 @@ const server = http.createServer((req, res) => {
 });
 const ops = startOpsServer({
   port: env.WEB_OPS_PORT,
+  host: env.WEB_OPS_HOST,
   processName: 'web',
   health: async () => {
     await getDb().$queryRawUnsafe('SELECT 1');

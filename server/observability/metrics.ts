@@ -31,7 +31,7 @@ export async function metricsResponse(res: http.ServerResponse) {
 }
 
 /** A small HTTP server for processes without a web app: /health and /metrics. */
-export function startOpsServer(opts: { port: number; processName: string; health: () => Promise<Record<string, unknown>> }) {
+export function startOpsServer(opts: { port: number; host?: string; processName: string; health: () => Promise<Record<string, unknown>> }) {
   startDefaultMetrics(opts.processName);
   const server = http.createServer(async (req, res) => {
     if (req.url === '/metrics') return metricsResponse(res);
@@ -46,6 +46,6 @@ export function startOpsServer(opts: { port: number; processName: string; health
     }
     res.writeHead(404).end();
   });
-  server.listen(opts.port, '127.0.0.1');
+  server.listen(opts.port, opts.host ?? '127.0.0.1');
   return server;
 }
