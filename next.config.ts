@@ -22,7 +22,6 @@ const nextConfig: NextConfig = {
     'tsx',
     'esbuild',
     '@tus/server',
-    '@tus/file-store',
     '@aws-sdk/client-s3',
     '@huggingface/hub',
   ],

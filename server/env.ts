@@ -1,8 +1,18 @@
 // The web process's environment, validated once at start-up. The worker and the runner have their own.
 import { createEnv } from '@t3-oss/env-core';
 import { z } from 'zod';
+import { parseTrustedProxies } from '@/server/services/auth/client-address';
 
 const optionalUrl = z.string().url().optional();
+
+function trustedProxiesReadable(spec: string | undefined): boolean {
+  try {
+    parseTrustedProxies(spec);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const env = createEnv({
   server: {
@@ -20,7 +30,15 @@ export const env = createEnv({
     GITHUB_SECRET: z.string().optional(),
     GOOGLE_ID: z.string().optional(),
     GOOGLE_SECRET: z.string().optional(),
-    SIGN_IN_ATTEMPTS_PER_15_MIN: z.coerce.number().int().positive().default(10),
+    // Sign-in back-off (server/services/auth/sign-in-throttle.ts).
+    SIGN_IN_FREE_ATTEMPTS: z.coerce.number().int().positive().default(5),
+    SIGN_IN_FIRST_DELAY_S: z.coerce.number().int().positive().default(1),
+    SIGN_IN_MAX_DELAY_S: z.coerce.number().int().positive().default(900),
+    /** Proxies whose X-Forwarded-For is believed: addresses and CIDR ranges; unset, nobody's. */
+    LATHE_TRUSTED_PROXIES: z.string().optional().refine(trustedProxiesReadable, { message: 'LATHE_TRUSTED_PROXIES must list IP addresses and CIDR ranges, for example "10.0.0.0/8, 127.0.0.1"' }),
+    /** /metrics and /health, off the public port; unauthenticated, so on a private interface only. */
+    WEB_OPS_PORT: z.coerce.number().int().min(0).default(3100),
+    WEB_OPS_HOST: z.string().default('127.0.0.1'),
   },
   runtimeEnv: process.env,
   emptyStringAsUndefined: true,

@@ -1,4 +1,5 @@
-// The web process: Next.js (dashboard, tRPC, /v1) and socket.io on one port.
+// The web process: Next.js (dashboard, tRPC, /v1) and socket.io on one port; /metrics and /health
+// on an ops port of their own (WEB_OPS_PORT, on 127.0.0.1 unless WEB_OPS_HOST says otherwise).
 process.env.LATHE_PROCESS ??= 'web';
 
 import http from 'node:http';
@@ -10,30 +11,42 @@ import { logger } from '@/server/logger';
 import { disconnectDb, getDb } from '@/server/db';
 import { startJobFanout } from '@/server/realtime/job-fanout';
 import { readSession } from '@/server/auth/session';
-import { httpDuration, httpRequests, metricsResponse, routeClass, startDefaultMetrics } from '@/server/observability/metrics';
+import { httpDuration, httpRequests, startDefaultMetrics, startOpsServer } from '@/server/observability/metrics';
+import { builtRoutePatterns, createRouteLabeler, methodLabel } from '@/server/observability/route-labels';
+import { CLIENT_ADDRESS_HEADER, parseTrustedProxies, resolveClientAddress } from '@/server/services/auth/client-address';
 
 process.env.NEXTAUTH_URL ??= publicUrl();
 process.env.NEXTAUTH_SECRET ??= env.AUTH_SECRET;
 
 const dev = process.env.LATHE_DEV === '1';
-const app = next({ dev, dir: path.resolve(import.meta.dirname, '..'), hostname: 'localhost', port: env.PORT });
+const root = path.resolve(import.meta.dirname, '..');
+const app = next({ dev, dir: root, hostname: 'localhost', port: env.PORT });
 const handle = app.getRequestHandler();
+const trustedProxies = parseTrustedProxies(env.LATHE_TRUSTED_PROXIES);
 
 startDefaultMetrics('web');
 await app.prepare();
+const routeLabel = createRouteLabeler(builtRoutePatterns(path.join(root, '.next')));
 
 const server = http.createServer((req, res) => {
-  if (req.url === '/metrics') {
-    void metricsResponse(res);
-    return;
-  }
-  const route = routeClass(req.url ?? '/');
+  // Replaces whatever the client sent under this name: routes read the address from here.
+  req.headers[CLIENT_ADDRESS_HEADER] = resolveClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
+  const route = routeLabel(req.url ?? '/');
   const stop = httpDuration.startTimer({ route });
   res.on('finish', () => {
     stop();
-    httpRequests.inc({ method: req.method ?? 'GET', route, status: String(res.statusCode) });
+    httpRequests.inc({ method: methodLabel(req.method), route, status: String(res.statusCode) });
   });
   void handle(req, res);
+});
+const ops = startOpsServer({
+  port: env.WEB_OPS_PORT,
+  host: env.WEB_OPS_HOST,
+  processName: 'web',
+  health: async () => {
+    await getDb().$queryRawUnsafe('SELECT 1');
+    return { database: 'ok' };
+  },
 });
 
 export const io = new SocketServer(server, { path: '/socket.io', serveClient: false });
@@ -61,6 +74,7 @@ async function shutdown(signal: string) {
   force.unref();
   await fanout.stop();
   io.close();
+  ops.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await app.close?.();
   await disconnectDb();

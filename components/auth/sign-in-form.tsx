@@ -10,12 +10,14 @@ import { Button } from '@/components/ui/button';
 import { FormField } from '@/components/ui/form-field';
 import { Input } from '@/components/ui/input';
 import { Separator } from '@/components/ui/separator';
+import { sameOriginPath } from '@/lib/universal/same-origin-path';
 
 export function SignInForm({ oauth }: { oauth: { github: boolean; google: boolean } }) {
   const t = useTranslations('auth');
   const router = useRouter();
   const params = useSearchParams();
-  const callbackUrl = safeCallback(params.get('callbackUrl'));
+  // Only a path on this origin: an open redirect after sign-in would be a phishing aid.
+  const callbackUrl = sameOriginPath(params.get('callbackUrl')) ?? '/datasets';
   const [error, setError] = useState<string | null>(params.get('error') ? t('errors.generic') : null);
   const [pending, setPending] = useState(false);
 
@@ -75,9 +77,4 @@ export function SignInForm({ oauth }: { oauth: { github: boolean; google: boolea
       </form>
     </div>
   );
-}
-
-/** Only same-site paths: an open redirect after sign-in would be a phishing aid. */
-export function safeCallback(value: string | null) {
-  return value && value.startsWith('/') && !value.startsWith('//') ? value : '/datasets';
 }

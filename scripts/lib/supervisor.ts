@@ -242,6 +242,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     PORT: String(port),
     PUBLIC_URL: url,
     LATHE_INSTANCE_ID: instance,
+    WEB_OPS_PORT: process.env.WEB_OPS_PORT ?? '0',
     WORKER_OPS_PORT: process.env.WORKER_OPS_PORT ?? '0',
     RUNNER_OPS_PORT: process.env.RUNNER_OPS_PORT ?? '0',
     // The runner's process executor trains with the interpreter found or set up above.

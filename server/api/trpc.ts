@@ -6,6 +6,7 @@ import { getDb, type Db } from '@/server/db';
 import { tenantDb, type TenantContext } from '@/server/db/tenant';
 import { readSession, type SessionUser } from '@/server/auth/session';
 import { authenticateApiKey, type ApiKeyPrincipal } from '@/server/services/api-keys/api-keys';
+import { clientAddressOf } from '@/server/services/auth/client-address';
 import { describeError } from '@/lib/universal/errors';
 import { LatheError } from '@/server/services/errors';
 import { logger } from '@/server/logger';
@@ -22,6 +23,7 @@ export type Context = {
   /** True when the project came from the header: an inaccessible one is then NOT_FOUND, not a fallback. */
   projectExplicit?: boolean;
   baseUrl: string;
+  /** As the web server resolved it through LATHE_TRUSTED_PROXIES. */
   clientIp: string;
 };
 
@@ -41,7 +43,7 @@ export async function createContext({ headers, baseUrl, db = getDb(), secret = p
     requestedProjectId: headers.get('x-lathe-project') ?? cookieProject,
     projectExplicit: headers.has('x-lathe-project'),
     baseUrl,
-    clientIp: headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? 'local',
+    clientIp: clientAddressOf(headers),
   };
 }
 

@@ -7,19 +7,15 @@ import GoogleProvider from 'next-auth/providers/google';
 import { getDb } from '@/server/db';
 import { env } from '@/server/env';
 import { authenticateUser } from '@/server/services/users/authenticate-user';
-import { createRateLimiter } from '@/server/services/auth/rate-limit';
+import { clientAddressOf } from '@/server/services/auth/client-address';
+import { admitSignInAttempt, recordSignInSuccess } from '@/server/services/auth/sign-in-throttle';
 import { findOrCreateOAuthUser } from '@/server/services/users/oauth-user';
 import { SESSION_MAX_AGE_S } from '@/server/auth/session';
+import { sameOriginPath } from '@/lib/universal/same-origin-path';
 import { logger } from '@/server/logger';
 
-const signInLimiter = createRateLimiter({ limit: env.SIGN_IN_ATTEMPTS_PER_15_MIN, windowMs: 15 * 60_000 });
-
 export const RATE_LIMITED = 'RateLimited';
-
-function clientIp(headers: Record<string, unknown> | undefined) {
-  const forwarded = headers?.['x-forwarded-for'];
-  return typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : 'local';
-}
+const MAX_EMAIL_LENGTH = 320;
 
 export function oauthProviders() {
   return {
@@ -36,13 +32,18 @@ export function authOptions(): NextAuthOptions {
       async authorize(credentials, req) {
         const email = credentials?.email?.trim().toLowerCase() ?? '';
         const password = credentials?.password ?? '';
-        if (!email || !password) return null;
-        // Counted per address and per client, so neither one account nor one client can guess freely.
-        const wait = Math.max(signInLimiter.hit(`email:${email}`), signInLimiter.hit(`ip:${clientIp(req?.headers)}`));
-        if (wait) throw new Error(`${RATE_LIMITED}:${wait}`);
-        const user = await authenticateUser({ db: getDb(), email, password });
+        if (!email || !password || email.length > MAX_EMAIL_LENGTH) return null;
+        const db = getDb();
+        const admission = await admitSignInAttempt({
+          db,
+          email,
+          address: clientAddressOf(req?.headers),
+          policy: { freeAttempts: env.SIGN_IN_FREE_ATTEMPTS, firstDelaySeconds: env.SIGN_IN_FIRST_DELAY_S, maxDelaySeconds: env.SIGN_IN_MAX_DELAY_S },
+        });
+        if (!admission.admitted) throw new Error(`${RATE_LIMITED}:${admission.waitSeconds}`);
+        const user = await authenticateUser({ db, email, password });
         if (!user) return null;
-        signInLimiter.reset(`email:${email}`);
+        await recordSignInSuccess({ db, attempt: admission.attempt });
         return { id: user.id, email: user.email, name: user.name, role: user.role };
       },
     }),
@@ -61,6 +62,11 @@ export function authOptions(): NextAuthOptions {
       debug: () => {},
     },
     callbacks: {
+      // OAuth returns here with the callback it was given: only a path on this origin is followed.
+      async redirect({ url, baseUrl }) {
+        const target = sameOriginPath(url, baseUrl);
+        return target ? `${baseUrl}${target}` : baseUrl;
+      },
       async signIn({ user, account }) {
         if (!account || account.provider === 'credentials') return true;
         return Boolean(user.email);

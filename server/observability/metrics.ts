@@ -1,4 +1,5 @@
-// Prometheus metrics, one registry per process (prom-client's default), served at /metrics.
+// Prometheus metrics, one registry per process (prom-client's default), served at /metrics of
+// each process's ops port (127.0.0.1 only), never on the web app's public port.
 import http from 'node:http';
 import client from 'prom-client';
 
@@ -13,13 +14,13 @@ export function startDefaultMetrics(processName: string) {
 
 export const httpRequests = new client.Counter({
   name: 'lathe_http_requests_total',
-  help: 'HTTP requests by method, route class and status',
+  help: 'HTTP requests by method, app route and status',
   labelNames: ['method', 'route', 'status'] as const,
 });
 
 export const httpDuration = new client.Histogram({
   name: 'lathe_http_request_duration_seconds',
-  help: 'HTTP request duration by route class',
+  help: 'HTTP request duration by app route',
   labelNames: ['route'] as const,
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 });
@@ -30,7 +31,7 @@ export async function metricsResponse(res: http.ServerResponse) {
 }
 
 /** A small HTTP server for processes without a web app: /health and /metrics. */
-export function startOpsServer(opts: { port: number; processName: string; health: () => Promise<Record<string, unknown>> }) {
+export function startOpsServer(opts: { port: number; host?: string; processName: string; health: () => Promise<Record<string, unknown>> }) {
   startDefaultMetrics(opts.processName);
   const server = http.createServer(async (req, res) => {
     if (req.url === '/metrics') return metricsResponse(res);
@@ -45,16 +46,6 @@ export function startOpsServer(opts: { port: number; processName: string; health
     }
     res.writeHead(404).end();
   });
-  server.listen(opts.port, '127.0.0.1');
+  server.listen(opts.port, opts.host ?? '127.0.0.1');
   return server;
-}
-
-/** Collapses a URL path into a low-cardinality label. */
-export function routeClass(url: string) {
-  const path = url.split('?')[0] ?? '/';
-  if (path.startsWith('/api/trpc/')) return '/api/trpc';
-  if (path.startsWith('/v1/')) return path.split('/').slice(0, 3).join('/');
-  if (path.startsWith('/_next/')) return '/_next';
-  if (path.startsWith('/api/')) return path.split('/').slice(0, 3).join('/');
-  return 'page';
 }

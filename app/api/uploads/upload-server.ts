@@ -1,15 +1,15 @@
-// Resumable dataset uploads (tus 1.0) on @tus/server with a file store under LATHE_DATA_DIR.
-// Each upload belongs to the project of the caller who created it (session cookie or API key,
-// resolved as tRPC does); when its last byte arrives it becomes a Dataset through the same
-// service as every other upload path, and the partial file is removed.
+// Resumable dataset uploads (tus 1.0) on @tus/server with their state in PostgreSQL
+// (PostgresUploadStore), so any web process can take any request of an upload. Each upload belongs
+// to the project of the caller who created it (session cookie or API key, resolved as tRPC does);
+// when its last byte arrives it becomes a Dataset through the same service as every other upload
+// path, and its bytes are dropped.
 import path from 'node:path';
-import { FileStore } from '@tus/file-store';
-import { ERRORS, Server, type Upload } from '@tus/server';
+import { ERRORS, Server } from '@tus/server';
 import { ERROR_CLASSES } from '@/lib/universal/errors';
 import { callerFromRequest, RequestAuthError, type RequestCaller } from '@/server/api/request-tenant';
+import { getDb } from '@/server/db';
 import { dataDir, formatBytes, maxUploadBytes } from '@/server/services/datasets/platform/config';
-import { createDataset } from '@/server/services/datasets/platform/create-dataset';
-import type { DatasetSummary } from '@/server/services/datasets/platform/dataset-views';
+import { PostgresUploadStore } from '@/server/services/datasets/platform/upload-store';
 import { LatheError } from '@/server/services/errors';
 import { logger } from '@/server/logger';
 
@@ -24,12 +24,14 @@ type HookError = { status_code: number; body: string };
 const refuse = (status_code: number, message: string): HookError => ({ status_code, body: `${message}\n` });
 
 function createUploadServer(): Server {
-  const directory = path.join(dataDir(), 'uploads');
-  const datastore = new FileStore({ directory, expirationPeriodInMilliseconds: EXPIRATION_MS });
+  const datastore = new PostgresUploadStore({
+    db: getDb,
+    databaseUrl: () => process.env.DATABASE_URL ?? '',
+    spoolDir: path.join(dataDir(), 'tmp', 'uploads'),
+    expirationMs: EXPIRATION_MS,
+  });
   /** Callers resolved once per request, shared by the hooks of that request. */
   const callers = new WeakMap<Request, RequestCaller>();
-  /** Finishing uploads and their datasets, so a repeated final PATCH never creates a second one. */
-  const finishing = new Map<string, Promise<DatasetSummary>>();
   let lastCleanup = 0;
 
   const callerOf = async (req: Request): Promise<RequestCaller> => {
@@ -41,29 +43,6 @@ function createUploadServer(): Server {
       return resolved;
     } catch (error) {
       if (error instanceof RequestAuthError) throw refuse(error.status, error.message);
-      throw error;
-    }
-  };
-
-  const finish = async (req: Request, upload: Upload): Promise<DatasetSummary> => {
-    const { tenant } = await callerOf(req);
-    const maxBytes = maxUploadBytes();
-    const metadata = upload.metadata ?? {};
-    const file = upload.storage?.path ?? path.join(directory, upload.id);
-    try {
-      const dataset = await createDataset({
-        tenant,
-        source: { path: file },
-        filename: metadata.filename ?? metadata.name ?? 'dataset.jsonl',
-        name: metadata.datasetName ?? undefined,
-        expectedSha256: metadata.sha256 || undefined,
-        maxBytes,
-      });
-      await datastore.remove(upload.id).catch((error: unknown) => logger.warn({ err: error, upload: upload.id }, 'could not remove a finished upload'));
-      return dataset;
-    } catch (error) {
-      // A refused file (bad checksum, too large) will not be accepted on a retry either.
-      if (error instanceof LatheError && error.code === 'BAD_REQUEST') await datastore.remove(upload.id).catch(() => undefined);
       throw error;
     }
   };
@@ -102,21 +81,21 @@ function createUploadServer(): Server {
       return { metadata };
     },
     async onUploadFinish(req, upload) {
-      let pending = finishing.get(upload.id);
-      if (!pending) {
-        pending = finish(req, upload);
-        finishing.set(upload.id, pending);
-        // Kept briefly so a retried final request gets the same dataset back.
-        pending.then(
-          () => setTimeout(() => finishing.delete(upload.id), 10 * 60_000).unref(),
-          () => finishing.delete(upload.id),
-        );
-      }
+      const { tenant } = await callerOf(req);
+      const metadata = upload.metadata ?? {};
       try {
-        const dataset = await pending;
-        return { headers: { 'Lathe-Dataset-Id': dataset.id } };
+        const datasetId = await datastore.finish({
+          id: upload.id,
+          tenant,
+          maxBytes: maxUploadBytes(),
+          filename: metadata.filename ?? metadata.name ?? 'dataset.jsonl',
+          name: metadata.datasetName ?? undefined,
+          expectedSha256: metadata.sha256 || undefined,
+        });
+        return { headers: { 'Lathe-Dataset-Id': datasetId } };
       } catch (error) {
         if (error instanceof LatheError) throw refuse(ERROR_CLASSES[error.code].status, error.message);
+        if (error === ERRORS.FILE_NOT_FOUND || error === ERRORS.INVALID_OFFSET) throw error;
         logger.error({ err: error, upload: upload.id }, 'storing a finished upload failed');
         throw refuse(500, 'The upload arrived but could not be stored; retrying will try again.');
       }

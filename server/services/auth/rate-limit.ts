@@ -1,25 +1,28 @@
-// A fixed-window limiter in process memory: enough to slow password guessing against one web
-// node; each node limits independently.
-type Window = { start: number; count: number };
+// A fixed-window request counter in PostgreSQL (password reset requests), so every web process
+// counts the same requests. One statement counts and reads, so concurrent requests never both
+// take the last place in a window.
+import type { Db } from '@/server/db';
 
-export function createRateLimiter({ limit, windowMs }: { limit: number; windowMs: number }) {
-  const windows = new Map<string, Window>();
+const SWEEP_EVERY_MS = 10 * 60_000;
+let lastSweep = 0;
+
+export function createRateLimiter({ name, limit, windowMs }: { name: string; limit: number; windowMs: number }) {
   return {
-    /** Counts one attempt; returns the seconds to wait when over the limit, else 0. */
-    hit(key: string, now = Date.now()): number {
-      const w = windows.get(key);
-      if (!w || now - w.start >= windowMs) {
-        windows.set(key, { start: now, count: 1 });
-        if (windows.size > 50_000) {
-          for (const [k, v] of windows) if (now - v.start >= windowMs) windows.delete(k);
-        }
-        return 0;
+    /** Counts one request; returns the seconds to wait when over the limit, else 0. */
+    async hit(db: Db, key: string, now = new Date()): Promise<number> {
+      if (now.getTime() - lastSweep > SWEEP_EVERY_MS) {
+        lastSweep = now.getTime();
+        await db.rateLimitWindow.deleteMany({ where: { expiresAt: { lt: now } } });
       }
-      w.count++;
-      return w.count > limit ? Math.ceil((w.start + windowMs - now) / 1000) : 0;
-    },
-    reset(key: string) {
-      windows.delete(key);
+      const expiresAt = new Date(now.getTime() + windowMs);
+      const [window] = await db.$queryRaw<{ count: number; expiresAt: Date }[]>`
+        INSERT INTO "RateLimitWindow" ("key", "startedAt", "expiresAt", "count") VALUES (${`${name}:${key}`}, ${now}, ${expiresAt}, 1)
+        ON CONFLICT ("key") DO UPDATE SET
+          "startedAt" = CASE WHEN "RateLimitWindow"."expiresAt" <= ${now} THEN EXCLUDED."startedAt" ELSE "RateLimitWindow"."startedAt" END,
+          "expiresAt" = CASE WHEN "RateLimitWindow"."expiresAt" <= ${now} THEN EXCLUDED."expiresAt" ELSE "RateLimitWindow"."expiresAt" END,
+          "count" = CASE WHEN "RateLimitWindow"."expiresAt" <= ${now} THEN 1 ELSE "RateLimitWindow"."count" + 1 END
+        RETURNING "count", "expiresAt"`;
+      return window!.count > limit ? Math.max(1, Math.ceil((window!.expiresAt.getTime() - now.getTime()) / 1000)) : 0;
     },
   };
 }

@@ -1,5 +1,5 @@
-// The web process over real HTTP: health, metrics, the admin token, the openai client against
-// /v1, malformed input, and a graceful stop.
+// The web process over real HTTP: health, the admin token, the openai client against /v1,
+// malformed input, and a graceful stop (metrics: perimeter.spec.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startWeb } from '@/tests/helpers/web';
@@ -21,13 +21,6 @@ describe('web process', () => {
     const res = await fetch(`${web.url}/api/health`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', database: 'ok' });
-  });
-
-  it('serves Prometheus metrics', async () => {
-    await fetch(`${web.url}/api/health`);
-    const text = await (await fetch(`${web.url}/metrics`)).text();
-    expect(text).toMatch(/lathe_http_requests_total\{[^}]*route="\/api\/health"[^}]*\} \d+/);
-    expect(text).toContain('process_cpu_user_seconds_total');
   });
 
   it('trades the admin token for an admin session cookie, and refuses a wrong or malformed one', async () => {

@@ -13,7 +13,7 @@ export const ZSignUpRequest = z.object({
 });
 export type TSignUpRequest = z.infer<typeof ZSignUpRequest>;
 
-const resetLimiter = createRateLimiter({ limit: 5, windowMs: 15 * 60_000 });
+const resetLimiter = createRateLimiter({ name: 'password-reset', limit: 5, windowMs: 15 * 60_000 });
 
 export const authRouter = router({
   signUp: publicProcedure.input(ZSignUpRequest).mutation(async ({ ctx, input }) => {
@@ -21,7 +21,7 @@ export const authRouter = router({
     return { id: user.id, email: user.email };
   }),
   requestPasswordReset: publicProcedure.input(z.object({ email: z.string().trim().max(320) })).mutation(async ({ ctx, input }) => {
-    const wait = resetLimiter.hit(`${ctx.clientIp}:${input.email.toLowerCase()}`);
+    const wait = await resetLimiter.hit(ctx.db, `${ctx.clientIp}:${input.email.toLowerCase()}`);
     if (wait) throw new LatheError('TOO_MANY_REQUESTS', `Too many reset requests. Try again in ${Math.ceil(wait / 60)} minutes.`);
     await requestPasswordReset({ db: ctx.db, email: input.email, baseUrl: ctx.baseUrl });
     return { sent: true };

@@ -1,0 +1,93 @@
+// Two stores on one database stand for two web processes: everything one knows, the other must.
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERRORS, Upload } from '@tus/server';
+import { getDb } from '@/server/db';
+import { tenantDb, type TenantContext } from '@/server/db/tenant';
+import { LatheError } from '@/server/services/errors';
+import { createTestUser, type TestUser } from '@/tests/helpers/factories';
+import { PostgresUploadStore } from './upload-store';
+
+const spoolRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-upload-store-'));
+const storeOn = (host: string, expirationMs = 24 * 3600_000) =>
+  new PostgresUploadStore({ db: getDb, databaseUrl: () => process.env.DATABASE_URL!, spoolDir: path.join(spoolRoot, host), expirationMs });
+const [one, two] = [storeOn('one'), storeOn('two')];
+
+let user: TestUser;
+let tenant: TenantContext;
+
+beforeAll(async () => {
+  user = await createTestUser();
+  const scope = { organizationId: user.organization.id, projectId: user.project.id };
+  tenant = { db: tenantDb(scope), scope, actor: { userId: user.user.id } };
+});
+afterAll(() => fs.rmSync(spoolRoot, { recursive: true, force: true }));
+
+const jsonl = (lines: number) => Buffer.from(Array.from({ length: lines }, (_, i) => JSON.stringify({ prompt: `p${i}`, completion: `c${i}` })).join('\n') + '\n');
+
+async function created(size: number, store = one) {
+  const upload = new Upload({ id: randomBytes(16).toString('hex'), size, offset: 0, metadata: { filename: 'x.jsonl' }, creation_date: new Date().toISOString() });
+  await store.create(upload);
+  return upload.id;
+}
+
+describe('PostgresUploadStore', () => {
+  it('shows what one process wrote to another, and refuses a write from a stale offset there', async () => {
+    const data = jsonl(50);
+    const id = await created(data.length);
+    expect(await one.write(Readable.from([data.subarray(0, 100)]), id, 0)).toBe(100);
+    expect((await two.getUpload(id)).offset).toBe(100);
+    await expect(two.write(Readable.from([data.subarray(0, 100)]), id, 0)).rejects.toBe(ERRORS.INVALID_OFFSET);
+    expect(await two.write(Readable.from([data.subarray(100)]), id, 100)).toBe(data.length);
+    expect((await one.getUpload(id)).offset).toBe(data.length);
+  });
+
+  it('keeps the bytes that arrived before a request broke', async () => {
+    const id = await created(1000);
+    const broken = new Readable({ read() {} });
+    broken.push(Buffer.alloc(300, 0x61));
+    setImmediate(() => broken.destroy(new Error('connection reset')));
+    await expect(one.write(broken, id, 0)).rejects.toThrow('connection reset');
+    expect((await two.getUpload(id)).offset).toBe(300);
+  });
+
+  it('turns a complete upload into one dataset however many requests on however many processes finish it at once', async () => {
+    const data = jsonl(300);
+    const id = await created(data.length);
+    await one.write(Readable.from([data]), id, 0);
+    const before = await getDb().dataset.count({ where: { projectId: user.project.id } });
+    const finish = (store: PostgresUploadStore) => store.finish({ id, tenant, maxBytes: 1 << 20, filename: 'x.jsonl' });
+    const ids = await Promise.all([finish(one), finish(two), finish(one), finish(two)]);
+    expect(new Set(ids).size).toBe(1);
+    expect(await getDb().dataset.count({ where: { projectId: user.project.id } })).toBe(before + 1);
+    const dataset = await getDb().dataset.findUniqueOrThrow({ where: { id: ids[0]! } });
+    expect(dataset.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+    await expect(two.getUpload(id)).rejects.toBe(ERRORS.FILE_NOT_FOUND);
+    expect(await getDb().uploadPart.count({ where: { uploadId: id } })).toBe(0);
+    expect(fs.readdirSync(path.join(spoolRoot, 'one'))).toEqual([]);
+  });
+
+  it('drops an upload whose file the dataset service refuses, since sending it again changes nothing', async () => {
+    const data = jsonl(10);
+    const id = await created(data.length);
+    await one.write(Readable.from([data]), id, 0);
+    const error = await two.finish({ id, tenant, maxBytes: 1 << 20, filename: 'x.jsonl', expectedSha256: 'a'.repeat(64) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LatheError);
+    expect((error as LatheError).details.reason).toBe('checksum_mismatch');
+    expect(await getDb().uploadSession.count({ where: { id } })).toBe(0);
+  });
+
+  it('removes unfinished uploads past their expiry, and only those', async () => {
+    const expiring = storeOn('one', 60_000);
+    const old = new Upload({ id: randomBytes(16).toString('hex'), size: 10, offset: 0, metadata: {}, creation_date: new Date(Date.now() - 120_000).toISOString() });
+    await expiring.create(old);
+    const fresh = await created(10, expiring);
+    expect(await expiring.deleteExpired()).toBeGreaterThanOrEqual(1);
+    await expect(expiring.getUpload(old.id)).rejects.toBe(ERRORS.FILE_NOT_FOUND);
+    expect((await expiring.getUpload(fresh)).offset).toBe(0);
+  });
+});
