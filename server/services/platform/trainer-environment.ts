@@ -15,12 +15,13 @@ import { LatheError } from '@/server/services/errors';
 export const PROBE_TIMEOUT_MS = 20_000;
 
 /**
- * PyTorch's index of CPU builds, a tenth of the CUDA build's download. Passed to pip as an extra
- * index: its `+cpu` versions sort above the same versions elsewhere, and NumPy still comes from
- * whatever index pip is configured with.
+ * An index of PyTorch's CPU builds (a tenth of the CUDA build's download) when the operator names
+ * one; passed to pip as an extra index, so its `+cpu` versions sort above the same versions
+ * elsewhere and NumPy still comes from whatever index pip is configured with. Without it pip's
+ * own configuration decides which build arrives.
  */
-export function torchIndexUrl(env: NodeJS.ProcessEnv = process.env) {
-  return env.LATHE_TORCH_INDEX_URL || 'https://download.pytorch.org/whl/cpu';
+export function torchIndexArgs(env: NodeJS.ProcessEnv = process.env): string[] {
+  return env.LATHE_TORCH_INDEX_URL ? ['--extra-index-url', env.LATHE_TORCH_INDEX_URL] : [];
 }
 
 export type PythonSource = 'LATHE_PYTHON' | 'debian' | 'path' | 'venv';
@@ -228,7 +229,7 @@ const isDebian = () => fs.existsSync('/etc/debian_version');
 const isRoot = () => process.getuid?.() === 0;
 const APT_PACKAGES = 'python3-torch python3-numpy libopenblas0-openmp';
 
-const pipInstall = () => `pip install torch numpy --extra-index-url ${torchIndexUrl()}`;
+const pipInstall = () => ['pip install torch numpy', ...torchIndexArgs()].join(' ');
 
 function debianSystemPython(python: string) {
   return isDebian() && samePath(python, '/usr/bin/python3');
@@ -312,9 +313,9 @@ export async function setUpTrainerEnvironment(options: SetupOptions): Promise<Se
     }
   }
   if (fs.existsSync(venv)) {
-    log(`lathe: installing PyTorch (CPU build) into ${venvDir(dataDir)} with pip; this downloads about 200 MB once…`);
+    log(`lathe: installing PyTorch into ${venvDir(dataDir)} with pip${env.LATHE_TORCH_INDEX_URL ? ' (CPU build)' : ''}; this downloads it once…`);
     // Short network timeouts and one retry: where no index answers, the start goes on in seconds.
-    const pip = await run(venv, ['-m', 'pip', 'install', '--disable-pip-version-check', '--progress-bar', 'off', '--timeout', '15', '--retries', '1', '--extra-index-url', torchIndexUrl(env), 'torch', 'numpy'], {
+    const pip = await run(venv, ['-m', 'pip', 'install', '--disable-pip-version-check', '--progress-bar', 'off', '--timeout', '15', '--retries', '1', ...torchIndexArgs(env), 'torch', 'numpy'], {
       env,
       timeoutMs: 30 * 60_000,
       log: (line) => /^(Collecting|Downloading|Installing|Successfully|ERROR)/.test(line) && log(`  pip: ${line}`),
