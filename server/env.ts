@@ -26,6 +26,7 @@ export const env = createEnv({
     ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
     SMTP_URL: z.string().optional(),
     MAIL_FROM: z.string().default('Lathe <no-reply@lathe.local>'),
+    EMAIL_VERIFICATION: z.enum(['on', 'off']).optional(),
     GITHUB_ID: z.string().optional(),
     GITHUB_SECRET: z.string().optional(),
     GOOGLE_ID: z.string().optional(),

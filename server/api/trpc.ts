@@ -4,7 +4,7 @@ import superjson from 'superjson';
 import { ZodError } from 'zod';
 import { getDb, type Db } from '@/server/db';
 import { tenantDb, type TenantContext } from '@/server/db/tenant';
-import { readSession, type SessionUser } from '@/server/auth/session';
+import { readSession, sessionCookieHeader, type SessionUser } from '@/server/auth/session';
 import { authenticateApiKey, type ApiKeyPrincipal } from '@/server/services/api-keys/api-keys';
 import { clientAddressOf } from '@/server/services/auth/client-address';
 import { describeError } from '@/lib/universal/errors';
@@ -12,7 +12,7 @@ import { LatheError } from '@/server/services/errors';
 import { logger } from '@/server/logger';
 import type { MemberRole } from '@/server/generated/prisma/client';
 
-export type CreateContextOptions = { headers: Headers; baseUrl: string; db?: Db; secret?: string };
+export type CreateContextOptions = { headers: Headers; baseUrl: string; db?: Db; secret?: string; resHeaders?: Headers };
 
 export type Context = {
   db: Db;
@@ -25,16 +25,18 @@ export type Context = {
   baseUrl: string;
   /** As the web server resolved it through LATHE_TRUSTED_PROXIES. */
   clientIp: string;
+  /** Signs this browser in again with a new session version, after a change that ended the others. */
+  renewSession?: (user: SessionUser, sessionVersion: number) => Promise<void>;
 };
 
-export async function createContext({ headers, baseUrl, db = getDb(), secret = process.env.AUTH_SECRET ?? '' }: CreateContextOptions): Promise<Context> {
+export async function createContext({ headers, baseUrl, db = getDb(), secret = process.env.AUTH_SECRET ?? '', resHeaders }: CreateContextOptions): Promise<Context> {
   const authorization = headers.get('authorization');
   let apiKey: ApiKeyPrincipal | null = null;
   if (authorization?.startsWith('Bearer ')) {
     apiKey = await authenticateApiKey({ db, secret: authorization.slice(7).trim() });
     if (!apiKey) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Invalid or revoked API key.' });
   }
-  const session = apiKey ? null : await readSession(headers.get('cookie'), secret);
+  const session = apiKey ? null : await readSession(headers.get('cookie'), secret, db);
   const cookieProject = /(?:^|;\s*)lathe_project=([^;]+)/.exec(headers.get('cookie') ?? '')?.[1] ?? null;
   return {
     db,
@@ -44,6 +46,9 @@ export async function createContext({ headers, baseUrl, db = getDb(), secret = p
     projectExplicit: headers.has('x-lathe-project'),
     baseUrl,
     clientIp: clientAddressOf(headers),
+    renewSession: resHeaders
+      ? async (user, sessionVersion) => resHeaders.append('set-cookie', await sessionCookieHeader(user, sessionVersion, { secret, secure: baseUrl.startsWith('https://') }))
+      : undefined,
   };
 }
 
@@ -125,11 +130,19 @@ async function resolveProject(ctx: Context): Promise<ProjectCtx> {
 /** Acting inside one project of one organization; every query goes through the tenant client. */
 export const projectProcedure = publicProcedure.use(async ({ ctx, next }) => next({ ctx: { ...ctx, ...(await resolveProject(ctx)) } }));
 
-/** Organization owners and admins, signed in (keys cannot manage members). */
-export const orgAdminProcedure = projectProcedure.use(({ ctx, next }) => {
-  if (!ctx.session) throw new TRPCError({ code: 'FORBIDDEN', message: 'Managing the organization needs a signed-in owner or admin.' });
-  if (ctx.role === 'MEMBER') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only owners and admins of this organization can do that.' });
+/**
+ * A signed-in person acting in a project. API keys are refused: a key that could mint or revoke
+ * keys, or manage members, would outlive the revocation of its own access.
+ */
+export const signedInProjectProcedure = projectProcedure.use(({ ctx, next }) => {
+  if (!ctx.session) throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs a signed-in session: an API key cannot manage API keys or the organization.' });
   return next({ ctx: { ...ctx, session: ctx.session } });
+});
+
+/** Organization owners and admins, signed in. */
+export const orgAdminProcedure = signedInProjectProcedure.use(({ ctx, next }) => {
+  if (ctx.role === 'MEMBER') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only owners and admins of this organization can do that.' });
+  return next();
 });
 
 export const platformAdminProcedure = sessionProcedure.use(({ ctx, next }) => {

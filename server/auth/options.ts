@@ -2,16 +2,17 @@
 // JWTs in a cookie (server/auth/session.ts reads them for tRPC, REST and socket.io).
 import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
-import GitHubProvider from 'next-auth/providers/github';
-import GoogleProvider from 'next-auth/providers/google';
 import { getDb } from '@/server/db';
 import { env } from '@/server/env';
 import { authenticateUser } from '@/server/services/users/authenticate-user';
 import { clientAddressOf } from '@/server/services/auth/client-address';
 import { admitSignInAttempt, recordSignInSuccess } from '@/server/services/auth/sign-in-throttle';
 import { findOrCreateOAuthUser } from '@/server/services/users/oauth-user';
-import { SESSION_MAX_AGE_S } from '@/server/auth/session';
+import { SESSION_MAX_AGE_S, sessionVersionOf } from '@/server/auth/session';
 import { sameOriginPath } from '@/lib/universal/same-origin-path';
+import { githubProvider, googleProvider, type VerifiedProfile } from '@/server/auth/oauth-profiles';
+import { sessionState } from '@/server/services/auth/session-state';
+import { LatheError } from '@/server/services/errors';
 import { logger } from '@/server/logger';
 
 export const RATE_LIMITED = 'RateLimited';
@@ -44,12 +45,15 @@ export function authOptions(): NextAuthOptions {
         const user = await authenticateUser({ db, email, password });
         if (!user) return null;
         await recordSignInSuccess({ db, attempt: admission.attempt });
-        return { id: user.id, email: user.email, name: user.name, role: user.role };
+        return { id: user.id, email: user.email, name: user.name, role: user.role, sessionVersion: user.sessionVersion };
       },
     }),
   ];
-  if (env.GITHUB_ID && env.GITHUB_SECRET) providers.push(GitHubProvider({ clientId: env.GITHUB_ID, clientSecret: env.GITHUB_SECRET }));
-  if (env.GOOGLE_ID && env.GOOGLE_SECRET) providers.push(GoogleProvider({ clientId: env.GOOGLE_ID, clientSecret: env.GOOGLE_SECRET }));
+  if (env.GITHUB_ID && env.GITHUB_SECRET) providers.push(githubProvider({ clientId: env.GITHUB_ID, clientSecret: env.GITHUB_SECRET }));
+  if (env.GOOGLE_ID && env.GOOGLE_SECRET) providers.push(googleProvider({ clientId: env.GOOGLE_ID, clientSecret: env.GOOGLE_SECRET }));
+
+  const oauthUser = (user: VerifiedProfile, provider: string, providerAccountId: string) =>
+    findOrCreateOAuthUser({ db: getDb(), email: user.email ?? '', name: user.name, provider, providerAccountId, emailVerified: user.emailVerified === true });
 
   return {
     secret: env.AUTH_SECRET,
@@ -69,23 +73,27 @@ export function authOptions(): NextAuthOptions {
       },
       async signIn({ user, account }) {
         if (!account || account.provider === 'credentials') return true;
-        return Boolean(user.email);
+        if (!user.email) return false;
+        try {
+          await oauthUser(user as VerifiedProfile, account.provider, account.providerAccountId);
+          return true;
+        } catch (error) {
+          // The sign-in page names the reason (an unverified or reserved address) instead of a generic failure.
+          if (error instanceof LatheError) return `/sign-in?error=${error.details.reason ?? 'generic'}`;
+          throw error;
+        }
       },
-      async jwt({ token, user, account, profile }) {
+      async jwt({ token, user, account }) {
         if (account && account.provider !== 'credentials' && user?.email) {
-          const linked = await findOrCreateOAuthUser({
-            db: getDb(),
-            email: user.email,
-            name: user.name ?? (profile as { name?: string } | undefined)?.name ?? null,
-            provider: account.provider,
-            providerAccountId: account.providerAccountId,
-          });
-          token.sub = linked.id;
-          token.role = linked.role;
-          token.email = linked.email;
+          const linked = await oauthUser(user as VerifiedProfile, account.provider, account.providerAccountId);
+          Object.assign(token, { sub: linked.id, role: linked.role, email: linked.email, sv: linked.sessionVersion });
         } else if (user) {
-          token.sub = user.id;
-          token.role = (user as { role?: string }).role ?? 'USER';
+          const signedIn = user as { id: string; role?: string; sessionVersion?: number };
+          Object.assign(token, { sub: signedIn.id, role: signedIn.role ?? 'USER', sv: signedIn.sessionVersion ?? 0 });
+        } else {
+          // Refreshing a session that a password, role or account change ended: next-auth drops the cookie.
+          const state = token.sub ? await sessionState(getDb(), token.sub) : null;
+          if (!state || state.sessionVersion !== sessionVersionOf(token)) throw new Error('This session has ended; sign in again.');
         }
         return token;
       },

@@ -1,6 +1,8 @@
 // Reads the next-auth session (a JWT in a cookie) from request headers, without next-auth's
 // request machinery, so the tRPC context, REST routes and socket.io all resolve it the same way.
 import { decode, encode, type JWT } from 'next-auth/jwt';
+import { getDb, type Db } from '@/server/db';
+import { sessionState } from '@/server/services/auth/session-state';
 
 export const SESSION_MAX_AGE_S = 30 * 24 * 60 * 60;
 const COOKIE_NAMES = ['__Secure-next-auth.session-token', 'next-auth.session-token'];
@@ -28,7 +30,11 @@ export function sessionCookieName(secure: boolean) {
   return secure ? COOKIE_NAMES[0]! : COOKIE_NAMES[1]!;
 }
 
-export async function readSession(cookieHeader: string | null | undefined, secret: string): Promise<SessionUser | null> {
+/**
+ * The signed-in user of a request, or null. A cookie issued before the user's session version last
+ * rose (password, role or account changed) no longer counts; the role is the row's, not the cookie's.
+ */
+export async function readSession(cookieHeader: string | null | undefined, secret: string, db: Db = getDb()): Promise<SessionUser | null> {
   const cookies = parseCookies(cookieHeader);
   const raw = COOKIE_NAMES.map((n) => cookies[n]).find(Boolean);
   if (!raw) return null;
@@ -39,9 +45,20 @@ export async function readSession(cookieHeader: string | null | undefined, secre
     return null;
   }
   if (!token?.sub || typeof token.email !== 'string') return null;
-  return { userId: token.sub, email: token.email, role: token.role === 'ADMIN' ? 'ADMIN' : 'USER', name: (token.name as string | null) ?? null };
+  const state = await sessionState(db, token.sub);
+  if (!state || sessionVersionOf(token) !== state.sessionVersion) return null;
+  return { userId: token.sub, email: state.email, role: state.role, name: state.name };
 }
 
-export function encodeSession(user: SessionUser, secret: string) {
-  return encode({ token: { sub: user.userId, email: user.email, name: user.name, role: user.role }, secret, maxAge: SESSION_MAX_AGE_S });
+/** Cookies issued before session versions existed carry none and count as the first version. */
+export const sessionVersionOf = (token: JWT) => (typeof token.sv === 'number' ? token.sv : 0);
+
+export function encodeSession(user: SessionUser, secret: string, sessionVersion: number) {
+  return encode({ token: { sub: user.userId, email: user.email, name: user.name, role: user.role, sv: sessionVersion }, secret, maxAge: SESSION_MAX_AGE_S });
+}
+
+/** A Set-Cookie header value that signs the user in, as next-auth's own sign-in would. */
+export async function sessionCookieHeader(user: SessionUser, sessionVersion: number, { secret, secure }: { secret: string; secure: boolean }) {
+  const value = await encodeSession(user, secret, sessionVersion);
+  return [`${sessionCookieName(secure)}=${value}`, 'Path=/', `Max-Age=${SESSION_MAX_AGE_S}`, 'HttpOnly', 'SameSite=Lax', ...(secure ? ['Secure'] : [])].join('; ');
 }

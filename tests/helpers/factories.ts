@@ -6,6 +6,7 @@ import type { Context } from '@/server/api/trpc';
 import { createUser } from '@/server/services/users/create-user';
 import { authenticateApiKey, createApiKey } from '@/server/services/api-keys/api-keys';
 import { tenantDb } from '@/server/db/tenant';
+import { readOutbox } from '@/server/services/mail/send-mail';
 
 export const TEST_PASSWORD = 'correct-Horse-battery-9';
 
@@ -41,4 +42,13 @@ export async function callerForKey(key: string) {
   const principal = await authenticateApiKey({ db: getDb(), secret: key });
   if (!principal) throw new Error('test key did not authenticate');
   return createCaller({ ...contextFor(null), apiKey: principal, requestedProjectId: null });
+}
+
+/** Invites `member` into `owner`'s organization and accepts; returns the new membership's id. */
+export async function joinOrganization(owner: TestUser, member: TestUser, role: 'ADMIN' | 'MEMBER') {
+  await callerFor(owner).organization.invite({ email: member.email, role });
+  const token = /invite\/([\w-]+)/.exec(readOutbox(member.email)[0]!.text)![1]!;
+  await callerFor(member).auth.acceptInvitation({ token });
+  const membership = await getDb().membership.findUniqueOrThrow({ where: { userId_organizationId: { userId: member.user.id, organizationId: owner.organization.id } } });
+  return membership.id;
 }

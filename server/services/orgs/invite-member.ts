@@ -6,6 +6,7 @@ import { recordAudit } from '@/server/services/audit/record-audit';
 import { sendMail } from '@/server/services/mail/send-mail';
 import { normalizeEmail } from '@/server/services/auth/email';
 import type { TenantDb } from '@/server/db/tenant';
+import { emailVerificationRequired } from '@/server/services/auth/email-verification';
 
 const TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -51,15 +52,23 @@ export async function inviteMember({ db, organizationId, actorUserId, email, rol
   return { id: invitation.id, email: invitation.email, role: invitation.role, expiresAt: invitation.expiresAt };
 }
 
-/** Accepting needs the signed-in user's e-mail to be the invited one. */
+/**
+ * Accepting needs the signed-in user's e-mail to be the invited one, and verified where
+ * verification is on: else whoever signed up first with an address would join in its owner's place.
+ */
 export async function acceptInvitation({ db, token, userId }: { db: Db; token: string; userId: string }) {
   const invitation = await db.invitation.findUnique({ where: { tokenHash: sha256Hex(token) } });
   if (!invitation || invitation.acceptedAt || invitation.revokedAt || invitation.expiresAt < new Date()) {
     throw new LatheError('NOT_FOUND', 'This invitation is invalid, was revoked or has expired.');
   }
-  const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { email: true } });
+  const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { email: true, emailVerified: true } });
   if (user.email !== invitation.email) {
     throw new LatheError('FORBIDDEN', `This invitation is for ${invitation.email}; sign in with that address to accept it.`);
+  }
+  if (!user.emailVerified && emailVerificationRequired()) {
+    throw new LatheError('FORBIDDEN', `Verify ${user.email} first: open the link we mailed you (Settings → Profile sends a new one), then accept the invitation.`, {
+      reason: 'email_unverified',
+    });
   }
   return db.$transaction(async (tx) => {
     await tx.invitation.update({ where: { id: invitation.id }, data: { acceptedAt: new Date() } });

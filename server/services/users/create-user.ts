@@ -3,7 +3,7 @@ import type { Db } from '@/server/db';
 import { LatheError } from '@/server/services/errors';
 import { assertStrongPassword, hashPassword } from '@/server/services/auth/password';
 import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
-import { normalizeEmail } from '@/server/services/auth/email';
+import { ADMIN_EMAIL, normalizeEmail } from '@/server/services/auth/email';
 import { uniqueSlug } from '@/server/services/orgs/slug';
 
 export type CreateUserOptions = {
@@ -11,15 +11,21 @@ export type CreateUserOptions = {
   email: string;
   password?: string | null;
   name?: string | null;
+  /** Creates a platform administrator; only the CLI and the admin-token sign-in pass it. */
   admin?: boolean;
+  /** When the address was verified, for sign-ins whose provider vouches for it. */
+  emailVerified?: Date | null;
   actor?: AuditActor;
 };
 
 /** Creates a user with a personal organization (they own it) and its default project. */
-export async function createUser({ db, email, password, name, admin = false, actor }: CreateUserOptions) {
+export async function createUser({ db, email, password, name, admin = false, emailVerified = null, actor }: CreateUserOptions) {
   const normalized = normalizeEmail(email);
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(normalized)) {
     throw new LatheError('BAD_REQUEST', 'Enter a valid e-mail address.', { param: 'email', reason: 'invalid_email' });
+  }
+  if (normalized === ADMIN_EMAIL && !admin) {
+    throw new LatheError('BAD_REQUEST', `${ADMIN_EMAIL} is reserved for the platform administrator. Use your own address.`, { param: 'email', reason: 'reserved_email' });
   }
   if (password != null) assertStrongPassword(password, normalized);
   const passwordHash = password != null ? await hashPassword(password) : null;
@@ -27,7 +33,7 @@ export async function createUser({ db, email, password, name, admin = false, act
   try {
     return await db.$transaction(async (tx) => {
       const user = await tx.user.create({
-        data: { email: normalized, name: displayName, passwordHash, role: admin ? 'ADMIN' : 'USER' },
+        data: { email: normalized, name: displayName, passwordHash, role: admin ? 'ADMIN' : 'USER', emailVerified },
       });
       const organization = await tx.organization.create({
         data: { name: `${displayName}'s organization`, slug: uniqueSlug(displayName), personal: true },

@@ -1,6 +1,8 @@
 import type { Db } from '@/server/db';
 import { LatheError } from '@/server/services/errors';
 import { recordAudit } from '@/server/services/audit/record-audit';
+import { lockMemberships } from '@/server/services/orgs/manage-members';
+import { forgetSessionState } from '@/server/services/auth/session-state';
 
 /**
  * Deletes a user and their personal organization with everything in it. Refused while the user is
@@ -13,6 +15,7 @@ export async function deleteAccount({ db, userId }: { db: Db; userId: string }) 
       select: { organizationId: true, organization: { select: { name: true } } },
     });
     for (const m of owned) {
+      await lockMemberships(tx, m.organizationId);
       const owners = await tx.membership.count({ where: { organizationId: m.organizationId, role: 'OWNER' } });
       if (owners === 1) {
         throw new LatheError('PRECONDITION_FAILED', `You are the only owner of "${m.organization.name}". Make another member an owner or delete that organization first.`);
@@ -37,4 +40,5 @@ export async function deleteAccount({ db, userId }: { db: Db; userId: string }) 
       data: { deletedOrganizations: personal.map((o) => o.id) },
     });
   });
+  forgetSessionState(userId);
 }

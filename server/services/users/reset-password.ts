@@ -3,6 +3,7 @@ import { LatheError } from '@/server/services/errors';
 import { assertStrongPassword, hashPassword } from '@/server/services/auth/password';
 import { newSecret, sha256Hex } from '@/server/services/auth/tokens';
 import { recordAudit } from '@/server/services/audit/record-audit';
+import { endSessions, forgetSessionState } from '@/server/services/auth/session-state';
 import { sendMail } from '@/server/services/mail/send-mail';
 import { normalizeEmail } from '@/server/services/auth/email';
 
@@ -21,6 +22,10 @@ export async function requestPasswordReset({ db, email, baseUrl }: { db: Db; ema
   });
 }
 
+/**
+ * Sets the new password, ends every session of the user and voids their other reset links. The
+ * link proved the mailbox, so an address not yet verified is verified by it.
+ */
 export async function resetPassword({ db, token, newPassword }: { db: Db; token: string; newPassword: string }) {
   const tokenHash = sha256Hex(token);
   const reset = await db.passwordResetToken.findUnique({ where: { tokenHash }, include: { user: { select: { email: true } } } });
@@ -33,7 +38,11 @@ export async function resetPassword({ db, token, newPassword }: { db: Db; token:
     // Marking it used in the same conditional update makes a link single-use even under races.
     const { count } = await tx.passwordResetToken.updateMany({ where: { id: reset.id, usedAt: null }, data: { usedAt: new Date() } });
     if (count !== 1) throw new LatheError('BAD_REQUEST', 'This reset link was already used.', { reason: 'invalid_token' });
+    await tx.passwordResetToken.updateMany({ where: { userId: reset.userId, usedAt: null }, data: { usedAt: new Date() } });
     await tx.user.update({ where: { id: reset.userId }, data: { passwordHash } });
+    await tx.user.updateMany({ where: { id: reset.userId, emailVerified: null }, data: { emailVerified: new Date() } });
+    await endSessions(tx, reset.userId);
     await recordAudit(tx, { actor: { userId: reset.userId }, action: 'user.password.reset', targetType: 'User', targetId: reset.userId });
   });
+  forgetSessionState(reset.userId);
 }

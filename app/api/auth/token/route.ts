@@ -5,8 +5,10 @@ import { NextResponse } from 'next/server';
 import { z } from 'zod';
 import { getDb } from '@/server/db';
 import { env, publicUrl } from '@/server/env';
-import { encodeSession, SESSION_MAX_AGE_S, sessionCookieName } from '@/server/auth/session';
+import { sessionCookieHeader } from '@/server/auth/session';
 import { ensureAdminUser } from '@/server/services/users/ensure-admin-user';
+import { LatheError } from '@/server/services/errors';
+import { describeError } from '@/lib/universal/errors';
 
 const ZBody = z.object({ token: z.string().min(1).max(1000) });
 
@@ -21,10 +23,16 @@ export async function POST(req: Request) {
   const parsed = ZBody.safeParse(await req.json().catch(() => null));
   if (!parsed.success) return NextResponse.json({ error: 'Send a JSON body {"token": "..."}.' }, { status: 400 });
   if (!matches(parsed.data.token, env.ADMIN_TOKEN)) return NextResponse.json({ error: 'Invalid admin token.' }, { status: 401 });
-  const admin = await ensureAdminUser({ db: getDb() });
+  let admin;
+  try {
+    admin = await ensureAdminUser({ db: getDb() });
+  } catch (error) {
+    if (!(error instanceof LatheError)) throw error;
+    return NextResponse.json({ error: error.message, code: error.details.reason ?? null }, { status: describeError(error.code, error.details.reason).status });
+  }
   const secure = publicUrl().startsWith('https://');
-  const cookie = await encodeSession({ userId: admin.id, email: admin.email, role: 'ADMIN', name: admin.name }, env.AUTH_SECRET);
+  const cookie = await sessionCookieHeader({ userId: admin.id, email: admin.email, role: 'ADMIN', name: admin.name }, admin.sessionVersion, { secret: env.AUTH_SECRET, secure });
   const res = NextResponse.json({ user: { id: admin.id, email: admin.email, role: 'ADMIN' } });
-  res.cookies.set(sessionCookieName(secure), cookie, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: SESSION_MAX_AGE_S });
+  res.headers.append('set-cookie', cookie);
   return res;
 }

@@ -8,7 +8,7 @@ const handler = (req: Request) =>
     endpoint: '/api/trpc',
     req,
     router: appRouter,
-    createContext: () => createContext({ headers: req.headers, baseUrl: publicUrl() }),
+    createContext: ({ resHeaders }) => createContext({ headers: req.headers, baseUrl: publicUrl(), resHeaders }),
   });
 
 export { handler as GET, handler as POST };

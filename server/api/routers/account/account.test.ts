@@ -1,9 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { getDb } from '@/server/db';
 import { callerFor, createTestUser, TEST_PASSWORD } from '@/tests/helpers/factories';
 import { authenticateUser } from '@/server/services/users/authenticate-user';
 import { readOutbox } from '@/server/services/mail/send-mail';
+import { emailVerificationRequired } from '@/server/services/auth/email-verification';
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
 
 describe('accounts', () => {
   it('sign-up creates the user, a personal organization they own and a default project', async () => {
@@ -56,5 +61,36 @@ describe('accounts', () => {
     expect(res.deleted).toBe(true);
     expect(await getDb().user.findUnique({ where: { id: u.user.id } })).toBeNull();
     expect(await getDb().organization.findUnique({ where: { id: u.organization.id } })).toBeNull();
+  });
+
+  it("refuses to sign up with the built-in administrator's address", async () => {
+    for (const email of ['admin@lathe.local', ' Admin@Lathe.LOCAL ']) {
+      const error = await callerFor(null).auth.signUp({ email, password: 'a-Good-passphrase-7' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TRPCError);
+      expect((error as TRPCError).code).toBe('BAD_REQUEST');
+      expect((error as TRPCError).message).toMatch(/reserved/);
+    }
+    expect(await getDb().user.findUnique({ where: { email: 'admin@lathe.local' } })).toBeNull();
+  });
+
+  it('with verification on, sign-up mails a link that verifies the address once', async () => {
+    vi.stubEnv('EMAIL_VERIFICATION', 'on');
+    const email = `verify-${Date.now()}@example.test`;
+    const { id } = await callerFor(null).auth.signUp({ email, password: 'a-Good-passphrase-7' });
+    expect((await getDb().user.findUniqueOrThrow({ where: { id } })).emailVerified).toBeNull();
+    const mail = readOutbox(email)[0];
+    expect(mail?.subject).toMatch(/Verify your e-mail/);
+    const token = /verify-email\/([\w-]+)/.exec(mail!.text)![1]!;
+    await callerFor(null).auth.verifyEmail({ token });
+    expect((await getDb().user.findUniqueOrThrow({ where: { id } })).emailVerified).toBeInstanceOf(Date);
+    const again = await callerFor(null).auth.verifyEmail({ token }).catch((e: unknown) => e);
+    expect((again as TRPCError).code).toBe('BAD_REQUEST');
+  });
+
+  it('e-mail verification is on when SMTP_URL is set, unless switched off', () => {
+    expect(emailVerificationRequired({})).toBe(false);
+    expect(emailVerificationRequired({ SMTP_URL: 'smtp://mail.example.test:25' })).toBe(true);
+    expect(emailVerificationRequired({ SMTP_URL: 'smtp://mail.example.test:25', EMAIL_VERIFICATION: 'off' })).toBe(false);
+    expect(emailVerificationRequired({ EMAIL_VERIFICATION: 'on' })).toBe(true);
   });
 });

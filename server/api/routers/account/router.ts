@@ -3,11 +3,12 @@ import { router, sessionProcedure } from '@/server/api/trpc';
 import { changePassword } from '@/server/services/users/change-password';
 import { deleteAccount } from '@/server/services/users/delete-account';
 import { recordAudit } from '@/server/services/audit/record-audit';
+import { emailVerificationRequired } from '@/server/services/auth/email-verification';
 
 export const accountRouter = router({
   me: sessionProcedure.query(async ({ ctx }) => {
-    const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.session.userId }, select: { id: true, email: true, name: true, role: true, createdAt: true } });
-    return user;
+    const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.session.userId }, select: { id: true, email: true, name: true, role: true, createdAt: true, emailVerified: true } });
+    return { ...user, verificationRequired: emailVerificationRequired() };
   }),
   updateProfile: sessionProcedure.input(z.object({ name: z.string().trim().min(1).max(100) })).mutation(async ({ ctx, input }) => {
     return ctx.db.$transaction(async (tx) => {
@@ -19,7 +20,8 @@ export const accountRouter = router({
   changePassword: sessionProcedure
     .input(z.object({ currentPassword: z.string().max(256), newPassword: z.string().max(256) }))
     .mutation(async ({ ctx, input }) => {
-      await changePassword({ db: ctx.db, userId: ctx.session.userId, ...input });
+      const sessionVersion = await changePassword({ db: ctx.db, userId: ctx.session.userId, ...input });
+      await ctx.renewSession?.(ctx.session, sessionVersion);
       return { ok: true };
     }),
   deleteAccount: sessionProcedure.input(z.object({ confirmEmail: z.string() })).mutation(async ({ ctx, input }) => {

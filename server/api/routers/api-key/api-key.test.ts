@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { TRPCError } from '@trpc/server';
 import { getDb } from '@/server/db';
-import { callerFor, createTestUser } from '@/tests/helpers/factories';
+import { callerFor, callerForKey, createTestKey, createTestUser } from '@/tests/helpers/factories';
 import { authenticateApiKey } from '@/server/services/api-keys/api-keys';
 
 describe('API keys', () => {
@@ -18,5 +19,19 @@ describe('API keys', () => {
     await caller.apiKey.revoke({ id: apiKey.id });
     expect(await authenticateApiKey({ db: getDb(), secret: key })).toBeNull();
     await expect(caller.apiKey.revoke({ id: apiKey.id })).rejects.toThrow(/already revoked/);
+  });
+
+  it('an API key cannot create, list or revoke API keys', async () => {
+    const u = await createTestUser();
+    const key = await createTestKey(u);
+    const [row] = await callerFor(u).apiKey.list();
+    const asKey = await callerForKey(key);
+    for (const attempt of [() => asKey.apiKey.create({ name: 'minted-by-a-key' }), () => asKey.apiKey.list(), () => asKey.apiKey.revoke({ id: row!.id })]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TRPCError);
+      expect((error as TRPCError).code).toBe('FORBIDDEN');
+      expect((error as TRPCError).message).toMatch(/signed-in session/);
+    }
+    expect(await getDb().apiKey.count({ where: { projectId: u.project.id, revokedAt: null } })).toBe(1);
   });
 });
