@@ -35,6 +35,17 @@ describe('lathe CLI', () => {
     expect(weak.stderr).toMatch(/at least 10 characters/);
   });
 
+  it('deletes a user, which frees an address such as the administrator\'s held by a non-admin', async () => {
+    const squatter = await getDb().user.create({ data: { email: `cli-delete-${Date.now()}@example.test` } });
+    const deleted = await runLathe(['user', 'delete', '--email', squatter.email]);
+    expect(deleted.stderr).toBe('');
+    expect(deleted.code).toBe(0);
+    expect(await getDb().user.findUnique({ where: { id: squatter.id } })).toBeNull();
+    const again = await runLathe(['user', 'delete', '--email', squatter.email]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/No user with e-mail/);
+  });
+
   it('applies migrations idempotently', async () => {
     const res = await runLathe(['db', 'migrate']);
     expect(res.code).toBe(0);
