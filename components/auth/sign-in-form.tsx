@@ -18,7 +18,8 @@ export function SignInForm({ oauth }: { oauth: { github: boolean; google: boolea
   const params = useSearchParams();
   // Only a path on this origin: an open redirect after sign-in would be a phishing aid.
   const callbackUrl = sameOriginPath(params.get('callbackUrl')) ?? '/datasets';
-  const [error, setError] = useState<string | null>(params.get('error') ? t('errors.generic') : null);
+  const refused = params.get('error');
+  const [error, setError] = useState<string | null>(refused ? (t.has(`errors.refused.${refused}`) ? t(`errors.refused.${refused}`) : t('errors.generic')) : null);
   const [pending, setPending] = useState(false);
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {

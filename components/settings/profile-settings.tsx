@@ -5,6 +5,7 @@ import { signOut } from 'next-auth/react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useTranslations } from 'next-intl';
 import { toast } from 'sonner';
+import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from '@/components/ui/card';
 import { FormField } from '@/components/ui/form-field';
@@ -18,6 +19,9 @@ export function ProfileSettings() {
   const trpc = useTRPC();
   const me = useQuery(trpc.account.me.queryOptions());
   const updateProfile = useMutation(trpc.account.updateProfile.mutationOptions({ onSuccess: () => toast.success(t('saved')) }));
+  const resendVerification = useMutation(
+    trpc.auth.resendVerification.mutationOptions({ onSuccess: () => toast.success(t('verificationSent', { email: me.data?.email ?? '' })), onError: (e) => toast.error(e.message) }),
+  );
   const changePassword = useMutation(trpc.account.changePassword.mutationOptions());
   const deleteAccount = useMutation(trpc.account.deleteAccount.mutationOptions());
   const [pwErrors, setPwErrors] = useState<Record<string, string>>({});
@@ -36,7 +40,17 @@ export function ProfileSettings() {
             <CardTitle>{t('title')}</CardTitle>
             <CardDescription>{me.data?.email}</CardDescription>
           </CardHeader>
-          <CardContent className="py-4">
+          <CardContent className="grid gap-4 py-4">
+            {me.data?.verificationRequired && !me.data.emailVerified && (
+              <Alert role="status">
+                <AlertDescription className="grid gap-2">
+                  <span>{t('unverified')}</span>
+                  <Button type="button" variant="outline" size="sm" className="justify-self-start" onClick={() => resendVerification.mutate()} disabled={resendVerification.isPending}>
+                    {t('sendVerification')}
+                  </Button>
+                </AlertDescription>
+              </Alert>
+            )}
             <FormField label={t('name')} error={updateProfile.error?.message}>
               <Input name="name" defaultValue={me.data?.name ?? ''} key={me.data?.name ?? ''} maxLength={100} required />
             </FormField>

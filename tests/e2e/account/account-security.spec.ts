@@ -1,22 +1,30 @@
-// Over real HTTP: the admin token never takes over an account that holds the administrator's
-// address, and a password change ends the other sessions while the browser that made it stays in.
-// Its own database, because a non-admin holding admin@lathe.local would break other files' admin sign-ins.
+// Over real HTTP and in the browser: the admin token never takes over an account that holds the
+// administrator's address, a password change ends the other sessions while the browser that made
+// it stays in, and a sign-up verifies its address through the mailed link. Its own database,
+// because a non-admin holding admin@lathe.local would break other files' admin sign-ins.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext } from 'playwright-core';
 import { useOwnDatabase } from '@/tests/helpers/own-database';
 import { startWeb } from '@/tests/helpers/web';
+import { launchBrowser } from '@/tests/helpers/browser';
 import { createTestUser, TEST_PASSWORD } from '@/tests/helpers/factories';
 import { getDb } from '@/server/db';
+import { readOutbox } from '@/server/services/mail/send-mail';
 import type { Platform } from '@/scripts/lib/supervisor';
 
 useOwnDatabase();
 
 const ADMIN_TOKEN = 'admin-token-for-session-tests-0123';
 let web: Platform;
+let browser: BrowserContext;
+let closeBrowser: () => Promise<void>;
 
 beforeAll(async () => {
-  web = await startWeb({ ADMIN_TOKEN });
+  web = await startWeb({ ADMIN_TOKEN, EMAIL_VERIFICATION: 'on' });
+  ({ browser, close: closeBrowser } = await launchBrowser());
 });
 afterAll(async () => {
+  await closeBrowser?.();
   await web?.stop();
 });
 
@@ -71,5 +79,30 @@ describe('accounts over HTTP', () => {
     expect((await me(renewed)).status).toBe(200);
     expect((await me(elsewhere)).status).toBe(401);
     expect((await me(here)).status).toBe(401);
+  });
+
+  it('a sign-up is asked to verify its address and the mailed link verifies it', async () => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(20_000);
+    const email = `verify-e2e-${Date.now()}@example.test`;
+    await page.goto(`${web.url}/sign-up`);
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel(/^Password/).fill('e2e-Good-passphrase-9');
+    await page.getByLabel('Confirm password').fill('e2e-Good-passphrase-9');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(/\/datasets$/);
+
+    await page.goto(`${web.url}/settings`);
+    await page.getByText('Your e-mail address is not verified').waitFor();
+    const token = /verify-email\/([\w-]+)/.exec(readOutbox(email)[0]!.text)![1]!;
+    await page.goto(`${web.url}/verify-email/${token}`);
+    await page.getByRole('button', { name: 'Verify my address' }).click();
+    await page.getByText('Your e-mail address is verified.').waitFor();
+    expect((await getDb().user.findUniqueOrThrow({ where: { email } })).emailVerified).toBeInstanceOf(Date);
+
+    await page.goto(`${web.url}/settings`);
+    await page.getByText(email).first().waitFor();
+    expect(await page.getByText('Your e-mail address is not verified').count()).toBe(0);
+    await page.close();
   });
 });
