@@ -8,10 +8,9 @@ import { authenticateUser } from '@/server/services/users/authenticate-user';
 import { clientAddressOf } from '@/server/services/auth/client-address';
 import { admitSignInAttempt, recordSignInSuccess } from '@/server/services/auth/sign-in-throttle';
 import { findOrCreateOAuthUser } from '@/server/services/users/oauth-user';
-import { SESSION_MAX_AGE_S, sessionVersionOf } from '@/server/auth/session';
+import { liveSessionState, SESSION_MAX_AGE_S } from '@/server/auth/session';
 import { sameOriginPath } from '@/lib/universal/same-origin-path';
 import { githubProvider, googleProvider, type VerifiedProfile } from '@/server/auth/oauth-profiles';
-import { sessionState } from '@/server/services/auth/session-state';
 import { LatheError } from '@/server/services/errors';
 import { logger } from '@/server/logger';
 
@@ -92,8 +91,7 @@ export function authOptions(): NextAuthOptions {
           Object.assign(token, { sub: signedIn.id, role: signedIn.role ?? 'USER', sv: signedIn.sessionVersion ?? 0 });
         } else {
           // Refreshing a session that a password, role or account change ended: next-auth drops the cookie.
-          const state = token.sub ? await sessionState(getDb(), token.sub) : null;
-          if (!state || state.sessionVersion !== sessionVersionOf(token)) throw new Error('This session has ended; sign in again.');
+          if (!(await liveSessionState(token))) throw new Error('This session has ended; sign in again.');
         }
         return token;
       },

@@ -45,13 +45,18 @@ export async function readSession(cookieHeader: string | null | undefined, secre
     return null;
   }
   if (!token?.sub || typeof token.email !== 'string') return null;
-  const state = await sessionState(db, token.sub);
-  if (!state || sessionVersionOf(token) !== state.sessionVersion) return null;
-  return { userId: token.sub, email: state.email, role: state.role, name: state.name };
+  const state = await liveSessionState(token, db);
+  return state && { userId: token.sub, email: state.email, role: state.role, name: state.name };
 }
 
-/** Cookies issued before session versions existed carry none and count as the first version. */
-export const sessionVersionOf = (token: JWT) => (typeof token.sv === 'number' ? token.sv : 0);
+/** The user's row behind a decoded session, or null when that session has ended. */
+export async function liveSessionState(token: JWT, db: Db = getDb()) {
+  if (!token.sub) return null;
+  const state = await sessionState(db, token.sub);
+  // Cookies issued before session versions existed carry none and count as the first version.
+  const version = typeof token.sv === 'number' ? token.sv : 0;
+  return state?.sessionVersion === version ? state : null;
+}
 
 export function encodeSession(user: SessionUser, secret: string, sessionVersion: number) {
   return encode({ token: { sub: user.userId, email: user.email, name: user.name, role: user.role, sv: sessionVersion }, secret, maxAge: SESSION_MAX_AGE_S });
