@@ -3,8 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useMutation } from '@tanstack/react-query';
 import { useTranslations } from 'next-intl';
-import { Alert, AlertDescription } from '@/components/ui/alert';
-import { Button } from '@/components/ui/button';
+import { ActionButton } from '@/components/auth/action-button';
 import { useTRPC } from '@/lib/trpc/client';
 
 export function AcceptInvitation({ token }: { token: string }) {
@@ -19,16 +18,5 @@ export function AcceptInvitation({ token }: { token: string }) {
       },
     }),
   );
-  return (
-    <div className="grid gap-4">
-      {accept.error && (
-        <Alert variant="destructive" role="alert">
-          <AlertDescription>{accept.error.message}</AlertDescription>
-        </Alert>
-      )}
-      <Button onClick={() => accept.mutate({ token })} disabled={accept.isPending}>
-        {t('invite.accept')}
-      </Button>
-    </div>
-  );
+  return <ActionButton label={t('invite.accept')} onClick={() => accept.mutate({ token })} pending={accept.isPending} error={accept.error} />;
 }

@@ -5,6 +5,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useTranslations } from 'next-intl';
 import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
+import { ActionButton } from '@/components/auth/action-button';
 import { useTRPC } from '@/lib/trpc/client';
 
 /** Verifies on a click rather than on load, so a mail scanner that fetches the link changes nothing. */
@@ -24,16 +25,5 @@ export function VerifyEmail({ token }: { token: string }) {
       </div>
     );
   }
-  return (
-    <div className="grid gap-4">
-      {verify.error && (
-        <Alert variant="destructive" role="alert">
-          <AlertDescription>{verify.error.message}</AlertDescription>
-        </Alert>
-      )}
-      <Button onClick={() => verify.mutate({ token })} disabled={verify.isPending}>
-        {t('verify.submit')}
-      </Button>
-    </div>
-  );
+  return <ActionButton label={t('verify.submit')} onClick={() => verify.mutate({ token })} pending={verify.isPending} error={verify.error} />;
 }
