@@ -36,7 +36,7 @@ async function allowedChange(tx: MembershipTx, opts: MembershipChange, role: Mem
   if (membership.role === 'OWNER' || role === 'OWNER') {
     const actor = await tx.membership.findFirst({ where: { userId: opts.actorUserId }, select: { role: true } });
     if (actor?.role !== 'OWNER') {
-      throw new LatheError('FORBIDDEN', 'Only an owner of this organization can grant or revoke ownership.', { param: 'role', reason: 'owner_only' });
+      throw new LatheError('FORBIDDEN', 'Only an owner of this organization can grant or revoke ownership.', { reason: 'owner_only' });
     }
   }
   if (membership.role === 'OWNER' && role !== 'OWNER' && (await tx.membership.count({ where: { role: 'OWNER' } })) === 1) {
