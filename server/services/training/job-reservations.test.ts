@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/server/db';
 import { getBoss, stopBoss } from '@/server/queue/boss';
 import { createTestUser, type TestUser } from '@/tests/helpers/factories';
-import { FIXTURES, tenantOf } from '@/tests/kit/datasets';
+import { seedTokenizerModel, storeFixtureTokenizer, tenantOf, type StoredFiles } from '@/tests/kit/datasets';
 import { chatLines } from '@/tests/fixtures/datasets/generate-chat';
 import { datasetStore } from '@/server/services/datasets/platform/config';
 import { createDataset } from '@/server/services/datasets/platform/create-dataset';
@@ -25,15 +25,11 @@ import type { JobStatus } from '@/server/generated/prisma/client';
 
 const EXAMPLES = 150;
 let work: string;
-let tokenizerFiles: Record<string, { sha256: string; size: number }>;
+let tokenizerFiles: StoredFiles;
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'lathe-reservations-'));
-  tokenizerFiles = {};
-  for (const name of ['tokenizer.json', 'tokenizer_config.json']) {
-    const ref = await datasetStore().put(path.join(FIXTURES, 'tokenizer', name));
-    tokenizerFiles[name] = { sha256: ref.sha256, size: ref.size };
-  }
+  tokenizerFiles = await storeFixtureTokenizer();
 });
 afterAll(async () => {
   await stopBoss();
@@ -44,19 +40,7 @@ afterAll(async () => {
 async function account(examples: number) {
   const user = await createTestUser();
   await grantCredits({ db: getDb(), organizationId: user.organization.id, amount: 1000, actor: {} });
-  const model = await getDb().baseModel.create({
-    data: {
-      organizationId: user.organization.id,
-      name: `reservations-${user.organization.id}`,
-      source: 'FOLDER',
-      status: 'READY',
-      chatTemplate: true,
-      contextLength: 2048,
-      pricePerMillionTokens: 3,
-      details: { trainable: true },
-      artifacts: { hf: { files: tokenizerFiles }, gguf: { type: 'F32', ...tokenizerFiles['tokenizer.json']! } },
-    },
-  });
+  const model = await seedTokenizerModel(user, `reservations-${user.organization.id}`, tokenizerFiles);
   const lines = chatLines(examples);
   const file = path.join(work, `${user.organization.id}.jsonl`);
   await writeFile(file, Array.from({ length: examples }, () => lines.next().value!).join('\n') + '\n');

@@ -47,6 +47,20 @@ afterAll(async () => {
 const post = (path: string, body: string, apiKey = key, signal?: AbortSignal) =>
   fetch(`${platform.url}/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body, signal });
 
+/** Streams a 400-token reply and goes away after `chunks` chunks; resolves with the chunks read. */
+async function abandonStream(openai: OpenAI, chunks: number) {
+  const controller = new AbortController();
+  const stream = await openai.chat.completions.create(
+    { model: modelName, messages: question, max_tokens: 400, stream: true, ignore_eos: true } as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming,
+    { signal: controller.signal },
+  );
+  let read = 0;
+  await (async () => {
+    for await (const _chunk of stream) if (++read === chunks) controller.abort();
+  })().catch(() => undefined);
+  return read;
+}
+
 /** The one usage row of an organization and its charge, once the platform has recorded them. */
 async function chargedUsage(organizationId: string) {
   const db = getDb();
@@ -160,16 +174,7 @@ describe('serving through /v1', () => {
   it('frees the slot when the client goes away in the middle of a stream', async () => {
     const inference = await inferenceClientFor(modelName);
     const before = (await inference.health()).requests.aborted;
-    const controller = new AbortController();
-    const stream = await client.chat.completions.create(
-      { model: modelName, messages: question, max_tokens: 400, stream: true, ignore_eos: true } as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming,
-      { signal: controller.signal },
-    );
-    let chunks = 0;
-    await (async () => {
-      for await (const _chunk of stream) if (++chunks === 3) controller.abort();
-    })().catch(() => undefined);
-    expect(chunks).toBe(3);
+    expect(await abandonStream(client, 3)).toBe(3);
     const health = await eventually(async () => {
       const h = await inference.health();
       return h.queue.running === 0 && h.requests.aborted > before ? h : null;
@@ -181,15 +186,7 @@ describe('serving through /v1', () => {
     const { user, key: ownKey } = await userWithKey(1000);
     const own = new OpenAI({ apiKey: ownKey, baseURL: `${platform.url}/v1`, maxRetries: 0 });
     const promptTokens = (await client.chat.completions.create({ model: modelName, messages: question, max_tokens: 1 })).usage!.prompt_tokens;
-    const controller = new AbortController();
-    const stream = await own.chat.completions.create(
-      { model: modelName, messages: question, max_tokens: 400, stream: true, ignore_eos: true } as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming,
-      { signal: controller.signal },
-    );
-    let chunks = 0;
-    await (async () => {
-      for await (const _chunk of stream) if (++chunks === 4) controller.abort();
-    })().catch(() => undefined);
+    await abandonStream(own, 4);
     const usage = await chargedUsage(user.organization.id);
     expect(Number(usage.row.promptTokens)).toBe(promptTokens);
     // The opening chunk carries no token; every other one carried at least one.
