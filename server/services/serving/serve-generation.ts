@@ -269,7 +269,7 @@ export async function serveGeneration({ tenant, path, request, caller, apiKeyId,
     unreported = () => {
       const upstream = sent.last;
       if (!upstream) return;
-      chargeUnreported(upstream, record).catch((error: unknown) => logger.error({ err: error, model: model.name, generationId: upstream.generationId }, 'charging an unreported generation failed'));
+      chargeUnreported(upstream, record).catch((error: unknown) => logger.warn({ err: error, model: model.name, generationId: upstream.generationId }, 'charging an unreported generation failed'));
     };
     const response = await forward(db, model, path, { ...(raw as object), model: model.name }, sent, signal);
     const contentType = response.headers.get('content-type') ?? '';

@@ -104,6 +104,13 @@ describe('credit reservations of training jobs', () => {
       expect((await getDb().trainingJob.findUniqueOrThrow({ where: { id: job.id } })).status, status).toBe('failed');
       expect(await balance(user), status).toBe('1000');
     }
+    const { user, model } = await account(1);
+    const dataset = await getDb().dataset.findFirstOrThrow({ where: { organizationId: user.organization.id } });
+    const unreserved = await getDb().trainingJob.create({
+      data: { organizationId: user.organization.id, projectId: user.project.id, baseModelId: model.id, trainingDatasetId: dataset.id, hyperparameters: {}, seed: 1 },
+    });
+    await failJob(getDb(), unreserved.id, { code: 'invalid_file', message: 'The training file is not valid.' });
+    expect(await getDb().creditLedgerEntry.count({ where: { jobId: unreserved.id } })).toBe(0);
   });
 
   it('settles reservations whose job ended without a settlement, and leaves the others alone', async () => {

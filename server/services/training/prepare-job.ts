@@ -9,7 +9,7 @@ import type { ArtifactStore } from '@/server/services/artifacts/create-artifact-
 import { materializeModelFolder } from '@/server/services/model-registry/model-artifacts';
 import { tokenizeDataset, type TokenizeStats } from '@/server/services/datasets/tokenize-dataset';
 import { estimateCost } from '@/server/services/datasets/estimate-cost';
-import { reserveForJob, settleJob } from '@/server/services/credits/ledger';
+import { releaseReservation, reserveForJob } from '@/server/services/credits/ledger';
 import { LatheError } from '@/server/services/errors';
 import { DatasetError } from '@/server/services/datasets/dataset-error';
 import { ModelError } from '@/server/services/model-format/errors';
@@ -43,8 +43,8 @@ export type JobArtifacts = {
 /** Fails a job that has not ended, releasing whatever it had reserved. */
 export async function failJob(db: Db, jobId: string, error: JobError) {
   if (await markFailed(db, jobId, error)) {
-    const { organizationId } = await db.trainingJob.findUniqueOrThrow({ where: { id: jobId }, select: { organizationId: true } });
-    await settleJob({ db, organizationId, jobId, actualCost: 0 });
+    // Once failed, the job can no longer be reserved for (see the queueing transaction below).
+    await releaseReservation({ db, jobId });
     await appendJobEvents({ db, jobId, events: [{ seq: await nextEventSeq(db, jobId), level: 'error', message: error.message, data: { code: error.code } }] });
     await notifyJob(db, { jobId, status: 'failed' });
   }
