@@ -10,6 +10,9 @@ import { logger } from '@/server/logger';
 import { disconnectDb, getDb } from '@/server/db';
 import { startOpsServer } from '@/server/observability/metrics';
 import { reapLapsedJobs } from '@/server/services/training/reap-lapsed-jobs';
+import { releaseStaleReservations } from '@/server/services/credits/release-stale-reservations';
+
+const RESERVATION_SWEEP_MS = 5 * 60_000;
 
 const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: 'pgboss', max: 4 });
 boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
@@ -29,6 +32,12 @@ const reaper = setInterval(() => {
   reapLapsedJobs({ db: getDb(), boss, lapseMs: env.RUNNER_LAPSE_MS }).catch((error: unknown) => logger.warn({ err: error }, 'reaping lapsed jobs failed'));
 }, Math.min(10_000, env.RUNNER_LAPSE_MS / 3));
 
+// Reservations of jobs that ended without a settlement (a crash between the two) are settled here;
+// settleJob's idempotency key makes concurrent sweeps by several workers harmless.
+const sweeper = setInterval(() => {
+  releaseStaleReservations({ db: getDb() }).catch((error: unknown) => logger.warn({ err: error }, 'settling stale reservations failed'));
+}, RESERVATION_SWEEP_MS);
+
 const ops = startOpsServer({
   port: env.WORKER_OPS_PORT,
   processName: 'worker',
@@ -45,6 +54,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down worker');
   clearInterval(reaper);
+  clearInterval(sweeper);
   await boss.stop({ graceful: true, timeout: 20_000 });
   ops.close();
   await disconnectDb();

@@ -1,6 +1,7 @@
 // Runs the trainer in a container: model and data mounted read-only, the output folder read-write,
 // no network, memory and CPU limits, NVIDIA GPUs through device requests, and labels that let a
 // restarted runner remove what a crashed one left behind.
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
@@ -36,11 +37,36 @@ function statusCode(error: unknown): number | undefined {
   return (error as { statusCode?: number }).statusCode;
 }
 
-/** Maps a path the trainer reported inside the container (/out/...) to the host's output folder. */
+/** The deepest existing ancestor of `p` (itself when it exists), with its symlinks resolved. */
+function realAncestor(p: string): string {
+  for (let at = p; ; at = path.dirname(at)) {
+    try {
+      return realpathSync(at);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || at === path.dirname(at)) throw error;
+    }
+  }
+}
+
+/**
+ * Maps a path the trainer reported inside the container to the host's output folder. The runner
+ * reads what it names on the host, so a path that leaves /out, by its spelling or through a
+ * symlink the container made there, is refused.
+ */
 export function hostPath(containerPath: string, spec: TrainerJobSpec): string {
-  if (containerPath === MOUNTS.out) return spec.outputDir;
-  if (containerPath.startsWith(`${MOUNTS.out}/`)) return path.join(spec.outputDir, containerPath.slice(MOUNTS.out.length + 1));
-  return containerPath;
+  const normalized = path.posix.normalize(containerPath);
+  const relative = normalized === MOUNTS.out ? '' : normalized.startsWith(`${MOUNTS.out}/`) ? normalized.slice(MOUNTS.out.length + 1) : null;
+  if (relative === null) throw new Error(`${containerPath} is outside ${MOUNTS.out}`);
+  const mapped = path.join(spec.outputDir, ...relative.split('/'));
+  const root = realpathSync(spec.outputDir);
+  const real = realAncestor(mapped);
+  if (real !== root && !real.startsWith(`${root}${path.sep}`)) throw new Error(`${containerPath} leads outside ${MOUNTS.out}`);
+  return mapped;
+}
+
+/** The handler of the container's stdout lines: events with their paths as the host sees them. */
+export function containerStdout(spec: TrainerJobSpec, handlers: TrainerRunHandlers): (line: string) => void {
+  return dispatchStdout(handlers, (p) => hostPath(p, spec));
 }
 
 export function containerConfig(spec: TrainerJobSpec, options: DockerExecutorOptions): Dockerode.ContainerCreateOptions {
@@ -95,7 +121,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): TrainerExe
         const out = new PassThrough();
         const err = new PassThrough();
         container.modem.demuxStream(stream, out, err);
-        const stdout = lineSplitter(dispatchStdout(handlers, (p) => hostPath(p, spec)));
+        const stdout = lineSplitter(containerStdout(spec, handlers));
         const stderr = lineSplitter((line) => handlers.onStderrLine?.(line));
         out.on('data', (chunk: Buffer) => stdout.push(chunk));
         err.on('data', (chunk: Buffer) => stderr.push(chunk));

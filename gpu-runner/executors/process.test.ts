@@ -29,6 +29,30 @@ describe('process executor', () => {
 
   defineExecutorContract(() => createProcessExecutor(), () => workspace);
 
+  it('passes the trainer an allow-listed environment, without the database URL or the internal token', async () => {
+    const saved = { DATABASE_URL: process.env.DATABASE_URL, LATHE_INTERNAL_TOKEN: process.env.LATHE_INTERNAL_TOKEN, HF_TOKEN: process.env.HF_TOKEN, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY };
+    Object.assign(process.env, { DATABASE_URL: 'postgresql://lathe:secret@db/lathe', LATHE_INTERNAL_TOKEN: 'internal-secret', HF_TOKEN: 'hf_secret', OMP_WAIT_POLICY: 'PASSIVE' });
+    try {
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const run = await createProcessExecutor().start(workspace.spec('environment', quickConfig({ epochs: 500 })), { onEvent: (e) => e.event === 'started' && started() });
+      await running;
+      const environ = readFileSync(`/proc/${run.id}/environ`, 'utf8').split('\0').filter(Boolean);
+      await run.cancel(1000);
+      const names = environ.map((entry) => entry.slice(0, entry.indexOf('=')));
+      expect(names).not.toContain('DATABASE_URL');
+      expect(names).not.toContain('LATHE_INTERNAL_TOKEN');
+      expect(names).not.toContain('HF_TOKEN');
+      expect(names).not.toContain('AUTH_SECRET');
+      expect(names).toEqual(expect.arrayContaining(['PATH', 'PYTHONPATH', 'PYTHONUNBUFFERED', 'OMP_WAIT_POLICY', 'LATHE_DEVICE', 'LATHE_THREADS', 'CUDA_VISIBLE_DEVICES']));
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('starts no spare trainer unless asked', async () => {
     const executor = createProcessExecutor();
     executor.warm();

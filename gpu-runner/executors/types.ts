@@ -146,7 +146,7 @@ export function lineSplitter(onLine: (line: string) => void): { push(chunk: Buff
   };
 }
 
-/** Rewrites the file paths an event names (checkpoints, adapter, metrics) with `mapPath`. */
+/** Rewrites the file paths an event names (checkpoints, adapter, metrics) with `mapPath`, which throws for a path it refuses. */
 export function mapEventPaths(event: TTrainerEvent, mapPath: (p: string) => string): TTrainerEvent {
   switch (event.event) {
     case 'checkpoint':
@@ -167,7 +167,15 @@ export function dispatchStdout(handlers: TrainerRunHandlers, mapPath?: (p: strin
     handlers.onStdoutLine?.(line);
     if (!handlers.onEvent && !handlers.onInvalidEvent) return;
     const parsed = parseTrainerLine(line);
-    if (parsed?.kind === 'event') handlers.onEvent?.(mapPath ? mapEventPaths(parsed.event, mapPath) : parsed.event);
-    else if (parsed?.kind === 'invalid') handlers.onInvalidEvent?.(line, parsed.problem);
+    if (parsed?.kind === 'invalid') return handlers.onInvalidEvent?.(line, parsed.problem);
+    if (parsed?.kind !== 'event') return;
+    let event = parsed.event;
+    try {
+      if (mapPath) event = mapEventPaths(event, mapPath);
+    } catch (error) {
+      // A path the host must not read: the event is dropped like one that breaks its schema.
+      return handlers.onInvalidEvent?.(line, (error as Error).message);
+    }
+    handlers.onEvent?.(event);
   };
 }

@@ -1,5 +1,6 @@
 // The inference server's OpenAI-compatible API, driven with the official `openai` client against a
 // real server process on the tiny fixture and an adapter trained on it by the real trainer.
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import OpenAI from 'openai';
@@ -201,6 +202,34 @@ describe('queue and cancellation (concurrency 1, queue 1)', () => {
     const after = await server.client.health();
     expect(after.requests.aborted).toBe(before.aborted + 1);
     expect(after.queue).toMatchObject({ running: 0, waiting: 0 });
+  });
+
+  it('keeps the usage of a generation whose client went away for the caller that named it', async () => {
+    const body = { model: fixture.modelName, messages: ask('Tell me a long story.'), temperature: 1, seed: 3 };
+    const promptTokens = (await openai.chat.completions.create({ ...body, max_tokens: 1 })).usage!.prompt_tokens;
+    const generationId = randomUUID();
+    const controller = new AbortController();
+    const response = await server.client.forward('/v1/chat/completions', { ...body, max_tokens: LONG_RUN_TOKENS, stream: true, ignore_eos: true }, { signal: controller.signal, generationId });
+    const reader = response.body!.getReader();
+    let text = '';
+    while (text.split('"content"').length < 6) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+
+    const report = await server.client.generationReport(generationId);
+    expect(report.id).toBe(`chatcmpl-${generationId}`);
+    expect(report.usage!.prompt_tokens).toBe(promptTokens);
+    expect(report.usage!.completion_tokens).toBeGreaterThanOrEqual(4);
+    expect(report.usage!.completion_tokens).toBeLessThan(LONG_RUN_TOKENS / 2);
+    expect(report.usage!.total_tokens).toBe(promptTokens + report.usage!.completion_tokens);
+    expect(await server.client.generationReport(generationId)).toEqual(report);
+  });
+
+  it('does not run a generation whose id was asked about before it arrived', async () => {
+    const generationId = randomUUID();
+    expect(await server.client.generationReport(generationId)).toEqual({ id: null, usage: null });
+    const late = await server.client.forward('/v1/completions', { model: fixture.modelName, prompt: 'The code', max_tokens: 2 }, { generationId });
+    expect(late.status).toBe(409);
+    expect(((await late.json()) as { error: { code: string } }).error.code).toBe('generation_abandoned');
   });
 
   it('answers 429 with Retry-After when the queue is full', async () => {

@@ -1,11 +1,13 @@
 // The inference server's HTTP API on node:http: OpenAI's /v1/chat/completions and /v1/completions
-// (JSON or server-sent events), /v1/models, /health and /adapters, all behind one bearer token.
+// (JSON or server-sent events), /v1/models, /health, /adapters and /generations, all behind one
+// bearer token.
 // Only the web app (and the gpu-runner) talk to it; end users never see this token.
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { InferenceEngine, PreparedGeneration, RunResult } from './engine';
+import type { InferenceEngine, PreparedGeneration, RunCallbacks, RunResult } from './engine';
+import { GENERATION_ID_PATTERN, GenerationUsage } from './generation-usage';
 import { badRequest, InferenceError, internalError, isInferenceError } from '../../lib/universal/openai/errors';
 import {
   assertSupported,
@@ -86,6 +88,16 @@ function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
   });
 }
 
+/** The id the web app gives a generation so it can ask for its usage later (`GET /generations/<id>`). */
+function generationIdOf(req: IncomingMessage): string | null {
+  const header = req.headers['x-lathe-generation-id'];
+  if (header === undefined) return null;
+  if (typeof header !== 'string' || !GENERATION_ID_PATTERN.test(header)) {
+    throw badRequest('X-Lathe-Generation-Id must be 8 to 64 letters, digits and dashes.', 'invalid_request');
+  }
+  return header;
+}
+
 function usageOf(result: RunResult): Usage {
   return { prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: result.promptTokens + result.completionTokens };
 }
@@ -147,17 +159,35 @@ export function startInferenceHttpServer(options: InferenceHttpServerOptions): P
   const inFlight = new Set<Promise<void>>();
 
   const authorized = (req: IncomingMessage) => timingSafeEqual(digest(req.headers.authorization ?? ''), expected);
+  const generations = new GenerationUsage();
+
+  /** Runs a generation; one started under an id reports how it ended, however it ended. */
+  async function runReported(generationId: string | null, responseId: string, prepared: PreparedGeneration, callbacks: RunCallbacks): Promise<RunResult> {
+    if (generationId === null) return engine.run(prepared, callbacks);
+    let result: RunResult | null = null;
+    try {
+      result = await engine.run(prepared, callbacks);
+      return result;
+    } finally {
+      // An abort before the first token evaluated nothing, not even the prompt.
+      generations.end(generationId, { id: responseId, usage: result && result.completionTokens > 0 ? usageOf(result) : null });
+    }
+  }
 
   async function generateResponse(req: IncomingMessage, res: ServerResponse, format: ResponseFormat, prepared: PreparedGeneration, stream: boolean): Promise<void> {
+    const generationId = generationIdOf(req);
+    if (generationId !== null && !generations.begin(generationId)) {
+      throw new InferenceError('generation_abandoned', `The generation ${generationId} was already started or given up; send the request with a new id.`);
+    }
     const controller = new AbortController();
     // The client went away (or the response is done): a running generation stops and its slot frees.
     res.on('close', () => controller.abort(new InferenceError('client_closed', 'The client closed the connection.')));
-    const base = { id: `${format.idPrefix}${randomUUID().replace(/-/g, '')}`, created: Math.floor(Date.now() / 1000), model: prepared.model };
+    const base = { id: `${format.idPrefix}${generationId ?? randomUUID().replace(/-/g, '')}`, created: Math.floor(Date.now() / 1000), model: prepared.model };
     const write = (payload: unknown) => {
       if (!res.writableEnded) res.write(`data: ${JSON.stringify(payload)}\n\n`);
     };
     const started = performance.now();
-    const result = await engine.run(prepared, {
+    const result = await runReported(generationId, base.id, prepared, {
       signal: controller.signal,
       onStart: stream
         ? () => {
@@ -235,6 +265,12 @@ export function startInferenceHttpServer(options: InferenceHttpServerOptions): P
         return sendJson(res, replaced ? 200 : 201, { ...adapter, replaced });
       }
       default: {
+        if (url.pathname.startsWith('/generations/')) {
+          allow(['GET']);
+          const id = decodeURIComponent(url.pathname.slice('/generations/'.length));
+          if (!GENERATION_ID_PATTERN.test(id)) throw badRequest('A generation id is 8 to 64 letters, digits and dashes.', 'invalid_request', 'id');
+          return sendJson(res, 200, await generations.report(id));
+        }
         if (url.pathname.startsWith('/adapters/')) {
           allow(['DELETE']);
           const name = decodeURIComponent(url.pathname.slice('/adapters/'.length));

@@ -97,8 +97,9 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
     try {
       if (!(await recordHeartbeat(db, fence))) {
         const current = await db.trainingJob.findUnique({ where: { id: jobId }, select: { attempt: true, status: true } });
-        // Another runner took the job over (this one was presumed dead): stop without writing.
-        if (current && current.attempt !== attempt) {
+        // Another runner took the job over (this one was presumed dead), or the job was deleted
+        // with its account: stop without writing.
+        if (!current || current.attempt !== attempt) {
           lost = true;
           void run?.cancel(2000);
         }

@@ -27,10 +27,18 @@ export function trainerPython(): string {
  */
 export const TRAINER_MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '4294967296' };
 
-/** Environment for a trainer child process: the package on PYTHONPATH, unbuffered output. */
+/**
+ * What the trainer may see of the runner's environment: the system's basics and the tuning of the
+ * interpreter, torch and its native libraries. Never the rest (DATABASE_URL, the internal token,
+ * storage keys, HF_TOKEN): a trainer runs on a customer's data and needs none of it.
+ */
+const TRAINER_ENV_NAMES = /^(PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|TZ|TMPDIR|TERM|VIRTUAL_ENV|CONDA_PREFIX|LD_LIBRARY_PATH|LD_PRELOAD|GLIBC_TUNABLES|LATHE_DEVICE|LATHE_THREADS|LC_\w+|PYTHON\w*|MALLOC_\w+|OMP_\w+|GOMP_\w+|KMP_\w+|MKL_\w+|OPENBLAS_\w+|TORCH_\w+|PYTORCH_\w+|CUDA_\w+|CUBLAS_\w+|CUDNN_\w+|NCCL_\w+|NVIDIA_\w+)$/;
+
+/** Environment for a trainer child process: the allowed part of ours, the package on PYTHONPATH, unbuffered output. */
 export function trainerEnv(extra: Partial<NodeJS.ProcessEnv> = {}): NodeJS.ProcessEnv {
+  const allowed = Object.fromEntries(Object.entries(process.env).filter(([name]) => TRAINER_ENV_NAMES.test(name))) as NodeJS.ProcessEnv;
   const inherited = process.env.PYTHONPATH ? `${path.delimiter}${process.env.PYTHONPATH}` : '';
-  return { ...TRAINER_MALLOC_ENV, ...process.env, PYTHONPATH: `${TRAINER_DIR}${inherited}`, PYTHONUNBUFFERED: '1', ...extra };
+  return { ...TRAINER_MALLOC_ENV, ...allowed, PYTHONPATH: `${TRAINER_DIR}${inherited}`, PYTHONUNBUFFERED: '1', ...extra };
 }
 
 export interface RunModuleOptions {

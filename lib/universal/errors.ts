@@ -84,6 +84,7 @@ export const ERROR_CODES = {
   file_too_large: { class: 'PAYLOAD_TOO_LARGE', type: 'invalid_request_error', action: 'Split the file, or ask the operator to raise the upload limit.' },
   method_not_allowed: { class: 'METHOD_NOT_SUPPORTED' },
   client_closed: { class: 'CLIENT_CLOSED_REQUEST' },
+  generation_abandoned: { class: 'CONFLICT', action: 'Send the request again under a new X-Lathe-Generation-Id: its caller gave this one up.' },
   stop: { class: 'BAD_REQUEST' },
   invalid_prompt: { class: 'BAD_REQUEST' },
   context_length_exceeded: { class: 'BAD_REQUEST', action: 'Shorten the messages or lower max_tokens to fit the model\'s context.' },

@@ -5,6 +5,7 @@ import { tenantDb, type TenantContext } from '@/server/db/tenant';
 import type { TestUser } from '@/tests/helpers/factories';
 import { createDataset } from '../../server/services/datasets/platform/create-dataset';
 import { runDatasetValidation } from '../../server/services/datasets/platform/run-dataset-validation';
+import { datasetStore } from '../../server/services/datasets/platform/config';
 
 export const FIXTURES = path.resolve('tests/fixtures/datasets');
 
@@ -19,4 +20,34 @@ export async function uploadAndValidate(user: TestUser, relative: string) {
   const outcome = await runDatasetValidation({ datasetId: created.id, db: getDb() });
   const row = await getDb().dataset.findUniqueOrThrow({ where: { id: created.id } });
   return { created, outcome, row };
+}
+
+export type StoredFiles = Record<string, { sha256: string; size: number }>;
+
+/** The fixture tokenizer's files put in the process's artifact store, as a model's `hf.files`. */
+export async function storeFixtureTokenizer(): Promise<StoredFiles> {
+  const files: StoredFiles = {};
+  for (const name of ['tokenizer.json', 'tokenizer_config.json']) {
+    const ref = await datasetStore().put(path.join(FIXTURES, 'tokenizer', name));
+    files[name] = { sha256: ref.sha256, size: ref.size };
+  }
+  return files;
+}
+
+/** A READY, trainable base model of the user's organization made of the fixture tokenizer (`files`), changed by `data`. */
+export function seedTokenizerModel(user: TestUser, name: string, files: StoredFiles, data: Record<string, unknown> = {}) {
+  return getDb().baseModel.create({
+    data: {
+      organizationId: user.organization.id,
+      name,
+      source: 'FOLDER',
+      status: 'READY',
+      chatTemplate: true,
+      contextLength: 2048,
+      pricePerMillionTokens: 3,
+      details: { trainable: true },
+      artifacts: { hf: { files }, gguf: { type: 'F32', ...files['tokenizer.json']! } },
+      ...data,
+    },
+  });
 }

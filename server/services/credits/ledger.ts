@@ -83,6 +83,12 @@ export async function settleJob({ db, organizationId, jobId, actualCost, actor =
   }
 }
 
+/** Settles a job's reservation with nothing charged; a job that reserved nothing gets no entry. */
+export async function releaseReservation({ db, jobId }: { db: Db; jobId: string }) {
+  const reservation = await db.creditLedgerEntry.findUnique({ where: { idempotencyKey: `reserve:${jobId}` }, select: { organizationId: true } });
+  return reservation ? settleJob({ db, organizationId: reservation.organizationId, jobId, actualCost: 0 }) : null;
+}
+
 export type ChargeUsageOptions = { db: Db; organizationId: string; amount: Decimalish; idempotencyKey: string; memo: string };
 
 /** Charges metered usage (inference). Idempotent per key. */

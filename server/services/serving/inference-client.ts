@@ -13,6 +13,7 @@ import type {
   TChatCompletionRequest,
   TCompletionRequest,
   TRegisterAdapterRequest,
+  Usage,
 } from '@/lib/universal/openai/schema';
 
 export interface InferenceClientOptions {
@@ -23,7 +24,12 @@ export interface InferenceClientOptions {
 
 export interface RequestOptions {
   signal?: AbortSignal;
+  /** Sent as X-Lathe-Generation-Id: the server then keeps the generation's usage for `generationReport`. */
+  generationId?: string;
 }
+
+/** How a generation started under an id ended: its response id and usage; nulls when it never ran. */
+export type GenerationReport = { id: string | null; usage: Usage | null };
 
 export type ChatCompletionBody = Omit<TChatCompletionRequest, 'stream'>;
 export type CompletionBody = Omit<TCompletionRequest, 'stream'>;
@@ -101,6 +107,11 @@ export class InferenceClient {
     return this.json('GET', '/v1/models', undefined, options);
   }
 
+  /** Waits for the generation started under `id` to end and returns what it used. */
+  generationReport(id: string, options: RequestOptions = {}): Promise<GenerationReport> {
+    return this.json('GET', `/generations/${encodeURIComponent(id)}`, undefined, options);
+  }
+
   registerAdapter(body: TRegisterAdapterRequest, options: RequestOptions = {}): Promise<AdapterInfo & { replaced: boolean }> {
     return this.json('POST', '/adapters', body, options);
   }
@@ -134,7 +145,7 @@ export class InferenceClient {
   async forward(path: GenerationPath, body: unknown, options: RequestOptions = {}): Promise<Response> {
     let response: Response;
     try {
-      response = await this.fetch('POST', path, body, options.signal);
+      response = await this.fetch('POST', path, body, options.signal, options.generationId);
     } catch (error) {
       if (options.signal?.aborted) throw error;
       return errorResponse(transportError(error));
@@ -179,10 +190,14 @@ export class InferenceClient {
     return new Response(stream, { status: response.status, headers: { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache' } });
   }
 
-  private async fetch(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  private async fetch(method: string, path: string, body: unknown, signal?: AbortSignal, generationId?: string): Promise<Response> {
     return fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${this.options.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      headers: {
+        Authorization: `Bearer ${this.options.token}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(generationId ? { 'X-Lathe-Generation-Id': generationId } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });

@@ -2,7 +2,9 @@
 // validate, rate-limit, check credits, resolve the model name in the caller's project, find (or
 // wake) the deployment serving its base model, and proxy to that runner's inference server with
 // the internal token. Streams pass through event by event as they arrive; the usage the server
-// reports (in the answer, or in the final stream chunk) is recorded and charged.
+// reports (in the answer, or in the final stream chunk) is recorded and charged. A generation that
+// ends without that report (the client went away, the stream broke) is charged from the usage its
+// server kept under the id this side gave it.
 import { getDb, type Db } from '@/server/db';
 import type { TenantContext } from '@/server/db/tenant';
 import { logger } from '@/server/logger';
@@ -41,6 +43,8 @@ const FUNDED_TTL_MS = 5_000;
 const readyDeployments = new Map<string, { deployment: ReadyDeployment; until: number }>();
 const READY_TTL_MS = 10_000;
 const ADAPTER_WAIT_MS = 120_000;
+/** How long to wait for an inference server to say what an unreported generation used. */
+const REPORT_WAIT_MS = 60_000;
 const RENOTIFY_MS = 5_000;
 const RETRY_MS = 250;
 
@@ -126,15 +130,19 @@ async function loadAdapter(db: Db, deployment: ReadyDeployment, model: ResolvedM
   }
 }
 
+/** The upstream request sent last: the server and the id to ask for its usage when it ends unreported. */
+type Upstream = { endpoint: string; generationId: string };
+
 /** Proxies one request to the inference server for the model, waking its deployment or adapter when needed. */
-async function forward(db: Db, model: ResolvedModel, path: GenerationPath, body: object, signal?: AbortSignal): Promise<Response> {
+async function forward(db: Db, model: ResolvedModel, path: GenerationPath, body: object, sent: { last: Upstream | null }, signal?: AbortSignal): Promise<Response> {
   const { RUNNER_LAPSE_MS: lapseMs, LATHE_DEPLOY_WAIT_MS: waitMs } = servingConfig();
   const deadline = Date.now() + waitMs;
   let adapterLoaded = false;
   let staleChecked = false;
   for (;;) {
     const deployment = await readyDeployment(db, model.baseModel, { lapseMs, deadline, signal });
-    const response = await clientFor(deployment.endpoint).forward(path, body, { signal });
+    sent.last = { endpoint: deployment.endpoint, generationId: crypto.randomUUID() };
+    const response = await clientFor(deployment.endpoint).forward(path, body, { signal, generationId: sent.last.generationId });
     if (response.status === 502 || response.status === 503) readyDeployments.delete(model.baseModel.id);
     if (response.status === 404 && !staleChecked && (await errorCodeOf(response)) === 'model_not_found') {
       // Maybe a remembered endpoint now held by another model's server: look the deployment up
@@ -170,11 +178,12 @@ const SSE_HEADERS = {
 /**
  * Relays an upstream event stream, complete events as they arrive, renaming the model to the
  * name the client asked for and handing the usage chunk to `onUsage`. Cancelling the relay (the
- * client went away) cancels the upstream body, which stops the generation.
+ * client went away) cancels the upstream body, which stops the generation; a relay that ends
+ * either way without a usage chunk calls `onUnreported` once the upstream is cancelled.
  */
 export function relayEventStream(
   upstream: ReadableStream<Uint8Array>,
-  { rename, onUsage }: { rename: { from: string; to: string } | null; onUsage: (usage: TokenUsage, id: string) => Promise<void> },
+  { rename, onUsage, onUnreported }: { rename: { from: string; to: string } | null; onUsage: (usage: TokenUsage, id: string) => Promise<void>; onUnreported: () => void },
 ): ReadableStream<Uint8Array> {
   const reader = upstream.getReader();
   const decoder = new TextDecoder();
@@ -204,6 +213,7 @@ export function relayEventStream(
         if (done) {
           if (pending) controller.enqueue(encoder.encode(handle(pending)));
           if (recording) await recording;
+          else onUnreported();
           controller.close();
           return;
         }
@@ -216,15 +226,27 @@ export function relayEventStream(
         return;
       }
     },
-    cancel(reason) {
-      return reader.cancel(reason);
+    async cancel(reason) {
+      await reader.cancel(reason);
+      if (!recording) onUnreported();
     },
   });
+}
+
+/**
+ * Charges a generation that ended without its usage reaching us (the client went away, the stream
+ * broke) with what its inference server counted: every token generated, prompt included.
+ */
+async function chargeUnreported(sent: Upstream, record: (usage: TokenUsage, requestId: string) => Promise<void>): Promise<void> {
+  const report = await clientFor(sent.endpoint).generationReport(sent.generationId, { signal: AbortSignal.timeout(REPORT_WAIT_MS) });
+  if (report.usage) await record(report.usage, report.id ?? sent.generationId);
 }
 
 /** Serves one generation request; errors the inference layer defines come back as OpenAI-shaped responses, LatheErrors are thrown. */
 export async function serveGeneration({ tenant, path, request, caller, apiKeyId, db = getDb() }: ServeGenerationOptions): Promise<Response> {
   const signal = request.signal;
+  const sent: { last: Upstream | null } = { last: null };
+  let unreported = () => {};
   try {
     const raw = await readJsonBody(request);
     const body = validate(path, raw);
@@ -244,12 +266,17 @@ export async function serveGeneration({ tenant, path, request, caller, apiKeyId,
         logger.error({ err: error, model: model.name, requestId }, 'recording inference usage failed');
       }
     };
-    const response = await forward(db, model, path, { ...(raw as object), model: model.name }, signal);
+    unreported = () => {
+      const upstream = sent.last;
+      if (!upstream) return;
+      chargeUnreported(upstream, record).catch((error: unknown) => logger.warn({ err: error, model: model.name, generationId: upstream.generationId }, 'charging an unreported generation failed'));
+    };
+    const response = await forward(db, model, path, { ...(raw as object), model: model.name }, sent, signal);
     const contentType = response.headers.get('content-type') ?? '';
     if (response.status !== 200) return response;
     if (contentType.startsWith('text/event-stream') && response.body) {
       const rename = model.requested === model.name ? null : { from: model.name, to: model.requested };
-      return new Response(relayEventStream(response.body, { rename, onUsage: record }), { status: 200, headers: SSE_HEADERS });
+      return new Response(relayEventStream(response.body, { rename, onUsage: record, onUnreported: unreported }), { status: 200, headers: SSE_HEADERS });
     }
     const answer = (await response.json()) as { id?: string; model?: string; usage?: TokenUsage };
     answer.model = model.requested;
@@ -257,8 +284,12 @@ export async function serveGeneration({ tenant, path, request, caller, apiKeyId,
     return Response.json(answer);
   } catch (error) {
     if (error instanceof InferenceError) return inferenceErrorResponse(error);
-    // The client went away while the request waited or ran: nobody reads this answer.
-    if (signal.aborted) return new Response(null, { status: 499 });
+    // The client went away while the request waited or ran: nobody reads this answer, but what
+    // was generated until the upstream request closed is charged.
+    if (signal.aborted) {
+      unreported();
+      return new Response(null, { status: 499 });
+    }
     throw error;
   }
 }

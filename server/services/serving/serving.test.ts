@@ -141,7 +141,8 @@ describe('relayEventStream', () => {
       },
     });
     const usages: unknown[] = [];
-    const relayed = relayEventStream(upstream, { rename: { from: 'ft:x', to: 'prod' }, onUsage: async (usage, id) => void usages.push({ usage, id }) });
+    let unreported = 0;
+    const relayed = relayEventStream(upstream, { rename: { from: 'ft:x', to: 'prod' }, onUsage: async (usage, id) => void usages.push({ usage, id }), onUnreported: () => unreported++ });
     const reader = relayed.getReader();
     const chunks: string[] = [];
     for (;;) {
@@ -154,5 +155,33 @@ describe('relayEventStream', () => {
     expect(chunks[0]).toContain('say \\"model\\":\\"ft:x\\"');
     expect(chunks[1]).toContain('"model":"prod"');
     expect(usages).toEqual([{ usage: { prompt_tokens: 3, completion_tokens: 2 }, id: 'c1' }]);
+    expect(unreported).toBe(0);
+  });
+
+  it('says when a stream ends without its usage, cut short or cancelled by its reader', async () => {
+    const encoder = new TextEncoder();
+    const content = 'data: {"id":"c2","model":"m","choices":[{"delta":{"content":"hi"}}]}\n\n';
+    let cancelled: unknown = null;
+    const upstream = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(encoder.encode(content));
+        },
+        cancel(reason) {
+          cancelled = reason;
+        },
+      });
+    let unreported = 0;
+    const options = { rename: null, onUsage: async () => {}, onUnreported: () => unreported++ };
+    const reader = relayEventStream(upstream(), options).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe(content);
+    await reader.cancel('client went away');
+    expect(cancelled).toBe('client went away');
+    expect(unreported).toBe(1);
+
+    const cut = new ReadableStream<Uint8Array>({ start: (controller) => (controller.enqueue(encoder.encode(content)), controller.close()) });
+    const drained = relayEventStream(cut, options).getReader();
+    while (!(await drained.read()).done);
+    expect(unreported).toBe(2);
   });
 });

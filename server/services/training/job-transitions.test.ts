@@ -9,6 +9,7 @@ import { grantCredits } from '@/server/services/credits/credits';
 import { reserveForJob } from '@/server/services/credits/ledger';
 import {
   claimJob,
+  fenceOrganizationJobs,
   handBack,
   markCancelled,
   markFailed,
@@ -108,6 +109,24 @@ describe('job transitions', () => {
     const done = await jobIn('succeeded');
     expect(await markFailed(getDb(), done.job.id, { code: 'internal_error', message: 'x' })).toBe(false);
     expect((await row(done.job.id)).status).toBe('succeeded');
+  });
+});
+
+describe('fenceOrganizationJobs', () => {
+  it("cancels every unfinished job of an organization with the next attempt, so its runner's writes change nothing", async () => {
+    const running = await jobIn('running', 2);
+    const { organizationId, projectId, baseModelId, trainingDatasetId } = running.job;
+    const another = (status: JobStatus) =>
+      getDb().trainingJob.create({ data: { organizationId, projectId, baseModelId, trainingDatasetId, status, hyperparameters: {}, seed: 1 } });
+    const [preparing, queued, succeeded] = [await another('validating_files'), await another('queued'), await another('succeeded')];
+    const elsewhere = await jobIn('running', 1);
+    expect(await fenceOrganizationJobs(getDb(), organizationId, new Date())).toBe(3);
+    for (const id of [running.job.id, preparing.id, queued.id]) expect((await row(id)).status).toBe('cancelled');
+    expect(await row(running.job.id)).toMatchObject({ attempt: 3 });
+    expect(await recordHeartbeat(getDb(), { jobId: running.job.id, attempt: 2 })).toBe(false);
+    expect(await claimJob(getDb(), { jobId: queued.id, attempt: 1 }, (await runner()).id)).toBe(false);
+    expect((await row(succeeded.id)).status).toBe('succeeded');
+    expect((await row(elsewhere.job.id)).status).toBe('running');
   });
 });
 

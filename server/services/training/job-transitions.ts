@@ -46,6 +46,19 @@ export function markCancelled(db: JobWriter, jobId: string, now: Date) {
   return transition(db, { id: jobId, status: { in: ['validating_files', 'queued'] } }, { status: 'cancelled', cancelRequestedAt: now, finishedAt: now });
 }
 
+/**
+ * Every job of the organization that has not ended → cancelled, with the next attempt: deleting an
+ * organization fences its runners out first, so a runner's write in flight (publishing a model)
+ * either commits before the deletion sees the organization's rows or changes nothing.
+ */
+export async function fenceOrganizationJobs(db: JobWriter, organizationId: string, now: Date) {
+  const { count } = await db.trainingJob.updateMany({
+    where: { organizationId, status: { in: ['validating_files', 'queued', 'running'] } },
+    data: { status: 'cancelled', cancelRequestedAt: now, finishedAt: now, attempt: { increment: 1 } },
+  });
+  return count;
+}
+
 /** Asks a running job's runner to stop the trainer; the job becomes cancelled when the runner ends its attempt. */
 export function requestCancel(db: JobWriter, jobId: string, now: Date) {
   return transition(db, { id: jobId }, { cancelRequestedAt: now });

@@ -1,5 +1,6 @@
 // validating_files → queued: tokenize the job's files with its base model's tokenizer and chat
-// template, reserve the estimated cost, and hand the job to the runners' queue.
+// template, store them, then reserve the estimated cost and queue the job in one transaction, and
+// hand it to the runners' queue.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import type { ArtifactStore } from '@/server/services/artifacts/create-artifact-
 import { materializeModelFolder } from '@/server/services/model-registry/model-artifacts';
 import { tokenizeDataset, type TokenizeStats } from '@/server/services/datasets/tokenize-dataset';
 import { estimateCost } from '@/server/services/datasets/estimate-cost';
-import { reserveForJob } from '@/server/services/credits/ledger';
+import { releaseReservation, reserveForJob } from '@/server/services/credits/ledger';
 import { LatheError } from '@/server/services/errors';
 import { DatasetError } from '@/server/services/datasets/dataset-error';
 import { ModelError } from '@/server/services/model-format/errors';
@@ -39,8 +40,11 @@ export type JobArtifacts = {
   metrics?: { sha256: string; size: number };
 };
 
+/** Fails a job that has not ended, releasing whatever it had reserved. */
 export async function failJob(db: Db, jobId: string, error: JobError) {
   if (await markFailed(db, jobId, error)) {
+    // Once failed, the job can no longer be reserved for (see the queueing transaction below).
+    await releaseReservation({ db, jobId });
     await appendJobEvents({ db, jobId, events: [{ seq: await nextEventSeq(db, jobId), level: 'error', message: error.message, data: { code: error.code } }] });
     await notifyJob(db, { jobId, status: 'failed' });
   }
@@ -99,12 +103,6 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
     const hp = job.hyperparameters as THyperparameters & { preset?: TPreset };
     const resolved = resolveHyperparameters({ requested: hp, preset: hp.preset, examples: stats.train.examples, trainedTokens: stats.train.trainedTokens });
     const cost = estimateCost({ trainedTokens: stats.train.trainedTokens, epochs: resolved.n_epochs, pricePerMillionTokens: Number(job.baseModel.pricePerMillionTokens) });
-    try {
-      await reserveForJob({ db, organizationId: job.organizationId, jobId, amount: cost.credits, actor: {} });
-    } catch (error) {
-      if (error instanceof LatheError && error.code === 'PAYMENT_REQUIRED') return fail('insufficient_credits', error.message);
-      throw error;
-    }
     const train = await store.put(trainOut);
     const valid = stats.validation && stats.validation.examples > 0 ? await store.put(validOut) : null;
     const config = trainerConfig({
@@ -120,13 +118,21 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
       trainerConfig: config,
       tokenStats: stats,
     };
-    const queued = await markQueued(db, jobId, {
-      hyperparameters: { ...resolved, preset: hp.preset ?? 'standard' },
-      trainedTokens: BigInt(cost.billedTokens),
-      estimatedCost: cost.credits,
-      artifacts: artifacts as object,
-    });
-    if (!queued) return; // cancelled meanwhile; the cancel released the reservation
+    // Reserved in the transaction that queues the job, and only if it does: a job cancelled while
+    // it was being prepared holds nothing, and nothing can fail between the two.
+    let queued: boolean;
+    try {
+      queued = await db.$transaction(async (tx) => {
+        const prepared = { hyperparameters: { ...resolved, preset: hp.preset ?? 'standard' }, trainedTokens: BigInt(cost.billedTokens), estimatedCost: cost.credits, artifacts: artifacts as object };
+        if (!(await markQueued(tx, jobId, prepared))) return false;
+        await reserveForJob({ db, tx, organizationId: job.organizationId, jobId, amount: cost.credits, actor: {} });
+        return true;
+      });
+    } catch (error) {
+      if (error instanceof LatheError && error.code === 'PAYMENT_REQUIRED') return fail('insufficient_credits', error.message);
+      throw error;
+    }
+    if (!queued) return;
     const seq = await nextEventSeq(db, jobId);
     await appendJobEvents({
       db,

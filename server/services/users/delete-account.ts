@@ -3,10 +3,12 @@ import { LatheError } from '@/server/services/errors';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { lockMemberships } from '@/server/services/orgs/manage-members';
 import { forgetSessionState } from '@/server/services/auth/session-state';
+import { fenceOrganizationJobs } from '@/server/services/training/job-transitions';
 
 /**
- * Deletes a user and their personal organization with everything in it. Refused while the user is
- * the only owner of a shared organization, which would otherwise be left without an owner.
+ * Deletes a user and their personal organization with everything in it, its unfinished jobs
+ * cancelled and fenced first. Refused while the user is the only owner of a shared organization,
+ * which would otherwise be left without an owner.
  */
 export async function deleteAccount({ db, userId }: { db: Db; userId: string }) {
   await db.$transaction(async (tx) => {
@@ -25,7 +27,10 @@ export async function deleteAccount({ db, userId }: { db: Db; userId: string }) 
       where: { personal: true, memberships: { some: { userId, role: 'OWNER' } } },
       select: { id: true },
     });
+    let cancelledJobs = 0;
     for (const org of personal) {
+      // Their runners notice the rows are gone at their next heartbeat and stop their trainers.
+      cancelledJobs += await fenceOrganizationJobs(tx, org.id, new Date());
       await tx.fineTunedModel.deleteMany({ where: { organizationId: org.id } });
       await tx.trainingJob.deleteMany({ where: { organizationId: org.id } });
       await tx.baseModel.deleteMany({ where: { organizationId: org.id } });
@@ -37,7 +42,7 @@ export async function deleteAccount({ db, userId }: { db: Db; userId: string }) 
       action: 'user.delete',
       targetType: 'User',
       targetId: userId,
-      data: { deletedOrganizations: personal.map((o) => o.id) },
+      data: { deletedOrganizations: personal.map((o) => o.id), cancelledJobs },
     });
   });
   forgetSessionState(userId);

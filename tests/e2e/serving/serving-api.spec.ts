@@ -1,14 +1,15 @@
 // /v1/chat/completions and /v1/completions through the web app on a base model, with web and
 // gpu-runner as real processes: the first request wakes the deployment; usage in answers and in
 // the final stream chunk, recorded and charged; stream and non-stream agree; OpenAI-shaped
-// 400/402/404/429; a client that goes away frees its slot; the inference server killed in the
-// middle of a request fails that request cleanly and the next one succeeds; a runner that dies
-// hands its deployment to the next runner.
+// 400/402/404/429; a client that goes away frees its slot and is charged for what was generated;
+// the inference server killed in the middle of a request fails that request cleanly and the next
+// one succeeds; a runner that dies hands its deployment to the next runner.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
 import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { getDb } from '@/server/db';
+import { creditsForTokens } from '@/server/services/credits/price';
 import { eventually, importModel, inferenceClientFor, userWithKey } from '@/tests/helpers/serving';
 import { useOwnDatabase } from '@/tests/helpers/own-database';
 
@@ -43,8 +44,32 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-const post = (path: string, body: string, apiKey = key) =>
-  fetch(`${platform.url}/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body });
+const post = (path: string, body: string, apiKey = key, signal?: AbortSignal) =>
+  fetch(`${platform.url}/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body, signal });
+
+/** Streams a 400-token reply and goes away after `chunks` chunks; resolves with the chunks read. */
+async function abandonStream(openai: OpenAI, chunks: number) {
+  const controller = new AbortController();
+  const stream = await openai.chat.completions.create(
+    { model: modelName, messages: question, max_tokens: 400, stream: true, ignore_eos: true } as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming,
+    { signal: controller.signal },
+  );
+  let read = 0;
+  await (async () => {
+    for await (const _chunk of stream) if (++read === chunks) controller.abort();
+  })().catch(() => undefined);
+  return read;
+}
+
+/** The one usage row of an organization and its charge, once the platform has recorded them. */
+async function chargedUsage(organizationId: string) {
+  const db = getDb();
+  const charge = await eventually(() => db.creditLedgerEntry.findFirst({ where: { organizationId, kind: 'USAGE' } }), 20_000, 'the usage charge');
+  const row = await db.usageRecord.findFirstOrThrow({ where: { organizationId } });
+  expect(row.requests).toBe(1);
+  const { inferencePricePerMillionTokens: price } = await db.baseModel.findFirstOrThrow({ where: { name: modelName } });
+  return { row, charge: charge.amount, price };
+}
 
 afterEach(({ task }) => {
   // The platform's own output explains most failures here.
@@ -149,21 +174,39 @@ describe('serving through /v1', () => {
   it('frees the slot when the client goes away in the middle of a stream', async () => {
     const inference = await inferenceClientFor(modelName);
     const before = (await inference.health()).requests.aborted;
-    const controller = new AbortController();
-    const stream = await client.chat.completions.create(
-      { model: modelName, messages: question, max_tokens: 400, stream: true, ignore_eos: true } as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming,
-      { signal: controller.signal },
-    );
-    let chunks = 0;
-    await (async () => {
-      for await (const _chunk of stream) if (++chunks === 3) controller.abort();
-    })().catch(() => undefined);
-    expect(chunks).toBe(3);
+    expect(await abandonStream(client, 3)).toBe(3);
     const health = await eventually(async () => {
       const h = await inference.health();
       return h.queue.running === 0 && h.requests.aborted > before ? h : null;
     }, 10_000, 'the aborted generation to stop');
     expect(health.queue.waiting).toBe(0);
+  });
+
+  it('charges a stream its client abandons for the tokens generated, prompt included', async () => {
+    const { user, key: ownKey } = await userWithKey(1000);
+    const own = new OpenAI({ apiKey: ownKey, baseURL: `${platform.url}/v1`, maxRetries: 0 });
+    const promptTokens = (await client.chat.completions.create({ model: modelName, messages: question, max_tokens: 1 })).usage!.prompt_tokens;
+    await abandonStream(own, 4);
+    const usage = await chargedUsage(user.organization.id);
+    expect(Number(usage.row.promptTokens)).toBe(promptTokens);
+    // The opening chunk carries no token; every other one carried at least one.
+    expect(Number(usage.row.completionTokens)).toBeGreaterThanOrEqual(3);
+    expect(Number(usage.row.completionTokens)).toBeLessThan(400);
+    expect(usage.charge.toNumber()).toBeCloseTo(-creditsForTokens(Number(usage.row.promptTokens + usage.row.completionTokens), usage.price).toNumber(), 6);
+  });
+
+  it('charges a plain request its client abandons for the tokens generated', async () => {
+    const { user, key: ownKey } = await userWithKey(1000);
+    const inference = await inferenceClientFor(modelName);
+    const controller = new AbortController();
+    const request = post('/completions', JSON.stringify({ model: modelName, prompt: 'The code for the river is', max_tokens: 400, ignore_eos: true }), ownKey, controller.signal).catch(() => null);
+    await eventually(async () => (await inference.health()).queue.running === 1, 20_000, 'the generation to start');
+    controller.abort();
+    await request;
+    const usage = await chargedUsage(user.organization.id);
+    expect(Number(usage.row.promptTokens)).toBeGreaterThan(0);
+    expect(Number(usage.row.completionTokens)).toBeGreaterThan(0);
+    expect(Number(usage.row.completionTokens)).toBeLessThan(400);
   });
 
   it('fails a request whose inference server is killed mid-stream, and serves the next one', async () => {

@@ -5,38 +5,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { getDb } from '@/server/db';
 import { callerFor, createTestUser, type TestUser } from '@/tests/helpers/factories';
-import { datasetStore } from './config';
 import { previewDatasetForModel } from './preview-dataset-for-model';
-import { FIXTURES, tenantOf, uploadAndValidate } from '../../../../tests/kit/datasets';
+import { seedTokenizerModel, storeFixtureTokenizer, tenantOf, uploadAndValidate, type StoredFiles } from '../../../../tests/kit/datasets';
 
 let user: TestUser;
 let datasetId: string;
-let files: Record<string, { sha256: string; size: number }>;
+let files: StoredFiles;
 
-async function seedModel(name: string, data: Record<string, unknown> = {}) {
-  return getDb().baseModel.create({
-    data: {
-      organizationId: user.organization.id,
-      name,
-      source: 'FOLDER',
-      status: 'READY',
-      chatTemplate: true,
-      contextLength: 2048,
-      pricePerMillionTokens: 3,
-      details: { trainable: true },
-      artifacts: { hf: { files }, gguf: { type: 'F32', ...files['tokenizer.json']! } },
-      ...data,
-    },
-  });
-}
+const seedModel = (name: string, data: Record<string, unknown> = {}) => seedTokenizerModel(user, name, files, data);
 
 beforeAll(async () => {
   user = await createTestUser();
-  files = {};
-  for (const name of ['tokenizer.json', 'tokenizer_config.json']) {
-    const ref = await datasetStore().put(path.join(FIXTURES, 'tokenizer', name));
-    files[name] = { sha256: ref.sha256, size: ref.size };
-  }
+  files = await storeFixtureTokenizer();
   await seedModel('preview-model');
   ({ row: { id: datasetId } } = await uploadAndValidate(user, 'good/chat.jsonl'));
 });
