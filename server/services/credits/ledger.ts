@@ -49,34 +49,38 @@ export async function reserveForJob({ db, organizationId, jobId, amount, actor, 
   return tx ? run(tx) : db.$transaction(run);
 }
 
-export type SettleOptions = { db: Db; organizationId: string; jobId: string; actualCost: Decimalish; actor?: AuditActor };
+export type SettleOptions = { db: Db; organizationId: string; jobId: string; actualCost: Decimalish; actor?: AuditActor; tx?: Tx };
 
 /**
  * Releases the part of the job's reservation it did not use (or charges the difference when it
- * used more). Runs once per job: a second call finds the settlement and returns it unchanged.
+ * used more). Runs once per job: a second call finds the settlement and returns it unchanged. With
+ * `tx` it runs inside the caller's transaction, so the job's final status and its settlement are
+ * seen together.
  */
-export async function settleJob({ db, organizationId, jobId, actualCost, actor = {} }: SettleOptions) {
-  try {
-    return await db.$transaction(async (tx) => {
-      await lockOrganization(tx, organizationId);
-      const done = await tx.creditLedgerEntry.findUnique({ where: { idempotencyKey: `settle:${jobId}` } });
-      if (done) return done;
-      const reservation = await tx.creditLedgerEntry.findUnique({ where: { idempotencyKey: `reserve:${jobId}` } });
-      const reserved = reservation ? reservation.amount.neg() : D(0);
-      const release = reserved.minus(D(actualCost));
-      const entry = await tx.creditLedgerEntry.create({
-        data: {
-          organizationId,
-          kind: 'SETTLEMENT',
-          amount: release,
-          idempotencyKey: `settle:${jobId}`,
-          jobId,
-          memo: `job charged ${D(actualCost).toDecimalPlaces(6)} of ${reserved.toDecimalPlaces(6)} reserved`,
-        },
-      });
-      await recordAudit(tx, { organizationId, actor, action: 'credits.settle', targetType: 'TrainingJob', targetId: jobId, data: { charged: D(actualCost).toString(), released: release.toString() } });
-      return entry;
+export async function settleJob({ db, organizationId, jobId, actualCost, actor = {}, tx: outer }: SettleOptions) {
+  const run = async (tx: Tx) => {
+    await lockOrganization(tx, organizationId);
+    const done = await tx.creditLedgerEntry.findUnique({ where: { idempotencyKey: `settle:${jobId}` } });
+    if (done) return done;
+    const reservation = await tx.creditLedgerEntry.findUnique({ where: { idempotencyKey: `reserve:${jobId}` } });
+    const reserved = reservation ? reservation.amount.neg() : D(0);
+    const release = reserved.minus(D(actualCost));
+    const entry = await tx.creditLedgerEntry.create({
+      data: {
+        organizationId,
+        kind: 'SETTLEMENT',
+        amount: release,
+        idempotencyKey: `settle:${jobId}`,
+        jobId,
+        memo: `job charged ${D(actualCost).toDecimalPlaces(6)} of ${reserved.toDecimalPlaces(6)} reserved`,
+      },
     });
+    await recordAudit(tx, { organizationId, actor, action: 'credits.settle', targetType: 'TrainingJob', targetId: jobId, data: { charged: D(actualCost).toString(), released: release.toString() } });
+    return entry;
+  };
+  if (outer) return run(outer);
+  try {
+    return await db.$transaction(run);
   } catch (error) {
     if (isUniqueViolation(error)) return db.creditLedgerEntry.findUniqueOrThrow({ where: { idempotencyKey: `settle:${jobId}` } });
     throw error;

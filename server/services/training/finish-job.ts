@@ -5,7 +5,7 @@ import type { Db } from '@/server/db';
 import { settleJob } from '@/server/services/credits/ledger';
 import { creditsForTokens, type PricePerMillionTokens } from '@/server/services/credits/price';
 import { notifyJob } from '@/server/services/training/job-events';
-import { markRunCancelled, markRunFailed, markSucceeded, type RunAttempt } from '@/server/services/training/job-transitions';
+import { markRunCancelled, markRunFailed, markSucceeded, type JobWriter, type RunAttempt } from '@/server/services/training/job-transitions';
 
 export type RunEnding =
   | { status: 'succeeded'; trainedTokens: number }
@@ -19,7 +19,7 @@ export type FinishJobOptions = {
   ending: RunEnding;
 };
 
-function endRun(db: Db, run: RunAttempt, ending: RunEnding) {
+function endRun(db: JobWriter, run: RunAttempt, ending: RunEnding) {
   switch (ending.status) {
     case 'succeeded':
       return markSucceeded(db, run);
@@ -30,13 +30,17 @@ function endRun(db: Db, run: RunAttempt, ending: RunEnding) {
   }
 }
 
-/** True when this attempt ended the job (then it is settled); false when another attempt holds it. */
+/** True when this attempt ended the job (then it is settled in the same transaction); false when another attempt holds it. */
 export async function finishJob({ db, job, attempt, ending }: FinishJobOptions): Promise<boolean> {
-  const ended = await endRun(db, { jobId: job.id, attempt }, ending);
-  if (ended) {
-    const charged = ending.status === 'failed' ? 0 : ending.trainedTokens;
-    await settleJob({ db, organizationId: job.organizationId, jobId: job.id, actualCost: creditsForTokens(charged, job.baseModel.pricePerMillionTokens) });
-  }
+  // One transaction, so nobody sees the job ended with its reservation still held.
+  const ended = await db.$transaction(async (tx) => {
+    const done = await endRun(tx, { jobId: job.id, attempt }, ending);
+    if (done) {
+      const charged = ending.status === 'failed' ? 0 : ending.trainedTokens;
+      await settleJob({ db, tx, organizationId: job.organizationId, jobId: job.id, actualCost: creditsForTokens(charged, job.baseModel.pricePerMillionTokens) });
+    }
+    return done;
+  });
   await notifyJob(db, { jobId: job.id, status: ending.status });
   return ended;
 }
