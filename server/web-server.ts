@@ -22,7 +22,28 @@ const handle = app.getRequestHandler();
 startDefaultMetrics('web');
 await app.prepare();
 
+/**
+ * Takes path segments that are not valid percent-encoding (a stray '%', bytes that are not UTF-8)
+ * literally, as if their '%' were '%25'. Next.js would fail to decode them and answer a bare 500;
+ * this way the route answers in its own shape (for an id: no such object).
+ */
+function literalUndecodableSegments(url: string): string {
+  const query = url.indexOf('?');
+  const path = query < 0 ? url : url.slice(0, query);
+  if (!path.includes('%')) return url;
+  const segments = path.split('/').map((segment) => {
+    try {
+      decodeURIComponent(segment);
+      return segment;
+    } catch {
+      return encodeURIComponent(segment);
+    }
+  });
+  return segments.join('/') + (query < 0 ? '' : url.slice(query));
+}
+
 const server = http.createServer((req, res) => {
+  req.url = literalUndecodableSegments(req.url ?? '/');
   if (req.url === '/metrics') {
     void metricsResponse(res);
     return;

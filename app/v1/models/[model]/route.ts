@@ -4,8 +4,9 @@ import { notFound } from '@/server/services/errors';
 
 export const dynamic = 'force-dynamic';
 
+/** Next.js hands the segment over decoded already: decoding it again would fail on a literal '%'. */
 export const GET = withApiKey<{ model: string }>(async ({ tenant, params }) => {
-  const name = decodeURIComponent(params.model);
+  const name = params.model;
   const model = (await listUsableModels({ db: tenant.db })).find((m) => m.id === name);
   if (!model) throw notFound(`The model '${name}'`);
   const { kind: _kind, ...body } = model;
