@@ -17,6 +17,10 @@ export function errorResponse(error: unknown): Response {
   }
   if (error instanceof ZodError) {
     const issue = error.issues[0];
+    if (issue?.code === 'unrecognized_keys') {
+      const param = [...issue.path, issue.keys[0]].join('.');
+      return openAIError(400, `Unrecognized request argument supplied: ${param}. Remove it or correct its spelling.`, 'invalid_request_error', 'unknown_parameter', param);
+    }
     const param = issue?.path.join('.') || null;
     return openAIError(400, issue ? `Invalid ${param ?? 'request'}: ${issue.message}` : 'Invalid request body.', 'invalid_request_error', 'invalid_request', param);
   }
