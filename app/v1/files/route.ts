@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { withApiKey } from '@/server/api/rest/with-api-key';
+import { methodNotAllowed } from '@/server/api/rest/errors';
 import { maxUploadBytes } from '@/server/services/datasets/platform/config';
 import { createDataset } from '@/server/services/datasets/platform/create-dataset';
 import { toOpenAIFile } from '@/server/services/datasets/platform/openai-files';
@@ -46,3 +47,6 @@ export const GET = withApiKey(async ({ req, tenant }) => {
   const { data, hasMore } = await listFiles({ db: tenant.db, ...query });
   return Response.json({ object: 'list', data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
 });
+
+const refuse = methodNotAllowed('GET', 'POST');
+export { refuse as PUT, refuse as PATCH, refuse as DELETE };

@@ -9,6 +9,12 @@ export function openAIError(status: number, message: string, type: OpenAIErrorTy
   return Response.json({ error: { message, type, param, code } }, { status, headers });
 }
 
+/** The handler a /v1 route exports for the methods it does not serve: 405 in OpenAI's shape, where Next.js would send an empty body. */
+export function methodNotAllowed(...allowed: string[]) {
+  return (req: Request) =>
+    openAIError(405, `${req.method} is not supported on ${new URL(req.url).pathname}; use ${allowed.join(' or ')}.`, 'invalid_request_error', 'method_not_allowed', null, { Allow: allowed.join(', ') });
+}
+
 export function errorResponse(error: unknown): Response {
   if (error instanceof LatheError) {
     const { openaiStatus: status, type } = describeError(error.code, error.details.reason);

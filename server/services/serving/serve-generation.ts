@@ -16,6 +16,7 @@ import { notifyAdapterRequest } from '@/server/services/serving/adapter-requests
 import { RateLimiter } from '@/server/services/serving/rate-limit';
 import { recordUsage, type TokenUsage } from '@/server/services/serving/record-usage';
 import { readBodyText } from '@/server/services/request-body/read-body';
+import { findUnstorableText } from '@/lib/universal/storable-text';
 import { resolveModel, type ResolvedModel } from '@/server/services/serving/resolve-model';
 
 export type ServeGenerationOptions = {
@@ -88,6 +89,8 @@ function validate(path: GenerationPath, body: unknown) {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.', 'invalid_request');
   const parsed = path === '/v1/chat/completions' ? ZChatCompletionRequest.safeParse(body) : ZCompletionRequest.safeParse(body);
   if (!parsed.success) throw zodToInferenceError(parsed.error, body);
+  // The name is looked up in the database, which cannot hold such a name and fails on it.
+  if (findUnstorableText(parsed.data.model) !== null) throw badRequest("Invalid 'model': it holds a NUL character or an unpaired UTF-16 surrogate.", 'invalid_request', 'model');
   assertSupported(parsed.data);
   return parsed.data;
 }

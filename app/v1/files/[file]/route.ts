@@ -1,5 +1,6 @@
 import { withFile } from '@/app/v1/files/files-api';
 import { withApiKey } from '@/server/api/rest/with-api-key';
+import { methodNotAllowed } from '@/server/api/rest/errors';
 import { deleteDataset } from '@/server/services/datasets/platform/delete-dataset';
 import { toFileId, toOpenAIFile } from '@/server/services/datasets/platform/openai-files';
 import { getDataset } from '@/server/services/datasets/platform/read-datasets';
@@ -26,3 +27,6 @@ export const DELETE = withApiKey<{ file: string }>(async ({ tenant, params }) =>
   });
   return Response.json({ id: toFileId(id), object: 'file', deleted: true });
 });
+
+const refuse = methodNotAllowed('GET', 'DELETE');
+export { refuse as POST, refuse as PUT, refuse as PATCH };

@@ -1,4 +1,5 @@
 import { withApiKey } from '@/server/api/rest/with-api-key';
+import { methodNotAllowed } from '@/server/api/rest/errors';
 import { listUsableModels } from '@/server/services/model-registry/list-usable-models';
 import { notFound } from '@/server/services/errors';
 
@@ -12,3 +13,6 @@ export const GET = withApiKey<{ model: string }>(async ({ tenant, params }) => {
   const { kind: _kind, ...body } = model;
   return Response.json(body);
 });
+
+const refuse = methodNotAllowed('GET');
+export { refuse as POST, refuse as PUT, refuse as PATCH, refuse as DELETE };

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { withFile } from '@/app/v1/files/files-api';
 import { withApiKey } from '@/server/api/rest/with-api-key';
+import { methodNotAllowed } from '@/server/api/rest/errors';
 import type { TenantDb } from '@/server/db/tenant';
 import { datasetStore } from '@/server/services/datasets/platform/config';
 import { findDataset } from '@/server/services/datasets/platform/read-datasets';
@@ -31,3 +32,6 @@ async function resultContent(db: TenantDb, jobId: string) {
 export const GET = withApiKey<{ file: string }>(async ({ tenant, params }) =>
   withFile(params.file, (file) => (file.kind === 'result' ? resultContent(tenant.db, file.jobId) : uploadContent(tenant.db, file.datasetId))),
 );
+
+const refuse = methodNotAllowed('GET');
+export { refuse as POST, refuse as PUT, refuse as PATCH, refuse as DELETE };

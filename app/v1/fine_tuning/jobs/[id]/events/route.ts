@@ -1,4 +1,5 @@
 import { withApiKey } from '@/server/api/rest/with-api-key';
+import { methodNotAllowed } from '@/server/api/rest/errors';
 import { intParam } from '@/server/api/rest/body';
 import { listJobEvents } from '@/server/services/training/manage-jobs';
 import { toOpenAIEvent } from '@/server/services/training/openai-shapes';
@@ -18,3 +19,6 @@ export const GET = withApiKey<{ id: string }>(async ({ req, tenant, params }) =>
   const { events, hasMore } = await listJobEvents({ tenant, id: params.id, after, limit: intParam(url, 'limit', { min: 1, max: 1000, fallback: 20 }) });
   return Response.json({ object: 'list', data: events.map(toOpenAIEvent), has_more: hasMore });
 });
+
+const refuse = methodNotAllowed('GET');
+export { refuse as POST, refuse as PUT, refuse as PATCH, refuse as DELETE };
