@@ -2,7 +2,7 @@
 // (LATHE_MAX_JSON_BODY_BYTES), with refusals in these routes' own shape, {"error": "..."}.
 import { NextResponse } from 'next/server';
 import { LatheError } from '@/server/services/errors';
-import { readBodyText } from '@/server/services/request-body/read-body';
+import { CLOSE_AFTER_ANSWER, readBodyText } from '@/server/services/request-body/read-body';
 
 export type AuthBody = { text: string; json: unknown } | { refusal: Response };
 
@@ -12,7 +12,7 @@ export async function readAuthBody(req: Request): Promise<AuthBody> {
   try {
     text = await readBodyText(req);
   } catch (error) {
-    if (error instanceof LatheError && error.details.reason === 'request_too_large') return { refusal: NextResponse.json({ error: error.message }, { status: 413 }) };
+    if (error instanceof LatheError && error.details.reason === 'request_too_large') return { refusal: NextResponse.json({ error: error.message }, { status: 413, headers: CLOSE_AFTER_ANSWER }) };
     throw error;
   }
   try {

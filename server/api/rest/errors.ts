@@ -3,6 +3,7 @@ import { ZodError } from 'zod';
 import { describeError, type OpenAIErrorType } from '@/lib/universal/errors';
 import { LatheError } from '@/server/services/errors';
 import { logger } from '@/server/logger';
+import { CLOSE_AFTER_ANSWER } from '@/server/services/request-body/read-body';
 
 
 export function openAIError(status: number, message: string, type: OpenAIErrorType, code: string | null = null, param: string | null = null, headers: HeadersInit = {}) {
@@ -18,7 +19,10 @@ export function methodNotAllowed(...allowed: string[]) {
 export function errorResponse(error: unknown): Response {
   if (error instanceof LatheError) {
     const { openaiStatus: status, type } = describeError(error.code, error.details.reason);
-    const headers: Record<string, string> = error.details.retryAfterSeconds ? { 'Retry-After': String(error.details.retryAfterSeconds) } : {};
+    const headers: Record<string, string> = {
+      ...(error.details.retryAfterSeconds ? { 'Retry-After': String(error.details.retryAfterSeconds) } : {}),
+      ...(error.code === 'PAYLOAD_TOO_LARGE' ? CLOSE_AFTER_ANSWER : {}),
+    };
     return openAIError(status, error.message, type, error.details.reason ?? error.code.toLowerCase(), error.details.param ?? null, headers);
   }
   if (error instanceof ZodError) {

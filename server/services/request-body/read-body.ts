@@ -20,25 +20,37 @@ export function bodyTooLarge(maxBytes: number): LatheError {
 }
 
 /**
+ * Headers for a 413 of any route: the connection closes once the answer is out, so the rest of a
+ * refused body is not received at all.
+ */
+export const CLOSE_AFTER_ANSWER = { Connection: 'close' } as const;
+
+/**
  * The same request with a body that fails with `tooLarge()` past `maxBytes` (at once when its
- * Content-Length says so), for parsers that read the body themselves (tRPC, next-auth).
+ * Content-Length says so), for parsers that read the body themselves (tRPC, next-auth). The
+ * original body is left as it is, not cancelled: cancelling it would tear down the socket before
+ * the 413 is written.
  */
 export function limitRequestBody(req: Request, maxBytes: number, tooLarge: () => Error = () => bodyTooLarge(maxBytes)): Request {
   if (!req.body) return req;
-  const declared = Number(req.headers.get('content-length'));
-  let seen = 0;
-  const body =
-    declared > maxBytes
-      ? new ReadableStream<Uint8Array>({ start: (controller) => controller.error(tooLarge()) })
-      : req.body.pipeThrough(
-          new TransformStream<Uint8Array, Uint8Array>({
-            transform(chunk, controller) {
-              seen += chunk.byteLength;
-              if (seen > maxBytes) controller.error(tooLarge());
-              else controller.enqueue(chunk);
-            },
-          }),
-        );
+  let body: ReadableStream<Uint8Array>;
+  if (Number(req.headers.get('content-length')) > maxBytes) {
+    body = new ReadableStream({ start: (controller) => controller.error(tooLarge()) });
+  } else {
+    const reader = req.body.getReader();
+    let seen = 0;
+    body = new ReadableStream({
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        seen += value.byteLength;
+        if (seen <= maxBytes) return controller.enqueue(value);
+        controller.error(tooLarge());
+        reader.releaseLock();
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+  }
   return new Request(req.url, { method: req.method, headers: req.headers, body, signal: req.signal, duplex: 'half' } as RequestInit);
 }
 

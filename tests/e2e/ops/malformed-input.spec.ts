@@ -107,7 +107,7 @@ function sendPartial(
   request: Omit<Sent, 'body'>,
   framing: 'declared' | 'chunked',
   { declared = 64 * 1024 * 1024, write = 4 * BODY_LIMIT, timeoutMs = 15_000 } = {},
-): Promise<{ status: number; text: string }> {
+): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
   const url = new URL(web.url);
   const body = Buffer.alloc(write, 0x20);
   body.write('{"model":"x","messages":[{"role":"user","content":"');
@@ -118,7 +118,7 @@ function sendPartial(
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers });
         req.destroy();
       });
     });
@@ -424,6 +424,8 @@ describe('request body limit', () => {
     const res = await sendPartial({ method: 'POST', path: '/v1/chat/completions', headers: { ...v1Json, authorization: `Bearer ${key}` } }, 'declared');
     expect(res.status).toBe(413);
     expect(JSON.parse(res.text)).toEqual({ error: { message: expect.stringContaining('64 KiB'), type: 'invalid_request_error', param: null, code: 'request_too_large' } });
+    // So that the rest of the body is not received either.
+    expect(res.headers.connection).toBe('close');
   });
 
   it('stops reading a chunked /v1 body at the limit and answers 413', async () => {
@@ -453,6 +455,7 @@ describe('request body limit', () => {
       const res = await sendPartial({ method: 'POST', path: '/api/trpc/project.create', headers: { ...v1Json, cookie } }, framing);
       expect(res.status, framing).toBe(413);
       expect(JSON.parse(res.text), framing).toMatchObject({ error: { json: { data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, reason: 'request_too_large' } } } });
+      expect(res.headers.connection, framing).toBe('close');
     }
   });
 
@@ -464,6 +467,7 @@ describe('request body limit', () => {
       const res = await sendPartial({ method: 'POST', path, headers: { 'content-type': type } }, 'chunked');
       expect(res.status, path).toBe(413);
       expect(JSON.parse(res.text), path).toEqual({ error: expect.stringContaining('64 KiB') });
+      expect(res.headers.connection, path).toBe('close');
     }
   });
 

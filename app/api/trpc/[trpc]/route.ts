@@ -4,7 +4,7 @@ import { appRouter } from '@/server/api/root';
 import { TEXT_UPLOAD_MAX_BYTES } from '@/server/api/routers/dataset/router';
 import { createContext } from '@/server/api/trpc';
 import { publicUrl } from '@/server/env';
-import { bodyTooLarge, limitRequestBody, maxJsonBodyBytes } from '@/server/services/request-body/read-body';
+import { bodyTooLarge, CLOSE_AFTER_ANSWER, limitRequestBody, maxJsonBodyBytes } from '@/server/services/request-body/read-body';
 
 /** dataset.createFromText carries a whole file, which JSON escaping may double; every other input is small. */
 function bodyLimit(req: Request): number {
@@ -23,6 +23,7 @@ const handler = (req: Request) => {
     }),
     router: appRouter,
     createContext: () => createContext({ headers: req.headers, baseUrl: publicUrl() }),
+    responseMeta: ({ errors }) => (errors.some((e) => e.code === 'PAYLOAD_TOO_LARGE') ? { headers: CLOSE_AFTER_ANSWER } : {}),
   });
 };
 
