@@ -1,18 +1,14 @@
 // Request bodies under a size cap. A Content-Length over the cap is refused before a byte is read;
 // a body that grows past it (chunked, or longer than it said) is cut off there. Nobody buffers
 // more than the cap, whatever the client sends.
-import { formatBytes } from '@/server/services/datasets/platform/config';
+import { byteLimitFromEnv, formatBytes } from '@/server/services/datasets/platform/config';
 import { LatheError } from '@/server/services/errors';
 
 export const DEFAULT_MAX_JSON_BODY_BYTES = 1024 * 1024;
 
 /** The largest JSON body accepted, from LATHE_MAX_JSON_BODY_BYTES (bytes; default 1 MiB). */
 export function maxJsonBodyBytes(env: Record<string, string | undefined> = process.env): number {
-  const raw = env.LATHE_MAX_JSON_BODY_BYTES?.trim();
-  if (!raw) return DEFAULT_MAX_JSON_BODY_BYTES;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`LATHE_MAX_JSON_BODY_BYTES must be a positive whole number of bytes, not "${raw}"`);
-  return value;
+  return byteLimitFromEnv('LATHE_MAX_JSON_BODY_BYTES', DEFAULT_MAX_JSON_BODY_BYTES, env);
 }
 
 export function bodyTooLarge(maxBytes: number): LatheError {
