@@ -12,3 +12,13 @@ export function assertStorableText(value: unknown, where = 'The request'): void 
     reason: 'invalid_request',
   });
 }
+
+/** Path parameters are ids and names, and one the database cannot hold names nothing: NOT_FOUND, as for any unknown id. */
+export function assertStorablePath(params: unknown): void {
+  const path = findUnstorableText(params);
+  if (path === null) return;
+  throw new LatheError('NOT_FOUND', `Nothing has the ${path || 'id'} given in the path: it holds a NUL character or an unpaired UTF-16 surrogate.`, {
+    ...(path ? { param: path } : {}),
+    reason: 'not_found',
+  });
+}

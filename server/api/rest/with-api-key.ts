@@ -5,7 +5,7 @@ import { getDb } from '@/server/db';
 import { tenantDb, type TenantContext } from '@/server/db/tenant';
 import { authenticateApiKey } from '@/server/services/api-keys/api-keys';
 import { errorResponse, openAIError } from '@/server/api/rest/errors';
-import { assertStorableText } from '@/server/api/storable-text';
+import { assertStorablePath, assertStorableText } from '@/server/api/storable-text';
 
 export type RestHandler<P> = (args: { req: Request; tenant: TenantContext; params: P }) => Promise<Response>;
 
@@ -25,7 +25,7 @@ export function withApiKey<P = Record<string, never>>(handler: RestHandler<P>) {
       const scope = { organizationId: principal.organizationId, projectId: principal.projectId };
       const tenant: TenantContext = { db: tenantDb(scope), scope, actor: { apiKeyId: principal.apiKeyId } };
       const params = await context.params;
-      assertStorableText(params, 'The path');
+      assertStorablePath(params);
       for (const [name, value] of new URL(req.url).searchParams) assertStorableText({ [name]: value }, 'The query string');
       return await handler({ req, tenant, params });
     } catch (error) {
