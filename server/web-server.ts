@@ -28,7 +28,28 @@ startDefaultMetrics('web');
 await app.prepare();
 const routeLabel = createRouteLabeler(builtRoutePatterns(path.join(root, '.next')));
 
+/**
+ * Takes path segments that are not valid percent-encoding (a stray '%', bytes that are not UTF-8)
+ * literally, as if their '%' were '%25'. Next.js would fail to decode them and answer a bare 500;
+ * this way the route answers in its own shape (for an id: no such object).
+ */
+function literalUndecodableSegments(url: string): string {
+  const query = url.indexOf('?');
+  const pathname = query < 0 ? url : url.slice(0, query);
+  if (!pathname.includes('%')) return url;
+  const segments = pathname.split('/').map((segment) => {
+    try {
+      decodeURIComponent(segment);
+      return segment;
+    } catch {
+      return encodeURIComponent(segment);
+    }
+  });
+  return segments.join('/') + (query < 0 ? '' : url.slice(query));
+}
+
 const server = http.createServer((req, res) => {
+  req.url = literalUndecodableSegments(req.url ?? '/');
   // Replaces whatever the client sent under this name: routes read the address from here.
   req.headers[CLIENT_ADDRESS_HEADER] = resolveClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
   const route = routeLabel(req.url ?? '/');

@@ -10,6 +10,7 @@ import { clientAddressOf } from '@/server/services/auth/client-address';
 import { describeError } from '@/lib/universal/errors';
 import { LatheError } from '@/server/services/errors';
 import { logger } from '@/server/logger';
+import { assertStorableText } from '@/server/api/storable-text';
 import type { MemberRole } from '@/server/generated/prisma/client';
 
 export type CreateContextOptions = { headers: Headers; baseUrl: string; db?: Db; secret?: string; resHeaders?: Headers };
@@ -85,7 +86,13 @@ const errorMapping = t.middleware(async ({ next, path }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(errorMapping);
+/** Input text the database cannot store is refused before any procedure runs a query with it. */
+const storableInput = t.middleware(async ({ getRawInput, next }) => {
+  assertStorableText(await getRawInput(), 'The input');
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(errorMapping).use(storableInput);
 
 /** A signed-in person (not an API key): account and organization management. */
 export const sessionProcedure = publicProcedure.use(({ ctx, next }) => {

@@ -24,7 +24,7 @@ type World = {
   a: TestUser;
   b: TestUser;
   aKey: string;
-  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; modelId: string; ledgerEntryId: string; datasetId: string; uploadUrl: string; tunedId: string; tunedName: string; aliasId: string; aliasName: string };
+  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; modelId: string; ledgerEntryId: string; datasetId: string; uploadUrl: string; tunedId: string; tunedName: string; aliasId: string; aliasName: string; resultFileId: string };
 };
 
 let world: World;
@@ -43,12 +43,15 @@ beforeAll(async () => {
   const tuned = await db.fineTunedModel.create({ data: { organizationId: b.organization.id, projectId: b.project.id, name: `ft:${model.name}:b:secret:${Date.now()}`, baseModelId: model.id, artifacts: { gguf: { sha256: '0'.repeat(64), size: 1 } } } });
   const alias = await db.modelAlias.create({ data: { organizationId: b.organization.id, projectId: b.project.id, name: `b-alias-${Date.now()}`, target: tuned.name } });
   await db.creditLedgerEntry.create({ data: { organizationId: a.organization.id, kind: 'GRANT', amount: 5 } });
+  const finished = await db.trainingJob.create({
+    data: { organizationId: b.organization.id, projectId: b.project.id, baseModelId: model.id, trainingDatasetId: dataset.id, status: 'succeeded', finishedAt: new Date(), hyperparameters: {}, seed: 1, artifacts: { metrics: { sha256: '0'.repeat(64), size: 1 } } },
+  });
   const upload = await createUpload(new Request('http://lathe.test/api/uploads', { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '10', authorization: `Bearer ${await createTestKey(b)}` } }));
   world = {
     a,
     b,
     aKey: await createTestKey(a),
-    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, modelId: model.id, ledgerEntryId: entry.id, datasetId: dataset.id, uploadUrl: new URL(upload.headers.get('location')!, 'http://lathe.test').toString(), tunedId: tuned.id, tunedName: tuned.name, aliasId: alias.id, aliasName: alias.name },
+    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, modelId: model.id, ledgerEntryId: entry.id, datasetId: dataset.id, uploadUrl: new URL(upload.headers.get('location')!, 'http://lathe.test').toString(), tunedId: tuned.id, tunedName: tuned.name, aliasId: alias.id, aliasName: alias.name, resultFileId: `file-${finished.id}-metrics` },
   };
 });
 
@@ -103,6 +106,9 @@ const rest: { name: string; call: (w: World) => Promise<Response> }[] = [
   { name: 'GET /v1/files/{file}', call: (w) => getFile(fileRequest(w, ''), { params: Promise.resolve({ file: `file-${w.b_.datasetId}` }) }) },
   { name: 'DELETE /v1/files/{file}', call: (w) => deleteFile(fileRequest(w, '', 'DELETE'), { params: Promise.resolve({ file: `file-${w.b_.datasetId}` }) }) },
   { name: 'GET /v1/files/{file}/content', call: (w) => getFileContent(fileRequest(w, '/content'), { params: Promise.resolve({ file: `file-${w.b_.datasetId}` }) }) },
+  { name: 'GET /v1/files/{result file}', call: (w) => getFile(fileRequest(w, '', 'GET', w.b_.resultFileId), { params: Promise.resolve({ file: w.b_.resultFileId }) }) },
+  { name: 'DELETE /v1/files/{result file}', call: (w) => deleteFile(fileRequest(w, '', 'DELETE', w.b_.resultFileId), { params: Promise.resolve({ file: w.b_.resultFileId }) }) },
+  { name: 'GET /v1/files/{result file}/content', call: (w) => getFileContent(fileRequest(w, '/content', 'GET', w.b_.resultFileId), { params: Promise.resolve({ file: w.b_.resultFileId }) }) },
 ];
 
 function generationRequest(w: World, path: 'chat/completions' | 'completions', model: string) {
@@ -110,8 +116,8 @@ function generationRequest(w: World, path: 'chat/completions' | 'completions', m
   return new Request(`http://lathe.test/v1/${path}`, { method: 'POST', headers: { authorization: `Bearer ${w.aKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
-function fileRequest(w: World, suffix: string, method = 'GET') {
-  return new Request(`http://lathe.test/v1/files/file-${w.b_.datasetId}${suffix}`, { method, headers: { authorization: `Bearer ${w.aKey}` } });
+function fileRequest(w: World, suffix: string, method = 'GET', fileId = `file-${w.b_.datasetId}`) {
+  return new Request(`http://lathe.test/v1/files/${fileId}${suffix}`, { method, headers: { authorization: `Bearer ${w.aKey}` } });
 }
 
 function bIdentifiers(w: World) {
@@ -163,7 +169,9 @@ describe('cross-tenant isolation', () => {
   it("GET /v1/files lists only the key's own files", async () => {
     const res = await listFiles(new Request('http://lathe.test/v1/files', { headers: { authorization: `Bearer ${world.aKey}` } }), { params: Promise.resolve({}) });
     expect(res.status).toBe(200);
-    expect(JSON.stringify(await res.json())).not.toContain(world.b_.datasetId);
+    const text = JSON.stringify(await res.json());
+    expect(text).not.toContain(world.b_.datasetId);
+    expect(text).not.toContain(world.b_.resultFileId);
   });
 
   it("B's upload and dataset download are not found for A's key", async () => {

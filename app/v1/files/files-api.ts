@@ -5,20 +5,25 @@ import { dataDir } from '@/server/services/datasets/platform/config';
 import { DATASET_PURPOSES } from '@/server/services/datasets/platform/create-dataset';
 import { fromFileId } from '@/server/services/datasets/platform/openai-files';
 import { LatheError } from '@/server/services/errors';
+import { jobIdOfResultFile } from '@/server/services/training/result-files';
 
 export const uploadTmpDir = () => path.join(dataDir(), 'tmp', 'file-uploads');
 
 const noSuchFile = (fileId: string) => new LatheError('NOT_FOUND', `No such File object: ${fileId}`, { param: 'file_id', reason: 'not_found' });
 
+/** What a file id names: an upload (a dataset) or a job's result file (its metrics). */
+export type FileTarget = { kind: 'upload'; datasetId: string } | { kind: 'result'; jobId: string };
+
 /**
- * Runs `fn` with the dataset id behind a path's file id; an id that cannot exist, or a dataset
- * the key's project does not have, is answered as OpenAI does: "No such File object".
+ * Runs `fn` with what a path's file id names; an id that cannot exist, or a file the key's
+ * project does not have, is answered as OpenAI does: "No such File object".
  */
-export async function withFile<T>(fileId: string, fn: (datasetId: string) => Promise<T>): Promise<T> {
-  const id = fromFileId(fileId);
-  if (!id) throw noSuchFile(fileId);
+export async function withFile<T>(fileId: string, fn: (target: FileTarget) => Promise<T>): Promise<T> {
+  const jobId = jobIdOfResultFile(fileId);
+  const datasetId = jobId ? null : fromFileId(fileId);
+  if (!jobId && !datasetId) throw noSuchFile(fileId);
   try {
-    return await fn(id);
+    return await fn(jobId ? { kind: 'result', jobId } : { kind: 'upload', datasetId: datasetId! });
   } catch (error) {
     if (error instanceof LatheError && error.code === 'NOT_FOUND') throw noSuchFile(fileId);
     throw error;

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { withApiKey } from '@/server/api/rest/with-api-key';
+import { methodNotAllowed } from '@/server/api/rest/errors';
 import { maxUploadBytes } from '@/server/services/datasets/platform/config';
 import { createDataset } from '@/server/services/datasets/platform/create-dataset';
-import { fromFileId, toOpenAIFile } from '@/server/services/datasets/platform/openai-files';
-import { listDatasets } from '@/server/services/datasets/platform/read-datasets';
-import { LatheError } from '@/server/services/errors';
+import { toOpenAIFile } from '@/server/services/datasets/platform/openai-files';
+import { listFiles } from '@/server/services/training/list-files';
 import { parsePurpose, tooLargeResponse, uploadTmpDir } from './files-api';
 import { receiveUpload } from './receive-upload';
 
@@ -41,16 +41,12 @@ const ZListQuery = z.object({
   after: z.string().max(100).optional(),
 });
 
-/** The project's files, newest first, with OpenAI's cursor pagination (`after`, `limit`, `has_more`). */
+/** The project's uploads and result files, newest first, with OpenAI's cursor pagination (`after`, `limit`, `has_more`). */
 export const GET = withApiKey(async ({ req, tenant }) => {
   const query = ZListQuery.parse(Object.fromEntries(new URL(req.url).searchParams));
-  let after: string | undefined;
-  if (query.after) {
-    const id = fromFileId(query.after);
-    if (!id) throw new LatheError('BAD_REQUEST', `Invalid 'after': ${query.after} is not a file id.`, { param: 'after', reason: 'invalid_request' });
-    after = id;
-  }
-  const rows = await listDatasets({ db: tenant.db, purpose: query.purpose, limit: query.limit + 1, after, order: query.order });
-  const data = rows.slice(0, query.limit).map(toOpenAIFile);
-  return Response.json({ object: 'list', data, has_more: rows.length > query.limit, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+  const { data, hasMore } = await listFiles({ db: tenant.db, ...query });
+  return Response.json({ object: 'list', data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
 });
+
+const refuse = methodNotAllowed('GET', 'POST');
+export { refuse as PUT, refuse as PATCH, refuse as DELETE };

@@ -1,9 +1,11 @@
-// The /v1 wrapper: authenticate the bearer key, hand the handler a tenant context, and turn any
-// error into OpenAI's shape. Nothing more lives here.
+// The /v1 wrapper: authenticate the bearer key, refuse path and query text the database cannot
+// store, hand the handler a tenant context, and turn any error into OpenAI's shape. Nothing more
+// lives here: handlers read their bodies themselves, after this (server/api/rest/body.ts).
 import { getDb } from '@/server/db';
 import { tenantDb, type TenantContext } from '@/server/db/tenant';
 import { authenticateApiKey } from '@/server/services/api-keys/api-keys';
 import { errorResponse, openAIError } from '@/server/api/rest/errors';
+import { assertStorablePath, assertStorableText } from '@/server/api/storable-text';
 
 export type RestHandler<P> = (args: { req: Request; tenant: TenantContext; params: P }) => Promise<Response>;
 
@@ -22,7 +24,10 @@ export function withApiKey<P = Record<string, never>>(handler: RestHandler<P>) {
       }
       const scope = { organizationId: principal.organizationId, projectId: principal.projectId };
       const tenant: TenantContext = { db: tenantDb(scope), scope, actor: { apiKeyId: principal.apiKeyId } };
-      return await handler({ req, tenant, params: await context.params });
+      const params = await context.params;
+      assertStorablePath(params);
+      for (const [name, value] of new URL(req.url).searchParams) assertStorableText({ [name]: value }, 'The query string');
+      return await handler({ req, tenant, params });
     } catch (error) {
       return errorResponse(error);
     }

@@ -1,5 +1,5 @@
 // The web side of /v1/chat/completions and /v1/completions (and the dashboard's playground):
-// validate, rate-limit, check credits, resolve the model name in the caller's project, find (or
+// rate-limit, validate, check credits, resolve the model name in the caller's project, find (or
 // wake) the deployment serving its base model, and proxy to that runner's inference server with
 // the internal token. Streams pass through event by event as they arrive; the usage the server
 // reports (in the answer, or in the final stream chunk) is recorded and charged. A generation that
@@ -17,6 +17,8 @@ import { awaitReadyDeployment, type ReadyDeployment } from '@/server/services/se
 import { notifyAdapterRequest } from '@/server/services/serving/adapter-requests';
 import { RateLimiter } from '@/server/services/serving/rate-limit';
 import { recordUsage, type TokenUsage } from '@/server/services/serving/record-usage';
+import { readBodyText } from '@/server/services/request-body/read-body';
+import { findUnstorableText } from '@/lib/universal/storable-text';
 import { resolveModel, type ResolvedModel } from '@/server/services/serving/resolve-model';
 
 export type ServeGenerationOptions = {
@@ -76,9 +78,9 @@ async function readyDeployment(db: Db, baseModel: ResolvedModel['baseModel'], op
   return deployment;
 }
 
-/** Reads a request body as JSON; an OpenAI-shaped 400 when it is not. */
+/** Reads a request body (at most LATHE_MAX_JSON_BODY_BYTES) as JSON; an OpenAI-shaped 400 when it is not. */
 export async function readJsonBody(req: Request): Promise<unknown> {
-  const text = await req.text();
+  const text = await readBodyText(req);
   if (text.trim() === '') throw badRequest('The request body is empty; send a JSON object.', 'invalid_json');
   try {
     return JSON.parse(text) as unknown;
@@ -91,6 +93,8 @@ function validate(path: GenerationPath, body: unknown) {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.', 'invalid_request');
   const parsed = path === '/v1/chat/completions' ? ZChatCompletionRequest.safeParse(body) : ZCompletionRequest.safeParse(body);
   if (!parsed.success) throw zodToInferenceError(parsed.error, body);
+  // The name is looked up in the database, which cannot hold such a name and fails on it.
+  if (findUnstorableText(parsed.data.model) !== null) throw badRequest("Invalid 'model': it holds a NUL character or an unpaired UTF-16 surrogate.", 'invalid_request', 'model');
   assertSupported(parsed.data);
   return parsed.data;
 }
@@ -248,9 +252,10 @@ export async function serveGeneration({ tenant, path, request, caller, apiKeyId,
   const sent: { last: Upstream | null } = { last: null };
   let unreported = () => {};
   try {
+    // Counted before the body is read, so a caller over the limit costs no upload.
+    limiter.take(caller);
     const raw = await readJsonBody(request);
     const body = validate(path, raw);
-    limiter.take(caller);
     // Both at once, one round trip fewer; a missing balance is reported before an unknown model.
     const [credits, resolved] = await Promise.allSettled([hasCredits(db, tenant.scope.organizationId), resolveModel({ db: tenant.db, name: body.model })]);
     if (credits.status === 'rejected') throw credits.reason;

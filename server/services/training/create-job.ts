@@ -7,12 +7,23 @@ import { recordAudit } from '@/server/services/audit/record-audit';
 import { assertHasCredits } from '@/server/services/credits/ledger';
 import { appendJobEvents } from '@/server/services/training/job-events';
 import { fromApiFileId, type JobWithNames } from '@/server/services/training/openai-shapes';
-import { ZHyperparameters, ZPreset } from '@/lib/universal/hyperparameters';
+import { ZHyperparameters, ZPreset, type THyperparameters } from '@/lib/universal/hyperparameters';
 import { enqueue, prepareTrainingJob } from '@/server/queue/contracts';
 import { getBoss } from '@/server/queue/boss';
 import { assertTrainingAvailable } from '@/server/services/platform/training-availability';
 
-export const ZCreateJobRequest = z.object({
+/**
+ * OpenAI's `method`. Only supervised training exists so far; the settings of any other method
+ * are accepted here so that the job is refused as `unsupported_method`, not for their keys.
+ */
+export const ZFineTuneMethod = z
+  .object({
+    type: z.string().min(1).max(64),
+    supervised: z.object({ hyperparameters: ZHyperparameters.optional() }).strict().optional(),
+  })
+  .catchall(z.record(z.string(), z.unknown()));
+
+export const ZCreateJobRequest = z.strictObject({
   model: z.string().min(1).max(200),
   training_file: z.string().min(1).max(100),
   validation_file: z.string().min(1).max(100).nullish(),
@@ -25,8 +36,24 @@ export const ZCreateJobRequest = z.object({
     .nullish(),
   seed: z.number().int().min(0).max(2_147_483_647).nullish(),
   metadata: z.record(z.string().max(64), z.string().max(512)).refine((m) => Object.keys(m).length <= 16, 'at most 16 keys').nullish(),
+  method: ZFineTuneMethod.optional(),
 });
 export type TCreateJobRequest = z.infer<typeof ZCreateJobRequest>;
+
+/** The hyperparameters to train with, from `method.supervised` or the top-level field OpenAI keeps for older clients. */
+function supervisedHyperparameters({ method, hyperparameters }: TCreateJobRequest): THyperparameters | undefined {
+  if (!method) return hyperparameters;
+  if (method.type !== 'supervised') {
+    throw new LatheError('BAD_REQUEST', `Lathe cannot train the fine-tuning method '${method.type}' yet; use {"type": "supervised"}.`, { param: 'method.type', reason: 'unsupported_method' });
+  }
+  const other = Object.keys(method).find((key) => key !== 'type' && key !== 'supervised');
+  if (other) throw new LatheError('BAD_REQUEST', `Unrecognized request argument supplied: method.${other}. A supervised job takes its settings under method.supervised.`, { param: `method.${other}`, reason: 'unknown_parameter' });
+  const nested = method.supervised?.hyperparameters;
+  if (nested && hyperparameters) {
+    throw new LatheError('BAD_REQUEST', 'Give the hyperparameters once: under method.supervised.hyperparameters, or (as older clients do) at the top level.', { param: 'hyperparameters', reason: 'invalid_request' });
+  }
+  return nested ?? hyperparameters;
+}
 
 export const jobInclude = { baseModel: { select: { name: true } }, fineTunedModel: { select: { name: true } } } as const;
 
@@ -38,6 +65,7 @@ type ModelArtifacts = { hf?: { files: Record<string, { sha256: string; size: num
  */
 export async function createJob({ tenant, db, input }: { tenant: TenantContext; db: Db; input: TCreateJobRequest }): Promise<JobWithNames> {
   const { scope } = tenant;
+  const hyperparameters = supervisedHyperparameters(input);
   const model = await tenant.db.baseModel.findFirst({ where: { name: input.model } });
   if (!model) throw new LatheError('NOT_FOUND', `The model '${input.model}' does not exist or you do not have access to it.`, { param: 'model', reason: 'model_not_found' });
   if (model.status !== 'READY') throw new LatheError('BAD_REQUEST', `The model '${input.model}' is not ready yet (${model.status.toLowerCase()}).`, { param: 'model', reason: 'model_not_ready' });
@@ -70,7 +98,7 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
         validationDatasetId: validationId,
         status: 'validating_files',
         suffix: input.suffix || null,
-        hyperparameters: { ...(input.hyperparameters ?? {}), preset: input.preset ?? 'standard' },
+        hyperparameters: { ...(hyperparameters ?? {}), preset: input.preset ?? 'standard' },
         seed: input.seed ?? randomInt(0, 2_147_483_647),
         metadata: input.metadata ?? undefined,
         createdById: tenant.actor.userId ?? null,

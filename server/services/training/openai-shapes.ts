@@ -1,5 +1,6 @@
 // Jobs, events and checkpoints in the shapes of OpenAI's fine-tuning API.
 import type { Checkpoint, JobEvent, TrainingJob } from '@/server/generated/prisma/client';
+import { toResultFileId } from '@/server/services/training/result-files';
 
 export const FT_JOB_PREFIX = 'ftjob-';
 export const FILE_PREFIX = 'file-';
@@ -16,6 +17,11 @@ export function toOpenAIJob(job: JobWithNames) {
   const hp = (job.hyperparameters ?? {}) as Record<string, unknown>;
   const artifacts = (job.artifacts ?? {}) as { metrics?: { sha256: string } };
   const error = job.error as { code?: string; message?: string; param?: string | null } | null;
+  const hyperparameters = {
+    n_epochs: hp.n_epochs ?? 'auto',
+    batch_size: hp.batch_size ?? 'auto',
+    learning_rate_multiplier: hp.learning_rate_multiplier ?? 'auto',
+  };
   return {
     id: toApiJobId(job.id),
     object: 'fine_tuning.job' as const,
@@ -25,14 +31,10 @@ export function toOpenAIJob(job: JobWithNames) {
     fine_tuned_model: job.fineTunedModel?.name ?? null,
     organization_id: job.organizationId,
     status: job.status,
-    hyperparameters: {
-      n_epochs: hp.n_epochs ?? 'auto',
-      batch_size: hp.batch_size ?? 'auto',
-      learning_rate_multiplier: hp.learning_rate_multiplier ?? 'auto',
-    },
+    hyperparameters,
     training_file: toApiFileId(job.trainingDatasetId),
     validation_file: job.validationDatasetId ? toApiFileId(job.validationDatasetId) : null,
-    result_files: artifacts.metrics ? [`${toApiFileId(job.id)}-metrics`] : [],
+    result_files: artifacts.metrics ? [toResultFileId(job.id)] : [],
     trained_tokens: job.status === 'succeeded' && job.trainedTokens !== null ? Number(job.trainedTokens) : null,
     error: error ? { code: error.code ?? 'error', message: error.message ?? 'The job failed.', param: error.param ?? null } : null,
     seed: job.seed,
@@ -42,7 +44,7 @@ export function toOpenAIJob(job: JobWithNames) {
       ? Math.floor(Date.now() / 1000 + (job.progress as { etaSeconds: number }).etaSeconds)
       : null,
     integrations: [],
-    method: { type: 'supervised' as const },
+    method: { type: 'supervised' as const, supervised: { hyperparameters } },
     user_provided_suffix: job.suffix,
   };
 }

@@ -9,6 +9,7 @@ import { sessionCookieHeader } from '@/server/auth/session';
 import { ensureAdminUser } from '@/server/services/users/ensure-admin-user';
 import { LatheError } from '@/server/services/errors';
 import { describeError } from '@/lib/universal/errors';
+import { readAuthBody } from '@/app/api/auth/auth-body';
 
 const ZBody = z.object({ token: z.string().min(1).max(1000) });
 
@@ -20,7 +21,9 @@ function matches(given: string, expected: string) {
 
 export async function POST(req: Request) {
   if (!env.ADMIN_TOKEN) return NextResponse.json({ error: 'Admin token sign-in is disabled: set ADMIN_TOKEN to enable it.' }, { status: 404 });
-  const parsed = ZBody.safeParse(await req.json().catch(() => null));
+  const body = await readAuthBody(req);
+  if ('refusal' in body) return body.refusal;
+  const parsed = ZBody.safeParse(body.json);
   if (!parsed.success) return NextResponse.json({ error: 'Send a JSON body {"token": "..."}.' }, { status: 400 });
   if (!matches(parsed.data.token, env.ADMIN_TOKEN)) return NextResponse.json({ error: 'Invalid admin token.' }, { status: 401 });
   let admin;

@@ -18,7 +18,7 @@ export const jobRouter = router({
     return { ...toOpenAIJob(job), progress: job.progress, rawId: job.id, estimatedCost: job.estimatedCost?.toString() ?? null };
   }),
   events: projectProcedure
-    .input(z.object({ id: z.string(), afterSeq: z.number().int().nullish(), limit: z.number().int().min(1).max(1000).default(500) }))
+    .input(z.object({ id: z.string(), afterSeq: z.number().int().min(0).max(2_147_483_647).nullish(), limit: z.number().int().min(1).max(1000).default(500) }))
     .query(async ({ ctx, input }) => {
       const { events, hasMore } = await listJobEvents({ tenant: ctx.tenant, id: input.id, after: input.afterSeq, limit: input.limit, order: 'asc' });
       return { events: events.map((e) => ({ ...toOpenAIEvent(e), seq: e.seq })), hasMore };

@@ -3,13 +3,18 @@ import { artifactStoreConfigFromEnv, createArtifactStore, type ArtifactStore } f
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
+/** A size limit in bytes from the environment variable `name`, or `fallback` when it is unset. */
+export function byteLimitFromEnv(name: string, fallback: number, env: Record<string, string | undefined> = process.env): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number of bytes, not "${raw}"`);
+  return value;
+}
+
 /** The largest dataset file accepted, from LATHE_MAX_UPLOAD_BYTES (bytes; default 512 MiB). */
 export function maxUploadBytes(env: Record<string, string | undefined> = process.env): number {
-  const raw = env.LATHE_MAX_UPLOAD_BYTES?.trim();
-  if (!raw) return DEFAULT_MAX_UPLOAD_BYTES;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`LATHE_MAX_UPLOAD_BYTES must be a positive whole number of bytes, not "${raw}"`);
-  return value;
+  return byteLimitFromEnv('LATHE_MAX_UPLOAD_BYTES', DEFAULT_MAX_UPLOAD_BYTES, env);
 }
 
 /** "512 MiB" for messages: binary units, as limits like LATHE_MAX_UPLOAD_BYTES are usually set. */

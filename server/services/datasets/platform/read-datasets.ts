@@ -8,18 +8,14 @@ export interface ListDatasetsOptions {
   purpose?: string;
   /** At most this many (default 1000). */
   limit?: number;
-  /** Continue after this dataset id, in the same order. */
-  after?: string;
-  order?: 'asc' | 'desc';
 }
 
-/** The project's datasets, newest first unless asked otherwise. */
-export async function listDatasets({ db, purpose, limit = 1000, after, order = 'desc' }: ListDatasetsOptions): Promise<DatasetSummary[]> {
+/** The project's datasets, newest first (GET /v1/files pages through them with result files: training/list-files.ts). */
+export async function listDatasets({ db, purpose, limit = 1000 }: ListDatasetsOptions): Promise<DatasetSummary[]> {
   const rows = await db.dataset.findMany({
     where: purpose ? { purpose } : {},
-    orderBy: [{ createdAt: order }, { id: order }],
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: limit,
-    ...(after ? { cursor: { id: after }, skip: 1 } : {}),
   });
   return rows.map(toDatasetSummary);
 }

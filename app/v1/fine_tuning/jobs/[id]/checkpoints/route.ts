@@ -1,4 +1,5 @@
 import { withApiKey } from '@/server/api/rest/with-api-key';
+import { methodNotAllowed } from '@/server/api/rest/errors';
 import { listCheckpoints } from '@/server/services/training/manage-jobs';
 import { toOpenAICheckpoint } from '@/server/services/training/openai-shapes';
 
@@ -9,3 +10,6 @@ export const GET = withApiKey<{ id: string }>(async ({ tenant, params }) => {
   const data = checkpoints.map((c) => toOpenAICheckpoint(c, job));
   return Response.json({ object: 'list', data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
 });
+
+const refuse = methodNotAllowed('GET');
+export { refuse as POST, refuse as PUT, refuse as PATCH, refuse as DELETE };
