@@ -1,4 +1,4 @@
--- Nothing writes TOKENIZING or READY (tokenizing is a job's step, not a dataset's); a row that
+-- Nothing writes TOKENIZING or READY (tokenizing is a job's step, not a dataset's), and a row that
 -- somehow holds one passed validation, so it becomes VALID rather than failing the cast.
 UPDATE "Dataset" SET "status" = 'VALID' WHERE "status"::text IN ('TOKENIZING', 'READY');
 
