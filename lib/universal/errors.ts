@@ -125,6 +125,8 @@ export const ERROR_CODES = {
   model_not_trainable: { class: 'BAD_REQUEST', action: 'Pick another base model: this one can be served but not fine-tuned.' },
   not_trainable: { class: 'BAD_REQUEST' },
   missing_chat_template: { class: 'BAD_REQUEST', action: 'Import a model whose tokenizer has a chat template.' },
+  template_timeout: { class: 'BAD_REQUEST', action: "Fix the model's chat template so it renders a conversation in well under a second, or use another model." },
+  template_memory_exceeded: { class: 'BAD_REQUEST', action: "Fix the model's chat template so it builds no huge list or string, or use another model." },
   // serving and training capacity
   serving_not_configured: { class: 'INTERNAL', action: 'Set LATHE_INTERNAL_TOKEN for the web app and the runners, or start Lathe with `npm start`.' },
   trainer_unavailable: { class: 'SERVICE_UNAVAILABLE', action: 'Run `npx lathe doctor` on the host: it names what training lacks and the command that fixes it.' },
