@@ -101,11 +101,17 @@ export const ERROR_CODES = {
   wrong_password: { class: 'BAD_REQUEST' },
   email_taken: { class: 'CONFLICT', action: 'Sign in instead, or reset the password of that account.' },
   name_taken: { class: 'CONFLICT', action: 'Choose another name.' },
-  outside_import_root: { class: 'FORBIDDEN', action: 'Import from a folder under the import root the operator configured (LATHE_IMPORT_ROOT).' },
+  hub_token_unreadable: { class: 'PRECONDITION_FAILED', action: "Store the organization's Hugging Face token again (Settings → Organization)." },
+  outside_import_root: { class: 'FORBIDDEN', action: "Import from your organization's own folder under the import root the operator configured (LATHE_IMPORT_ROOT/<organization id>)." },
   rate_limit_exceeded: { class: 'TOO_MANY_REQUESTS' },
   // money
   insufficient_credits: { class: 'PAYMENT_REQUIRED', action: 'Add credits on the Usage & billing page, or lower the epochs or the dataset size.' },
   insufficient_quota: { class: 'PAYMENT_REQUIRED' },
+  // organization limits (a platform administrator sets them per organization; LATHE_QUOTA_* are the defaults)
+  concurrent_jobs_limit: { class: 'TOO_MANY_REQUESTS', action: 'Wait for a fine-tuning job to finish or cancel one, or ask a platform administrator to raise the limit.' },
+  concurrent_deployments_limit: { class: 'TOO_MANY_REQUESTS', action: 'Undeploy a model on the Models page, or ask a platform administrator to raise the limit.' },
+  import_limit_reached: { class: 'TOO_MANY_REQUESTS', action: 'Import again after the seconds in Retry-After, or ask a platform administrator to raise the limit.' },
+  storage_quota_exceeded: { class: 'PAYLOAD_TOO_LARGE', type: 'invalid_request_error', action: 'Delete datasets or models you no longer need, or ask a platform administrator to raise the storage limit.' },
   // resources
   not_found: { class: 'NOT_FOUND' },
   file_not_found: { class: 'NOT_FOUND' },

@@ -72,7 +72,7 @@ async function resolveWithin(realRoot: string, relative: string[], errors: { out
   return current;
 }
 
-export type ResolvedImportPath = { path: string; kind: 'folder' | 'file' };
+export type ResolvedImportPath = { path: string; kind: 'folder' | 'file'; size: number };
 
 /**
  * The real path of a folder or file to import, refused unless it lies under the root. Outside
@@ -96,7 +96,7 @@ export async function resolveImportPath({ root, given, param }: { root: ImportRo
     });
   }
   const info = await lstat(resolved);
-  return { path: resolved, kind: info.isDirectory() ? 'folder' : 'file' };
+  return { path: resolved, kind: info.isDirectory() ? 'folder' : 'file', size: info.size };
 }
 
 export type ImportFile = { relative: string; path: string; size: number };
@@ -185,7 +185,7 @@ export async function stageImportFiles({
     throw error;
   });
   if (resolved.kind !== kind) throw new ModelError('invalid_config', `${sourceRef} is no longer a ${kind}`);
-  const files = kind === 'folder' ? await listImportFiles({ root, dir: resolved.path }) : [{ relative: path.basename(resolved.path), path: resolved.path, size: (await lstat(resolved.path)).size }];
+  const files = kind === 'folder' ? await listImportFiles({ root, dir: resolved.path }) : [{ relative: path.basename(resolved.path), path: resolved.path, size: resolved.size }];
   const totalBytes = files.reduce((sum, file) => sum + file.size, 0);
   await beforeCopy?.(files, totalBytes);
   const staged: StagedFile[] = [];

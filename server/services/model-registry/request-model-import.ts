@@ -8,6 +8,7 @@ import { recordAudit } from '@/server/services/audit/record-audit';
 import { LatheError } from '@/server/services/errors';
 import type { ModelSource } from '@/server/generated/prisma/client';
 import { isModelError } from '@/server/services/model-format/errors';
+import { assertImportAllowed, assertStorageFor } from '@/server/services/quotas/enforce-quotas';
 import { listImportFiles, resolveImportPath, type ImportRoot } from './import-root';
 
 /** Model names are the `model` of the OpenAI-compatible API, so they stay URL- and shell-safe. */
@@ -67,7 +68,7 @@ export async function requestModelImport(options: RequestModelImportOptions) {
   const name = parsedName.data;
   const source = ZModelImportSource.parse(options.source);
   const importRoot = options.importRoot ?? null;
-  const sourceRef = await checkSource(source, importRoot);
+  const { sourceRef, bytes } = await checkSource(source, importRoot);
 
   const organizationId = scope === 'platform' ? null : tenant!.scope.organizationId;
   const actor = scope === 'platform' ? admin!.actor : tenant!.actor;
@@ -86,6 +87,11 @@ export async function requestModelImport(options: RequestModelImportOptions) {
       const where = clash.organizationId === null ? 'a platform-wide model' : organizationId ? 'a model of this organization' : 'a model of an organization';
       throw new LatheError('CONFLICT', `The name "${name}" is already used by ${where}; choose another.`, { param: 'name' });
     }
+    if (organizationId) {
+      await assertImportAllowed(tx, organizationId);
+      // A Hub repo's size is known once the worker lists it, and checked there before downloading.
+      await assertStorageFor(tx, organizationId, bytes, source.kind === 'hub' ? 'Importing a model' : `${source.kind === 'folder' ? source.dir : source.file}`, { lock: false });
+    }
     const created = await tx.baseModel.create({
       data: {
         organizationId,
@@ -95,6 +101,8 @@ export async function requestModelImport(options: RequestModelImportOptions) {
         sourceRef,
         status: 'REQUESTED',
         progress: 0,
+        // Reserved against the organization's storage until the import settles its real size.
+        sizeBytes: bytes > 0 ? BigInt(bytes) : null,
         // The worker reads the files again under the same root: recorded here, with the request.
         details: source.kind === 'hub' ? (source.revision ? { revision: source.revision } : undefined) : { importRoot },
       },
@@ -121,20 +129,19 @@ export async function requestModelImport(options: RequestModelImportOptions) {
   return model;
 }
 
-/** Checks that a folder or file exists under the import root, with no symlink out of it, before anything is queued. */
-async function checkSource(source: TModelImportSource, importRoot: ImportRoot): Promise<string> {
-  if (source.kind === 'hub') return source.repo;
+/** Checks that a folder or file exists under the import root, with no symlink out of it, before anything is queued; and its size. */
+async function checkSource(source: TModelImportSource, importRoot: ImportRoot): Promise<{ sourceRef: string; bytes: number }> {
+  if (source.kind === 'hub') return { sourceRef: source.repo, bytes: 0 };
   const given = source.kind === 'folder' ? source.dir : source.file;
   const param = source.kind === 'folder' ? 'dir' : 'file';
   const resolved = await resolveImportPath({ root: importRoot, given, param });
   if (source.kind === 'folder' && resolved.kind !== 'folder') throw new LatheError('BAD_REQUEST', `${given} is not a folder.`, { param });
   if (source.kind === 'gguf' && resolved.kind !== 'file') throw new LatheError('BAD_REQUEST', `${given} is not a file.`, { param });
-  if (source.kind === 'folder') {
-    await listImportFiles({ root: importRoot, dir: resolved.path }).catch((error: unknown) => {
-      if (isModelError(error) && error.details?.outsideRoot) throw new LatheError('FORBIDDEN', `${given}: ${error.message}.`, { param, reason: 'outside_import_root' });
-      if (isModelError(error)) throw new LatheError('BAD_REQUEST', `${given}: ${error.message}.`, { param });
-      throw error;
-    });
-  }
-  return resolved.path;
+  if (source.kind === 'gguf') return { sourceRef: resolved.path, bytes: resolved.size };
+  const files = await listImportFiles({ root: importRoot, dir: resolved.path }).catch((error: unknown) => {
+    if (isModelError(error) && error.details?.outsideRoot) throw new LatheError('FORBIDDEN', `${given}: ${error.message}.`, { param, reason: 'outside_import_root' });
+    if (isModelError(error)) throw new LatheError('BAD_REQUEST', `${given}: ${error.message}.`, { param });
+    throw error;
+  });
+  return { sourceRef: resolved.path, bytes: files.reduce((sum, file) => sum + file.size, 0) };
 }

@@ -11,6 +11,7 @@ import { inspectGguf, readGgufHeader } from '@/server/services/model-format/gguf
 import { downloadHfRepo, isModelFile, type DownloadHfRepoOptions } from '@/server/services/hub/download-hf-repo';
 import { LatheError } from '@/server/services/errors';
 import { hubTokenFor } from '@/server/services/orgs/hub-token';
+import { assertStorageFor } from '@/server/services/quotas/enforce-quotas';
 import { inspectHfFolder } from '@/server/services/model-format/inspect-model';
 import { stageImportFiles, type StagedFile } from './import-root';
 import { safeRelativePath, type TModelArtifacts, type TStoredFile } from './model-artifacts';
@@ -85,14 +86,14 @@ export async function runModelImport(modelId: string, options: RunModelImportOpt
     let completed: CompletedImport;
     if (model.source === 'GGUF') {
       await progress.enter('CONVERTING');
-      const [staged] = await stageFromDisk(model, 'file', { store, progress });
+      const [staged] = await stageFromDisk(db, model, 'file', { store, progress });
       const file = path.join(workDir, 'source.gguf');
       await mkdir(workDir, { recursive: true });
       await store.materialize(staged!.sha256, file);
       completed = await importGguf(file, { store, progress, signal: options.signal }, staged);
     } else if (model.source === 'FOLDER') {
       await progress.enter('CONVERTING');
-      const staged = await stageFromDisk(model, 'folder', { store, progress });
+      const staged = await stageFromDisk(db, model, 'folder', { store, progress });
       const dir = path.join(workDir, 'source');
       for (const file of staged) await store.materialize(file.sha256, path.join(dir, ...safeRelativePath(file.relative).split('/')));
       completed = await importHfFolder(dir, { name: model.name, workDir, store, progress, signal: options.signal }, staged);
@@ -107,6 +108,7 @@ export async function runModelImport(modelId: string, options: RunModelImportOpt
           destDir: dir,
           hubUrl: options.hubUrl,
           token: await hubTokenOf(db, model),
+          beforeDownload: (_files, totalBytes) => reserveStorage(db, model, totalBytes, 'the repository'),
           signal: options.signal,
           ...options.download,
           onProgress: (p) => progress.report({ step: 'download', progress: p.totalBytes ? p.bytes / p.totalBytes : 0, bytes: p.bytes, totalBytes: p.totalBytes }),
@@ -137,7 +139,7 @@ export async function runModelImport(modelId: string, options: RunModelImportOpt
  * Copies a folder or GGUF from the server's disk into the artifact store through checked handles,
  * under the import root recorded with the request; the import then works on that copy only.
  */
-async function stageFromDisk(model: BaseModel, kind: 'folder' | 'file', ctx: Pick<StepContext, 'store' | 'progress'>) {
+async function stageFromDisk(db: Db, model: BaseModel, kind: 'folder' | 'file', ctx: Pick<StepContext, 'store' | 'progress'>) {
   const details = (model.details ?? {}) as { importRoot?: string | null };
   // Rows requested before roots were recorded were checked against the whole root.
   const root = details.importRoot !== undefined ? details.importRoot : process.env.LATHE_IMPORT_ROOT ? path.resolve(process.env.LATHE_IMPORT_ROOT) : null;
@@ -146,8 +148,28 @@ async function stageFromDisk(model: BaseModel, kind: 'folder' | 'file', ctx: Pic
     sourceRef: requireRef(model),
     kind,
     store: ctx.store,
+    beforeCopy: (_files, totalBytes) => reserveStorage(db, model, totalBytes, kind === 'folder' ? 'the folder' : 'the file'),
     onFile: (done, total) => ctx.progress.report({ step: 'store', progress: 0.2 * (done / Math.max(1, total)), bytes: done, totalBytes: total }),
   });
+}
+
+/**
+ * Holds `bytes` of the organization's storage for this import before any is fetched or copied
+ * (the row's size until READY sets the real one), or fails the import when they do not fit.
+ * Platform-wide models count against no organization.
+ */
+async function reserveStorage(db: Db, model: BaseModel, bytes: number, what: string): Promise<void> {
+  const organizationId = model.organizationId;
+  if (!organizationId) return;
+  try {
+    await db.$transaction(async (tx) => {
+      await assertStorageFor(tx, organizationId, bytes, `Importing ${what} of ${model.name}`, { excludeModelId: model.id });
+      await tx.baseModel.updateMany({ where: { id: model.id }, data: { sizeBytes: BigInt(bytes) } });
+    });
+  } catch (error) {
+    if (error instanceof LatheError && error.details.reason === 'storage_quota_exceeded') throw new ModelError('storage_quota_exceeded', error.message, { bytes });
+    throw error;
+  }
 }
 
 /** The organization's own Hub token for its imports; the operator's HF_TOKEN only for platform-wide ones. */

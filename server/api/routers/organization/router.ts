@@ -4,6 +4,7 @@ import { inviteMember } from '@/server/services/orgs/invite-member';
 import { changeMemberRole, listMembers, removeMember, revokeInvitation } from '@/server/services/orgs/manage-members';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { deleteHubToken, getHubTokenStatus, setHubToken } from '@/server/services/orgs/hub-token';
+import { getOrganizationQuotas } from '@/server/services/quotas/manage-quotas';
 
 const ZRole = z.enum(['OWNER', 'ADMIN', 'MEMBER']);
 
@@ -16,6 +17,8 @@ const hubTokenRouter = router({
 
 export const organizationRouter = router({
   hubToken: hubTokenRouter,
+  /** The organization's limits (set by platform administrators) and how much of each it uses. */
+  quotas: projectProcedure.query(({ ctx }) => getOrganizationQuotas({ db: ctx.tenant.db, organizationId: ctx.tenant.scope.organizationId })),
   /** The caller's organization and project, and every project they can switch to. */
   current: projectProcedure.query(async ({ ctx }) => {
     const { organizationId, projectId } = ctx.tenant.scope;
