@@ -43,6 +43,7 @@ beforeAll(async () => {
   const tuned = await db.fineTunedModel.create({ data: { organizationId: b.organization.id, projectId: b.project.id, name: `ft:${model.name}:b:secret:${Date.now()}`, baseModelId: model.id, artifacts: { gguf: { sha256: '0'.repeat(64), size: 1 } } } });
   const alias = await db.modelAlias.create({ data: { organizationId: b.organization.id, projectId: b.project.id, name: `b-alias-${Date.now()}`, target: tuned.name } });
   await db.creditLedgerEntry.create({ data: { organizationId: a.organization.id, kind: 'GRANT', amount: 5 } });
+  await bCaller.organization.hubToken.set({ token: `hf_b_private_${Date.now()}` });
   const upload = await createUpload(new Request('http://lathe.test/api/uploads', { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '10', authorization: `Bearer ${await createTestKey(b)}` } }));
   world = {
     a,
@@ -87,6 +88,8 @@ const lists: { name: string; call: (caller: Caller) => Promise<unknown>; asKey?:
   { name: 'serving.deployments', call: (c) => c.serving.deployments(), asKey: true },
   { name: 'serving.alias.list', call: (c) => c.serving.alias.list(), asKey: true },
   { name: 'serving.chatModels', call: (c) => c.serving.chatModels(), asKey: true },
+  { name: 'organization.quotas', call: (c) => c.organization.quotas(), asKey: true },
+  { name: 'organization.hubToken.get', call: (c) => c.organization.hubToken.get(), asKey: true },
 ];
 
 /** REST routes addressed at B's rows. */
@@ -179,6 +182,17 @@ describe('cross-tenant isolation', () => {
       });
       expect(res.status).toBe(404);
     }
+  });
+
+  it("sets and removes only its own organization's Hub token, and reads no organization's limits unless a platform administrator", async () => {
+    const caller = callerFor(world.a);
+    expect(await caller.organization.hubToken.get()).toMatchObject({ configured: false });
+    await caller.organization.hubToken.delete();
+    expect(await getDb().organizationHubToken.count({ where: { organizationId: world.b.organization.id } })).toBe(1);
+    for (const call of [() => caller.admin.quotas.get({ organizationId: world.b.organization.id }), () => caller.admin.quotas.set({ organizationId: world.b.organization.id, storageBytes: 1 })]) {
+      expect(((await call().catch((e: unknown) => e)) as TRPCError).code).toBe('FORBIDDEN');
+    }
+    expect(await getDb().organizationQuota.count({ where: { organizationId: world.b.organization.id } })).toBe(0);
   });
 
   it("B's rows were left untouched by A's attempts", async () => {
