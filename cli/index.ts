@@ -7,6 +7,8 @@ import { registerDbCommands } from '@/cli/commands/db';
 import { registerAuditCommands } from '@/cli/commands/audit';
 import { registerFixturesCommand } from '@/cli/commands/fixtures';
 import { registerModelsCommands } from '@/cli/commands/models';
+import { registerQuotaCommands } from '@/cli/commands/quotas';
+import { registerSecretsCommands } from '@/cli/commands/secrets';
 
 process.env.LATHE_PROCESS ??= 'cli';
 process.env.LOG_LEVEL ??= 'warn';
@@ -23,6 +25,8 @@ registerDbCommands(program);
 registerAuditCommands(program);
 registerFixturesCommand(program);
 registerModelsCommands(program);
+registerQuotaCommands(program);
+registerSecretsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@ import { getDb } from '@/server/db';
 import { authenticateApiKey } from '@/server/services/api-keys/api-keys';
 import { getBalance } from '@/server/services/credits/credits';
 import { lastLine, runLathe } from '@/tests/helpers/cli';
+import { createTestUser } from '@/tests/helpers/factories';
 
 describe('lathe CLI', () => {
   it('creates a user, a key printed alone on the last line, and grants credits', async () => {
@@ -33,6 +34,17 @@ describe('lathe CLI', () => {
     const weak = await runLathe(['user', 'create', '--email', `w-${Date.now()}@example.test`, '--password', 'short']);
     expect(weak.code).toBe(1);
     expect(weak.stderr).toMatch(/at least 10 characters/);
+  });
+
+  it("sets an organization's limits and shows each one's source and usage", async () => {
+    const { email } = await createTestUser();
+    const set = await runLathe(['quotas', 'set', '--email', email, '--concurrent-jobs', '9', '--storage-bytes', '2147483648']);
+    expect(set.stderr).toBe('');
+    expect(set.stdout).toMatch(/concurrent-jobs\s+0 of 9 \(set for this organization\)/);
+    expect(set.stdout).toMatch(/storage-bytes\s+0 bytes of 2 GiB \(set for this organization\)/);
+    const reset = await runLathe(['quotas', 'set', '--email', email, '--concurrent-jobs', 'default']);
+    expect(reset.stdout).toMatch(/concurrent-jobs\s+0 of \d+ \(default, LATHE_QUOTA_CONCURRENT_JOBS\)/);
+    expect(reset.stdout).toMatch(/storage-bytes\s+0 bytes of 2 GiB \(set for this organization\)/);
   });
 
   it('applies migrations idempotently', async () => {
