@@ -26,6 +26,11 @@ export function OrganizationLimitsCard() {
           KEYS.map((key) => (
             <Stat key={key} label={t(key)} value={t('usedOf', { used: show(key, quotas.data.usage[key]), limit: show(key, quotas.data.limits[key]) })} />
           ))}
+        {quotas.data && (
+          <p className="text-muted-foreground col-span-2 text-sm">
+            {t.rich('importFolder', { folder: () => <code>LATHE_IMPORT_ROOT/{quotas.data.organizationId}</code> })}
+          </p>
+        )}
       </CardContent>
     </Card>
   );
