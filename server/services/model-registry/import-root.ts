@@ -86,11 +86,13 @@ export async function resolveImportPath({ root, given, param }: { root: ImportRo
     });
   } else {
     const candidate = path.resolve(root, given);
-    if (!inside(root, candidate)) throw outside(root, param);
     const realRoot = await realpath(root).catch(() => {
       throw new LatheError('BAD_REQUEST', `Your import folder ${root} does not exist yet: ask the operator to create it and put the model there.`, { param, reason: 'not_found' });
     });
-    resolved = await resolveWithin(realRoot, path.relative(root, candidate).split(path.sep), {
+    // Spelled under the root as configured, or under its real path when the root is itself a link.
+    const base = inside(root, candidate) ? root : inside(realRoot, candidate) ? realRoot : null;
+    if (base === null) throw outside(root, param);
+    resolved = await resolveWithin(realRoot, path.relative(base, candidate).split(path.sep), {
       outside: () => outside(root, param, `${given} leads through a symbolic link outside your import folder; imports are limited`),
       missing: () => missing(given, param),
     });

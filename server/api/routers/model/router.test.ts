@@ -10,6 +10,8 @@ import { getDb } from '@/server/db';
 import { stopBoss } from '@/server/queue/boss';
 import { startFakeHub, type FakeHub } from '@/tests/fixtures/hub/fake-hub';
 import { callerFor, callerForKey, createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
+import { artifactStoreConfigFromEnv, createArtifactStore } from '@/server/services/artifacts/create-artifact-store';
+import { stageImportFiles } from '@/server/services/model-registry/import-root';
 
 let fixture: string;
 let owner: TestUser;
@@ -163,6 +165,22 @@ describe('model router', () => {
       await symlink(ownModel, path.join(inner, 'model'));
       expect(await callerFor(owner).model.importFromFolder({ dir: path.join(inner, 'model'), name: unique('inner') })).toMatchObject({ status: 'REQUESTED', sourceRef: ownModel });
     });
+  });
+
+  it('accepts an import root that is itself a symbolic link, when the request is checked and when the worker reads the folder', async () => {
+    const linkedRoot = `${root}-link`;
+    await symlink(root, linkedRoot);
+    process.env.LATHE_IMPORT_ROOT = linkedRoot;
+    try {
+      const created = await callerFor(owner).model.importFromFolder({ dir: path.join(linkedRoot, owner.organization.id, 'tiny'), name: unique('linked-root') });
+      expect(created).toMatchObject({ status: 'REQUESTED', sourceRef: ownModel });
+      const row = await getDb().baseModel.findUniqueOrThrow({ where: { id: created.id } });
+      const staged = await stageImportFiles({ root: (row.details as { importRoot: string }).importRoot, sourceRef: row.sourceRef!, kind: 'folder', store: createArtifactStore(artifactStoreConfigFromEnv()) });
+      expect(staged.map((f) => f.relative)).toContain('model.safetensors');
+    } finally {
+      process.env.LATHE_IMPORT_ROOT = root;
+      await rm(linkedRoot);
+    }
   });
 
   describe('Hub access', () => {

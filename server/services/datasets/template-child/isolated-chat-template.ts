@@ -202,6 +202,7 @@ const pool = new (class {
         const [child] = this.idle.splice(index, 1);
         clearTimeout(child!.idleTimer);
         child!.setIdle(false);
+        this.live++;
         return child!;
       }
       if (this.live + this.idle.length < MAX_CHILDREN) break;
