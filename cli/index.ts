@@ -8,6 +8,8 @@ import { registerAuditCommands } from '@/cli/commands/audit';
 import { registerFixturesCommand } from '@/cli/commands/fixtures';
 import { registerModelsCommands } from '@/cli/commands/models';
 import { registerDoctorCommand } from '@/cli/commands/doctor';
+import { registerQuotaCommands } from '@/cli/commands/quotas';
+import { registerSecretsCommands } from '@/cli/commands/secrets';
 
 process.env.LATHE_PROCESS ??= 'cli';
 process.env.LOG_LEVEL ??= 'warn';
@@ -25,6 +27,8 @@ registerAuditCommands(program);
 registerFixturesCommand(program);
 registerModelsCommands(program);
 registerDoctorCommand(program);
+registerQuotaCommands(program);
+registerSecretsCommands(program);
 
 function fail(error: unknown): never {
   console.error(`lathe: ${describeError(error)}`);

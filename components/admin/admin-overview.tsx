@@ -10,6 +10,7 @@ import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { EmptyState } from '@/components/common/empty-state';
 import { PageHeader } from '@/components/common/page-header';
+import { OrganizationQuotasForm } from '@/components/admin/organization-quotas-form';
 import { useTRPC } from '@/lib/trpc/client';
 
 export function AdminOverview() {
@@ -77,6 +78,7 @@ export function AdminOverview() {
           )}
         </CardContent>
       </Card>
+      <OrganizationQuotasForm />
       <Card>
         <CardHeader>
           <CardTitle>{t('users')}</CardTitle>

@@ -45,9 +45,11 @@ export function ImportModelDialog({ open, onOpenChange, admin }: { open: boolean
   const [showResults, setShowResults] = useState(false);
 
   const query = useDebounced(repo.trim(), 300);
-  const search = useQuery(trpc.model.searchHub.queryOptions({ query }, { enabled: open && tab === 'hub' && showResults && query.length >= 2, staleTime: 60_000 }));
+  // Platform-wide imports look the Hub up with the operator's token, the organization's with its own.
+  const hubScope = admin && platform ? 'platform' : 'project';
+  const search = useQuery(trpc.model.searchHub.queryOptions({ query, scope: hubScope }, { enabled: open && tab === 'hub' && showResults && query.length >= 2, staleTime: 60_000 }));
   const repoValid = REPO_ID.test(repo.trim());
-  const files = useQuery(trpc.model.listHubFiles.queryOptions({ repo: repo.trim() }, { enabled: open && tab === 'hub' && repoValid && !showResults, staleTime: 60_000, retry: false }));
+  const files = useQuery(trpc.model.listHubFiles.queryOptions({ repo: repo.trim(), scope: hubScope }, { enabled: open && tab === 'hub' && repoValid && !showResults, staleTime: 60_000, retry: false }));
   const downloads = files.data?.filter((f) => f.imported) ?? [];
 
   const onSuccess = (model: { name: string }) => {

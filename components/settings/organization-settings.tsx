@@ -7,6 +7,8 @@ import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from '@/components/ui/card';
 import { FormField } from '@/components/ui/form-field';
 import { Input } from '@/components/ui/input';
+import { HubTokenCard } from '@/components/settings/hub-token-card';
+import { OrganizationLimitsCard } from '@/components/settings/organization-limits-card';
 import { useTRPC } from '@/lib/trpc/client';
 
 export function OrganizationSettings() {
@@ -91,6 +93,8 @@ export function OrganizationSettings() {
           )}
         </CardContent>
       </Card>
+      <HubTokenCard canManage={canManage} />
+      <OrganizationLimitsCard />
     </div>
   );
 }

@@ -95,6 +95,7 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
+  await chatTokenizer?.close();
   await server?.stop();
 });
 
@@ -142,7 +143,7 @@ describe('chat completions', () => {
 
   it('respects max_tokens and counts usage like the tokenizer the training data was made with', async () => {
     const pair = adapter.pairs[2]!;
-    const prompt = chatTokenizer.template.renderPrompt({ messages: ask(pair.question) });
+    const prompt = await chatTokenizer.renderPrompt({ messages: ask(pair.question) });
     const promptTokens = (await tokenizer.encode(prompt, null, { addSpecialTokens: false })).getLength();
 
     const short = await openai.chat.completions.create({ model: adapter.name, messages: ask(pair.question), temperature: 0, max_tokens: 3 });
@@ -164,7 +165,7 @@ describe('chat completions', () => {
 describe('completions', () => {
   it('speaks the legacy text_completion shape with the same answers', async () => {
     const pair = adapter.pairs[3]!;
-    const prompt = chatTokenizer.template.renderPrompt({ messages: ask(pair.question) });
+    const prompt = await chatTokenizer.renderPrompt({ messages: ask(pair.question) });
     const plain = await openai.completions.create({ model: adapter.name, prompt, temperature: 0, max_tokens: 30 });
     expect(plain).toMatchObject({ object: 'text_completion', model: adapter.name, choices: [{ index: 0, text: pair.answer, finish_reason: 'stop' }] });
     expect(plain.id).toMatch(/^cmpl-/);

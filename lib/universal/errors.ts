@@ -108,11 +108,17 @@ export const ERROR_CODES = {
   oauth_email_unverified: { class: 'FORBIDDEN', action: 'Verify the address with GitHub or Google first, or sign up with e-mail and password.' },
   owner_only: { class: 'FORBIDDEN', action: 'Ask an owner of the organization: only owners grant or revoke ownership.' },
   name_taken: { class: 'CONFLICT', action: 'Choose another name.' },
-  outside_import_root: { class: 'FORBIDDEN', action: 'Import from a folder under the import root the operator configured (LATHE_IMPORT_ROOT).' },
+  hub_token_unreadable: { class: 'PRECONDITION_FAILED', action: "Store the organization's Hugging Face token again (Settings → Organization)." },
+  outside_import_root: { class: 'FORBIDDEN', action: "Import from your organization's own folder under the import root the operator configured (LATHE_IMPORT_ROOT/<organization id>)." },
   rate_limit_exceeded: { class: 'TOO_MANY_REQUESTS' },
   // money
   insufficient_credits: { class: 'PAYMENT_REQUIRED', action: 'Add credits on the Usage & billing page, or lower the epochs or the dataset size.' },
   insufficient_quota: { class: 'PAYMENT_REQUIRED' },
+  // organization limits (a platform administrator sets them per organization; LATHE_QUOTA_* are the defaults)
+  concurrent_jobs_limit: { class: 'TOO_MANY_REQUESTS', action: 'Wait for a fine-tuning job to finish or cancel one, or ask a platform administrator to raise the limit.' },
+  concurrent_deployments_limit: { class: 'TOO_MANY_REQUESTS', action: 'Undeploy a model on the Models page, or ask a platform administrator to raise the limit.' },
+  import_limit_reached: { class: 'TOO_MANY_REQUESTS', action: 'Import again after the seconds in Retry-After, or ask a platform administrator to raise the limit.' },
+  storage_quota_exceeded: { class: 'PAYLOAD_TOO_LARGE', type: 'invalid_request_error', action: 'Delete datasets or models you no longer need, or ask a platform administrator to raise the storage limit.' },
   // resources
   not_found: { class: 'NOT_FOUND' },
   file_not_found: { class: 'NOT_FOUND' },
@@ -133,6 +139,8 @@ export const ERROR_CODES = {
   not_trainable: { class: 'BAD_REQUEST' },
   unsupported_method: { class: 'BAD_REQUEST', action: 'Use method {"type": "supervised"}, the one fine-tuning method Lathe trains so far.' },
   missing_chat_template: { class: 'BAD_REQUEST', action: 'Import a model whose tokenizer has a chat template.' },
+  template_timeout: { class: 'BAD_REQUEST', action: "Fix the model's chat template so it renders a conversation in well under a second, or use another model." },
+  template_memory_exceeded: { class: 'BAD_REQUEST', action: "Fix the model's chat template so it builds no huge list or string, or use another model." },
   // serving and training capacity
   serving_not_configured: { class: 'INTERNAL', action: 'Set LATHE_INTERNAL_TOKEN for the web app and the runners, or start Lathe with `npm start`.' },
   trainer_unavailable: { class: 'SERVICE_UNAVAILABLE', action: 'Run `npx lathe doctor` on the host: it names what training lacks and the command that fixes it.' },

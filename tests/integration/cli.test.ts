@@ -3,6 +3,7 @@ import { getDb } from '@/server/db';
 import { authenticateApiKey } from '@/server/services/api-keys/api-keys';
 import { getBalance } from '@/server/services/credits/credits';
 import { lastLine, runLathe } from '@/tests/helpers/cli';
+import { createTestUser } from '@/tests/helpers/factories';
 
 describe('lathe CLI', () => {
   it('creates a user, a key printed alone on the last line, and grants credits', async () => {
@@ -44,6 +45,17 @@ describe('lathe CLI', () => {
     const again = await runLathe(['user', 'delete', '--email', squatter.email]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/No user with e-mail/);
+  });
+
+  it("sets an organization's limits and shows each one's source and usage", async () => {
+    const { email } = await createTestUser();
+    const set = await runLathe(['quotas', 'set', '--email', email, '--concurrent-jobs', '9', '--storage-bytes', '2147483648']);
+    expect(set.stderr).toBe('');
+    expect(set.stdout).toMatch(/concurrent-jobs\s+0 of 9 \(set for this organization\)/);
+    expect(set.stdout).toMatch(/storage-bytes\s+0 bytes of 2 GiB \(set for this organization\)/);
+    const reset = await runLathe(['quotas', 'set', '--email', email, '--concurrent-jobs', 'default']);
+    expect(reset.stdout).toMatch(/concurrent-jobs\s+0 of \d+ \(default, LATHE_QUOTA_CONCURRENT_JOBS\)/);
+    expect(reset.stdout).toMatch(/storage-bytes\s+0 bytes of 2 GiB \(set for this organization\)/);
   });
 
   it('applies migrations idempotently', async () => {

@@ -46,6 +46,7 @@ beforeAll(async () => {
   const finished = await db.trainingJob.create({
     data: { organizationId: b.organization.id, projectId: b.project.id, baseModelId: model.id, trainingDatasetId: dataset.id, status: 'succeeded', finishedAt: new Date(), hyperparameters: {}, seed: 1, artifacts: { metrics: { sha256: '0'.repeat(64), size: 1 } } },
   });
+  await bCaller.organization.hubToken.set({ token: `hf_b_private_${Date.now()}` });
   const upload = await createUpload(new Request('http://lathe.test/api/uploads', { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '10', authorization: `Bearer ${await createTestKey(b)}` } }));
   world = {
     a,
@@ -90,6 +91,8 @@ const lists: { name: string; call: (caller: Caller) => Promise<unknown>; asKey?:
   { name: 'serving.deployments', call: (c) => c.serving.deployments(), asKey: true },
   { name: 'serving.alias.list', call: (c) => c.serving.alias.list(), asKey: true },
   { name: 'serving.chatModels', call: (c) => c.serving.chatModels(), asKey: true },
+  { name: 'organization.quotas', call: (c) => c.organization.quotas(), asKey: true },
+  { name: 'organization.hubToken.get', call: (c) => c.organization.hubToken.get(), asKey: true },
 ];
 
 /** REST routes addressed at B's rows. */
@@ -187,6 +190,17 @@ describe('cross-tenant isolation', () => {
       });
       expect(res.status).toBe(404);
     }
+  });
+
+  it("sets and removes only its own organization's Hub token, and reads no organization's limits unless a platform administrator", async () => {
+    const caller = callerFor(world.a);
+    expect(await caller.organization.hubToken.get()).toMatchObject({ configured: false });
+    await caller.organization.hubToken.delete();
+    expect(await getDb().organizationHubToken.count({ where: { organizationId: world.b.organization.id } })).toBe(1);
+    for (const call of [() => caller.admin.quotas.get({ organizationId: world.b.organization.id }), () => caller.admin.quotas.set({ organizationId: world.b.organization.id, storageBytes: 1 })]) {
+      expect(((await call().catch((e: unknown) => e)) as TRPCError).code).toBe('FORBIDDEN');
+    }
+    expect(await getDb().organizationQuota.count({ where: { organizationId: world.b.organization.id } })).toBe(0);
   });
 
   it("B's rows were left untouched by A's attempts", async () => {

@@ -11,6 +11,7 @@ import { getDb } from '@/server/db';
 import { dataDir, formatBytes, maxUploadBytes } from '@/server/services/datasets/platform/config';
 import { PostgresUploadStore } from '@/server/services/datasets/platform/upload-store';
 import { LatheError } from '@/server/services/errors';
+import { assertStorageFor } from '@/server/services/quotas/enforce-quotas';
 import { logger } from '@/server/logger';
 
 export const UPLOAD_PATH = '/api/uploads';
@@ -72,6 +73,10 @@ function createUploadServer(): Server {
     },
     async onUploadCreate(req, upload) {
       const { tenant } = await callerOf(req);
+      // Refused before any byte is sent when the announced size does not fit the organization's storage.
+      await assertStorageFor(tenant.db, tenant.scope.organizationId, upload.size ?? 0, 'This file', { lock: false }).catch((error: unknown) => {
+        throw error instanceof LatheError ? refuse(ERROR_CLASSES[error.code].status, error.message) : error;
+      });
       const metadata: Record<string, string | null> = { ...upload.metadata };
       for (const key of OWNER_KEYS) delete metadata[key];
       metadata.latheOrganization = tenant.scope.organizationId;
@@ -101,7 +106,7 @@ function createUploadServer(): Server {
       }
     },
     async onResponseError(_req, error) {
-      if ('status_code' in error && error.status_code === ERRORS.ERR_MAX_SIZE_EXCEEDED.status_code) {
+      if ('status_code' in error && error.body === ERRORS.ERR_MAX_SIZE_EXCEEDED.body) {
         const limit = maxUploadBytes();
         return refuse(413, `The file is larger than ${formatBytes(limit)}, the largest dataset Lathe accepts (LATHE_MAX_UPLOAD_BYTES = ${limit} bytes).`);
       }

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Tokenizer, type Encoding } from 'tokenizers';
-import { ChatTemplate, type Span } from './chat-template';
-import { DatasetError } from './dataset-error';
+import { ChatTemplate, type ChatTemplateOptions, type RenderedConversation, type Span } from './chat-template';
+import { DatasetError, TemplateRenderError } from './dataset-error';
 import type { Conversation } from './formats';
+import { IsolatedChatTemplate, type TemplateLimits, type TemplateRenderer } from './template-child/isolated-chat-template';
 import type { TokenCounter } from './validate-dataset';
 
 export interface LoadChatTokenizerOptions {
@@ -11,6 +12,11 @@ export interface LoadChatTokenizerOptions {
   modelDir: string;
   /** Turn off the template's compiled fast path (tests compare both paths). */
   compileTemplate?: boolean;
+  /**
+   * Where the chat template runs: in a child process under time and memory limits (default), or
+   * in this process for templates that come with the code (tests, benchmarks) and never a model.
+   */
+  isolation?: { limits?: TemplateLimits } | 'in-process';
 }
 
 export interface EncodedConversation {
@@ -40,17 +46,18 @@ interface TokenizerConfig {
 /**
  * A model's tokenizer and chat template together: conversations in, token ids and loss mask out.
  * Tokenization uses Hugging Face's Rust tokenizers through the `tokenizers` package (the fastest
- * implementation available from npm here; batches run on all cores).
+ * implementation available from npm here; batches run on all cores). A template that came with a
+ * model runs in a child process (template-child/), so call `close` when done.
  */
 export class ChatTokenizer {
   private constructor(
-    readonly template: ChatTemplate,
+    private readonly template: TemplateRenderer,
     private readonly tokenizer: Tokenizer,
     /** model_max_length from tokenizer_config.json, when it is a real limit. */
     readonly contextLength: number | null,
   ) {}
 
-  static async load({ modelDir, compileTemplate }: LoadChatTokenizerOptions): Promise<ChatTokenizer> {
+  static async load({ modelDir, compileTemplate, isolation = {} }: LoadChatTokenizerOptions): Promise<ChatTokenizer> {
     const tokenizerPath = path.join(modelDir, 'tokenizer.json');
     let tokenizerJson: { added_tokens?: { content: string; special?: boolean }[] };
     let config: TokenizerConfig;
@@ -63,21 +70,26 @@ export class ChatTokenizer {
     const template = await readChatTemplate(modelDir, config);
     const tokenizer = Tokenizer.fromFile(tokenizerPath);
     const specialTokens = (tokenizerJson.added_tokens ?? []).filter((token) => token.special).map((token) => token.content);
-    const chatTemplate = new ChatTemplate({
-      template,
-      bosToken: tokenText(config.bos_token),
-      eosToken: tokenText(config.eos_token),
-      specialTokens,
-      compile: compileTemplate,
-    });
+    const options: ChatTemplateOptions = { template, bosToken: tokenText(config.bos_token), eosToken: tokenText(config.eos_token), specialTokens, compile: compileTemplate };
+    const renderer = isolation === 'in-process' ? inProcess(new ChatTemplate(options)) : await IsolatedChatTemplate.start(options, isolation.limits);
     const maxLength = config.model_max_length;
     const contextLength = typeof maxLength === 'number' && maxLength > 0 && maxLength < 1e9 ? maxLength : null;
-    return new ChatTokenizer(chatTemplate, tokenizer, contextLength);
+    return new ChatTokenizer(renderer, tokenizer, contextLength);
+  }
+
+  /** Each conversation's text and trained spans; a TemplateRenderError names the failing one by index. */
+  render(conversations: readonly Conversation[]): Promise<RenderedConversation[]> {
+    return this.template.render(conversations);
+  }
+
+  /** The conversation followed by the template's generation prompt: what a model sees at inference. */
+  renderPrompt(conversation: Conversation): Promise<string> {
+    return this.template.renderPrompt(conversation);
   }
 
   /** Renders and tokenizes a batch; the tokenizer spreads the batch over all cores. */
   async encodeBatch(conversations: readonly Conversation[], maxLength: number): Promise<EncodedConversation[]> {
-    const rendered = conversations.map((conversation) => this.template.render(conversation));
+    const rendered = await this.template.render(conversations);
     const encodings = await this.tokenizer.encodeBatch(
       rendered.map((r) => r.text),
       { addSpecialTokens: false },
@@ -87,7 +99,7 @@ export class ChatTokenizer {
 
   /** One conversation with the text and each token's offsets, for previews. */
   async encodeWithText(conversation: Conversation, maxLength: number): Promise<EncodedWithText> {
-    const { text, trainedSpans } = this.template.render(conversation);
+    const [{ text, trainedSpans }] = (await this.template.render([conversation])) as [RenderedConversation];
     const encoding = await this.tokenizer.encode(text, null, { addSpecialTokens: false });
     const encoded = toEncoded(encoding, text, trainedSpans, maxLength);
     const toIndex = codePointToIndex(text);
@@ -99,19 +111,43 @@ export class ChatTokenizer {
   }
 
   async countTokens(conversation: Conversation): Promise<number> {
-    const { text } = this.template.render(conversation);
+    const [{ text }] = (await this.template.render([conversation])) as [RenderedConversation];
     return (await this.tokenizer.encode(text, null, { addSpecialTokens: false })).getLength();
   }
 
   async decode(ids: number[]): Promise<string> {
     return this.tokenizer.decode(ids, false);
   }
+
+  /** Gives the template's child process back; the tokenizer is unusable after. */
+  close(): Promise<void> {
+    return this.template.close();
+  }
 }
 
-/** A token counter for validateDataset's `too_long` check, with the model's template and tokenizer. */
-export async function createTokenCounter({ modelDir }: { modelDir: string }): Promise<TokenCounter> {
+function inProcess(template: ChatTemplate): TemplateRenderer {
+  return {
+    async render(conversations) {
+      return conversations.map((conversation, index) => {
+        try {
+          return template.render(conversation);
+        } catch (error) {
+          if (error instanceof DatasetError) throw new TemplateRenderError(error.code, error.message, index);
+          throw error;
+        }
+      });
+    },
+    async renderPrompt(conversation) {
+      return template.renderPrompt(conversation);
+    },
+    async close() {},
+  };
+}
+
+/** A token counter for validateDataset's `too_long` check, with the model's template and tokenizer; `close` ends it. */
+export async function createTokenCounter({ modelDir }: { modelDir: string }): Promise<TokenCounter & { close: () => Promise<void> }> {
   const chatTokenizer = await ChatTokenizer.load({ modelDir });
-  return (conversation) => chatTokenizer.countTokens(conversation);
+  return Object.assign((conversation: Conversation) => chatTokenizer.countTokens(conversation), { close: () => chatTokenizer.close() });
 }
 
 async function readChatTemplate(modelDir: string, config: TokenizerConfig): Promise<string> {

@@ -5,6 +5,10 @@ export type DatasetErrorCode =
   | 'missing_chat_template'
   /** The chat template does not parse, raises, or hides an assistant message. */
   | 'template_error'
+  /** The chat template ran past its time limit (LATHE_TEMPLATE_TIMEOUT_MS). */
+  | 'template_timeout'
+  /** The chat template needed more memory than its limit (LATHE_TEMPLATE_MEMORY_MB). */
+  | 'template_memory_exceeded'
   /** A line has a validation error: tokenization only runs on files that validate. */
   | 'invalid_example'
   /** The dataset has no example left to write. */
@@ -23,5 +27,17 @@ export class DatasetError extends Error {
   ) {
     super(line === null ? message : `line ${line}: ${message}`);
     this.name = 'DatasetError';
+  }
+}
+
+/** A chat template failure in a batch of conversations: `index` is the conversation's place in the batch, null when the batch as a whole failed. */
+export class TemplateRenderError extends DatasetError {
+  constructor(
+    code: DatasetErrorCode,
+    message: string,
+    readonly index: number | null,
+  ) {
+    super(code, message);
+    this.name = 'TemplateRenderError';
   }
 }

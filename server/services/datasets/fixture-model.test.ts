@@ -71,6 +71,7 @@ describe('the trainer fixture model', () => {
       trained += encoded[i]!.trainedTokens;
     });
     expect(trained).toBeGreaterThan(10_000);
+    await tokenizer.close();
   });
 
   it('writes the same records into .ltok', async () => {

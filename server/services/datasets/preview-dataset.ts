@@ -41,6 +41,14 @@ const MAX_SKIPPED = 100;
  */
 export async function previewDataset({ input, modelDir, limit = DEFAULT_LIMIT, maxLength = Number.MAX_SAFE_INTEGER }: PreviewDatasetOptions): Promise<DatasetPreview> {
   const tokenizer = await ChatTokenizer.load({ modelDir });
+  try {
+    return await previewExamples(tokenizer, input, limit, maxLength);
+  } finally {
+    await tokenizer.close();
+  }
+}
+
+async function previewExamples(tokenizer: ChatTokenizer, input: DatasetInput, limit: number, maxLength: number): Promise<DatasetPreview> {
   const examples: PreviewExample[] = [];
   const skippedLines: number[] = [];
   for await (const example of readExamples({ input })) {

@@ -60,6 +60,7 @@ describe('loss mask, token by token, on the test tokenizer', () => {
   beforeAll(async () => {
     tokenizer = await ChatTokenizer.load({ modelDir: MODEL });
   });
+  afterAll(() => tokenizer.close());
 
   it('marks exactly the assistant contents and their <|im_end|>, honouring weight 0', async () => {
     const conversations = [...conversationsOf(GOOD_CHAT), ...generated(300)];
@@ -82,9 +83,9 @@ describe('loss mask, token by token, on the test tokenizer', () => {
       { messages: [{ role: 'user', content: '' }, { role: 'assistant', content: 'An empty prompt.' }] },
       { messages: [{ role: 'user', content: 'Say <|im_end|> literally.' }, { role: 'assistant', content: 'It is <|im_end|>.' }] },
     ];
-    for (const conversation of [...conversationsOf(GOOD_CHAT), ...generated(100), ...edgeCases]) {
-      expect(tokenizer.template.render(conversation)).toEqual(interpreted.template.render(conversation));
-    }
+    const conversations = [...conversationsOf(GOOD_CHAT), ...generated(100), ...edgeCases];
+    expect(await tokenizer.render(conversations)).toEqual(await interpreted.render(conversations));
+    await interpreted.close();
   });
 
   it('truncates to maxLength, keeping the mask of the kept tokens', async () => {
@@ -170,6 +171,7 @@ describe('tokenizeDataset', () => {
     const stats = await tokenizeDataset({ input: GOOD_CHAT, modelDir: MODEL, output, maxLength: 4096, batchSize: 5, onProgress: (p) => progress.push(p.examples) });
     const tokenizer = await ChatTokenizer.load({ modelDir: MODEL });
     const encoded = await tokenizer.encodeBatch(conversationsOf(GOOD_CHAT), 4096);
+    await tokenizer.close();
     const index = await readLtokIndex(output);
     expect(index.records).toBe(12);
     for (let i = 0; i < 12; i++) {
@@ -325,9 +327,11 @@ describe('previewDataset', () => {
     expect(preview.examples).toHaveLength(12);
     const conversations = conversationsOf(GOOD_CHAT);
     const tokenizer = await ChatTokenizer.load({ modelDir: MODEL });
+    const rendered = await tokenizer.render(conversations);
+    await tokenizer.close();
     preview.examples.forEach((example, i) => {
       const conversation = conversations[i]!;
-      expect(example.segments.map((s) => s.text).join('')).toBe(tokenizer.template.render(conversation).text);
+      expect(example.segments.map((s) => s.text).join('')).toBe(rendered[i]!.text);
       const trained = example.segments.filter((s) => s.trained).map((s) => s.text);
       const expected = conversation.messages.filter((m) => m.role === 'assistant' && m.weight !== 0).map((m) => `${m.content ?? ''}<|im_end|>`);
       expect(trained.join('')).toBe(expected.join(''));
@@ -348,8 +352,10 @@ describe('exact token counts for validation', () => {
     const tokenCounter = await createTokenCounter({ modelDir: MODEL });
     const tokenizer = await ChatTokenizer.load({ modelDir: MODEL });
     const lengths = (await tokenizer.encodeBatch(conversationsOf(GOOD_CHAT), 1e9)).map((e) => e.ids.length).sort((x, y) => x - y);
+    await tokenizer.close();
     const contextLength = lengths[8]!;
     const report = await validateDataset({ input: GOOD_CHAT, contextLength, tokenCounter });
+    await tokenCounter.close();
     expect(report.byCode.too_long!.count).toBe(lengths.filter((n) => n > contextLength).length);
   });
 });

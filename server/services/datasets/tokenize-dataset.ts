@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { ChatTokenizer, type EncodedConversation } from './chat-tokenizer';
-import { DatasetError } from './dataset-error';
+import { DatasetError, TemplateRenderError } from './dataset-error';
 import type { Conversation } from './formats';
 import { LtokWriter } from './ltok';
 import { readExamples } from './read-examples';
@@ -104,9 +104,13 @@ export async function tokenizeDataset({
   const total = totalBytes ?? (typeof input === 'string' ? (await stat(input)).size : null);
   const chooser = splitting ? await createSplitChooser(input as string, validationSplit) : null;
 
-  const tokenizer = await ChatTokenizer.load({ modelDir });
   const train = await LtokWriter.create(output);
   const valid = chooser ? await LtokWriter.create(validOutput!) : null;
+  const tokenizer = await ChatTokenizer.load({ modelDir }).catch(async (error: unknown) => {
+    await train.abort();
+    await valid?.abort();
+    throw error;
+  });
   const trainStats = emptyStats();
   const validStats = valid ? emptyStats() : null;
 
@@ -126,14 +130,7 @@ export async function tokenizeDataset({
     try {
       return { batch, encoded: await tokenizer.encodeBatch(batch.conversations, maxLength) };
     } catch (error) {
-      // Locate the failing line: the template throws for one conversation of the batch.
-      for (let i = 0; i < batch.conversations.length; i++) {
-        try {
-          tokenizer.template.render(batch.conversations[i]!);
-        } catch (lineError) {
-          if (lineError instanceof DatasetError) throw new DatasetError(lineError.code, lineError.message, batch.lines[i]!);
-        }
-      }
+      if (error instanceof TemplateRenderError && error.index !== null) throw new DatasetError(error.code, error.message, batch.lines[error.index]!);
       throw error;
     }
   };
@@ -191,6 +188,8 @@ export async function tokenizeDataset({
     await train.abort();
     await valid?.abort();
     throw error;
+  } finally {
+    await tokenizer.close();
   }
   progress(true);
   return { train: trainStats, validation: validStats, maxLength, bytesRead };

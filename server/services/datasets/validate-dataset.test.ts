@@ -34,6 +34,7 @@ describe('the corpus: one file per finding code', () => {
     const { modelDir, ...options } = testCase.options ?? {};
     const tokenCounter = modelDir ? await createTokenCounter({ modelDir: path.join(FIXTURES, String(modelDir)) }) : undefined;
     const report = await validateDataset({ input: path.join(FIXTURES, testCase.file), ...options, tokenCounter });
+    await tokenCounter?.close();
     const summary = report.byCode[code as ValidationCode];
     expect(summary, JSON.stringify(report.byCode)).toBeDefined();
     expect(summary!.count).toBe(1);

@@ -28,6 +28,8 @@ export interface DownloadHfRepoOptions extends HubConnection {
   maxRetries?: number;
   /** First pause between attempts, doubled each time (default 500 ms). */
   retryDelayMs?: number;
+  /** Sees the files to fetch and their total size before any byte is downloaded; may refuse them by throwing. */
+  beforeDownload?: (files: HubFile[], totalBytes: number) => Promise<void>;
 }
 
 export interface DownloadHfRepoResult {
@@ -76,8 +78,9 @@ export async function downloadHfRepo(options: DownloadHfRepoOptions): Promise<Do
   if (!files.some((f) => f.path.endsWith('.safetensors')) && !options.include) {
     throw new ModelError('missing_weights', `${options.repo} has no .safetensors weights${all.some((f) => /\.(bin|pt|pth)$/.test(f.path)) ? ' (only PyTorch pickles, which Lathe does not load)' : ''}`);
   }
-  await mkdir(options.destDir, { recursive: true });
   const totalBytes = files.reduce((s, f) => s + f.size, 0);
+  await options.beforeDownload?.(files, totalBytes);
+  await mkdir(options.destDir, { recursive: true });
   let doneBytes = 0;
   for (const [index, file] of files.entries()) {
     await downloadOne(options, commit, file, (fileBytes) =>

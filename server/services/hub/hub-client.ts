@@ -4,7 +4,10 @@ import { ModelError } from '../model-format/errors';
 export interface HubConnection {
   /** Hub base URL; default HF_ENDPOINT or https://huggingface.co. */
   hubUrl?: string;
-  /** Access token for gated and private repos; default HF_TOKEN. */
+  /**
+   * Access token for gated and private repos, chosen by the caller for whose work this is (see
+   * hubTokenFor): never read from the environment here, so no request borrows the operator's.
+   */
   token?: string;
   signal?: AbortSignal;
 }
@@ -30,9 +33,9 @@ export interface HubFile {
 
 export function resolveHub(connection: HubConnection): { hubUrl: string; accessToken?: string; fetch: typeof fetch } {
   const hubUrl = (connection.hubUrl ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/$/, '');
-  const accessToken = connection.token ?? (process.env.HF_TOKEN || undefined);
+  const accessToken = connection.token || undefined;
   if (accessToken && !accessToken.startsWith('hf_')) {
-    throw new ModelError('hub_unauthorized', 'the Hugging Face token must start with hf_ (check HF_TOKEN)');
+    throw new ModelError('hub_unauthorized', 'the Hugging Face token must start with hf_');
   }
   const signal = connection.signal;
   const boundFetch: typeof fetch = (input, init) => fetch(input, { ...init, signal: init?.signal ?? signal });
@@ -44,9 +47,11 @@ export function hubError(error: unknown, what: string): ModelError {
   if (error instanceof ModelError) return error;
   if (error instanceof HubApiError) {
     if (error.statusCode === 401 || error.statusCode === 403) {
-      return new ModelError('hub_unauthorized', `${what}: access denied (${error.statusCode}); the repo may be gated or private: accept its licence on the Hub and set HF_TOKEN`, {
-        status: error.statusCode,
-      });
+      return new ModelError(
+        'hub_unauthorized',
+        `${what}: access denied (${error.statusCode}); the repo may be gated or private: accept its licence on the Hub with an account whose token Lathe has (the organization's Hugging Face token in its settings, or HF_TOKEN for platform-wide imports)`,
+        { status: error.statusCode },
+      );
     }
     if (error.statusCode === 404) return new ModelError('hub_not_found', `${what}: not found on the Hub`, { status: 404 });
     return new ModelError('hub_error', `${what}: the Hub answered ${error.statusCode}: ${error.message}`, { status: error.statusCode });

@@ -59,15 +59,16 @@ describe('Hub client', () => {
     expect(hub.requests.some((r) => r.url.includes(`/resolve/${FAKE_COMMIT}/model.safetensors`))).toBe(true);
   });
 
-  it('needs HF_TOKEN for a gated repo and sends it as a bearer token', async () => {
+  it('needs a token for a gated repo, sends the one it is given as a bearer token, and never reads HF_TOKEN itself', async () => {
     hub = await startFakeHub({ repos: [{ id: 'meta/gated', dir: fixture, gated: true }], token: TOKEN });
+    process.env.HF_TOKEN = TOKEN;
     await expect(downloadHfRepo({ repo: 'meta/gated', destDir: path.join(root, 'gated-denied'), hubUrl: hub.url })).rejects.toMatchObject({
       code: 'hub_unauthorized',
-      message: expect.stringContaining('HF_TOKEN'),
+      message: expect.stringContaining("the organization's Hugging Face token"),
     });
-    process.env.HF_TOKEN = TOKEN;
+    delete process.env.HF_TOKEN;
     const destDir = path.join(root, 'gated');
-    await downloadHfRepo({ repo: 'meta/gated', destDir, hubUrl: hub.url });
+    await downloadHfRepo({ repo: 'meta/gated', destDir, hubUrl: hub.url, token: TOKEN });
     await sameFile(path.join(destDir, 'model.safetensors'), path.join(fixture, 'model.safetensors'));
     const resolves = hub.requests.filter((r) => r.url.includes('/resolve/'));
     expect(resolves.length).toBeGreaterThan(0);

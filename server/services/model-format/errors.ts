@@ -17,6 +17,8 @@ export type ModelErrorCode =
   | 'hub_error'
   | 'truncated_download'
   | 'checksum_mismatch'
+  /** The organization's storage left is smaller than the model (LATHE_QUOTA_STORAGE_BYTES or its own limit). */
+  | 'storage_quota_exceeded'
   | 'aborted';
 
 /** The one error type of the model services: `code` is stable and safe to show or store. */

@@ -1,5 +1,7 @@
 // Hub look-ups for the import dialog, with the Hub's failures turned into the API's errors.
+import type { Db } from '@/server/db';
 import { LatheError } from '@/server/services/errors';
+import { hubTokenFor } from '@/server/services/orgs/hub-token';
 import { isModelError } from '@/server/services/model-format/errors';
 import { listHubFiles, searchHubModels, type HubFile, type HubModelSummary } from '@/server/services/hub/hub-client';
 import { isModelFile } from '@/server/services/hub/download-hf-repo';
@@ -13,15 +15,20 @@ function toLatheError(error: unknown): never {
   throw error;
 }
 
-export async function searchHub({ query, limit = 10, hubUrl }: { query: string; limit?: number; hubUrl?: string }): Promise<HubModelSummary[]> {
+/** Whose Hub access a look-up uses: an organization's own token, or for platform-wide work (null) the operator's. */
+export type HubLookupOwner = { db: Db; organizationId: string | null };
+
+export async function searchHub({ owner, query, limit = 10, hubUrl }: { owner: HubLookupOwner; query: string; limit?: number; hubUrl?: string }): Promise<HubModelSummary[]> {
   if (query.trim().length < 2) return [];
-  return searchHubModels({ query: query.trim(), limit, hubUrl, signal: AbortSignal.timeout(15_000) }).catch(toLatheError);
+  const token = await hubTokenFor(owner);
+  return searchHubModels({ query: query.trim(), limit, hubUrl, token, signal: AbortSignal.timeout(15_000) }).catch(toLatheError);
 }
 
 export type HubRepoFile = HubFile & { imported: boolean };
 
 /** A repo's files, marking those an import downloads (weights, configs, tokenizer, licence). */
-export async function listHubRepoFiles({ repo, revision, hubUrl }: { repo: string; revision?: string; hubUrl?: string }): Promise<HubRepoFile[]> {
-  const files = await listHubFiles({ repo, revision, hubUrl, signal: AbortSignal.timeout(30_000) }).catch(toLatheError);
+export async function listHubRepoFiles({ owner, repo, revision, hubUrl }: { owner: HubLookupOwner; repo: string; revision?: string; hubUrl?: string }): Promise<HubRepoFile[]> {
+  const token = await hubTokenFor(owner);
+  const files = await listHubFiles({ repo, revision, hubUrl, token, signal: AbortSignal.timeout(30_000) }).catch(toLatheError);
   return files.map((f) => ({ ...f, imported: isModelFile(f) }));
 }

@@ -2,7 +2,8 @@
 // imports from a folder, a GGUF and a local Hub server reach READY with every artifact stored;
 // bad input ends FAILED with its reason and leaves no READY row.
 import { mkdtempSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import { artifactStoreConfigFromEnv, createArtifactStore } from '@/server/servic
 import { inspectHfFolder } from '@/server/services/model-format/inspect-model';
 import { startFakeHub, FAKE_COMMIT } from '@/tests/fixtures/hub/fake-hub';
 import { createTestUser, type TestUser } from '@/tests/helpers/factories';
+import { setHubToken } from '@/server/services/orgs/hub-token';
 import { deleteModel, listBaseModels } from './manage-models';
 import { materializeModelFolder, ZModelArtifacts, type TModelArtifacts } from './model-artifacts';
 import { requestModelImport, type TModelImportSource } from './request-model-import';
@@ -297,6 +299,86 @@ describe('Hub import', () => {
       const row = await getDb().baseModel.findUniqueOrThrow({ where: { id: model.id } });
       expect(row).toMatchObject({ status: 'FAILED', artifacts: null, details: expect.objectContaining({ failure: { code: 'truncated_download', stage: 'DOWNLOADING' } }) });
       expect(row.error).toMatch(/stopped at byte 500000/);
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
+describe('imports from the server disk', () => {
+  it('converts the files it stored from the folder, whatever the folder holds afterwards', async () => {
+    const dir = await brokenCopy(unique('changing'), async () => undefined);
+    let changed = false;
+    const model = await requestModelImport({ tenant, source: { kind: 'folder', dir }, name: unique('changing'), scope: 'project', importRoot: root, enqueue: false });
+    const outcome = await runModelImport(model.id, {
+      onProgress: (p) => {
+        // Once every file has been read, the folder's weights are replaced by garbage.
+        if (!changed && p.step === 'store' && p.progress >= 0.2) {
+          changed = true;
+          writeFileSync(path.join(dir, 'model.safetensors'), 'not weights any more');
+        }
+      },
+    });
+    expect(changed).toBe(true);
+    expect(outcome).toMatchObject({ status: 'READY' });
+    const stored = ZModelArtifacts.parse((await getDb().baseModel.findUniqueOrThrow({ where: { id: model.id } })).artifacts).hf!.files['model.safetensors']!;
+    expect(stored.size).toBe((await readFile(path.join(fixture, 'model.safetensors'))).length);
+  });
+
+  it('refuses a file swapped for a symbolic link out of the import root after the request was checked', async () => {
+    const ownRoot = await mkdtemp(path.join(root, 'org-root-'));
+    const dir = path.join(ownRoot, 'model');
+    await cp(fixture, dir, { recursive: true });
+    const model = await requestModelImport({ tenant, source: { kind: 'folder', dir }, name: unique('swapped'), scope: 'project', importRoot: ownRoot, enqueue: false });
+    const secret = path.join(root, 'secret.safetensors');
+    await cp(path.join(fixture, 'model.safetensors'), secret);
+    await rm(path.join(dir, 'model.safetensors'));
+    await symlink(secret, path.join(dir, 'model.safetensors'));
+    const outcome = await runModelImport(model.id);
+    expect(outcome).toMatchObject({ status: 'FAILED', code: 'invalid_config', error: expect.stringMatching(/model\.safetensors is a symbolic link that leads outside the import folder/) });
+  });
+});
+
+describe('Hub tokens', () => {
+  const TOKEN = 'hf_lathe_registry_token';
+  const saved = process.env.HF_TOKEN;
+  afterAll(() => {
+    if (saved === undefined) delete process.env.HF_TOKEN;
+    else process.env.HF_TOKEN = saved;
+  });
+
+  it("an organization's import never carries the operator's HF_TOKEN, and carries the organization's own once it stores one", async () => {
+    const hub = await startFakeHub({ repos: [{ id: 'meta/gated', dir: fixture, gated: true }], token: TOKEN });
+    try {
+      process.env.HF_TOKEN = TOKEN;
+      const denied = await requestModelImport({ tenant, source: { kind: 'hub', repo: 'meta/gated' }, name: unique('denied'), scope: 'project', enqueue: false });
+      expect(await runModelImport(denied.id, { hubUrl: hub.url })).toMatchObject({ status: 'FAILED', code: 'hub_unauthorized' });
+      expect(hub.requests.some((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(false);
+
+      const stored = await setHubToken({ tenant, token: TOKEN });
+      expect(stored).toMatchObject({ configured: true, last4: TOKEN.slice(-4) });
+      const row = await getDb().organizationHubToken.findUniqueOrThrow({ where: { organizationId: owner.organization.id } });
+      expect(row.ciphertext).not.toContain(TOKEN);
+      expect(row.ciphertext).not.toContain(Buffer.from(TOKEN).toString('base64url'));
+
+      const allowed = await requestModelImport({ tenant, source: { kind: 'hub', repo: 'meta/gated' }, name: unique('allowed'), scope: 'project', enqueue: false });
+      expect(await runModelImport(allowed.id, { hubUrl: hub.url })).toMatchObject({ status: 'READY' });
+      expect(hub.requests.filter((r) => r.url.includes('/resolve/')).every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('a platform-wide import uses HF_TOKEN', async () => {
+    const hub = await startFakeHub({ repos: [{ id: 'meta/gated', dir: fixture, gated: true }], token: TOKEN });
+    try {
+      process.env.HF_TOKEN = TOKEN;
+      const model = await requestModelImport({ admin: { db: getDb(), actor: { userId: null } }, source: { kind: 'hub', repo: 'meta/gated' }, name: unique('platform-gated'), scope: 'platform', enqueue: false });
+      const controller = new AbortController();
+      const downloading = runModelImport(model.id, { hubUrl: hub.url, signal: controller.signal, retryWhenAborted: true, onProgress: (p) => p.step === 'download' && (p.bytes ?? 0) > 0 && controller.abort() });
+      await expect(downloading).rejects.toMatchObject({ code: 'aborted' });
+      expect(hub.requests.some((r) => r.url.includes('/resolve/') && r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+      await getDb().baseModel.update({ where: { id: model.id }, data: { status: 'FAILED' } });
     } finally {
       await hub.close();
     }

@@ -1,5 +1,3 @@
-import { realpath, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import type { Db, Tx } from '@/server/db';
 import type { TenantContext } from '@/server/db/tenant';
@@ -9,6 +7,9 @@ import type { AuditActor } from '@/server/services/audit/record-audit';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { LatheError } from '@/server/services/errors';
 import type { ModelSource } from '@/server/generated/prisma/client';
+import { isModelError } from '@/server/services/model-format/errors';
+import { assertImportAllowed, assertStorageFor } from '@/server/services/quotas/enforce-quotas';
+import { listImportFiles, resolveImportPath, type ImportRoot } from './import-root';
 
 /** Model names are the `model` of the OpenAI-compatible API, so they stay URL- and shell-safe. */
 export const ZModelName = z
@@ -41,8 +42,11 @@ export interface RequestModelImportOptions {
   source: TModelImportSource;
   name: string;
   scope: ModelScope;
-  /** Folders and GGUF files must lie under this directory (LATHE_IMPORT_ROOT for web requests). */
-  importRoot?: string;
+  /**
+   * Folders and GGUF files must lie under this directory (see importRootFor); null or left out
+   * lets an operator (the CLI, a platform admin without LATHE_IMPORT_ROOT) name any path.
+   */
+  importRoot?: ImportRoot;
   /** Send the model.import job to the worker (default). The CLI runs the import itself instead. */
   enqueue?: boolean;
 }
@@ -63,7 +67,8 @@ export async function requestModelImport(options: RequestModelImportOptions) {
   if (!parsedName.success) throw new LatheError('BAD_REQUEST', parsedName.error.issues[0]!.message, { param: 'name' });
   const name = parsedName.data;
   const source = ZModelImportSource.parse(options.source);
-  const sourceRef = await checkSource(source, options.importRoot);
+  const importRoot = options.importRoot ?? null;
+  const { sourceRef, bytes } = await checkSource(source, importRoot);
 
   const organizationId = scope === 'platform' ? null : tenant!.scope.organizationId;
   const actor = scope === 'platform' ? admin!.actor : tenant!.actor;
@@ -82,6 +87,11 @@ export async function requestModelImport(options: RequestModelImportOptions) {
       const where = clash.organizationId === null ? 'a platform-wide model' : organizationId ? 'a model of this organization' : 'a model of an organization';
       throw new LatheError('CONFLICT', `The name "${name}" is already used by ${where}; choose another.`, { param: 'name' });
     }
+    if (organizationId) {
+      await assertImportAllowed(tx, organizationId);
+      // A Hub repo's size is known once the worker lists it, and checked there before downloading.
+      await assertStorageFor(tx, organizationId, bytes, source.kind === 'hub' ? 'Importing a model' : `${source.kind === 'folder' ? source.dir : source.file}`, { lock: false });
+    }
     const created = await tx.baseModel.create({
       data: {
         organizationId,
@@ -91,7 +101,10 @@ export async function requestModelImport(options: RequestModelImportOptions) {
         sourceRef,
         status: 'REQUESTED',
         progress: 0,
-        details: source.kind === 'hub' && source.revision ? { revision: source.revision } : undefined,
+        // Reserved against the organization's storage until the import settles its real size.
+        sizeBytes: bytes > 0 ? BigInt(bytes) : null,
+        // The worker reads the files again under the same root: recorded here, with the request.
+        details: source.kind === 'hub' ? (source.revision ? { revision: source.revision } : undefined) : { importRoot },
       },
     });
     await recordAudit(tx, {
@@ -116,26 +129,19 @@ export async function requestModelImport(options: RequestModelImportOptions) {
   return model;
 }
 
-/** Checks that a folder or file exists (and lies under the import root) before anything is queued. */
-async function checkSource(source: TModelImportSource, importRoot: string | undefined): Promise<string> {
-  if (source.kind === 'hub') return source.repo;
+/** Checks that a folder or file exists under the import root, with no symlink out of it, before anything is queued; and its size. */
+async function checkSource(source: TModelImportSource, importRoot: ImportRoot): Promise<{ sourceRef: string; bytes: number }> {
+  if (source.kind === 'hub') return { sourceRef: source.repo, bytes: 0 };
   const given = source.kind === 'folder' ? source.dir : source.file;
   const param = source.kind === 'folder' ? 'dir' : 'file';
-  if (!path.isAbsolute(given) && importRoot) throw new LatheError('BAD_REQUEST', `Give an absolute path under ${importRoot}.`, { param });
-  let resolved: string;
-  try {
-    resolved = await realpath(path.resolve(given));
-  } catch {
-    throw new LatheError('BAD_REQUEST', `${given} does not exist on the server.`, { param, reason: 'not_found' });
-  }
-  if (importRoot) {
-    const root = await realpath(path.resolve(importRoot)).catch(() => path.resolve(importRoot));
-    if (resolved !== root && !resolved.startsWith(root + path.sep)) {
-      throw new LatheError('FORBIDDEN', `Imports are limited to folders under ${root} (LATHE_IMPORT_ROOT).`, { param, reason: 'outside_import_root' });
-    }
-  }
-  const info = await stat(resolved);
-  if (source.kind === 'folder' && !info.isDirectory()) throw new LatheError('BAD_REQUEST', `${given} is not a folder.`, { param });
-  if (source.kind === 'gguf' && !info.isFile()) throw new LatheError('BAD_REQUEST', `${given} is not a file.`, { param });
-  return resolved;
+  const resolved = await resolveImportPath({ root: importRoot, given, param });
+  if (source.kind === 'folder' && resolved.kind !== 'folder') throw new LatheError('BAD_REQUEST', `${given} is not a folder.`, { param });
+  if (source.kind === 'gguf' && resolved.kind !== 'file') throw new LatheError('BAD_REQUEST', `${given} is not a file.`, { param });
+  if (source.kind === 'gguf') return { sourceRef: resolved.path, bytes: resolved.size };
+  const files = await listImportFiles({ root: importRoot, dir: resolved.path }).catch((error: unknown) => {
+    if (isModelError(error) && error.details?.outsideRoot) throw new LatheError('FORBIDDEN', `${given}: ${error.message}.`, { param, reason: 'outside_import_root' });
+    if (isModelError(error)) throw new LatheError('BAD_REQUEST', `${given}: ${error.message}.`, { param });
+    throw error;
+  });
+  return { sourceRef: resolved.path, bytes: files.reduce((sum, file) => sum + file.size, 0) };
 }

@@ -9,8 +9,12 @@ import { recordAudit } from '@/server/services/audit/record-audit';
 import { ModelError } from '@/server/services/model-format/errors';
 import { inspectGguf, readGgufHeader } from '@/server/services/model-format/gguf';
 import { downloadHfRepo, isModelFile, type DownloadHfRepoOptions } from '@/server/services/hub/download-hf-repo';
+import { LatheError } from '@/server/services/errors';
+import { hubTokenFor } from '@/server/services/orgs/hub-token';
+import { assertStorageFor } from '@/server/services/quotas/enforce-quotas';
 import { inspectHfFolder } from '@/server/services/model-format/inspect-model';
-import type { TModelArtifacts, TStoredFile } from './model-artifacts';
+import { stageImportFiles, type StagedFile } from './import-root';
+import { safeRelativePath, type TModelArtifacts, type TStoredFile } from './model-artifacts';
 
 export type ImportingStatus = Extract<ModelStatus, 'DOWNLOADING' | 'CONVERTING'>;
 
@@ -82,7 +86,17 @@ export async function runModelImport(modelId: string, options: RunModelImportOpt
     let completed: CompletedImport;
     if (model.source === 'GGUF') {
       await progress.enter('CONVERTING');
-      completed = await importGguf(requireRef(model), { store, progress, signal: options.signal });
+      const [staged] = await stageFromDisk(db, model, 'file', { store, progress });
+      const file = path.join(workDir, 'source.gguf');
+      await mkdir(workDir, { recursive: true });
+      await store.materialize(staged!.sha256, file);
+      completed = await importGguf(file, { store, progress, signal: options.signal }, staged);
+    } else if (model.source === 'FOLDER') {
+      await progress.enter('CONVERTING');
+      const staged = await stageFromDisk(db, model, 'folder', { store, progress });
+      const dir = path.join(workDir, 'source');
+      for (const file of staged) await store.materialize(file.sha256, path.join(dir, ...safeRelativePath(file.relative).split('/')));
+      completed = await importHfFolder(dir, { name: model.name, workDir, store, progress, signal: options.signal }, staged);
     } else {
       let dir = requireRef(model);
       if (model.source === 'HUGGING_FACE') {
@@ -93,6 +107,8 @@ export async function runModelImport(modelId: string, options: RunModelImportOpt
           revision: typeof baseDetails.revision === 'string' ? baseDetails.revision : undefined,
           destDir: dir,
           hubUrl: options.hubUrl,
+          token: await hubTokenOf(db, model),
+          beforeDownload: (_files, totalBytes) => reserveStorage(db, model, totalBytes, 'the repository'),
           signal: options.signal,
           ...options.download,
           onProgress: (p) => progress.report({ step: 'download', progress: p.totalBytes ? p.bytes / p.totalBytes : 0, bytes: p.bytes, totalBytes: p.totalBytes }),
@@ -119,6 +135,53 @@ export async function runModelImport(modelId: string, options: RunModelImportOpt
   }
 }
 
+/**
+ * Copies a folder or GGUF from the server's disk into the artifact store through checked handles,
+ * under the import root recorded with the request; the import then works on that copy only.
+ */
+async function stageFromDisk(db: Db, model: BaseModel, kind: 'folder' | 'file', ctx: Pick<StepContext, 'store' | 'progress'>) {
+  const details = (model.details ?? {}) as { importRoot?: string | null };
+  // Rows requested before roots were recorded were checked against the whole root.
+  const root = details.importRoot !== undefined ? details.importRoot : process.env.LATHE_IMPORT_ROOT ? path.resolve(process.env.LATHE_IMPORT_ROOT) : null;
+  return stageImportFiles({
+    root,
+    sourceRef: requireRef(model),
+    kind,
+    store: ctx.store,
+    beforeCopy: (_files, totalBytes) => reserveStorage(db, model, totalBytes, kind === 'folder' ? 'the folder' : 'the file'),
+    onFile: (done, total) => ctx.progress.report({ step: 'store', progress: 0.2 * (done / Math.max(1, total)), bytes: done, totalBytes: total }),
+  });
+}
+
+/**
+ * Holds `bytes` of the organization's storage for this import before any is fetched or copied
+ * (the row's size until READY sets the real one), or fails the import when they do not fit.
+ * Platform-wide models count against no organization.
+ */
+async function reserveStorage(db: Db, model: BaseModel, bytes: number, what: string): Promise<void> {
+  const organizationId = model.organizationId;
+  if (!organizationId) return;
+  try {
+    await db.$transaction(async (tx) => {
+      await assertStorageFor(tx, organizationId, bytes, `Importing ${what} of ${model.name}`, { excludeModelId: model.id });
+      await tx.baseModel.updateMany({ where: { id: model.id }, data: { sizeBytes: BigInt(bytes) } });
+    });
+  } catch (error) {
+    if (error instanceof LatheError && error.details.reason === 'storage_quota_exceeded') throw new ModelError('storage_quota_exceeded', error.message, { bytes });
+    throw error;
+  }
+}
+
+/** The organization's own Hub token for its imports; the operator's HF_TOKEN only for platform-wide ones. */
+async function hubTokenOf(db: Db, model: BaseModel): Promise<string | undefined> {
+  try {
+    return await hubTokenFor({ db, organizationId: model.organizationId });
+  } catch (error) {
+    if (error instanceof LatheError) throw new ModelError('hub_unauthorized', error.message);
+    throw error;
+  }
+}
+
 function requireRef(model: BaseModel): string {
   if (!model.sourceRef) throw new ModelError('invalid_config', 'the model has no source to import from');
   return model.sourceRef;
@@ -126,7 +189,7 @@ function requireRef(model: BaseModel): string {
 
 function pickBaseDetails(details: unknown): Record<string, unknown> {
   const d = (details && typeof details === 'object' ? details : {}) as Record<string, unknown>;
-  return typeof d.revision === 'string' ? { revision: d.revision } : {};
+  return { ...(typeof d.revision === 'string' ? { revision: d.revision } : {}), ...('importRoot' in d ? { importRoot: d.importRoot } : {}) };
 }
 
 interface StepContext {
@@ -135,13 +198,14 @@ interface StepContext {
   signal?: AbortSignal;
 }
 
-async function importHfFolder(dir: string, ctx: StepContext & { name: string; workDir: string }): Promise<CompletedImport> {
+/** `staged`: the folder's files already in the store (an import from the server's disk). */
+async function importHfFolder(dir: string, ctx: StepContext & { name: string; workDir: string }, staged?: StagedFile[]): Promise<CompletedImport> {
   const inspection = await inspectHfFolder(dir);
-  const files = await listModelFiles(dir);
+  const files = staged ? staged.map((f) => ({ relative: f.relative, size: f.size })) : await listModelFiles(dir);
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
-  const stored: Record<string, TStoredFile> = {};
+  const stored: Record<string, TStoredFile> = Object.fromEntries((staged ?? []).map((f) => [f.relative, { sha256: f.sha256, size: f.size }]));
   let doneBytes = 0;
-  for (const file of files) {
+  for (const file of staged ? [] : (files as Array<{ relative: string; full: string; size: number }>)) {
     throwIfAborted(ctx.signal);
     const ref = await ctx.store.put(file.full);
     stored[file.relative] = { sha256: ref.sha256, size: ref.size };
@@ -193,7 +257,8 @@ async function importHfFolder(dir: string, ctx: StepContext & { name: string; wo
 
 const GGUF_FILE_TYPES: Record<number, TModelArtifacts['gguf']['type']> = { 0: 'F32', 1: 'F16', 7: 'Q8_0' };
 
-async function importGguf(file: string, ctx: StepContext): Promise<CompletedImport> {
+/** `staged`: the file already in the store. */
+async function importGguf(file: string, ctx: StepContext, staged?: StagedFile): Promise<CompletedImport> {
   const summary = await inspectGguf(file);
   if (summary.type === 'adapter') throw new ModelError('invalid_config', `${path.basename(file)} is a LoRA adapter, not a model: import its base model instead`);
   const type = summary.fileType !== undefined ? GGUF_FILE_TYPES[summary.fileType] : await dominantTensorType(file);
@@ -203,7 +268,7 @@ async function importGguf(file: string, ctx: StepContext): Promise<CompletedImpo
   if (!check.ok) throw new ModelError(check.code, check.message);
   throwIfAborted(ctx.signal);
   ctx.progress.report({ step: 'store', progress: 0.5 });
-  const ref = await ctx.store.put(file);
+  const ref = staged ?? (await ctx.store.put(file));
   const gguf = { type, sha256: ref.sha256, size: ref.size } as const;
   await verifyStored(ctx.store, [['model.gguf', gguf]]);
   ctx.progress.report({ step: 'store', progress: 1 });

@@ -6,6 +6,7 @@ import type { Db } from '@/server/db';
 import type { Deployment } from '@/server/generated/prisma/client';
 import { InferenceError } from '@/lib/universal/openai/errors';
 import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
+import { assertDeploymentSlot } from '@/server/services/quotas/enforce-quotas';
 
 export const ACTIVE_DEPLOYMENT_STATUSES = ['REQUESTED', 'LOADING', 'READY'] as const;
 /** A failed deployment is not retried by requests for this long, so a broken model does not loop. */
@@ -42,6 +43,9 @@ export async function requestDeployment({ db, baseModelId, audit, retryFailed = 
       const last = await tx.deployment.findFirst({ where: { baseModelId }, orderBy: { createdAt: 'desc' } });
       if (last?.status === 'FAILED' && Date.now() - last.updatedAt.getTime() < FAILED_COOLDOWN_MS) return last;
     }
+    // An organization's own model counts against its deployment limit; a platform model against nobody's.
+    const model = await tx.baseModel.findUnique({ where: { id: baseModelId }, select: { organizationId: true } });
+    if (model?.organizationId) await assertDeploymentSlot(tx, model.organizationId);
     const created = await tx.deployment.create({ data: { baseModelId, status: 'REQUESTED' } });
     if (audit) {
       await recordAudit(tx, { organizationId: audit.organizationId, actor: audit.actor, action: 'deployment.request', targetType: 'Deployment', targetId: created.id, data: { baseModelId } });

@@ -2,6 +2,7 @@
 import { getDb } from '@/server/db';
 import type { TenantContext } from '@/server/db/tenant';
 import type { DeploymentStatus } from '@/server/generated/prisma/client';
+import { assertHasCredits } from '@/server/services/credits/ledger';
 import { LatheError, notFound } from '@/server/services/errors';
 import { requestDeployment, stopDeployments } from '@/server/services/serving/deployments';
 
@@ -50,6 +51,8 @@ async function visibleServableModel(tenant: TenantContext, baseModelId: string) 
 
 export async function deployModel({ tenant, baseModelId }: { tenant: TenantContext; baseModelId: string }) {
   const base = await visibleServableModel(tenant, baseModelId);
+  // A deployment holds a runner for everyone's requests: it takes an organization with credits.
+  await assertHasCredits({ db: getDb(), organizationId: tenant.scope.organizationId });
   const deployment = await requestDeployment({ db: getDb(), baseModelId: base.id, audit: { organizationId: tenant.scope.organizationId, actor: tenant.actor }, retryFailed: true });
   return { id: deployment.id, baseModelId: base.id, status: deployment.status };
 }

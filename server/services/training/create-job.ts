@@ -5,6 +5,7 @@ import type { TenantContext } from '@/server/db/tenant';
 import { LatheError, notFound } from '@/server/services/errors';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { assertHasCredits } from '@/server/services/credits/ledger';
+import { assertJobSlot } from '@/server/services/quotas/enforce-quotas';
 import { appendJobEvents } from '@/server/services/training/job-events';
 import { fromApiFileId, type JobWithNames } from '@/server/services/training/openai-shapes';
 import { ZHyperparameters, ZPreset, type THyperparameters } from '@/lib/universal/hyperparameters';
@@ -89,6 +90,7 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
   await assertHasCredits({ db, organizationId: scope.organizationId });
 
   const job = await tenant.db.$transaction(async (tx) => {
+    await assertJobSlot(tx, scope.organizationId);
     const created = await tx.trainingJob.create({
       data: {
         organizationId: scope.organizationId,

@@ -40,8 +40,8 @@ async function cliTinyModel(): Promise<string> {
   return dir;
 }
 
-async function brokenCopy(label: string, change: (dir: string) => Promise<unknown>) {
-  const dir = path.join(root, label);
+async function brokenCopy(label: string, change: (dir: string) => Promise<unknown>, base = root) {
+  const dir = path.join(base, label);
   await cp(modelDir, dir, { recursive: true, filter: (src) => !src.endsWith('.complete') });
   await change(dir);
   return dir;
@@ -61,10 +61,10 @@ async function waitForFinal(ids: string[], timeoutMs = 100_000) {
 useOwnDatabase();
 
 beforeAll(async () => {
-  // Organization owners may import server folders only under the import root.
-  process.env.LATHE_IMPORT_ROOT = os.tmpdir();
   modelDir = await cliTinyModel();
   root = await mkdtemp(path.join(os.tmpdir(), 'lathe-models-e2e-'));
+  // Organization owners import server folders only from their own sub-folder of the import root.
+  process.env.LATHE_IMPORT_ROOT = root;
 }, 300_000);
 
 afterAll(async () => {
@@ -175,11 +175,16 @@ describe('the worker process', () => {
 
   it('imports queued models: a Hub repo reaches READY while bad input fails, and the worker keeps running', async () => {
     const caller = callerFor(owner);
-    const badDir = await brokenCopy(unique('neox'), async (d) => {
-      const config = JSON.parse(await readFile(path.join(d, 'config.json'), 'utf8'));
-      await writeFile(path.join(d, 'config.json'), JSON.stringify({ ...config, architectures: ['GPTNeoXForCausalLM'] }));
-    });
-    const truncated = path.join(root, 'truncated.gguf');
+    const ownFolder = path.join(root, owner.organization.id);
+    const badDir = await brokenCopy(
+      unique('neox'),
+      async (d) => {
+        const config = JSON.parse(await readFile(path.join(d, 'config.json'), 'utf8'));
+        await writeFile(path.join(d, 'config.json'), JSON.stringify({ ...config, architectures: ['GPTNeoXForCausalLM'] }));
+      },
+      ownFolder,
+    );
+    const truncated = path.join(ownFolder, 'truncated.gguf');
     const ready = await getDb().baseModel.findFirstOrThrow({ where: { status: 'READY', source: 'FOLDER' } });
     await store.materialize(ZModelArtifacts.parse(ready.artifacts).gguf.sha256, path.join(root, 'whole.gguf'));
     const whole = await readFile(path.join(root, 'whole.gguf'));

@@ -86,7 +86,7 @@ describe('Models page', () => {
   });
 
   it('shows why a server folder failed to import', async () => {
-    const dir = path.join(root, 'not-a-model');
+    const dir = path.join(root, owner.organization.id, 'not-a-model');
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'notes.txt'), 'no model here');
     const name = `broken-${suffix}`;

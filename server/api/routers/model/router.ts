@@ -2,7 +2,8 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { projectProcedure, router, type Context, type ProjectCtx } from '@/server/api/trpc';
 import { listUsableModels } from '@/server/services/model-registry/list-usable-models';
-import { listHubRepoFiles, searchHub } from '@/server/services/model-registry/browse-hub';
+import { listHubRepoFiles, searchHub, type HubLookupOwner } from '@/server/services/model-registry/browse-hub';
+import { importRootFor } from '@/server/services/model-registry/import-root';
 import { deleteModel, getBaseModel, listBaseModels, toModelSummary } from '@/server/services/model-registry/manage-models';
 import { requestModelImport, ZHubRepoId, type ModelScope, type PlatformImporter, type TModelImportSource } from '@/server/services/model-registry/request-model-import';
 
@@ -23,20 +24,23 @@ function assertCanImport(ctx: Caller, scope: ModelScope) {
   if (scope === 'project' && ctx.role === 'MEMBER') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only owners and admins of this organization can import models.' });
 }
 
+/** Whose Hub access a look-up uses: the operator's for platform-wide imports, the organization's own otherwise. */
+function hubOwner(ctx: Caller, scope: ModelScope): HubLookupOwner {
+  if (scope === 'platform' && !platformAdmin(ctx)) throw new TRPCError({ code: 'FORBIDDEN', message: 'Only platform administrators can browse the Hub for platform-wide models.' });
+  return { db: ctx.db, organizationId: scope === 'platform' ? null : ctx.tenant.scope.organizationId };
+}
+
 async function startImport(ctx: Caller, input: { name: string; scope: ModelScope }, source: TModelImportSource) {
   assertCanImport(ctx, input.scope);
-  // A server path reads the server's disk: without LATHE_IMPORT_ROOT fencing it in, only platform
-  // administrators may name one (tenants would otherwise read each other's files).
-  if (source.kind !== 'hub' && !process.env.LATHE_IMPORT_ROOT && !platformAdmin(ctx)) {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'Importing from a server folder needs a platform administrator, or LATHE_IMPORT_ROOT set to the folder users may import from.' });
-  }
+  // A server path reads the server's disk: each organization only its own folder of it.
+  const importRoot = source.kind === 'hub' ? null : importRootFor({ organizationId: ctx.tenant.scope.organizationId, platformAdmin: Boolean(platformAdmin(ctx)) });
   const model = await requestModelImport({
     tenant: ctx.tenant,
     admin: input.scope === 'platform' ? platformAdmin(ctx) : undefined,
     source,
     name: input.name,
     scope: input.scope,
-    importRoot: process.env.LATHE_IMPORT_ROOT || undefined,
+    importRoot,
   });
   return toModelSummary(model, ctx.tenant.scope.organizationId);
 }
@@ -56,10 +60,12 @@ export const modelRouter = router({
     .mutation(({ ctx, input }) =>
       startImport(ctx, { name: input.name ?? input.repo.split('/').at(-1)!, scope: input.scope }, { kind: 'hub', repo: input.repo, revision: input.revision }),
     ),
-  searchHub: projectProcedure.input(z.object({ query: z.string().trim().max(200) })).query(({ input }) => searchHub({ query: input.query })),
+  searchHub: projectProcedure
+    .input(z.object({ query: z.string().trim().max(200), scope: ZScope }))
+    .query(({ ctx, input }) => searchHub({ owner: hubOwner(ctx, input.scope), query: input.query })),
   listHubFiles: projectProcedure
-    .input(z.object({ repo: ZHubRepoId, revision: z.string().trim().min(1).max(200).optional() }))
-    .query(({ input }) => listHubRepoFiles({ repo: input.repo, revision: input.revision })),
+    .input(z.object({ repo: ZHubRepoId, revision: z.string().trim().min(1).max(200).optional(), scope: ZScope }))
+    .query(({ ctx, input }) => listHubRepoFiles({ owner: hubOwner(ctx, input.scope), repo: input.repo, revision: input.revision })),
   delete: projectProcedure.input(z.object({ id: z.string() })).mutation(({ ctx, input }) => {
     if (!ctx.session || (ctx.role === 'MEMBER' && !platformAdmin(ctx))) {
       throw new TRPCError({ code: 'FORBIDDEN', message: 'Only owners and admins of this organization can delete models.' });

@@ -3,10 +3,22 @@ import { orgAdminProcedure, projectProcedure, router } from '@/server/api/trpc';
 import { inviteMember } from '@/server/services/orgs/invite-member';
 import { changeMemberRole, listMembers, removeMember, revokeInvitation } from '@/server/services/orgs/manage-members';
 import { recordAudit } from '@/server/services/audit/record-audit';
+import { deleteHubToken, getHubTokenStatus, setHubToken } from '@/server/services/orgs/hub-token';
+import { getOrganizationQuotas } from '@/server/services/quotas/manage-quotas';
 
 const ZRole = z.enum(['OWNER', 'ADMIN', 'MEMBER']);
 
+/** The organization's Hugging Face token: whether one is stored (never the token itself), set and removed by owners and admins. */
+const hubTokenRouter = router({
+  get: projectProcedure.query(({ ctx }) => getHubTokenStatus({ tenant: ctx.tenant })),
+  set: orgAdminProcedure.input(z.object({ token: z.string().max(300) })).mutation(({ ctx, input }) => setHubToken({ tenant: ctx.tenant, token: input.token })),
+  delete: orgAdminProcedure.mutation(({ ctx }) => deleteHubToken({ tenant: ctx.tenant })),
+});
+
 export const organizationRouter = router({
+  hubToken: hubTokenRouter,
+  /** The organization's limits (set by platform administrators) and how much of each it uses. */
+  quotas: projectProcedure.query(({ ctx }) => getOrganizationQuotas({ db: ctx.tenant.db, organizationId: ctx.tenant.scope.organizationId })),
   /** The caller's organization and project, and every project they can switch to. */
   current: projectProcedure.query(async ({ ctx }) => {
     const { organizationId, projectId } = ctx.tenant.scope;

@@ -17,17 +17,7 @@ export function maxUploadBytes(env: Record<string, string | undefined> = process
   return byteLimitFromEnv('LATHE_MAX_UPLOAD_BYTES', DEFAULT_MAX_UPLOAD_BYTES, env);
 }
 
-/** "512 MiB" for messages: binary units, as limits like LATHE_MAX_UPLOAD_BYTES are usually set. */
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${Number(value.toFixed(value < 10 ? 1 : 0))} ${units[unit]}`;
-}
+export { formatBytes } from '@/lib/universal/format-bytes';
 
 export function dataDir(env: Record<string, string | undefined> = process.env): string {
   return env.LATHE_DATA_DIR || path.resolve('.lathe');

@@ -6,6 +6,7 @@ import { validateDatasetJob } from '@/server/queue/contracts';
 import { ArtifactError, type ArtifactStore } from '@/server/services/artifacts/create-artifact-store';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { LatheError } from '@/server/services/errors';
+import { assertStorageFor } from '@/server/services/quotas/enforce-quotas';
 import { cleanFilename, datasetStore, formatBytes, maxUploadBytes } from './config';
 import { toDatasetSummary, type DatasetSummary } from './dataset-views';
 import { enqueueInTransaction } from './job-queue';
@@ -55,6 +56,7 @@ export async function createDataset({
   const { db, scope, actor } = tenant;
   const size = 'bytes' in source ? source.bytes.length : (await stat(source.path)).size;
   assertUploadSize(size, maxBytes);
+  await assertStorageFor(db, scope.organizationId, size, 'This file', { lock: false });
   if (expectedSha256 !== undefined && !/^[0-9a-f]{64}$/.test(expectedSha256)) {
     throw new LatheError('BAD_REQUEST', 'The checksum must be a SHA-256 in lower-case hex (64 characters).', { param: 'sha256', reason: 'invalid_checksum' });
   }
@@ -70,6 +72,7 @@ export async function createDataset({
   const displayName = cleanFilename(filename);
   const boss = await getBoss();
   const row = await db.$transaction(async (tx) => {
+    await assertStorageFor(tx, scope.organizationId, ref.size, 'This file');
     const dataset = await tx.dataset.create({
       data: {
         organizationId: scope.organizationId,
