@@ -20,10 +20,11 @@ export type FileTarget = { kind: 'upload'; datasetId: string } | { kind: 'result
  */
 export async function withFile<T>(fileId: string, fn: (target: FileTarget) => Promise<T>): Promise<T> {
   const jobId = jobIdOfResultFile(fileId);
-  const datasetId = jobId ? null : fromFileId(fileId);
-  if (!jobId && !datasetId) throw noSuchFile(fileId);
+  const datasetId = fromFileId(fileId);
+  const target: FileTarget | null = jobId ? { kind: 'result', jobId } : datasetId ? { kind: 'upload', datasetId } : null;
+  if (!target) throw noSuchFile(fileId);
   try {
-    return await fn(jobId ? { kind: 'result', jobId } : { kind: 'upload', datasetId: datasetId! });
+    return await fn(target);
   } catch (error) {
     if (error instanceof LatheError && error.code === 'NOT_FOUND') throw noSuchFile(fileId);
     throw error;
