@@ -108,8 +108,8 @@ describe('Models page', () => {
       await page.goto(`${platform.url}/models`);
       await page.getByRole('button', { name: 'Import model' }).first().click();
       const dialog = page.getByRole('dialog');
-      await dialog.getByLabel('Repository').fill('meta/gated-chat');
-      await dialog.getByLabel('Repository').press('Escape');
+      await dialog.getByLabel('Repository').fill('gated');
+      await dialog.getByRole('button', { name: /meta\/gated-chat/ }).click();
       return dialog;
     };
     await (await gatedFiles()).getByText(/access denied \(40[13]\)/).waitFor();
