@@ -95,6 +95,8 @@ export async function runModelImport(modelId: string, options: RunModelImportOpt
       await progress.enter('CONVERTING');
       const staged = await stageFromDisk(db, model, 'folder', { store, progress });
       const dir = path.join(workDir, 'source');
+      // Even with no model file in it, so the inspection names what is missing.
+      await mkdir(dir, { recursive: true });
       for (const file of staged) await store.materialize(file.sha256, path.join(dir, ...safeRelativePath(file.relative).split('/')));
       completed = await importHfFolder(dir, { name: model.name, workDir, store, progress, signal: options.signal }, staged);
     } else {

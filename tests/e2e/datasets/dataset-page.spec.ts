@@ -2,9 +2,10 @@
 // dropzone and watch it become valid with statistics, a histogram and a preview through a base
 // model's chat template; an invalid file's report with its line; delete refused while a job uses
 // the dataset; the empty state.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { getDb } from '@/server/db';
@@ -22,19 +23,22 @@ let page: Page;
 let user: TestUser;
 const logs: string[] = [];
 
-/** A READY chat model whose files are the fixture tokenizer, as the registry stores them. */
-async function seedChatModel(owner: TestUser) {
+/** A READY chat model whose files are the fixture tokenizer (with another chat template if given), as the registry stores them. */
+async function seedChatModel(owner: TestUser, { name = 'fixture-chat', chatTemplate }: { name?: string; chatTemplate?: string } = {}) {
   const store = datasetStore();
   const files: Record<string, { sha256: string; size: number }> = {};
-  for (const name of ['tokenizer.json', 'tokenizer_config.json']) {
-    const ref = await store.put(path.join(FIXTURES, 'tokenizer', name));
-    files[name] = { sha256: ref.sha256, size: ref.size };
+  for (const file of ['tokenizer.json', 'tokenizer_config.json']) {
+    const source = path.join(FIXTURES, 'tokenizer', file);
+    const ref = chatTemplate && file === 'tokenizer_config.json'
+      ? await store.put(Readable.from([JSON.stringify({ ...JSON.parse(await readFile(source, 'utf8')), chat_template: chatTemplate })]))
+      : await store.put(source);
+    files[file] = { sha256: ref.sha256, size: ref.size };
   }
   const gguf = files['tokenizer.json']!;
   return getDb().baseModel.create({
     data: {
       organizationId: owner.organization.id,
-      name: 'fixture-chat',
+      name,
       source: 'FOLDER',
       status: 'READY',
       chatTemplate: true,
@@ -52,7 +56,7 @@ useOwnDatabase();
 beforeAll(async () => {
   // A port of its own: other suites start web processes at the same time from 3000 up.
   const port = await findPort(3200 + Math.floor(Math.random() * 700));
-  platform = await startPlatform({ port, processes: ['web', 'worker'], env: { LOG_LEVEL: 'warn' }, log: (line) => logs.push(line) }).catch((error: unknown) => {
+  platform = await startPlatform({ port, processes: ['web', 'worker'], env: { LOG_LEVEL: 'warn', LATHE_TEMPLATE_TIMEOUT_MS: '2000' }, log: (line) => logs.push(line) }).catch((error: unknown) => {
     throw new Error(`${(error as Error).message}\n${logs.slice(-40).join('\n')}`);
   });
   user = await createTestUser();
@@ -128,6 +132,27 @@ describe('dataset pages in the browser', () => {
     const download = await page.request.get(`${platform.url}${await page.getByRole('link', { name: 'Download' }).getAttribute('href')}`);
     expect(download.status()).toBe(200);
     expect((await download.body()).toString()).toContain('What is the capital of France?');
+  });
+
+  it("answers a model's runaway chat template with template_timeout, and the web server answers others meanwhile", async () => {
+    await seedChatModel(user, { name: 'looping-chat', chatTemplate: "{% for i in range(2000) %}{% for j in range(2000) %}{% endfor %}{% endfor %}{{ messages[0]['content'] }}" });
+    const dataset = await getDb().dataset.findFirstOrThrow({ where: { organizationId: user.organization.id, filename: 'chat.jsonl' } });
+    const input = encodeURIComponent(JSON.stringify({ json: { id: dataset.id, model: 'looping-chat', limit: 1 } }));
+    let settled = false;
+    const preview = page.request.get(`${platform.url}/api/trpc/dataset.preview?input=${input}`).finally(() => (settled = true));
+    const latencies: number[] = [];
+    while (!settled) {
+      const started = Date.now();
+      expect((await fetch(`${platform.url}/api/health`)).status).toBe(200);
+      latencies.push(Date.now() - started);
+    }
+    const response = await preview;
+    expect(response.status()).toBe(400);
+    const body = await response.text();
+    expect(body).toContain('"reason":"template_timeout"');
+    expect(body).toContain('longer than 2 s');
+    expect(latencies.length).toBeGreaterThan(1);
+    expect(Math.max(...latencies)).toBeLessThan(3000);
   });
 
   it('shows an invalid file\'s report with the finding\'s line, field and documented fix', async () => {

@@ -1,6 +1,7 @@
 // The Models page in the browser, with the real web and worker processes: import from the local
 // Hub server through the dialog's search, watch the row become Ready without reloading, read its
-// details, and see a bad server folder fail with its reason.
+// details, see a bad server folder fail with its reason, and reach a gated repo only with the
+// organization's own Hugging Face token, stored in Settings.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,7 @@ let owner: TestUser;
 let root: string;
 const logs: string[] = [];
 const suffix = Math.random().toString(36).slice(2, 7);
+const TOKEN = 'hf_lathe_models_page_token';
 
 // Its worker and runner processes must see only its own rows (tests/helpers/own-database.ts).
 useOwnDatabase();
@@ -29,9 +31,9 @@ useOwnDatabase();
 beforeAll(async () => {
   const fixture = await cachedTinyModel();
   root = await mkdtemp(path.join(os.tmpdir(), 'lathe-models-page-'));
-  hub = await startFakeHub({ repos: [{ id: 'lathe/tiny-chat', dir: fixture }] });
+  hub = await startFakeHub({ repos: [{ id: 'lathe/tiny-chat', dir: fixture }, { id: 'meta/gated-chat', dir: fixture, gated: true }], token: TOKEN });
   try {
-    platform = await startPlatform({ processes: ['web', 'worker'], env: { LOG_LEVEL: 'warn', HF_ENDPOINT: hub.url, LATHE_IMPORT_ROOT: root }, log: (l) => logs.push(l) });
+    platform = await startPlatform({ processes: ['web', 'worker'], env: { LOG_LEVEL: 'warn', HF_ENDPOINT: hub.url, LATHE_IMPORT_ROOT: root, HF_TOKEN: TOKEN }, log: (l) => logs.push(l) });
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${logs.slice(-40).join('\n')}`);
   }
@@ -99,5 +101,28 @@ describe('Models page', () => {
     await dialog.waitFor({ state: 'detached' });
     await page.locator(`[data-testid="model-row"][data-model="${name}"][data-status="FAILED"]`).waitFor({ timeout: 90_000 });
     await row(name).getByText(/no config\.json/).waitFor();
+  });
+
+  it("lists a gated repo's files only once the organization stored its own Hugging Face token, never with the server's", async () => {
+    const gatedFiles = async () => {
+      await page.goto(`${platform.url}/models`);
+      await page.getByRole('button', { name: 'Import model' }).first().click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Repository').fill('gated');
+      await dialog.getByRole('button', { name: /meta\/gated-chat/ }).click();
+      return dialog;
+    };
+    await (await gatedFiles()).getByText(/access denied \(40[13]\)/).waitFor();
+    await page.keyboard.press('Escape');
+
+    await page.goto(`${platform.url}/settings/organization`);
+    const card = page.getByTestId('hub-token');
+    await card.getByText('No token is stored').waitFor();
+    await card.getByLabel('Token').fill(TOKEN);
+    await card.getByRole('button', { name: 'Save token' }).click();
+    await card.getByText(`A token ending in ${TOKEN.slice(-4)} is stored`, { exact: false }).waitFor();
+    await page.getByTestId('organization-limits').getByText(`LATHE_IMPORT_ROOT/${owner.organization.id}`).waitFor();
+
+    await (await gatedFiles()).getByTestId('hub-files').getByText(/files to download/).waitFor();
   });
 });
