@@ -1,12 +1,14 @@
 // Organization A must not reach any row of organization B: every read, update and delete gets
 // NOT_FOUND (tRPC) or 404 (REST), or simply does not see B's rows in lists. Each router adds its
 // rows to the tables below.
+import fs from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { describeError } from '@/lib/universal/errors';
 import { getDb } from '@/server/db';
 import { callerFor, callerForKey, createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
-import { createCaller } from '@/server/api/root';
+import { appRouter, createCaller } from '@/server/api/root';
 import { GET as getModel } from '@/app/v1/models/[model]/route';
 import { GET as listModels } from '@/app/v1/models/route';
 import { GET as listFiles } from '@/app/v1/files/route';
@@ -18,13 +20,18 @@ import { POST as chatCompletions } from '@/app/v1/chat/completions/route';
 import { POST as completions } from '@/app/v1/completions/route';
 import { GET as downloadModel } from '@/app/api/downloads/[id]/[artifact]/route';
 import { POST as playgroundChat } from '@/app/api/playground/route';
+import { GET as listJobs } from '@/app/v1/fine_tuning/jobs/route';
+import { GET as getJob } from '@/app/v1/fine_tuning/jobs/[id]/route';
+import { GET as getJobEvents } from '@/app/v1/fine_tuning/jobs/[id]/events/route';
+import { GET as getJobCheckpoints } from '@/app/v1/fine_tuning/jobs/[id]/checkpoints/route';
+import { POST as cancelJob } from '@/app/v1/fine_tuning/jobs/[id]/cancel/route';
 
 type Caller = ReturnType<typeof createCaller>;
 type World = {
   a: TestUser;
   b: TestUser;
   aKey: string;
-  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; modelId: string; ledgerEntryId: string; datasetId: string; uploadUrl: string; tunedId: string; tunedName: string; aliasId: string; aliasName: string; resultFileId: string };
+  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; modelId: string; ledgerEntryId: string; datasetId: string; uploadUrl: string; tunedId: string; tunedName: string; aliasId: string; aliasName: string; resultFileId: string; jobId: string };
 };
 
 let world: World;
@@ -52,7 +59,7 @@ beforeAll(async () => {
     a,
     b,
     aKey: await createTestKey(a),
-    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, modelId: model.id, ledgerEntryId: entry.id, datasetId: dataset.id, uploadUrl: new URL(upload.headers.get('location')!, 'http://lathe.test').toString(), tunedId: tuned.id, tunedName: tuned.name, aliasId: alias.id, aliasName: alias.name, resultFileId: `file-${finished.id}-metrics` },
+    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, modelId: model.id, ledgerEntryId: entry.id, datasetId: dataset.id, uploadUrl: new URL(upload.headers.get('location')!, 'http://lathe.test').toString(), tunedId: tuned.id, tunedName: tuned.name, aliasId: alias.id, aliasName: alias.name, resultFileId: `file-${finished.id}-metrics`, jobId: finished.id },
   };
 });
 
@@ -73,6 +80,12 @@ const byId: { name: string; call: (caller: Caller, w: World) => Promise<unknown>
   { name: 'organization.changeRole', call: (c, w) => c.organization.changeRole({ membershipId: w.b_.membershipId, role: 'ADMIN' }) },
   { name: 'organization.removeMember', call: (c, w) => c.organization.removeMember({ membershipId: w.b_.membershipId }) },
   { name: 'organization.revokeInvitation', call: (c, w) => c.organization.revokeInvitation({ invitationId: w.b_.invitationId }) },
+  { name: 'job.get', call: (c, w) => c.job.get({ id: w.b_.jobId }), asKey: true },
+  { name: 'job.events', call: (c, w) => c.job.events({ id: w.b_.jobId }), asKey: true },
+  { name: 'job.checkpoints', call: (c, w) => c.job.checkpoints({ id: w.b_.jobId }), asKey: true },
+  { name: 'job.cancel', call: (c, w) => c.job.cancel({ id: w.b_.jobId }), asKey: true },
+  { name: 'job.estimate', call: (c, w) => c.job.estimate({ model: w.b_.modelName, training_file: `file-${w.b_.datasetId}` }), asKey: true },
+  { name: 'job.create', call: (c, w) => c.job.create({ model: w.b_.modelName, training_file: `file-${w.b_.datasetId}` }), asKey: true },
 ];
 
 /** Lists that must not contain B's rows. */
@@ -93,7 +106,69 @@ const lists: { name: string; call: (caller: Caller) => Promise<unknown>; asKey?:
   { name: 'serving.chatModels', call: (c) => c.serving.chatModels(), asKey: true },
   { name: 'organization.quotas', call: (c) => c.organization.quotas(), asKey: true },
   { name: 'organization.hubToken.get', call: (c) => c.organization.hubToken.get(), asKey: true },
+  { name: 'job.list', call: (c) => c.job.list(), asKey: true },
 ];
+
+/** Procedures that address no row of another organization, and why. */
+const NOT_ADDRESSED: Record<string, string> = {
+  'auth.signUp': 'creates a new account',
+  'auth.requestPasswordReset': 'addressed by e-mail; answers the same whether or not it exists',
+  'auth.resetPassword': 'addressed by a secret token',
+  'auth.verifyEmail': 'addressed by a secret token',
+  'auth.resendVerification': "the caller's own account",
+  'auth.acceptInvitation': 'addressed by a secret token, mailed to the invitee',
+  'account.me': "the caller's own account",
+  'account.updateProfile': "the caller's own account",
+  'account.changePassword': "the caller's own account",
+  'account.deleteAccount': "the caller's own account",
+  'organization.hubToken.set': "the caller's own organization (the Hub-token test above checks B's is untouched)",
+  'organization.hubToken.delete': "the caller's own organization (the Hub-token test above)",
+  'organization.rename': "the caller's own organization",
+  'organization.invite': "the caller's own organization",
+  'project.create': "creates in the caller's own organization",
+  'apiKey.create': "creates in the caller's own project",
+  'admin.users': 'platform administrators only (FORBIDDEN to everyone else)',
+  'admin.runners': 'platform administrators only',
+  'admin.verifyAudit': 'platform administrators only',
+  'admin.organizations': 'platform administrators only',
+  'admin.quotas.get': 'platform administrators only (the Hub-token test above checks FORBIDDEN)',
+  'admin.quotas.set': 'platform administrators only (the Hub-token test above checks FORBIDDEN)',
+  'model.importFromFolder': "creates in the caller's own organization, from its own import folder",
+  'model.importFromGguf': "creates in the caller's own organization",
+  'model.importFromHub': "creates in the caller's own organization",
+  'model.searchHub': 'reads the Hub, not the database',
+  'model.listHubFiles': 'reads the Hub, not the database',
+  'dataset.uploadTarget': "the caller's own project",
+  'dataset.createFromText': "creates in the caller's own project",
+  'job.trainingStatus': 'platform-wide runner capability, no tenant rows',
+  'serving.requestScope': "the caller's own scope",
+  'serving.alias.create': "creates in the caller's own project, pointing at a model it can call",
+};
+
+/** Every route file: the row above that covers it, or why it addresses no row of another organization. */
+const ROUTES: Record<string, string> = {
+  'app/(dashboard)/datasets/[id]/download/route.ts': "B's upload and dataset download test",
+  'app/api/auth/[...nextauth]/route.ts': 'sign-in: no tenant rows',
+  'app/api/auth/token/route.ts': 'the operator\'s admin token: no tenant rows',
+  'app/api/downloads/[id]/[artifact]/route.ts': "B's upload and dataset download test",
+  'app/api/health/route.ts': 'no rows',
+  'app/api/playground/route.ts': 'POST /api/playground row',
+  'app/api/trpc/[trpc]/route.ts': 'every procedure above',
+  'app/api/uploads/[[...id]]/route.ts': "B's upload and dataset download test",
+  'app/v1/[...path]/route.ts': 'unknown /v1 paths: 404 for everyone',
+  'app/v1/chat/completions/route.ts': 'POST /v1/chat/completions rows',
+  'app/v1/completions/route.ts': 'POST /v1/completions row',
+  'app/v1/files/[file]/content/route.ts': 'GET /v1/files/{file}/content rows',
+  'app/v1/files/[file]/route.ts': 'GET and DELETE /v1/files/{file} rows',
+  'app/v1/files/route.ts': "GET /v1/files lists only the key's own files",
+  'app/v1/fine_tuning/jobs/[id]/cancel/route.ts': 'POST /v1/fine_tuning/jobs/{id}/cancel row',
+  'app/v1/fine_tuning/jobs/[id]/checkpoints/route.ts': 'GET /v1/fine_tuning/jobs/{id}/checkpoints row',
+  'app/v1/fine_tuning/jobs/[id]/events/route.ts': 'GET /v1/fine_tuning/jobs/{id}/events row',
+  'app/v1/fine_tuning/jobs/[id]/route.ts': 'GET /v1/fine_tuning/jobs/{id} row',
+  'app/v1/fine_tuning/jobs/route.ts': "GET /v1/fine_tuning/jobs lists only the key's own jobs",
+  'app/v1/models/[model]/route.ts': 'GET /v1/models/{model} row',
+  'app/v1/models/route.ts': "GET /v1/models lists only the key's own and platform models",
+};
 
 /** REST routes addressed at B's rows. */
 const rest: { name: string; call: (w: World) => Promise<Response> }[] = [
@@ -112,7 +187,15 @@ const rest: { name: string; call: (w: World) => Promise<Response> }[] = [
   { name: 'GET /v1/files/{result file}', call: (w) => getFile(fileRequest(w, '', 'GET', w.b_.resultFileId), { params: Promise.resolve({ file: w.b_.resultFileId }) }) },
   { name: 'DELETE /v1/files/{result file}', call: (w) => deleteFile(fileRequest(w, '', 'DELETE', w.b_.resultFileId), { params: Promise.resolve({ file: w.b_.resultFileId }) }) },
   { name: 'GET /v1/files/{result file}/content', call: (w) => getFileContent(fileRequest(w, '/content', 'GET', w.b_.resultFileId), { params: Promise.resolve({ file: w.b_.resultFileId }) }) },
+  { name: 'GET /v1/fine_tuning/jobs/{id}', call: (w) => getJob(jobRequest(w, ''), { params: Promise.resolve({ id: `ftjob-${w.b_.jobId}` }) }) },
+  { name: 'GET /v1/fine_tuning/jobs/{id}/events', call: (w) => getJobEvents(jobRequest(w, '/events'), { params: Promise.resolve({ id: `ftjob-${w.b_.jobId}` }) }) },
+  { name: 'GET /v1/fine_tuning/jobs/{id}/checkpoints', call: (w) => getJobCheckpoints(jobRequest(w, '/checkpoints'), { params: Promise.resolve({ id: `ftjob-${w.b_.jobId}` }) }) },
+  { name: 'POST /v1/fine_tuning/jobs/{id}/cancel', call: (w) => cancelJob(jobRequest(w, '/cancel', 'POST'), { params: Promise.resolve({ id: `ftjob-${w.b_.jobId}` }) }) },
 ];
+
+function jobRequest(w: World, suffix: string, method = 'GET') {
+  return new Request(`http://lathe.test/v1/fine_tuning/jobs/ftjob-${w.b_.jobId}${suffix}`, { method, headers: { authorization: `Bearer ${w.aKey}` } });
+}
 
 function generationRequest(w: World, path: 'chat/completions' | 'completions', model: string) {
   const body = path === 'completions' ? { model, prompt: 'hi', max_tokens: 1 } : { model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 };
@@ -203,6 +286,25 @@ describe('cross-tenant isolation', () => {
     expect(await getDb().organizationQuota.count({ where: { organizationId: world.b.organization.id } })).toBe(0);
   });
 
+  it("GET /v1/fine_tuning/jobs lists only the key's own jobs", async () => {
+    const res = await listJobs(new Request('http://lathe.test/v1/fine_tuning/jobs', { headers: { authorization: `Bearer ${world.aKey}` } }), { params: Promise.resolve({}) });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(await res.json())).not.toContain(world.b_.jobId);
+  });
+
+  it('has a row for every tRPC procedure, or says why it addresses no row of another organization', () => {
+    const covered = new Set([...byId, ...lists].map((c) => c.name.replace(/ \(.*\)$/, '')));
+    const missing = Object.keys(appRouter._def.procedures).filter((name) => !covered.has(name) && !(name in NOT_ADDRESSED));
+    expect(missing).toEqual([]);
+    for (const name of Object.keys(NOT_ADDRESSED)) expect(appRouter._def.procedures, name).toHaveProperty([name]);
+  });
+
+  it('has a row for every route, or says why it addresses no row of another organization', () => {
+    const routes = (fs.readdirSync('app', { recursive: true }) as string[]).filter((file) => path.basename(file) === 'route.ts').map((file) => `app/${file.split(path.sep).join('/')}`);
+    expect(routes.length).toBeGreaterThan(15);
+    expect(routes.filter((route) => !(route in ROUTES))).toEqual([]);
+  });
+
   it("B's rows were left untouched by A's attempts", async () => {
     const db = getDb();
     expect((await db.apiKey.findUniqueOrThrow({ where: { id: world.b_.apiKeyId } })).revokedAt).toBeNull();
@@ -211,5 +313,6 @@ describe('cross-tenant isolation', () => {
     expect(await db.dataset.findUnique({ where: { id: world.b_.datasetId } })).not.toBeNull();
     expect((await db.modelAlias.findUniqueOrThrow({ where: { id: world.b_.aliasId } })).target).toBe(world.b_.tunedName);
     expect(await db.deployment.count({ where: { baseModelId: world.b_.modelId } })).toBe(0);
+    expect((await db.trainingJob.findUniqueOrThrow({ where: { id: world.b_.jobId } })).status).toBe('succeeded');
   });
 });
