@@ -1,5 +1,11 @@
+import { LanguageSettings } from '@/components/settings/language-settings';
 import { ProfileSettings } from '@/components/settings/profile-settings';
 
 export default function ProfileSettingsPage() {
-  return <ProfileSettings />;
+  return (
+    <div className="grid gap-6">
+      <ProfileSettings />
+      <LanguageSettings />
+    </div>
+  );
 }

@@ -4,6 +4,7 @@ import { LatheError } from '@/server/services/errors';
 import { newSecret, sha256Hex } from '@/server/services/auth/tokens';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { sendMail } from '@/server/services/mail/send-mail';
+import { mailTranslator } from '@/server/services/mail/mail-messages';
 import { normalizeEmail } from '@/server/services/auth/email';
 import type { TenantDb } from '@/server/db/tenant';
 import { emailVerificationRequired } from '@/server/services/auth/email-verification';
@@ -44,10 +45,17 @@ export async function inviteMember({ db, organizationId, actorUserId, email, rol
     });
     return created;
   });
+  // In the invitee's language when they have an account, else in the inviter's.
+  const [invitee, inviter] = await Promise.all([
+    db.user.findUnique({ where: { email: normalized }, select: { locale: true } }),
+    db.user.findUnique({ where: { id: actorUserId }, select: { locale: true } }),
+  ]);
+  const t = await mailTranslator(invitee?.locale ?? inviter?.locale);
+  const roleKey = ({ OWNER: 'owner', ADMIN: 'admin', MEMBER: 'member' } as const)[role];
   await sendMail({
     to: normalized,
-    subject: `You are invited to ${org.name} on Lathe`,
-    text: `You have been invited to join ${org.name} on Lathe as ${role.toLowerCase()}.\n\nAccept within 7 days:\n${baseUrl}/invite/${token}\n`,
+    subject: t('invite.subject', { organization: org.name }),
+    text: t('invite.body', { organization: org.name, role: t(`invite.roles.${roleKey}`), link: `${baseUrl}/invite/${token}` }),
   });
   return { id: invitation.id, email: invitation.email, role: invitation.role, expiresAt: invitation.expiresAt };
 }

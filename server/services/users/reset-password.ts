@@ -5,21 +5,19 @@ import { newSecret, sha256Hex } from '@/server/services/auth/tokens';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { endSessions, forgetSessionState } from '@/server/services/auth/session-state';
 import { sendMail } from '@/server/services/mail/send-mail';
+import { mailTranslator } from '@/server/services/mail/mail-messages';
 import { normalizeEmail } from '@/server/services/auth/email';
 
 const TTL_MS = 60 * 60 * 1000;
 
 /** Mails a one-hour reset link. Says nothing about whether the e-mail has an account. */
 export async function requestPasswordReset({ db, email, baseUrl }: { db: Db; email: string; baseUrl: string }) {
-  const user = await db.user.findUnique({ where: { email: normalizeEmail(email) }, select: { id: true, email: true } });
+  const user = await db.user.findUnique({ where: { email: normalizeEmail(email) }, select: { id: true, email: true, locale: true } });
   if (!user) return;
   const { token, tokenHash } = newSecret();
   await db.passwordResetToken.create({ data: { userId: user.id, tokenHash, expiresAt: new Date(Date.now() + TTL_MS) } });
-  await sendMail({
-    to: user.email,
-    subject: 'Reset your Lathe password',
-    text: `Someone asked to reset the password of your Lathe account.\n\nOpen this link within an hour to choose a new one:\n${baseUrl}/reset-password/${token}\n\nIf it was not you, ignore this mail.`,
-  });
+  const t = await mailTranslator(user.locale);
+  await sendMail({ to: user.email, subject: t('reset.subject'), text: t('reset.body', { link: `${baseUrl}/reset-password/${token}` }) });
 }
 
 /**

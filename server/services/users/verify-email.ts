@@ -3,6 +3,7 @@ import { LatheError } from '@/server/services/errors';
 import { newSecret, sha256Hex } from '@/server/services/auth/tokens';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { sendMail } from '@/server/services/mail/send-mail';
+import { mailTranslator } from '@/server/services/mail/mail-messages';
 
 const TTL_MS = 24 * 60 * 60 * 1000;
 const IDENTIFIER_PREFIX = 'verify-email:';
@@ -11,15 +12,12 @@ const invalidLink = () => new LatheError('BAD_REQUEST', 'This verification link 
 
 /** Mails a 24-hour link that verifies the user's address; nothing when it is verified already. */
 export async function requestEmailVerification({ db, userId, baseUrl }: { db: Db; userId: string; baseUrl: string }) {
-  const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { email: true, emailVerified: true } });
+  const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { email: true, emailVerified: true, locale: true } });
   if (user.emailVerified) return { sent: false };
   const { token, tokenHash } = newSecret();
   await db.verificationToken.create({ data: { identifier: IDENTIFIER_PREFIX + userId, token: tokenHash, expires: new Date(Date.now() + TTL_MS) } });
-  await sendMail({
-    to: user.email,
-    subject: 'Verify your e-mail address for Lathe',
-    text: `Open this link within 24 hours to verify the address of your Lathe account:\n${baseUrl}/verify-email/${token}\n\nUntil then you cannot accept invitations to organizations or sign in with GitHub or Google.\nIf you did not create the account, ignore this mail.`,
-  });
+  const t = await mailTranslator(user.locale);
+  await sendMail({ to: user.email, subject: t('verify.subject'), text: t('verify.body', { link: `${baseUrl}/verify-email/${token}` }) });
   return { sent: true };
 }
 

@@ -4,10 +4,11 @@ import { changePassword } from '@/server/services/users/change-password';
 import { deleteAccount } from '@/server/services/users/delete-account';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { emailVerificationRequired } from '@/server/services/auth/email-verification';
+import { setUserLocale, ZUserLocale } from '@/server/services/users/set-user-locale';
 
 export const accountRouter = router({
   me: sessionProcedure.query(async ({ ctx }) => {
-    const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.session.userId }, select: { id: true, email: true, name: true, role: true, createdAt: true, emailVerified: true } });
+    const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.session.userId }, select: { id: true, email: true, name: true, role: true, createdAt: true, emailVerified: true, locale: true } });
     return { ...user, verificationRequired: emailVerificationRequired() };
   }),
   updateProfile: sessionProcedure.input(z.object({ name: z.string().trim().min(1).max(100) })).mutation(async ({ ctx, input }) => {
@@ -17,6 +18,7 @@ export const accountRouter = router({
       return user;
     });
   }),
+  setLocale: sessionProcedure.input(z.object({ locale: ZUserLocale })).mutation(({ ctx, input }) => setUserLocale({ db: ctx.db, userId: ctx.session.userId, locale: input.locale })),
   changePassword: sessionProcedure
     .input(z.object({ currentPassword: z.string().max(256), newPassword: z.string().max(256) }))
     .mutation(async ({ ctx, input }) => {
