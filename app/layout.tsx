@@ -1,28 +1,10 @@
-import type { Metadata } from 'next';
-import { GeistSans } from 'geist/font/sans';
-import { GeistMono } from 'geist/font/mono';
-import { NextIntlClientProvider } from 'next-intl';
-import { getLocale, getMessages } from 'next-intl/server';
-import { Toaster } from '@/components/ui/sonner';
-import { TrpcReactProvider } from '@/lib/trpc/client';
+// The root layout only passes through: each part of the site renders its own document, so
+// `<html lang>` is right everywhere and the public pages stay static. The public site renders it
+// in app/[locale]/layout.tsx (locale from the URL), the dashboard and sign-in pages in
+// components/layout/app-document.tsx (locale from the user's setting, cookie or browser), and
+// /docs in its own layout.
 import './globals.css';
 
-export const metadata: Metadata = {
-  title: { default: 'Lathe', template: '%s · Lathe' },
-  description: 'Fine-tune and serve open LLMs on your own GPUs.',
-};
-
-export default async function RootLayout({ children }: { children: React.ReactNode }) {
-  const locale = await getLocale();
-  const messages = await getMessages();
-  return (
-    <html lang={locale} className={`${GeistSans.variable} ${GeistMono.variable}`} suppressHydrationWarning>
-      <body className="bg-background text-foreground min-h-dvh font-sans antialiased">
-        <NextIntlClientProvider locale={locale} messages={messages} timeZone="UTC">
-          <TrpcReactProvider>{children}</TrpcReactProvider>
-          <Toaster />
-        </NextIntlClientProvider>
-      </body>
-    </html>
-  );
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return children;
 }

@@ -40,6 +40,14 @@ export const env = createEnv({
     /** /metrics and /health, off the public port; unauthenticated, so on a private interface only. */
     WEB_OPS_PORT: z.coerce.number().int().min(0).default(3100),
     WEB_OPS_HOST: z.string().default('127.0.0.1'),
+    // Who runs this installation, for the imprint, terms and privacy pages. Multi-line values
+    // (the address) take "\n" or real line breaks.
+    LATHE_OPERATOR_NAME: z.string().optional(),
+    LATHE_OPERATOR_ADDRESS: z.string().optional(),
+    LATHE_OPERATOR_EMAIL: z.string().email().optional(),
+    LATHE_OPERATOR_REPRESENTATIVE: z.string().optional(),
+    LATHE_OPERATOR_REGISTER: z.string().optional(),
+    LATHE_OPERATOR_VAT_ID: z.string().optional(),
   },
   runtimeEnv: process.env,
   emptyStringAsUndefined: true,

@@ -119,6 +119,7 @@ const NOT_ADDRESSED: Record<string, string> = {
   'auth.acceptInvitation': 'addressed by a secret token, mailed to the invitee',
   'account.me': "the caller's own account",
   'account.updateProfile': "the caller's own account",
+  'account.setLocale': "the caller's own account",
   'account.changePassword': "the caller's own account",
   'account.deleteAccount': "the caller's own account",
   'organization.hubToken.set': "the caller's own organization (the Hub-token test above checks B's is untouched)",
@@ -148,6 +149,8 @@ const NOT_ADDRESSED: Record<string, string> = {
 /** Every route file: the row above that covers it, or why it addresses no row of another organization. */
 const ROUTES: Record<string, string> = {
   'app/(dashboard)/datasets/[id]/download/route.ts': "B's upload and dataset download test",
+  'app/[locale]/blog/rss.xml/route.ts': 'the public blog feed: no tenant rows',
+  'app/og/[locale]/[page]/route.tsx': 'Open Graph images of the public pages: no tenant rows',
   'app/api/auth/[...nextauth]/route.ts': 'sign-in: no tenant rows',
   'app/api/auth/token/route.ts': 'the operator\'s admin token: no tenant rows',
   'app/api/downloads/[id]/[artifact]/route.ts': "B's upload and dataset download test",
@@ -300,7 +303,7 @@ describe('cross-tenant isolation', () => {
   });
 
   it('has a row for every route, or says why it addresses no row of another organization', () => {
-    const routes = (fs.readdirSync('app', { recursive: true }) as string[]).filter((file) => path.basename(file) === 'route.ts').map((file) => `app/${file.split(path.sep).join('/')}`);
+    const routes = (fs.readdirSync('app', { recursive: true }) as string[]).filter((file) => /^route\.tsx?$/.test(path.basename(file))).map((file) => `app/${file.split(path.sep).join('/')}`);
     expect(routes.length).toBeGreaterThan(15);
     expect(routes.filter((route) => !(route in ROUTES))).toEqual([]);
   });

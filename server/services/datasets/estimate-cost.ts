@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { billedTokensFor } from '@/lib/universal/estimate-cost';
 import { creditsForTokens } from '@/server/services/credits/price';
 
 /** The request shape for the API routes that return an estimate. */
@@ -21,11 +22,7 @@ export interface CostEstimate {
 
 /** What a fine-tune will cost before it is launched: trained tokens x epochs x price per token. */
 export function estimateCost({ trainedTokens, epochs, pricePerMillionTokens }: EstimateCostOptions): CostEstimate {
-  for (const [name, value] of Object.entries({ trainedTokens, epochs, pricePerMillionTokens })) {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number >= 0, not ${value}.`);
-  }
-  if (!Number.isInteger(trainedTokens) || !Number.isInteger(epochs)) throw new RangeError('trainedTokens and epochs must be integers.');
-  const billedTokens = trainedTokens * epochs;
+  const billedTokens = billedTokensFor({ trainedTokens, epochs, pricePerMillionTokens });
   return { billedTokens, credits: creditsForTokens(billedTokens, pricePerMillionTokens).toNumber() };
 }
 

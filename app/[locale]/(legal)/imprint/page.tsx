@@ -1,0 +1,25 @@
+import { getTranslations } from 'next-intl/server';
+import { MarketingPage } from '@/components/marketing/marketing-page';
+import { LegalPage } from '@/components/marketing/operator-details';
+import { pageMetadata } from '@/components/marketing/page-metadata';
+import type { Locale } from '@/i18n/locales';
+
+type Props = { params: Promise<{ locale: Locale }> };
+
+// Operator details come from the environment at request time, not from the build.
+export const dynamic = 'force-dynamic';
+
+export async function generateMetadata({ params }: Props) {
+  const { locale } = await params;
+  const t = await getTranslations({ locale, namespace: 'site.meta.imprint' });
+  return pageMetadata({ locale, pathname: '/imprint', title: t('title'), description: t('description'), ogPage: 'imprint' });
+}
+
+export default async function ImprintPage({ params }: Props) {
+  const { locale } = await params;
+  return (
+    <MarketingPage locale={locale} pathname="/imprint">
+      <LegalPage locale={locale} page="imprint" items={[]} />
+    </MarketingPage>
+  );
+}

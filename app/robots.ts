@@ -1,0 +1,10 @@
+import type { MetadataRoute } from 'next';
+import { siteOrigin } from '@/components/marketing/page-metadata';
+
+// The public site and the docs are for crawlers; the product, its APIs and the OG images' sources are not.
+export default function robots(): MetadataRoute.Robots {
+  return {
+    rules: { userAgent: '*', allow: '/', disallow: ['/api/', '/v1/', '/datasets', '/jobs', '/models', '/playground', '/settings', '/usage', '/admin', '/api-keys'] },
+    sitemap: `${siteOrigin()}/sitemap.xml`,
+  };
+}
