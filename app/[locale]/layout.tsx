@@ -1,3 +1,4 @@
+import type { Metadata } from 'next';
 import { GeistSans } from 'geist/font/sans';
 import { GeistMono } from 'geist/font/mono';
 import { notFound } from 'next/navigation';
@@ -11,6 +12,8 @@ export function generateStaticParams() {
 }
 
 export const dynamicParams = false;
+
+export const metadata: Metadata = { title: { default: 'Lathe', template: '%s · Lathe' } };
 
 export default async function LocaleLayout({ children, params }: { children: React.ReactNode; params: Promise<{ locale: string }> }) {
   const { locale } = await params;

@@ -9,6 +9,9 @@ import { localizedPath, type Locale } from '@/i18n/locales';
 
 type Props = { params: Promise<{ locale: Locale }> };
 
+// Prerendered per language; a cookie or header read anywhere below fails the build instead.
+export const dynamic = 'error';
+
 const STEPS = ['upload', 'validate', 'train', 'chat', 'code'] as const;
 const FEATURES = ['selfHosted', 'validation', 'live', 'openai', 'teams', 'credits'] as const;
 

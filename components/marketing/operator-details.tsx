@@ -1,22 +1,9 @@
 import { getTranslations } from 'next-intl/server';
-import { env } from '@/server/env';
+import type { OperatorDetails as Operator } from '@/lib/universal/operator';
 import type { Locale } from '@/i18n/locales';
 
-/** The operator of this installation as configured (LATHE_OPERATOR_* in server/env.ts). */
-export function operatorDetails() {
-  return {
-    name: env.LATHE_OPERATOR_NAME,
-    address: env.LATHE_OPERATOR_ADDRESS?.replace(/\\n/g, '\n'),
-    email: env.LATHE_OPERATOR_EMAIL,
-    representative: env.LATHE_OPERATOR_REPRESENTATIVE,
-    register: env.LATHE_OPERATOR_REGISTER,
-    vatId: env.LATHE_OPERATOR_VAT_ID,
-  };
-}
-
-export async function OperatorDetails({ locale }: { locale: Locale }) {
+export async function OperatorDetails({ locale, operator: op }: { locale: Locale; operator: Operator }) {
   const t = await getTranslations({ locale, namespace: 'legal' });
-  const op = operatorDetails();
   if (!op.name) return <p className="bg-muted rounded-md p-4 text-sm">{t('unset')}</p>;
   const rows = [
     { label: t('operator'), value: op.name },
@@ -39,7 +26,7 @@ export async function OperatorDetails({ locale }: { locale: Locale }) {
 }
 
 /** An imprint, terms or privacy page: the heading, the operator and the numbered clauses. */
-export async function LegalPage({ locale, page, items }: { locale: Locale; page: 'imprint' | 'terms' | 'privacy'; items: readonly string[] }) {
+export async function LegalPage({ locale, page, items, operator }: { locale: Locale; page: 'imprint' | 'terms' | 'privacy'; items: readonly string[]; operator: Operator }) {
   const t = await getTranslations({ locale, namespace: 'legal' });
   return (
     <div className="mx-auto grid max-w-3xl gap-8 px-4 pt-16 sm:px-6">
@@ -51,7 +38,7 @@ export async function LegalPage({ locale, page, items }: { locale: Locale; page:
         <h2 id="operator" className="mb-3 text-xl font-semibold">
           {t('contact')}
         </h2>
-        <OperatorDetails locale={locale} />
+        <OperatorDetails locale={locale} operator={operator} />
       </section>
       {items.length > 0 && (
         <ol className="list-decimal space-y-3 pl-5">

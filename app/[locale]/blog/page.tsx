@@ -7,6 +7,9 @@ import { localizedPath, type Locale } from '@/i18n/locales';
 
 type Props = { params: Promise<{ locale: Locale }> };
 
+// Prerendered per language; a cookie or header read anywhere below fails the build instead.
+export const dynamic = 'error';
+
 export async function generateMetadata({ params }: Props) {
   const { locale } = await params;
   const t = await getTranslations({ locale, namespace: 'site.meta.blog' });

@@ -9,6 +9,9 @@ import type { Locale } from '@/i18n/locales';
 
 type Props = { params: Promise<{ locale: Locale }> };
 
+// Prerendered per language; a cookie or header read anywhere below fails the build instead.
+export const dynamic = 'error';
+
 const FAQ = ['what', 'estimate', 'failed', 'expire', 'selfHost', 'limits'] as const;
 
 export async function generateMetadata({ params }: Props) {

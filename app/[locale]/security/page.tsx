@@ -5,6 +5,9 @@ import type { Locale } from '@/i18n/locales';
 
 type Props = { params: Promise<{ locale: Locale }> };
 
+// Prerendered per language; a cookie or header read anywhere below fails the build instead.
+export const dynamic = 'error';
+
 const LISTS = [
   { id: 'stored', items: ['account', 'data', 'usage', 'audit'] },
   { id: 'notStored', items: ['prompts', 'keys', 'tracking'] },

@@ -7,6 +7,9 @@ import type { Locale } from '@/i18n/locales';
 
 type Props = { params: Promise<{ locale: Locale }> };
 
+// Prerendered per language; a cookie or header read anywhere below fails the build instead.
+export const dynamic = 'error';
+
 const ONE_MACHINE = `npm start
 npx lathe doctor`;
 const COMPOSE = `# .env: AUTH_SECRET=$(openssl rand -hex 32), PUBLIC_URL, S3 settings

@@ -155,17 +155,17 @@ describe('the site around the pages', () => {
 
   it('estimates a fine-tune in the pricing calculator with the product estimator, formatted per language', async () => {
     await page.goto(`${web.url}/de/pricing`);
-    const form = page.locator('form').filter({ has: page.getByLabel('Epochen') });
-    await page.getByLabel('Beispiele im Datensatz').fill('12000');
-    await page.getByLabel('Trainierte Token pro Beispiel').fill('400');
-    await page.getByLabel('Epochen').fill('4');
-    await page.getByLabel(/Größe des Basismodells/).fill('7');
+    const form = page.locator('form').filter({ has: page.getByLabel('Epochen', { exact: true }) });
+    await form.getByLabel('Beispiele im Datensatz', { exact: true }).fill('12000');
+    await form.getByLabel('Trainierte Token pro Beispiel', { exact: true }).fill('400');
+    await form.getByLabel('Epochen', { exact: true }).fill('4');
+    await form.getByLabel('Größe des Basismodells (Milliarden Parameter)', { exact: true }).fill('7');
     const expected = estimateTrainingCredits({ trainedTokens: 12_000 * 400, epochs: 4, pricePerMillionTokens: DEFAULT_PRICE_BOOK.training.medium });
     const billed = new Intl.NumberFormat('de').format(expected.billedTokens);
     const money = new Intl.NumberFormat('de', { style: 'currency', currency: 'USD' }).format(expected.credits / 100);
     await form.getByText(billed).waitFor();
     expect(await form.innerText()).toContain(money);
-    await page.getByLabel('Epochen').fill('0');
+    await form.getByLabel('Epochen', { exact: true }).fill('0');
     await form.getByRole('alert').waitFor();
   });
 
@@ -192,6 +192,6 @@ describe('the dashboard language', () => {
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('ja');
     await page.goto(`${web.url}/settings`);
     const select = page.locator('select').filter({ has: page.locator('option[value="ja"]') });
-    expect(await select.inputValue()).toBe('ja');
+    await expect.poll(() => select.inputValue()).toBe('ja');
   });
 });

@@ -2,6 +2,7 @@ import { getTranslations } from 'next-intl/server';
 import { MarketingPage } from '@/components/marketing/marketing-page';
 import { LegalPage } from '@/components/marketing/operator-details';
 import { pageMetadata } from '@/components/marketing/page-metadata';
+import { operatorDetails } from '@/server/services/site/operator-details';
 import type { Locale } from '@/i18n/locales';
 
 type Props = { params: Promise<{ locale: Locale }> };
@@ -19,7 +20,7 @@ export default async function PrivacyPage({ params }: Props) {
   const { locale } = await params;
   return (
     <MarketingPage locale={locale} pathname="/privacy">
-      <LegalPage locale={locale} page="privacy" items={['data', 'logs', 'cookies', 'sharing', 'rights']} />
+      <LegalPage locale={locale} page="privacy" operator={operatorDetails()} items={['data', 'logs', 'cookies', 'sharing', 'rights']} />
     </MarketingPage>
   );
 }

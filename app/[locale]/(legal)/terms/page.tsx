@@ -2,6 +2,7 @@ import { getTranslations } from 'next-intl/server';
 import { MarketingPage } from '@/components/marketing/marketing-page';
 import { LegalPage } from '@/components/marketing/operator-details';
 import { pageMetadata } from '@/components/marketing/page-metadata';
+import { operatorDetails } from '@/server/services/site/operator-details';
 import type { Locale } from '@/i18n/locales';
 
 type Props = { params: Promise<{ locale: Locale }> };
@@ -19,7 +20,7 @@ export default async function TermsPage({ params }: Props) {
   const { locale } = await params;
   return (
     <MarketingPage locale={locale} pathname="/terms">
-      <LegalPage locale={locale} page="terms" items={['account', 'content', 'credits', 'availability', 'termination']} />
+      <LegalPage locale={locale} page="terms" operator={operatorDetails()} items={['account', 'content', 'credits', 'availability', 'termination']} />
     </MarketingPage>
   );
 }

@@ -10,6 +10,8 @@ import { locales, localizedPath, type Locale } from '@/i18n/locales';
 type Props = { params: Promise<{ locale: Locale; slug: string }> };
 
 export const dynamicParams = false;
+// Prerendered per language; a cookie or header read anywhere below fails the build instead.
+export const dynamic = 'error';
 
 export function generateStaticParams() {
   return locales.flatMap((locale) => postSlugs().map((slug) => ({ locale, slug })));
