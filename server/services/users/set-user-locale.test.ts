@@ -41,4 +41,21 @@ describe('user language', () => {
     await callerFor(null).auth.requestPasswordReset({ email: plain.email });
     expect(readOutbox(plain.email)[0]!.subject).toBe('Reset your Lathe password');
   });
+
+  it("writes an invitation in the invitee's language, or the inviter's when the address has no account", async () => {
+    const owner = await createTestUser();
+    await callerFor(owner).account.setLocale({ locale: 'es' });
+    const invitee = await createTestUser();
+    await callerFor(invitee).account.setLocale({ locale: 'fr' });
+    await callerFor(owner).organization.invite({ email: invitee.email, role: 'MEMBER' });
+    const french = readOutbox(invitee.email)[0]!;
+    expect(french.subject).toMatch(/^Vous êtes invité à rejoindre .+ sur Lathe$/);
+    expect(french.text).toContain('en tant que membre');
+
+    const stranger = `nobody-${Date.now()}@example.test`;
+    await callerFor(owner).organization.invite({ email: stranger, role: 'ADMIN' });
+    const spanish = readOutbox(stranger)[0]!;
+    expect(spanish.subject).toMatch(/^Te han invitado a .+ en Lathe$/);
+    expect(spanish.text).toMatch(/como administrador\.[\s\S]*\/invite\/[\w-]+/);
+  });
 });
