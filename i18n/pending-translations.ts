@@ -4,17 +4,4 @@
  * text meanwhile. Remove a namespace from this list once messages/<locale>/<namespace>.json exists
  * for every locale; the list is meant to end empty.
  */
-export const PENDING_TRANSLATION_NAMESPACES: readonly string[] = [
-  'admin',
-  'apiKeys',
-  'auth',
-  'billing',
-  'dashboard',
-  'datasets',
-  'jobs',
-  'models',
-  'playground',
-  'serving',
-  'settings',
-  'ui',
-];
+export const PENDING_TRANSLATION_NAMESPACES: readonly string[] = [];

@@ -3,15 +3,11 @@
 // placeholders, and is used by the code. Reports each problem by locale, namespace and key.
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import { locales } from './locales';
+import { mayStayEnglish } from './same-as-english';
 
 type Tree = { [key: string]: string | Tree };
-
-/**
- * Strings that are the same in English and in some translations for good reason: brand and
- * product names, code, and words the other languages borrowed unchanged. Keep it small.
- */
-export const SAME_AS_ENGLISH_ALLOWED = new Set(['Blog', 'LoRA', 'Training', 'Credits', 'Cookies', 'Loss', 'live', 'Chat', 'Prompt', 'E-mail', 'No', 'Privacy']);
 
 const SOURCE_DIRS = ['app', 'components', 'lib', 'server', 'i18n'];
 
@@ -25,9 +21,30 @@ export function flatten(tree: Tree, prefix = ''): Map<string, string> {
   return out;
 }
 
-/** ICU argument names of a message ({name}, {count, plural, ...}). */
+/**
+ * ICU argument names of a message ({name}, {count, plural, ...}), read with the ICU parser so the
+ * text of plural and select branches (`=0 {Compare}`) is never taken for an argument.
+ */
 export function placeholders(message: string): string[] {
-  return [...new Set([...message.matchAll(/\{\s*([A-Za-z_][\w]*)\s*(?:[,}])/g)].map((m) => m[1]!))].sort();
+  const names = new Set<string>();
+  const walk = (elements: MessageFormatElement[]) => {
+    for (const el of elements) {
+      if (el.type === TYPE.literal || el.type === TYPE.pound) continue;
+      if (el.type === TYPE.tag) {
+        names.add(`<${el.value}>`);
+        walk(el.children);
+        continue;
+      }
+      names.add(el.value);
+      if (el.type === TYPE.plural || el.type === TYPE.select) for (const option of Object.values(el.options)) walk(option.value);
+    }
+  };
+  try {
+    walk(parse(message, { ignoreTag: false }));
+  } catch {
+    names.add('<unparsable message>');
+  }
+  return [...names].sort();
 }
 
 function readNamespaces(root: string, locale: string): Map<string, Tree> {
@@ -112,7 +129,7 @@ export function checkTranslations(root: string, pending: readonly string[]): Tra
       for (const [key, value] of en) {
         const their = theirs.get(key);
         if (their === undefined) problems.push({ kind: 'missing', locale, key });
-        else if (their === value && !SAME_AS_ENGLISH_ALLOWED.has(value)) problems.push({ kind: 'untranslated', locale, key, detail: JSON.stringify(value) });
+        else if (their === value && !mayStayEnglish(locale, value)) problems.push({ kind: 'untranslated', locale, key, detail: JSON.stringify(value) });
         else if (placeholders(their).join() !== placeholders(value).join()) problems.push({ kind: 'placeholders', locale, key, detail: `en {${placeholders(value).join(', ')}} vs {${placeholders(their).join(', ')}}` });
       }
       for (const key of theirs.keys()) if (!en.has(key)) problems.push({ kind: 'extra', locale, key });

@@ -14,6 +14,8 @@ describe('translations', () => {
   it('reads ICU placeholders, including plural and select arguments', () => {
     expect(placeholders('{count, plural, one {# job} other {# jobs}} by {name}')).toEqual(['count', 'name']);
     expect(placeholders('no arguments')).toEqual([]);
+    expect(placeholders('{count, plural, =0 {Compare} one {Compare # run} other {Compare # runs}}')).toEqual(['count']);
+    expect(placeholders('Read <link>the guide</link> for {topic}')).toEqual(['<link>', 'topic']);
   });
 });
 
