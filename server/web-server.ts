@@ -9,8 +9,7 @@ import { Server as SocketServer } from 'socket.io';
 import { env, publicUrl } from '@/server/env';
 import { logger } from '@/server/logger';
 import { disconnectDb, getDb } from '@/server/db';
-import { startJobFanout } from '@/server/realtime/job-fanout';
-import { readSession } from '@/server/auth/session';
+import { authenticateSocket, startJobFanout } from '@/server/realtime/job-fanout';
 import { httpDuration, httpRequests, startDefaultMetrics, startOpsServer } from '@/server/observability/metrics';
 import { builtRoutePatterns, createRouteLabeler, methodLabel } from '@/server/observability/route-labels';
 import { CLIENT_ADDRESS_HEADER, parseTrustedProxies, resolveClientAddress } from '@/server/services/auth/client-address';
@@ -71,14 +70,10 @@ const ops = startOpsServer({
 });
 
 export const io = new SocketServer(server, { path: '/socket.io', serveClient: false });
-io.use(async (socket, nextFn) => {
-  const session = await readSession(socket.handshake.headers.cookie, env.AUTH_SECRET);
-  if (!session) return nextFn(new Error('unauthorized'));
-  socket.data.session = session;
-  nextFn();
-});
+io.use(authenticateSocket({ db: getDb(), secret: env.AUTH_SECRET }));
 io.on('connection', (socket) => {
-  void socket.join(`user:${(socket.data.session as { userId: string }).userId}`);
+  const session = socket.data.session as { userId: string } | undefined;
+  if (session) void socket.join(`user:${session.userId}`);
 });
 const fanout = startJobFanout({ io, db: getDb(), databaseUrl: env.DATABASE_URL });
 

@@ -2,13 +2,43 @@
 // socket.io room of the job. Notifications carry ids only; clients read what changed through
 // tRPC (after their last event seq), which is also how they catch up after a reconnect.
 import pg from 'pg';
-import type { Server } from 'socket.io';
+import type { Server, Socket } from 'socket.io';
 import type { Db } from '@/server/db';
-import type { SessionUser } from '@/server/auth/session';
+import { readSession, type SessionUser } from '@/server/auth/session';
+import { authenticateApiKey, type ApiKeyPrincipal } from '@/server/services/api-keys/api-keys';
 import { JOB_CHANNEL, type JobNotification } from '@/server/services/training/job-events';
 import { logger } from '@/server/logger';
 
 export const jobRoom = (jobId: string) => `job:${jobId}`;
+
+/**
+ * socket.io's handshake check. The dashboard connects with its session cookie; SDK clients with a
+ * project API key, given as the handshake's `auth.token` (browsers cannot set headers on a
+ * WebSocket) or a bearer header. A key then follows only its own project's jobs.
+ */
+export function authenticateSocket({ db, secret }: { db: Db; secret: string }) {
+  return async (socket: Socket, next: (error?: Error) => void) => {
+    const bearer = socketApiKey(socket.handshake.auth, socket.handshake.headers.authorization);
+    if (bearer !== null) {
+      const principal = await authenticateApiKey({ db, secret: bearer }).catch(() => null);
+      if (!principal) return next(new Error('unauthorized'));
+      socket.data.apiKey = principal;
+      return next();
+    }
+    const session = await readSession(socket.handshake.headers.cookie, secret).catch(() => null);
+    if (!session) return next(new Error('unauthorized'));
+    socket.data.session = session;
+    next();
+  };
+}
+
+/** The API key a socket.io handshake presents (`auth.token`, or an `Authorization: Bearer` header), or null for none. */
+export function socketApiKey(auth: unknown, authorization: string | undefined): string | null {
+  const token = auth && typeof auth === 'object' ? (auth as { token?: unknown }).token : undefined;
+  if (typeof token === 'string' && token.length > 0) return token.trim();
+  if (authorization && /^Bearer\s+/i.test(authorization)) return authorization.replace(/^Bearer\s+/i, '').trim();
+  return null;
+}
 
 export function startJobFanout({ io, db, databaseUrl }: { io: Server; db: Db; databaseUrl: string }) {
   let client: pg.Client | null = null;
@@ -50,9 +80,13 @@ export function startJobFanout({ io, db, databaseUrl }: { io: Server; db: Db; da
   io.on('connection', (socket) => {
     socket.on('job:subscribe', async (jobId: unknown, ack?: (result: { ok: boolean; error?: string }) => void) => {
       const user = socket.data.session as SessionUser | undefined;
-      if (typeof jobId !== 'string' || !user) return ack?.({ ok: false, error: 'invalid' });
+      const key = socket.data.apiKey as ApiKeyPrincipal | undefined;
+      if (typeof jobId !== 'string' || jobId.length > 64 || (!user && !key)) return ack?.({ ok: false, error: 'invalid' });
+      // A key follows only the jobs of its own project; a person, those of their organizations.
       const job = await db.trainingJob.findFirst({
-        where: { id: jobId, organization: { memberships: { some: { userId: user.userId } } } },
+        where: key
+          ? { id: jobId, organizationId: key.organizationId, projectId: key.projectId }
+          : { id: jobId, organization: { memberships: { some: { userId: user!.userId } } } },
         select: { id: true },
       });
       if (!job) return ack?.({ ok: false, error: 'not_found' });

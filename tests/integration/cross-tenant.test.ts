@@ -2,9 +2,13 @@
 // NOT_FOUND (tRPC) or 404 (REST), or simply does not see B's rows in lists. Each router adds its
 // rows to the tables below.
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
+import { Server as SocketServer } from 'socket.io';
+import { io as connectSocket } from 'socket.io-client';
+import { authenticateSocket, startJobFanout } from '@/server/realtime/job-fanout';
 import { describeError } from '@/lib/universal/errors';
 import { getDb } from '@/server/db';
 import { callerFor, callerForKey, createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
@@ -171,6 +175,7 @@ const ROUTES: Record<string, string> = {
   'app/v1/fine_tuning/jobs/route.ts': "GET /v1/fine_tuning/jobs lists only the key's own jobs",
   'app/v1/models/[model]/route.ts': 'GET /v1/models/{model} row',
   'app/v1/models/route.ts': "GET /v1/models lists only the key's own and platform models",
+  'app/v1/openapi.json/route.ts': 'the API description: public, no rows',
 };
 
 /** REST routes addressed at B's rows. */
@@ -287,6 +292,30 @@ describe('cross-tenant isolation', () => {
       expect(((await call().catch((e: unknown) => e)) as TRPCError).code).toBe('FORBIDDEN');
     }
     expect(await getDb().organizationQuota.count({ where: { organizationId: world.b.organization.id } })).toBe(0);
+  });
+
+  it("socket.io: an API key follows only its own project's jobs, and a wrong key is refused at the handshake", async () => {
+    const server = http.createServer();
+    const sockets = new SocketServer(server, { path: '/socket.io', serveClient: false });
+    sockets.use(authenticateSocket({ db: getDb(), secret: 'test-secret' }));
+    const fanout = startJobFanout({ io: sockets, db: getDb(), databaseUrl: process.env.DATABASE_URL! });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const connect = (token: string) => connectSocket(url, { path: '/socket.io', auth: { token }, transports: ['websocket'], reconnection: false });
+    try {
+      const a = connect(world.aKey);
+      await new Promise<void>((resolve, reject) => (a.on('connect', resolve), a.on('connect_error', reject)));
+      const ack = await new Promise<{ ok: boolean; error?: string }>((resolve) => a.emit('job:subscribe', world.b_.jobId, resolve));
+      expect(ack).toEqual({ ok: false, error: 'not_found' });
+      a.disconnect();
+      const wrong = connect('lk_not-a-key');
+      const refused = await new Promise<Error>((resolve) => wrong.on('connect_error', resolve));
+      expect(refused.message).toBe('unauthorized');
+      wrong.disconnect();
+    } finally {
+      await fanout.stop();
+      await sockets.close();
+    }
   });
 
   it("GET /v1/fine_tuning/jobs lists only the key's own jobs", async () => {

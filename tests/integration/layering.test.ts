@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cruise, type IModule } from 'dependency-cruiser';
 
-const SOURCES = ['app', 'components', 'lib', 'server', 'worker', 'gpu-runner', 'cli', 'scripts'];
+const SOURCES = ['app', 'components', 'lib', 'server', 'worker', 'gpu-runner', 'cli', 'scripts', 'packages'];
 const isTestCode = (file: string) => /\.(test|spec)\.tsx?$/.test(file) || file.startsWith('tests/');
 
 type Edge = { from: string; to: string; typeOnly: boolean };
@@ -25,7 +25,7 @@ beforeAll(async () => {
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|\\.next|server/generated)/' },
+    exclude: { path: '(^|/)(node_modules|\\.next|server/generated|packages/sdk/dist)/' },
   });
   const modules = (typeof result.output === 'string' ? [] : result.output.modules) as IModule[];
   edges = modules
@@ -52,6 +52,10 @@ describe('layering', () => {
 
   it('keeps lib/universal browser-safe: it imports only itself', () => {
     expect(crossing(/^lib\/universal\//, /^(?!lib\/universal\/)/)).toEqual([]);
+  });
+
+  it('keeps the SDK package free of server code: it reaches lib/universal and, for types only, the AppRouter', () => {
+    expect(crossing(/^packages\//, /^(?!packages\/|lib\/universal\/)/, (e) => !(e.typeOnly && e.to === 'server/api/root.ts'))).toEqual([]);
   });
 
   it('lets components reach the server only for the AppRouter type', () => {

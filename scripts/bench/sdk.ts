@@ -1,0 +1,157 @@
+// SDK benchmark: what @lathe/sdk costs over the plainest client, side by side in one run.
+//   npm run bench:sdk
+//   npm run bench:sdk -- --runs 41 --upload-mb 200
+//
+// 1. Time to first token of a streamed chat through `lathe.chat.completions.create` against raw
+//    `fetch` of the same request (same web process, runner and model; the two alternate run by run
+//    and the figure is the p50 of the per-round differences, so load that comes and goes hits both).
+// 2. A dataset upload through `lathe.datasets.upload` (tus, 8 MiB chunks) against one plain HTTP PUT
+//    of the same bytes to a loopback server that reads and discards them: throughput ratio SDK/PUT.
+//    The SDK's figure includes what the platform does with the bytes (the upload store in
+//    PostgreSQL, the artifact store), so the ratio says what an integrator sees, not the SDK alone;
+//    `upload_sdk_vs_raw_tus` compares it with the same bytes sent to the same endpoint in one raw
+//    tus PATCH, which isolates the SDK's share.
+// 3. Webhook delivery latency is measured by the webhooks benchmark, not here: `webhookDelivery` is
+//    null until that figure is filled in.
+// The model is a small random-weight Llama (scripts/bench/serving-web.ts serves it). The last line
+// printed is one JSON object.
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { Readable } from 'node:stream';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLathe } from '../../packages/sdk/src/index';
+import { runConversion } from '../../server/services/model-format/convert/run-conversion';
+import { writeRandomModel } from '../../tests/kit/models/random-model';
+import { startWebServing } from './serving-web';
+
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '31' }, 'upload-mb': { type: 'string', default: '200' } } });
+const RUNS = Number(args.runs);
+const UPLOAD_BYTES = Number(args['upload-mb']) * 1_000_000;
+const MODEL = 'bench-sdk-tiny';
+
+const p50 = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+};
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+async function main() {
+  const work = await mkdtemp(path.join(tmpdir(), 'lathe-bench-sdk-'));
+  process.env.LATHE_MAX_UPLOAD_BYTES = String(UPLOAD_BYTES * 2);
+  const model = await writeRandomModel({ dir: path.join(work, 'model'), hiddenSize: 128, intermediateSize: 384, numLayers: 2, numHeads: 4, numKvHeads: 2, contextLength: 1024, seed: 7 });
+  const gguf = path.join(work, 'model.gguf');
+  await runConversion({ kind: 'model', modelDir: model.dir, outFile: gguf, type: 'F32', name: MODEL });
+  const serving = await startWebServing({ gguf, modelName: MODEL, threads: 1, contextSize: 512, log: (line) => console.error(line) });
+  try {
+    const baseUrl = serving.baseURL.replace(/\/v1$/, '');
+    const lathe = createLathe({ apiKey: serving.apiKey, baseUrl });
+    const body = { model: MODEL, messages: [{ role: 'user' as const, content: 'Say something.' }], max_tokens: 4, temperature: 0, stream: true as const };
+
+    const viaFetch = async () => {
+      const start = performance.now();
+      const response = await fetch(`${serving.baseURL}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${serving.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      let first = NaN;
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+        if (Number.isNaN(first) && /"content":"[^"]/.test(text)) first = performance.now() - start;
+      }
+      return first;
+    };
+    const viaSdk = async () => {
+      const start = performance.now();
+      let first = NaN;
+      for await (const chunk of await lathe.chat.completions.create(body)) {
+        if (Number.isNaN(first) && chunk.choices[0]?.delta.content) first = performance.now() - start;
+      }
+      return first;
+    };
+    // Warm-up: the deployment loads on the first request.
+    for (let i = 0; i < 3; i++) {
+      await viaFetch();
+      await viaSdk();
+    }
+    const sdk: number[] = [];
+    const raw: number[] = [];
+    const diffs: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const [a, b] = i % 2 === 0 ? [await viaSdk(), await viaFetch()] : [await viaFetch(), await viaSdk()].reverse();
+      sdk.push(a!);
+      raw.push(b!);
+      diffs.push(a! - b!);
+    }
+
+    // Upload: the same bytes through the SDK and as one plain PUT to a discarding loopback server.
+    const file = path.join(work, 'upload.jsonl');
+    const line = `${JSON.stringify({ messages: [{ role: 'user', content: 'What is two and two?' }, { role: 'assistant', content: 'Four.' }] })}\n`;
+    await writeFile(file, line.repeat(Math.ceil(UPLOAD_BYTES / line.length)));
+    const size = Math.ceil(UPLOAD_BYTES / line.length) * line.length;
+    const sink = http.createServer((req, res) => {
+      req.on('data', () => {});
+      req.on('end', () => res.end('ok'));
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    const putStart = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: (sink.address() as { port: number }).port, method: 'PUT', path: '/', headers: { 'content-length': size } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      createReadStream(file).pipe(req);
+    });
+    const putSeconds = (performance.now() - putStart) / 1000;
+    sink.close();
+    const sdkStart = performance.now();
+    await lathe.datasets.upload(file, { filename: 'bench.jsonl' });
+    const sdkSeconds = (performance.now() - sdkStart) / 1000;
+    // The same bytes to the same tus endpoint without the SDK: one creation and one PATCH of the
+    // whole file, so the SDK's own share can be told from what the platform's upload store costs.
+    const rawStart = performance.now();
+    const created = await fetch(`${baseUrl}/api/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${serving.apiKey}`, 'tus-resumable': '1.0.0', 'upload-length': String(size), 'upload-metadata': `filename ${Buffer.from('raw.jsonl').toString('base64')}` },
+    });
+    const location = new URL(created.headers.get('location')!, baseUrl).toString();
+    const patched = await fetch(location, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${serving.apiKey}`, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream', 'content-length': String(size) },
+      body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit);
+    if (!patched.ok) throw new Error(`raw tus PATCH answered ${patched.status}: ${await patched.text()}`);
+    const rawSeconds = (performance.now() - rawStart) / 1000;
+
+    console.log(
+      JSON.stringify({
+        ttft_sdk_p50_ms: round(p50(sdk)),
+        ttft_fetch_p50_ms: round(p50(raw)),
+        ttft_overhead_p50_ms: round(p50(diffs)),
+        ttft_runs: RUNS,
+        upload_bytes: size,
+        upload_sdk_mb_s: round(size / 1e6 / sdkSeconds),
+        upload_put_mb_s: round(size / 1e6 / putSeconds),
+        upload_ratio: round(putSeconds / sdkSeconds, 3),
+        upload_raw_tus_mb_s: round(size / 1e6 / rawSeconds),
+        upload_sdk_vs_raw_tus: round(rawSeconds / sdkSeconds, 3),
+        webhookDelivery: null,
+        webhookDeliveryNote: 'filled from the webhooks benchmark (p50/p99 for 1,000 events at 20 endpoints); not measured by this script',
+        cpus: cpus().length,
+        load_avg_1m: round(loadavg()[0]!, 1),
+      }),
+    );
+  } finally {
+    await serving.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();
+process.exit(0);
