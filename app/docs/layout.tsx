@@ -1,0 +1,23 @@
+// The documentation site's shell: fumadocs' provider (theme, search dialog) and its docs layout
+// (sidebar from content/docs, search, theme switch). Self-contained: it sets its own styles and
+// reads no marketing or dashboard layout, so it keeps working however the public pages are laid out.
+import type { ReactNode } from 'react';
+import { House } from 'lucide-react';
+import { DocsLayout } from 'fumadocs-ui/layouts/docs';
+import { RootProvider } from 'fumadocs-ui/provider/next';
+import { source } from '@/lib/docs/source';
+import './docs.css';
+
+export default function Layout({ children }: { children: ReactNode }) {
+  return (
+    <RootProvider search={{ options: { api: '/api/search' } }}>
+      <DocsLayout
+        tree={source.getPageTree()}
+        nav={{ title: 'Lathe docs', url: '/docs' }}
+        links={[{ type: 'icon', label: 'Lathe home', text: 'Lathe home', url: '/', icon: <House /> }]}
+      >
+        {children}
+      </DocsLayout>
+    </RootProvider>
+  );
+}

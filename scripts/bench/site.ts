@@ -1,0 +1,166 @@
+// Public site benchmark: the landing page, the pricing page and a documentation page of the
+// production build (`next build`, served by the real web process), each loaded in Chromium cold
+// (a fresh browser context: empty cache, no connection) and warm (the same context again).
+//   npm run bench:site
+//   npm run bench:site -- --runs 5 --query checkpoint
+//
+// For each page: time to first byte and largest contentful paint from the Performance API
+// (median of the runs), the JavaScript the cold load transferred (encoded body bytes as served)
+// and the same scripts gzip-compressed here (level 6), which does not depend on whether a proxy
+// compresses. Then the docs search: the time from the browser's request to /api/search to the
+// parsed answer, median over repeated queries after one warm-up. A page the build does not have
+// (pricing on some branches) is reported as null. The last line printed is one JSON object.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startPlatform } from '../lib/supervisor';
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    query: { type: 'string', default: 'checkpoint' },
+    searches: { type: 'string', default: '20' },
+  },
+});
+const RUNS = Number(args.runs);
+const PAGES = { landing: '/', pricing: '/pricing', docs: '/docs/quick-start' } as const;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+type Load = { ttfbMs: number; lcpMs: number | null; jsTransferredBytes: number; scripts: string[] };
+type PageFigures = {
+  cold: { ttfbMs: number; lcpMs: number | null };
+  warm: { ttfbMs: number; lcpMs: number | null };
+  jsTransferredKB: number;
+  jsGzipKB: number;
+} | null;
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const round = (n: number) => Math.round(n * 10) / 10;
+
+async function measure(page: Page, url: string): Promise<Load | null> {
+  const response = await page.goto(url, { waitUntil: 'load' });
+  if (!response || response.status() === 404) return null;
+  if (!response.ok()) throw new Error(`${url} answered ${response.status()}`);
+  return page.evaluate(
+    () =>
+      new Promise<Load>((resolve) => {
+        let lcp: number | null = null;
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) lcp = entry.startTime;
+        }).observe({ type: 'largest-contentful-paint', buffered: true });
+        // LCP entries are queued as paint happens; two frames after load, the buffered ones are in.
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() => {
+            const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+            const scripts = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((r) => r.initiatorType === 'script' || /\.m?js(\?|$)/.test(r.name));
+            resolve({
+              ttfbMs: nav.responseStart - nav.startTime,
+              lcpMs: lcp,
+              jsTransferredBytes: scripts.reduce((sum, r) => sum + r.encodedBodySize, 0),
+              scripts: scripts.map((r) => r.name),
+            });
+          }),
+        );
+      }),
+  );
+}
+
+async function gzipBytes(urls: string[]): Promise<number> {
+  let total = 0;
+  for (const url of new Set(urls)) {
+    const body = Buffer.from(await (await fetch(url, { headers: { 'accept-encoding': 'identity' } })).arrayBuffer());
+    total += gzipSync(body, { level: 6 }).length;
+  }
+  return total;
+}
+
+async function benchPage(browser: Browser, url: string): Promise<PageFigures> {
+  const cold: Load[] = [];
+  const warm: Load[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const first = await measure(page, url);
+    if (!first) {
+      await context.close();
+      return null;
+    }
+    cold.push(first);
+    warm.push((await measure(page, url))!);
+    await context.close();
+  }
+  const lcp = (loads: Load[]) => (loads.every((l) => l.lcpMs !== null) ? round(median(loads.map((l) => l.lcpMs!))) : null);
+  return {
+    cold: { ttfbMs: round(median(cold.map((l) => l.ttfbMs))), lcpMs: lcp(cold) },
+    warm: { ttfbMs: round(median(warm.map((l) => l.ttfbMs))), lcpMs: lcp(warm) },
+    jsTransferredKB: round(median(cold.map((l) => l.jsTransferredBytes)) / 1024),
+    jsGzipKB: round((await gzipBytes(cold[0]!.scripts)) / 1024),
+  };
+}
+
+async function benchSearch(browser: Browser, origin: string, query: string, times: number) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${origin}/docs`);
+  const durations = await page.evaluate(
+    async ({ query, times }) => {
+      const once = async () => {
+        const started = performance.now();
+        const results = (await (await fetch(`/api/search?query=${encodeURIComponent(query)}`)).json()) as unknown[];
+        return { ms: performance.now() - started, count: results.length };
+      };
+      const warmup = await once();
+      const runs: number[] = [];
+      for (let i = 0; i < times; i++) runs.push((await once()).ms);
+      return { first: warmup, runs };
+    },
+    { query, times },
+  );
+  await context.close();
+  if (durations.first.count === 0) throw new Error(`the docs search found nothing for "${query}"`);
+  return { query, results: durations.first.count, firstMs: round(durations.first.ms), medianMs: round(median(durations.runs)), p95Ms: round([...durations.runs].sort((a, b) => a - b)[Math.floor(durations.runs.length * 0.95)]!) };
+}
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-bench-site-'));
+const logs: string[] = [];
+const platform = await startPlatform({ processes: ['web'], port: 0, dataDir, env: { LOG_LEVEL: 'warn', DATABASE_URL: process.env.DATABASE_URL }, log: (l) => logs.push(l) }).catch((error) => {
+  console.error(logs.slice(-30).join('\n'));
+  throw error;
+});
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+try {
+  const pages: Record<string, PageFigures> = {};
+  for (const [name, url] of Object.entries(PAGES)) {
+    pages[name] = await benchPage(browser, `${platform.url}${url}`);
+    console.error(`${name}: ${JSON.stringify(pages[name])}`);
+  }
+  const search = await benchSearch(browser, platform.url, args.query!, Number(args.searches));
+  const landing = pages.landing;
+  console.log(
+    JSON.stringify({
+      bench: 'site',
+      at: new Date().toISOString(),
+      machine: `${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}`,
+      runs: RUNS,
+      pages,
+      search,
+      targets: {
+        landingColdLcpMs: { target: 1000, value: landing?.cold.lcpMs ?? null, met: landing?.cold.lcpMs != null && landing.cold.lcpMs <= 1000 },
+        landingJsGzipKB: { target: 120, value: landing?.jsGzipKB ?? null, met: landing != null && landing.jsGzipKB <= 120 },
+        searchMs: { target: 50, value: search.medianMs, met: search.medianMs <= 50 },
+      },
+    }),
+  );
+} finally {
+  await browser.close();
+  await platform.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+process.exit(0);
