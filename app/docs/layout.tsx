@@ -10,7 +10,9 @@ import './docs.css';
 
 export default function Layout({ children }: { children: ReactNode }) {
   return (
-    <RootProvider search={{ options: { api: '/api/search' } }}>
+    // The dialog queries the exported index in the browser; with no round trip, it searches on
+    // every keystroke instead of waiting for typing to pause.
+    <RootProvider search={{ options: { type: 'static', api: '/api/search/static', delayMs: 0 } }}>
       <DocsLayout
         tree={source.getPageTree()}
         nav={{ title: 'Lathe docs', url: '/docs' }}

@@ -1,6 +1,5 @@
-// Full-text search over the documentation, built in-process from the pages at start-up; no
-// outside service is involved, so it works on a machine without network access.
-import { createFromSource } from 'fumadocs-core/search/server';
-import { source } from '@/lib/docs/source';
+// Server-side documentation search: GET /api/search?query=... answers the matching pages and
+// sections as JSON (for scripts and clients without the dialog).
+import { docsSearch } from '@/lib/docs/search';
 
-export const { GET } = createFromSource(source, { language: 'english' });
+export const GET = docsSearch.GET;

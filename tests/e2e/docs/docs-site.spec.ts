@@ -113,7 +113,7 @@ describe('the docs layout', () => {
   it('has a sidebar listing the pages, a table of contents, and copy buttons on code', async () => {
     await page.goto(`${platform.url}/docs/quick-start`);
     const sidebar = page.locator('#nd-sidebar');
-    await expect.poll(() => sidebar.getByRole('link', { name: 'Concepts' }).count()).toBeGreaterThan(0);
+    await expect.poll(() => sidebar.getByRole('link', { name: 'Concepts' }).count(), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await sidebar.getByRole('link', { name: 'Troubleshooting' }).count()).toBeGreaterThan(0);
     expect(await page.locator('#nd-toc').getByRole('link', { name: 'Prepare a dataset' }).count()).toBeGreaterThan(0);
     const copy = page.locator('figure').filter({ hasText: 'npm start' }).first().getByRole('button', { name: /copy/i });
@@ -122,8 +122,14 @@ describe('the docs layout', () => {
 
   it('switches to dark mode and keeps it', async () => {
     await page.goto(`${platform.url}/docs/concepts`);
-    await page.getByRole('button', { name: /toggle theme/i }).first().click();
-    await expect.poll(() => page.locator('html').getAttribute('class')).toMatch(/\bdark\b/);
+    const isDark = async () => /\bdark\b/.test((await page.locator('html').getAttribute('class')) ?? '');
+    // As with search, the switch answers once the page has hydrated.
+    await expect
+      .poll(async () => {
+        if (!(await isDark())) await page.getByRole('button', { name: /toggle theme/i }).first().click();
+        return isDark();
+      }, { timeout: 20_000 })
+      .toBe(true);
     await page.reload();
     expect(await page.locator('html').getAttribute('class')).toMatch(/\bdark\b/);
     // The lifecycle diagram is drawn on the server: an SVG in the HTML, no script needed.
@@ -142,21 +148,29 @@ describe('the docs layout', () => {
 });
 
 describe('search', () => {
-  it('answers a query from the search API', async () => {
+  it('answers a query from the search API, and exports its index for the dialog', async () => {
     const response = await fetch(`${platform.url}/api/search?query=checkpoint`);
     expect(response.status).toBe(200);
     const results = (await response.json()) as { url: string }[];
     expect(results.length).toBeGreaterThan(0);
     expect(results.some((r) => r.url.startsWith('/docs/fine-tuning-jobs'))).toBe(true);
+    const exported = await fetch(`${platform.url}/api/search/static`);
+    expect(exported.status).toBe(200);
+    expect(JSON.stringify(await exported.json())).toContain('unrecognized_role');
   });
 
   it('finds a validation code from the search dialog and opens its section', async () => {
     await page.goto(`${platform.url}/docs`);
-    await page.keyboard.press('Control+K');
-    const input = page.getByRole('dialog').getByRole('textbox').or(page.getByRole('dialog').getByRole('combobox')).first();
-    await input.fill('unrecognized_role');
-    const result = page.getByRole('dialog').getByText('unrecognized_role').first();
-    await result.click();
-    await page.waitForURL(/\/docs\/datasets/);
+    const dialog = page.getByRole('dialog');
+    // The trigger answers once the page has hydrated; until then a click does nothing.
+    await expect
+      .poll(async () => {
+        if (!(await dialog.isVisible())) await page.locator('button[data-search-full]').first().click();
+        return dialog.isVisible();
+      }, { timeout: 20_000 })
+      .toBe(true);
+    await dialog.getByPlaceholder('Search').fill('unrecognized_role');
+    await dialog.getByText('unrecognized_role').first().click();
+    await page.waitForURL(/\/docs\/datasets#unrecognized_role$/);
   });
 });
