@@ -114,8 +114,9 @@ async function benchSearch(browser: Browser, origin: string, queries: string[], 
   await page.goto(`${origin}/docs`, { waitUntil: 'load' });
   const dialog = page.getByRole('dialog');
   for (let i = 0; i < 100 && !(await dialog.isVisible()); i++) {
-    await page.locator('button[data-search-full]').first().click();
-    await dialog.waitFor({ state: 'visible', timeout: 200 }).catch(() => undefined);
+    // The trigger answers once the page has hydrated; once the dialog opens, its overlay takes clicks.
+    await page.locator('button[data-search-full]').first().click({ timeout: 1000 }).catch(() => undefined);
+    await dialog.waitFor({ state: 'visible', timeout: 500 }).catch(() => undefined);
   }
   if (!(await dialog.isVisible())) throw new Error('the search dialog did not open');
   // A string, not a function: see measure().

@@ -126,7 +126,7 @@ describe('the docs layout', () => {
     // As with search, the switch answers once the page has hydrated.
     await expect
       .poll(async () => {
-        if (!(await isDark())) await page.getByRole('button', { name: /toggle theme/i }).first().click();
+        if (!(await isDark())) await page.getByRole('button', { name: /toggle theme/i }).first().click({ timeout: 1_000 }).catch(() => undefined);
         return isDark();
       }, { timeout: 20_000 })
       .toBe(true);
@@ -165,7 +165,7 @@ describe('search', () => {
     // The trigger answers once the page has hydrated; until then a click does nothing.
     await expect
       .poll(async () => {
-        if (!(await dialog.isVisible())) await page.locator('button[data-search-full]').first().click();
+        if (!(await dialog.isVisible())) await page.locator('button[data-search-full]').first().click({ timeout: 1_000 }).catch(() => undefined);
         return dialog.isVisible();
       }, { timeout: 20_000 })
       .toBe(true);

@@ -54,9 +54,15 @@ function runBash(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number
 }
 
 beforeAll(async () => {
-  // Inside the checkout, so `import OpenAI from 'openai'` resolves as it does after `npm install openai`.
+  // The page runs its commands in a checkout of Lathe. The test's own folder stands in for one: it
+  // links every top-level entry of this checkout (so the CLI finds prisma/ and node_modules/, and
+  // `import OpenAI from 'openai'` resolves as after `npm install openai`), while the files the page
+  // creates stay in the folder and go with it.
   fs.mkdirSync(path.join(ROOT, '.lathe-test'), { recursive: true });
   workdir = fs.mkdtempSync(path.join(ROOT, '.lathe-test', 'quick-start-'));
+  for (const entry of fs.readdirSync(ROOT)) {
+    if (!['.git', '.lathe', '.lathe-test'].includes(entry)) fs.symlinkSync(path.join(ROOT, entry), path.join(workdir, entry));
+  }
   npxShim(path.join(workdir, '.bin'), await cachedTinyModel());
   platform = await startPlatform({ port: 0, env: { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'process', RUNNER_CPUS: '1' }, log: (l) => logs.push(l) });
 }, 600_000);
