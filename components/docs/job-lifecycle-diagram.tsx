@@ -24,7 +24,7 @@ const PATHS: { d: string; arrow?: boolean; dashed?: boolean }[] = [
   { d: 'M580,90 L580,160 L310,160' },
   { d: 'M160,90 L160,215 L620,215' },
   { d: 'M620,90 L620,215' },
-  { d: 'M350,90 L350,215' },
+  { d: 'M440,90 L440,215' },
   { d: 'M370,215 L370,268', arrow: true },
 ];
 
@@ -34,7 +34,7 @@ const LABELS: { x: number; y: number; text: string; anchor?: 'start' | 'middle' 
   { x: 505, y: 14, text: 'runner lost: resumes from its checkpoint' },
   { x: 708, y: 185, text: 'model published', anchor: 'start' },
   { x: 450, y: 153, text: 'cancel (a running job keeps its checkpoints)' },
-  { x: 300, y: 208, text: 'fail: bad file, no credits, trainer error' },
+  { x: 170, y: 208, text: 'fail: bad file, no credits, trainer error', anchor: 'start' },
 ];
 
 export function JobLifecycleDiagram() {
