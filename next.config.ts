@@ -1,7 +1,10 @@
 import type { NextConfig } from 'next';
+import { createMDX } from 'fumadocs-mdx/next';
 import createNextIntlPlugin from 'next-intl/plugin';
 
 const withNextIntl = createNextIntlPlugin('./i18n/request.ts');
+// Compiles content/docs (see source.config.ts) into .source/ for the documentation site.
+const withMDX = createMDX();
 
 const nextConfig: NextConfig = {
   // Native and process-level packages are loaded from node_modules at run time rather than
@@ -32,4 +35,4 @@ const nextConfig: NextConfig = {
   devIndicators: false,
 };
 
-export default withNextIntl(nextConfig);
+export default withMDX(withNextIntl(nextConfig));

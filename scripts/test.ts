@@ -18,6 +18,9 @@ function step(name: string, cmd: string, args: string[]) {
   }
 }
 
+// The docs collection's generated index (.source/, imported as fumadocs-mdx:collections/*) must
+// exist and list the current pages before the type check reads it.
+step('docs index', process.execPath, [path.join(root, 'node_modules/fumadocs-mdx/bin.js')]);
 step('type check', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
 console.log('\n── web build');
 await ensureWebBuild();

@@ -13,7 +13,7 @@ import { chooseExecutor } from '@/gpu-runner/host';
 import { setUpTrainerEnvironment } from '@/server/services/platform/trainer-environment';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BUILD_INPUTS = ['app', 'components', 'lib', 'server', 'messages', 'i18n', 'public', 'next.config.ts', 'package-lock.json', 'postcss.config.mjs'];
+const BUILD_INPUTS = ['app', 'components', 'lib', 'server', 'messages', 'i18n', 'public', 'content', 'next.config.ts', 'source.config.ts', 'package-lock.json', 'postcss.config.mjs'];
 const BUILD_STAMP = path.join(ROOT, '.next', 'lathe-build-hash');
 
 export type ProcessName = 'web' | 'worker' | 'gpu-runner';

@@ -160,6 +160,8 @@ const ROUTES: Record<string, string> = {
   'app/api/downloads/[id]/[artifact]/route.ts': "B's upload and dataset download test",
   'app/api/health/route.ts': 'no rows',
   'app/api/playground/route.ts': 'POST /api/playground row',
+  'app/api/search/route.ts': 'searches the public documentation pages: no rows',
+  'app/api/search/static/route.ts': 'the public documentation pages\' search index: no rows',
   'app/api/trpc/[trpc]/route.ts': 'every procedure above',
   'app/api/uploads/[[...id]]/route.ts': "B's upload and dataset download test",
   'app/v1/[...path]/route.ts': 'unknown /v1 paths: 404 for everyone',
