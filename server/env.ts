@@ -40,6 +40,8 @@ export const env = createEnv({
     /** /metrics and /health, off the public port; unauthenticated, so on a private interface only. */
     WEB_OPS_PORT: z.coerce.number().int().min(0).default(3100),
     WEB_OPS_HOST: z.string().default('127.0.0.1'),
+    /** Webhook destinations in private, loopback and link-local ranges: refused unless 1. */
+    LATHE_WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
   },
   runtimeEnv: process.env,
   emptyStringAsUndefined: true,

@@ -5,7 +5,7 @@ process.env.LATHE_PROCESS ??= 'worker';
 import { PgBoss } from 'pg-boss';
 import { env } from '@/worker/env';
 import { handlers } from '@/worker/queues';
-import { ensureQueues, workQueue } from '@/server/queue/contracts';
+import { deliverWebhookJob, ensureQueues, workQueue } from '@/server/queue/contracts';
 import { logger } from '@/server/logger';
 import { disconnectDb, getDb } from '@/server/db';
 import { startOpsServer } from '@/server/observability/metrics';
@@ -19,9 +19,12 @@ boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
 await boss.start();
 await ensureQueues(boss);
 
+// Webhook deliveries mostly wait on other hosts, so they get their own, larger concurrency.
+const concurrencyOf = (queue: string) => (queue === deliverWebhookJob.name ? env.LATHE_WEBHOOK_CONCURRENCY : env.WORKER_CONCURRENCY);
+
 for (const { queue, handle } of handlers) {
   // Retrying cannot fix a malformed payload: workQueue fails it for good.
-  await workQueue(boss, queue, { batchSize: 1, localConcurrency: env.WORKER_CONCURRENCY }, handle, (job, error) =>
+  await workQueue(boss, queue, { batchSize: 1, localConcurrency: concurrencyOf(queue) }, handle, (job, error) =>
     logger.error({ queue, pgBossJobId: job.id, err: error }, 'job payload rejected'),
   );
 }

@@ -1,4 +1,5 @@
 import type { Db } from '@/server/db';
+import { emitJobEnded } from '@/server/services/webhooks/domain-events';
 import type { TenantContext } from '@/server/db/tenant';
 import { LatheError, notFound } from '@/server/services/errors';
 import { recordAudit } from '@/server/services/audit/record-audit';
@@ -69,6 +70,7 @@ export async function cancelJob({ tenant, db, id }: { tenant: TenantContext; db:
     );
     await settleJob({ db, organizationId: job.organizationId, jobId: job.id, actualCost: 0 });
     await appendJobEvents({ db, jobId: job.id, events: [{ seq: await nextEventSeq(db, job.id), message: 'Job cancelled before it started.' }] });
+    await emitJobEnded({ db, jobId: job.id, status: 'cancelled' });
   }
   await notifyJob(db, { jobId: job.id, status: 'cancel' });
   return getJob({ tenant, id: job.id });

@@ -1,5 +1,6 @@
 // A run that trained to the end becomes a fine-tuned model: the job's published artifacts, the
 // FineTunedModel row and its audit entry, in one transaction fenced by the run's attempt.
+import { emitModelReady } from '@/server/services/webhooks/domain-events';
 import type { Db } from '@/server/db';
 import type { StoredFolder } from '@/server/services/artifacts/folders';
 import { recordAudit } from '@/server/services/audit/record-audit';
@@ -50,6 +51,7 @@ export async function publishJob({ db, job, attempt, adapter, adapterGguf, metri
       return name;
     }
     await tx.fineTunedModel.create({ data: { organizationId: job.organizationId, projectId: job.projectId, name, baseModelId: job.baseModelId, jobId: job.id, artifacts: modelArtifacts } });
+    await emitModelReady({ db, tx, model: { name, organizationId: job.organizationId, projectId: job.projectId, jobId: job.id } });
     await recordAudit(tx, { organizationId: job.organizationId, actor: {}, action: 'model.fine_tuned.create', targetType: 'FineTunedModel', targetId: name, data: { jobId: job.id, trainedTokens } });
     return name;
   });
