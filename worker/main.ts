@@ -11,6 +11,7 @@ import { disconnectDb, getDb } from '@/server/db';
 import { startOpsServer } from '@/server/observability/metrics';
 import { reapLapsedJobs } from '@/server/services/training/reap-lapsed-jobs';
 import { releaseStaleReservations } from '@/server/services/credits/release-stale-reservations';
+import { pruneWebhookLog } from '@/server/services/webhooks/prune-webhook-log';
 
 const RESERVATION_SWEEP_MS = 5 * 60_000;
 
@@ -39,6 +40,7 @@ const reaper = setInterval(() => {
 // settleJob's idempotency key makes concurrent sweeps by several workers harmless.
 const sweeper = setInterval(() => {
   releaseStaleReservations({ db: getDb() }).catch((error: unknown) => logger.warn({ err: error }, 'settling stale reservations failed'));
+  pruneWebhookLog({ db: getDb() }).catch((error: unknown) => logger.warn({ err: error }, 'pruning the webhook delivery log failed'));
 }, RESERVATION_SWEEP_MS);
 
 const ops = startOpsServer({

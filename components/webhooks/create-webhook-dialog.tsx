@@ -70,7 +70,7 @@ export function CreateWebhookDialog({ open, onOpenChange, onCreated }: { open: b
               <div key={type} className="flex items-start gap-2">
                 <Checkbox id={`event-${type}`} checked={events.includes(type)} onCheckedChange={(on) => toggle(type, on === true)} aria-describedby="webhook-events-hint" />
                 <Label htmlFor={`event-${type}`} className="grid gap-0.5 leading-tight font-normal">
-                  <span>{t(`eventNames.${type}`)}</span>
+                  <span>{t(`eventNames.${type.replaceAll('.', '_')}`)}</span>
                   <code className="text-muted-foreground font-mono text-xs break-all">{type}</code>
                 </Label>
               </div>

@@ -76,7 +76,7 @@ export async function settleJob({ db, organizationId, jobId, actualCost, actor =
         memo: `job charged ${D(actualCost).toDecimalPlaces(6)} of ${reserved.toDecimalPlaces(6)} reserved`,
       },
     });
-    await emitCreditsLowIfCrossed({ db, tx, entry });
+    await emitCreditsLowIfCrossed({ db, tx, entry, change: D(actualCost).neg() });
     await recordAudit(tx, { organizationId, actor, action: 'credits.settle', targetType: 'TrainingJob', targetId: jobId, data: { charged: D(actualCost).toString(), released: release.toString() } });
     return entry;
   };

@@ -61,14 +61,16 @@ export function creditsLowThreshold(env: Record<string, string | undefined> = pr
 /**
  * credits.low when the ledger entry just written took the balance from at or above the threshold
  * to under it. Called inside the entry's transaction, under the organization's credit lock, so
- * concurrent charges see each other and exactly one of them crosses.
+ * concurrent charges see each other and exactly one of them crosses. `change` is what the entry
+ * completes: a job's settlement releases part of its reservation, and the job as a whole changed
+ * the balance by minus its actual cost, which is what is compared (the reservation alone is a hold).
  */
-export async function emitCreditsLowIfCrossed({ db, tx, entry }: { db: Db; tx: Tx; entry: { id: string; organizationId: string; amount: Prisma.Decimal } }) {
-  if (entry.amount.gte(0)) return [];
+export async function emitCreditsLowIfCrossed({ db, tx, entry, change = entry.amount }: { db: Db; tx: Tx; entry: { id: string; organizationId: string; amount: Prisma.Decimal }; change?: Prisma.Decimal }) {
+  if (change.gte(0)) return [];
   const threshold = creditsLowThreshold();
   const { _sum } = await tx.creditLedgerEntry.aggregate({ where: { organizationId: entry.organizationId }, _sum: { amount: true } });
   const after = _sum.amount ?? new Prisma.Decimal(0);
-  const before = after.minus(entry.amount);
+  const before = after.minus(change);
   if (!(before.gte(threshold) && after.lt(threshold))) return [];
   return emitWebhookEvent({
     db,

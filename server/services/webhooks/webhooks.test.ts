@@ -10,7 +10,7 @@ import { getDb } from '@/server/db';
 import { getBoss, stopBoss } from '@/server/queue/boss';
 import { deliverWebhookJob, workQueue } from '@/server/queue/contracts';
 import { readOutbox } from '@/server/services/mail/send-mail';
-import { chargeUsage } from '@/server/services/credits/ledger';
+import { chargeUsage, reserveForJob, settleJob } from '@/server/services/credits/ledger';
 import { tenantDb } from '@/server/db/tenant';
 import { runDatasetValidation } from '@/server/services/datasets/platform/run-dataset-validation';
 import { callerFor, callerForKey, createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
@@ -21,6 +21,7 @@ import { createWebhookEndpoint } from './manage-endpoints';
 import { deliverWebhook, retryDelayMs, type DeliveryPolicy } from './deliver-webhook';
 import { isNonPublicAddress, resolveDestination } from './destination';
 import { emitWebhookEvent } from './emit-webhook-event';
+import { pruneWebhookLog } from './prune-webhook-log';
 
 const POLICY: DeliveryPolicy = { retryBaseMs: 250, retryWindowMs: 4_000, maxDelayMs: 2 * 3600_000, allowPrivate: true, timeoutMs: 5_000 };
 
@@ -198,6 +199,22 @@ describe('delivery', () => {
     expect(received!.body).toMatchObject({ type: 'credits.low', data: { id: organizationId, balance: 90, threshold: 100 } });
     expect(await getDb().webhookEvent.count({ where: { organizationId, type: 'credits.low' } })).toBe(1);
   });
+
+  it('sends credits.low when a job settles the balance under the threshold, not at its reservation', async () => {
+    const user = await createTestUser();
+    await endpointAt(user, '/settled', ['credits.low']);
+    const db = getDb();
+    const organizationId = user.organization.id;
+    await db.creditLedgerEntry.create({ data: { organizationId, kind: 'GRANT', amount: 130 } });
+    const jobId = `job-${organizationId}`;
+    await reserveForJob({ db, organizationId, jobId, amount: 80, actor: {} });
+    expect(await db.webhookEvent.count({ where: { organizationId } })).toBe(0);
+    await settleJob({ db, organizationId, jobId, actualCost: 45 });
+    const [received] = await receiver.waitFor('/settled', 1);
+    expect(received!.body).toMatchObject({ type: 'credits.low', data: { balance: 85, threshold: 100 } });
+    await settleJob({ db, organizationId, jobId, actualCost: 45 });
+    expect(await db.webhookEvent.count({ where: { organizationId, type: 'credits.low' } })).toBe(1);
+  });
 });
 
 describe('SSRF', () => {
@@ -234,6 +251,16 @@ describe('SSRF', () => {
     expect(tries).toHaveLength(1);
     expect(tries[0]).toMatchObject({ responseStatus: null, error: expect.stringMatching(/non-public address/) });
     expect(receiver.requests('/ssrf')).toHaveLength(0);
+  });
+
+  it('prunes the delivery log after its retention, cascading to deliveries and tries', async () => {
+    const db = getDb();
+    const { endpoint } = await endpointAt(owner, '/prune', ['model.ready']);
+    const old = await db.webhookEvent.create({ data: { id: `evt_old_${endpoint.id}`, organizationId: owner.organization.id, projectId: owner.project.id, type: 'model.ready', payload: {}, dedupeKey: `old:${endpoint.id}`, createdAt: new Date(Date.now() - 31 * 24 * 3600_000) } });
+    const delivery = await db.webhookDelivery.create({ data: { organizationId: owner.organization.id, projectId: owner.project.id, endpointId: endpoint.id, eventId: old.id, status: 'SUCCEEDED' } });
+    expect(await pruneWebhookLog({ db, days: 30 })).toBeGreaterThanOrEqual(1);
+    expect(await db.webhookDelivery.findUnique({ where: { id: delivery.id } })).toBeNull();
+    expect(await db.webhookEndpoint.findUnique({ where: { id: endpoint.id } })).not.toBeNull();
   });
 
   it('spaces retries exponentially, at most 2 hours apart', () => {

@@ -71,7 +71,9 @@ describe('Webhooks page', () => {
     await dialog.getByRole('alert').getByText(/must start with http:\/\/ or https:\/\//).waitFor();
     await dialog.getByLabel('Endpoint URL').fill(receiver.url('/browser'));
     await dialog.getByLabel('Description').fill('Receiver for the browser test');
-    await dialog.getByLabel('A dataset passed validation').check();
+    const datasetEvent = dialog.getByRole('checkbox', { name: /A dataset passed validation/ });
+    await datasetEvent.click();
+    expect(await datasetEvent.getAttribute('aria-checked')).toBe('true');
     await dialog.getByRole('button', { name: 'Add endpoint' }).click();
     const secret = (await page.getByTestId('webhook-secret').textContent())!.trim();
     expect(secret).toMatch(/^whsec_/);
@@ -91,8 +93,8 @@ describe('Webhooks page', () => {
     expect(receiver.rejected('/browser')).toBe(0);
     const delivery = page.getByTestId('webhook-delivery').first();
     await delivery.getByText('Delivered').waitFor();
-    await delivery.getByText(received!.id).waitFor();
-    await delivery.getByTestId('webhook-try').getByText('HTTP 200').waitFor();
+    await delivery.getByText(received!.id, { exact: true }).waitFor();
+    await delivery.getByTestId('webhook-try').getByText('HTTP 200', { exact: true }).waitFor();
     await delivery.getByText('Show request and response').click();
     await delivery.getByText(`webhook-id: ${received!.id}`).waitFor();
     await shoot('detail');
