@@ -15,7 +15,8 @@ import { pruneWebhookLog } from '@/server/services/webhooks/prune-webhook-log';
 
 const RESERVATION_SWEEP_MS = 5 * 60_000;
 
-const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: 'pgboss', max: 4 });
+// LISTEN/NOTIFY: queues that NOTIFY on send (webhook.deliver) are picked up at once, not at the next poll.
+const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: 'pgboss', max: 4, useListenNotify: true });
 boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
 await boss.start();
 await ensureQueues(boss);

@@ -130,7 +130,7 @@ export function WebhookEndpointView({ id }: { id: string }) {
             </Badge>
           ))}
         </dd>
-        <dt className="font-medium">{t('secret.title')}</dt>
+        <dt className="font-medium">{t('signingSecret')}</dt>
         <dd className="grid gap-1">
           <span className="font-mono">{t('secretEnding', { last4: row.secretLast4 })}</span>
           {row.previousSecretExpiresAt && row.previousSecretExpiresAt > new Date() && (

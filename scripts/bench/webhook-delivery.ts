@@ -1,8 +1,10 @@
 // Webhook delivery benchmark: latency from emitting an event (its rows and queue job written in
 // one transaction) to the signed request arriving at a local receiver that verifies it with the
-// reference `standardwebhooks` package. 1,000 events by default, spread over 20 endpoints whose
-// events are emitted concurrently (one emitter per endpoint), delivered by the worker's own
-// `webhook.deliver` handler on a real pg-boss queue, at the worker's default concurrency.
+// reference `standardwebhooks` package. 1,000 events by default over 20 endpoints, one emitter per
+// endpoint, all concurrent; each emitter sends its endpoint's next event once the previous one
+// arrived, so 20 deliveries are in flight at any time and the figure is delivery latency, not the
+// time to drain a backlog. Delivered by the worker's own `webhook.deliver` handler on a real
+// pg-boss queue, with the worker's settings (LISTEN/NOTIFY pickup, its default concurrency).
 //   tsx scripts/bench/webhook-delivery.ts [--events 1000] [--endpoints 20] [--concurrency 10]
 // Without DATABASE_URL it starts an embedded PostgreSQL of its own. Prints one JSON line.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,6 +39,9 @@ export async function benchWebhookDelivery(opts: BenchWebhookDeliveryOptions = {
   process.env.LATHE_WEBHOOK_ALLOW_PRIVATE = '1';
   process.env.LATHE_SECRET_KEY ??= randomBytes(32).toString('hex');
   process.env.LOG_LEVEL ??= 'warn';
+  // This one process both emits (as web and runners would) and delivers (as the worker would):
+  // enough connections for every emitter and every delivery in flight, as those processes would have together.
+  process.env.LATHE_DB_POOL ??= String(endpointCount + concurrency + 4);
 
   let dataDir: string | null = null;
   let release: (() => Promise<void>) | null = null;
@@ -56,6 +61,7 @@ export async function benchWebhookDelivery(opts: BenchWebhookDeliveryOptions = {
   const { applyMigrations } = await import('../../server/db/migrate');
   const { disconnectDb, getDb } = await import('../../server/db');
   const { tenantDb } = await import('../../server/db/tenant');
+  const { PgBoss } = await import('pg-boss');
   const { getBoss, stopBoss } = await import('../../server/queue/boss');
   const { workQueue } = await import('../../server/queue/contracts');
   const { createUser } = await import('../../server/services/users/create-user');
@@ -68,6 +74,9 @@ export async function benchWebhookDelivery(opts: BenchWebhookDeliveryOptions = {
   await applyMigrations({ databaseUrl: process.env.DATABASE_URL!, rootDir: path.resolve(import.meta.dirname, '..', '..') });
   const receiver = await startWebhookReceiver();
   const boss = await getBoss();
+  // The consumer as worker/main.ts makes it.
+  const workerBoss = new PgBoss({ connectionString: process.env.DATABASE_URL!, schema: 'pgboss', max: 4, useListenNotify: true });
+  await workerBoss.start();
   try {
     const db = getDb();
     const { user, organization, project } = await createUser({ db, email: `bench-${randomBytes(4).toString('hex')}@example.test`, password: 'bench-Password-123' });
@@ -84,17 +93,17 @@ export async function benchWebhookDelivery(opts: BenchWebhookDeliveryOptions = {
     }
 
     const handler = createDeliverWebhookHandler(deliveryPolicy());
-    await workQueue(boss, handler.queue, { batchSize: 1, localConcurrency: concurrency, pollingIntervalSeconds: 0.5 }, handler.handle);
+    await workQueue(workerBoss, handler.queue, { batchSize: 1, localConcurrency: concurrency }, handler.handle);
 
     const emittedAt = new Map<string, number>();
+    const arrivals = new Map<string, () => void>();
     const latencies: number[] = [];
-    let resolveDone: () => void = () => {};
-    const done = new Promise<void>((resolve) => (resolveDone = resolve));
     receiver.onReceive = (received) => {
-      const started = emittedAt.get(String(received.body.data && (received.body.data as { id: string }).id));
+      const name = String((received.body.data as { id?: string } | undefined)?.id);
+      const started = emittedAt.get(name);
       if (started === undefined || received.status >= 300) return;
       latencies.push(received.receivedAt - started);
-      if (latencies.length === events) resolveDone();
+      arrivals.get(name)?.();
     };
     const perEndpoint = Math.ceil(events / endpointCount);
     const wallStart = performance.now();
@@ -102,21 +111,25 @@ export async function benchWebhookDelivery(opts: BenchWebhookDeliveryOptions = {
       projects.map(async (p, i) => {
         for (let n = 0; n < perEndpoint && i * perEndpoint + n < events; n++) {
           const name = `bench-${i}-${n}`;
+          const arrived = new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`${name} did not arrive within 60 s`)), 60_000);
+            arrivals.set(name, () => (clearTimeout(timer), resolve()));
+          });
           emittedAt.set(name, performance.now());
-          await emitWebhookEvent({ db, organizationId: organization.id, projectId: p.id, type: 'model.ready', data: { id: name }, dedupeKey: `bench:${name}:${wallStart}`, boss });
+          const queued = await emitWebhookEvent({ db, organizationId: organization.id, projectId: p.id, type: 'model.ready', data: { id: name }, dedupeKey: `bench:${name}:${wallStart}`, boss });
+          if (queued.length !== 1) throw new Error(`${name} was not recorded`);
+          await arrived;
         }
       }),
     );
-    log(`emitted ${events} events in ${Math.round(performance.now() - wallStart)} ms`);
-    const timeout = setTimeout(() => resolveDone(), 10 * 60_000);
-    await done;
-    clearTimeout(timeout);
     const wallMs = Math.round(performance.now() - wallStart);
+    log(`${events} events delivered in ${wallMs} ms`);
     if (latencies.length < events) throw new Error(`only ${latencies.length} of ${events} webhooks arrived`);
     if (paths.some((route) => receiver.rejected(route) > 0)) throw new Error('a webhook failed verification');
     const round = (v: number) => Math.round(v * 10) / 10;
     return { p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), p90Ms: round(percentile(latencies, 90)), maxMs: round(Math.max(...latencies)), events, endpoints: endpointCount, concurrency, wallMs };
   } finally {
+    await workerBoss.stop({ graceful: false });
     await stopBoss();
     await receiver.close();
     await disconnectDb();

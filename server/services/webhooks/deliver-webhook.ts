@@ -105,10 +105,13 @@ export async function deliverWebhook({ db, deliveryId, policy = deliveryPolicy()
   };
 
   if (response.ok) {
+    // lastSuccessAt only decides whether a day-long failure disables the endpoint: a minute stale is
+    // as good, and a busy endpoint is not rewritten on every delivery.
+    const endpointStale = endpoint.consecutiveFailures > 0 || !endpoint.lastSuccessAt || finishedAt.getTime() - endpoint.lastSuccessAt.getTime() > 60_000;
     await db.$transaction([
       db.webhookAttempt.create({ data: record }),
       db.webhookDelivery.update({ where: { id: deliveryId }, data: { status: 'SUCCEEDED', nextAttemptAt: finishedAt } }),
-      db.webhookEndpoint.update({ where: { id: endpoint.id }, data: { consecutiveFailures: 0, lastSuccessAt: finishedAt } }),
+      ...(endpointStale ? [db.webhookEndpoint.update({ where: { id: endpoint.id }, data: { consecutiveFailures: 0, lastSuccessAt: finishedAt } })] : []),
     ]);
     return 'succeeded';
   }

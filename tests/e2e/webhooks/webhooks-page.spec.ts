@@ -74,6 +74,7 @@ describe('Webhooks page', () => {
     const datasetEvent = dialog.getByRole('checkbox', { name: /A dataset passed validation/ });
     await datasetEvent.click();
     expect(await datasetEvent.getAttribute('aria-checked')).toBe('true');
+    await shoot('create-dialog');
     await dialog.getByRole('button', { name: 'Add endpoint' }).click();
     const secret = (await page.getByTestId('webhook-secret').textContent())!.trim();
     expect(secret).toMatch(/^whsec_/);
