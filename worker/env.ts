@@ -8,6 +8,8 @@ export const env = createEnv({
     WORKER_OPS_PORT: z.coerce.number().int().min(0).default(3101),
     WORKER_CONCURRENCY: z.coerce.number().int().positive().default(2),
     RUNNER_LAPSE_MS: z.coerce.number().int().min(3000).default(30_000),
+    /** Days the webhook delivery log is kept. */
+    LATHE_WEBHOOK_LOG_DAYS: z.coerce.number().int().min(2).default(30),
     /** Webhook deliveries in flight at once in this worker. */
     LATHE_WEBHOOK_CONCURRENCY: z.coerce.number().int().positive().default(10),
     /** Webhook destinations in private, loopback and link-local ranges: refused unless 1. */

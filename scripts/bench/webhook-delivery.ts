@@ -31,6 +31,11 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 };
 
+/**
+ * Runs the benchmark in this process. It sets LATHE_WEBHOOK_ALLOW_PRIVATE=1 (the receiver is on
+ * loopback) and, unless set, LATHE_SECRET_KEY and LATHE_DB_POOL; it stops the process's pg-boss
+ * client and database client when done (both are made again on next use).
+ */
 export async function benchWebhookDelivery(opts: BenchWebhookDeliveryOptions = {}): Promise<BenchWebhookDeliveryResult & { concurrency: number; p90Ms: number; maxMs: number; wallMs: number }> {
   const events = opts.events ?? 1000;
   const endpointCount = opts.endpoints ?? 20;
