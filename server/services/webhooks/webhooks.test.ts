@@ -11,6 +11,8 @@ import { getBoss, stopBoss } from '@/server/queue/boss';
 import { deliverWebhookJob, workQueue } from '@/server/queue/contracts';
 import { readOutbox } from '@/server/services/mail/send-mail';
 import { chargeUsage, reserveForJob, settleJob } from '@/server/services/credits/ledger';
+import { finishJob } from '@/server/services/training/finish-job';
+import { failJob } from '@/server/services/training/prepare-job';
 import { tenantDb } from '@/server/db/tenant';
 import { runDatasetValidation } from '@/server/services/datasets/platform/run-dataset-validation';
 import { callerFor, callerForKey, createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
@@ -185,6 +187,29 @@ describe('delivery', () => {
     await callerFor(owner).webhooks.sendTest({ id: endpoint.id });
     await receiver.waitFor('/rotate', 2);
     expect(receiver.rejected('/rotate')).toBe(0);
+  });
+
+  it('sends fine_tuning.job.* from where jobs end: the runner\'s finish, the worker\'s failure and a cancellation', async () => {
+    const user = await createTestUser();
+    await endpointAt(user, '/jobs', ['fine_tuning.job.succeeded', 'fine_tuning.job.failed', 'fine_tuning.job.cancelled']);
+    const db = getDb();
+    const model = await db.baseModel.create({ data: { organizationId: user.organization.id, name: `hooks-${user.organization.id}`, source: 'FOLDER', status: 'READY' } });
+    const dataset = await callerFor(user).dataset.createFromText({ filename: 'jobs.jsonl', content: '{"prompt":"a","completion":"b"}\n' });
+    const job = (status: 'running' | 'queued' | 'validating_files') =>
+      db.trainingJob.create({ data: { organizationId: user.organization.id, projectId: user.project.id, baseModelId: model.id, trainingDatasetId: dataset.id, status, attempt: 1, hyperparameters: {}, seed: 1 } });
+    const [ran, prepared, queued] = [await job('running'), await job('validating_files'), await job('queued')];
+    const ending = { code: 'trainer_crashed', message: 'The trainer exited with code 1.' };
+    expect(await finishJob({ db, job: { id: ran.id, organizationId: ran.organizationId, baseModel: model }, attempt: 1, ending: { status: 'failed', error: ending } })).toBe(true);
+    // A runner retrying its finish after a lost answer sends nothing twice.
+    expect(await finishJob({ db, job: { id: ran.id, organizationId: ran.organizationId, baseModel: model }, attempt: 1, ending: { status: 'failed', error: ending } })).toBe(true);
+    await failJob(db, prepared.id, { code: 'invalid_dataset', message: 'The dataset has 1 example.' });
+    await callerFor(user).job.cancel({ id: queued.id });
+    const arrivals = await receiver.waitFor('/jobs', 3);
+    const byJob = Object.fromEntries(arrivals.map((r) => [(r.body.data as { id: string }).id, r.body]));
+    expect(byJob[`ftjob-${ran.id}`]).toMatchObject({ type: 'fine_tuning.job.failed', data: { error: ending } });
+    expect(byJob[`ftjob-${prepared.id}`]).toMatchObject({ type: 'fine_tuning.job.failed', data: { error: { code: 'invalid_dataset' } } });
+    expect(byJob[`ftjob-${queued.id}`]).toMatchObject({ type: 'fine_tuning.job.cancelled' });
+    expect(await db.webhookEvent.count({ where: { organizationId: user.organization.id } })).toBe(3);
   });
 
   it('sends credits.low once, when a charge takes the balance under the threshold', async () => {
