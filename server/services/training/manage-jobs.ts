@@ -1,5 +1,4 @@
 import type { Db } from '@/server/db';
-import { emitJobEnded } from '@/server/services/webhooks/domain-events';
 import type { TenantContext } from '@/server/db/tenant';
 import { LatheError, notFound } from '@/server/services/errors';
 import { recordAudit } from '@/server/services/audit/record-audit';
@@ -8,6 +7,7 @@ import { fromApiJobId } from '@/server/services/training/openai-shapes';
 import { jobInclude } from '@/server/services/training/create-job';
 import { settleJob } from '@/server/services/credits/ledger';
 import { markCancelled, requestCancel } from '@/server/services/training/job-transitions';
+import { emitJobEnded } from '@/server/services/webhooks/domain-events';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 

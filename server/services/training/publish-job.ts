@@ -1,11 +1,11 @@
 // A run that trained to the end becomes a fine-tuned model: the job's published artifacts, the
 // FineTunedModel row and its audit entry, in one transaction fenced by the run's attempt.
-import { emitModelReady } from '@/server/services/webhooks/domain-events';
 import type { Db } from '@/server/db';
 import type { StoredFolder } from '@/server/services/artifacts/folders';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import type { JobArtifacts } from '@/server/services/training/prepare-job';
 import { recordPublished, type RunAttempt } from '@/server/services/training/job-transitions';
+import { emitModelReady } from '@/server/services/webhooks/domain-events';
 
 type StoredFile = { sha256: string; size: number };
 

@@ -12,6 +12,7 @@ import { deliverWebhookJob, workQueue } from '@/server/queue/contracts';
 import { readOutbox } from '@/server/services/mail/send-mail';
 import { chargeUsage, reserveForJob, settleJob } from '@/server/services/credits/ledger';
 import { finishJob } from '@/server/services/training/finish-job';
+import { publishJob } from '@/server/services/training/publish-job';
 import { failJob } from '@/server/services/training/prepare-job';
 import { tenantDb } from '@/server/db/tenant';
 import { runDatasetValidation } from '@/server/services/datasets/platform/run-dataset-validation';
@@ -203,9 +204,9 @@ describe('delivery', () => {
     expect(receiver.rejected('/rotate')).toBe(0);
   });
 
-  it('sends fine_tuning.job.* from where jobs end: the runner\'s finish, the worker\'s failure and a cancellation', async () => {
+  it('sends fine_tuning.job.* and model.ready from where they happen: the runner\'s publication and finish, the worker\'s failure and a cancellation', async () => {
     const user = await createTestUser();
-    await endpointAt(user, '/jobs', ['fine_tuning.job.succeeded', 'fine_tuning.job.failed', 'fine_tuning.job.cancelled']);
+    await endpointAt(user, '/jobs', ['fine_tuning.job.succeeded', 'fine_tuning.job.failed', 'fine_tuning.job.cancelled', 'model.ready']);
     const db = getDb();
     const model = await db.baseModel.create({ data: { organizationId: user.organization.id, name: `hooks-${user.organization.id}`, source: 'FOLDER', status: 'READY' } });
     const dataset = await callerFor(user).dataset.createFromText({ filename: 'jobs.jsonl', content: '{"prompt":"a","completion":"b"}\n' });
@@ -224,6 +225,18 @@ describe('delivery', () => {
     expect(byJob[`ftjob-${prepared.id}`]).toMatchObject({ type: 'fine_tuning.job.failed', data: { error: { code: 'invalid_dataset' } } });
     expect(byJob[`ftjob-${queued.id}`]).toMatchObject({ type: 'fine_tuning.job.cancelled' });
     expect(await db.webhookEvent.count({ where: { organizationId: user.organization.id } })).toBe(3);
+
+    // A run that trained to the end: model.ready when it is published, then the job's success naming the model.
+    const winner = await job('running');
+    const published = { db, job: { ...winner, baseModel: model, organization: user.organization }, attempt: 1, adapter: {}, adapterGguf: { sha256: '0'.repeat(64), size: 1 }, metrics: { sha256: '1'.repeat(64), size: 1 }, trainedTokens: 10, progress: {} };
+    const name = await publishJob(published);
+    expect(await publishJob(published)).toBe(name);
+    await finishJob({ db, job: { id: winner.id, organizationId: winner.organizationId, baseModel: model }, attempt: 1, ending: { status: 'succeeded', trainedTokens: 10 } });
+    const [, , , ready, succeeded] = await receiver.waitFor('/jobs', 5);
+    expect([ready!.body, succeeded!.body].map((b) => b.type).sort()).toEqual(['fine_tuning.job.succeeded', 'model.ready']);
+    const bodies = Object.fromEntries([ready!.body, succeeded!.body].map((b) => [b.type as string, b.data]));
+    expect(bodies['model.ready']).toEqual({ id: name, fine_tuning_job_id: `ftjob-${winner.id}` });
+    expect(bodies['fine_tuning.job.succeeded']).toEqual({ id: `ftjob-${winner.id}`, fine_tuned_model: name });
   });
 
   it('sends credits.low once, when a charge takes the balance under the threshold', async () => {
