@@ -5,7 +5,7 @@ import { PrismaClient } from '@/server/generated/prisma/client';
 function createClient(databaseUrl: string) {
   return new PrismaClient({
     adapter: new PrismaPg({ connectionString: databaseUrl, max: Number(process.env.LATHE_DB_POOL ?? 5) }),
-    omit: { user: { passwordHash: true }, apiKey: { hash: true }, passwordResetToken: { tokenHash: true }, invitation: { tokenHash: true } },
+    omit: { user: { passwordHash: true }, apiKey: { hash: true }, passwordResetToken: { tokenHash: true }, invitation: { tokenHash: true }, webhookEndpoint: { secretCiphertext: true, previousSecretCiphertext: true } },
   });
 }
 

@@ -48,6 +48,10 @@ export const env = createEnv({
     LATHE_OPERATOR_REPRESENTATIVE: z.string().optional(),
     LATHE_OPERATOR_REGISTER: z.string().optional(),
     LATHE_OPERATOR_VAT_ID: z.string().optional(),
+    /** Webhook destinations in private, loopback and link-local ranges: refused unless 1. */
+    LATHE_WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
+    /** A charge that takes an organization's balance under this many credits sends credits.low. */
+    LATHE_CREDITS_LOW_THRESHOLD: z.coerce.number().min(0).default(100),
   },
   runtimeEnv: process.env,
   emptyStringAsUndefined: true,

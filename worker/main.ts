@@ -5,23 +5,28 @@ process.env.LATHE_PROCESS ??= 'worker';
 import { PgBoss } from 'pg-boss';
 import { env } from '@/worker/env';
 import { handlers } from '@/worker/queues';
-import { ensureQueues, workQueue } from '@/server/queue/contracts';
+import { deliverWebhookJob, ensureQueues, workQueue } from '@/server/queue/contracts';
 import { logger } from '@/server/logger';
 import { disconnectDb, getDb } from '@/server/db';
 import { startOpsServer } from '@/server/observability/metrics';
 import { reapLapsedJobs } from '@/server/services/training/reap-lapsed-jobs';
 import { releaseStaleReservations } from '@/server/services/credits/release-stale-reservations';
+import { pruneWebhookLog } from '@/server/services/webhooks/prune-webhook-log';
 
 const RESERVATION_SWEEP_MS = 5 * 60_000;
 
-const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: 'pgboss', max: 4 });
+// LISTEN/NOTIFY: queues that NOTIFY on send (webhook.deliver) are picked up at once, not at the next poll.
+const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: 'pgboss', max: 4, useListenNotify: true });
 boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
 await boss.start();
 await ensureQueues(boss);
 
+// Webhook deliveries mostly wait on other hosts, so they get their own, larger concurrency.
+const concurrencyOf = (queue: string) => (queue === deliverWebhookJob.name ? env.LATHE_WEBHOOK_CONCURRENCY : env.WORKER_CONCURRENCY);
+
 for (const { queue, handle } of handlers) {
   // Retrying cannot fix a malformed payload: workQueue fails it for good.
-  await workQueue(boss, queue, { batchSize: 1, localConcurrency: env.WORKER_CONCURRENCY }, handle, (job, error) =>
+  await workQueue(boss, queue, { batchSize: 1, localConcurrency: concurrencyOf(queue) }, handle, (job, error) =>
     logger.error({ queue, pgBossJobId: job.id, err: error }, 'job payload rejected'),
   );
 }
@@ -36,6 +41,7 @@ const reaper = setInterval(() => {
 // settleJob's idempotency key makes concurrent sweeps by several workers harmless.
 const sweeper = setInterval(() => {
   releaseStaleReservations({ db: getDb() }).catch((error: unknown) => logger.warn({ err: error }, 'settling stale reservations failed'));
+  pruneWebhookLog({ db: getDb() }).catch((error: unknown) => logger.warn({ err: error }, 'pruning the webhook delivery log failed'));
 }, RESERVATION_SWEEP_MS);
 
 const ops = startOpsServer({

@@ -2,6 +2,7 @@
 import { importModelHandler } from '@/worker/handlers/import-model';
 import { prepareTrainingJobHandler } from '@/worker/handlers/prepare-training-job';
 import { validateDatasetHandler } from '@/worker/handlers/validate-dataset';
+import { deliverWebhookHandler } from '@/worker/handlers/deliver-webhook';
 import type { WorkerHandler } from '@/worker/handlers/define-handler';
 
-export const handlers: readonly WorkerHandler[] = [prepareTrainingJobHandler, importModelHandler, validateDatasetHandler];
+export const handlers: readonly WorkerHandler[] = [prepareTrainingJobHandler, importModelHandler, validateDatasetHandler, deliverWebhookHandler];

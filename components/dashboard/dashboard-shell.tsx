@@ -4,7 +4,7 @@ import { usePathname, useRouter } from 'next/navigation';
 import { signOut } from 'next-auth/react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslations } from 'next-intl';
-import { BarChart3, Bot, Cpu, Database, FlaskConical, KeyRound, MessagesSquare, Settings, Shield } from 'lucide-react';
+import { BarChart3, Bot, Cpu, Database, FlaskConical, KeyRound, MessagesSquare, Settings, Shield, Webhook } from 'lucide-react';
 import { AppShell } from '@/components/layout/app-shell';
 import { ProjectSwitcher } from '@/components/layout/project-switcher';
 import { UserMenu } from '@/components/layout/user-menu';
@@ -27,6 +27,7 @@ export function DashboardShell({ user, children }: { user: { name: string | null
     { href: '/jobs', label: t('jobs'), icon: FlaskConical },
     { href: '/playground', label: t('playground'), icon: MessagesSquare },
     { href: '/api-keys', label: t('apiKeys'), icon: KeyRound },
+    { href: '/webhooks', label: t('webhooks'), icon: Webhook },
     { href: '/usage', label: t('usage'), icon: BarChart3 },
     { href: '/settings', label: t('settings'), icon: Settings },
     ...(user.admin ? [{ href: '/admin', label: t('admin'), icon: Shield }] : []),

@@ -130,6 +130,11 @@ export const ERROR_CODES = {
   importing: { class: 'CONFLICT', action: 'Wait for the import to finish.' },
   job_finished: { class: 'CONFLICT' },
   alias_target_is_alias: { class: 'BAD_REQUEST', action: 'Point the alias at a model, not at another alias.' },
+  // webhooks
+  webhook_url_invalid: { class: 'BAD_REQUEST', action: 'Give an absolute http:// or https:// URL of at most 2,048 characters, without a user name or password in it.' },
+  webhook_destination_private: { class: 'BAD_REQUEST', action: 'Give a URL whose host resolves only to public addresses; an operator may allow private ones with LATHE_WEBHOOK_ALLOW_PRIVATE=1.' },
+  webhook_destination_unresolvable: { class: 'BAD_REQUEST', action: 'Check the host name of the URL: it does not resolve.' },
+  webhook_endpoint_disabled: { class: 'PRECONDITION_FAILED', action: 'Enable the endpoint on the Webhooks page, then send the event again.' },
   // datasets and models
   invalid_dataset: { class: 'BAD_REQUEST', action: 'Open the dataset page: its report lists each problem with its line.' },
   dataset_not_ready: { class: 'PRECONDITION_FAILED', action: 'Wait for validation to finish, then try again.' },

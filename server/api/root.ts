@@ -11,6 +11,7 @@ import { modelRouter } from '@/server/api/routers/model/router';
 import { datasetRouter } from '@/server/api/routers/dataset/router';
 import { jobRouter } from '@/server/api/routers/job/router';
 import { servingRouter } from '@/server/api/routers/serving/router';
+import { webhooksRouter } from '@/server/api/routers/webhooks';
 
 export const appRouter = router({
   auth: authRouter,
@@ -25,6 +26,7 @@ export const appRouter = router({
   dataset: datasetRouter,
   job: jobRouter,
   serving: servingRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -55,12 +55,26 @@ export const validateDatasetJob = defineJob({
   retryLimit: 3,
 });
 
+export const deliverWebhookJob = defineJob({
+  name: 'webhook.deliver',
+  version: 1,
+  // The delivery's own schedule (server/services/webhooks/deliver-webhook.ts) spaces the retries
+  // over 24 hours: each failed try queues the next with startAfter. pg-boss retries only when the
+  // handler itself broke (the database went away), before the try was recorded.
+  schema: z.object({ deliveryId: z.string().min(1) }),
+  retryLimit: 5,
+  retryDelay: 5,
+  expireInSeconds: 120,
+  notify: true,
+});
+
 /** Every queue Lathe uses. Features add their contracts here. */
 export const jobs = {
   prepareTrainingJob,
   runTrainingJob,
   importBaseModel,
   validateDatasetJob,
+  deliverWebhookJob,
 } as const satisfies Record<string, JobContract<z.ZodType>>;
 
 export type JobName = keyof typeof jobs;

@@ -35,7 +35,7 @@ type World = {
   a: TestUser;
   b: TestUser;
   aKey: string;
-  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; modelId: string; ledgerEntryId: string; datasetId: string; uploadUrl: string; tunedId: string; tunedName: string; aliasId: string; aliasName: string; resultFileId: string; jobId: string };
+  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; modelId: string; ledgerEntryId: string; datasetId: string; uploadUrl: string; tunedId: string; tunedName: string; aliasId: string; aliasName: string; resultFileId: string; jobId: string; webhookId: string; webhookUrl: string };
 };
 
 let world: World;
@@ -58,12 +58,14 @@ beforeAll(async () => {
     data: { organizationId: b.organization.id, projectId: b.project.id, baseModelId: model.id, trainingDatasetId: dataset.id, status: 'succeeded', finishedAt: new Date(), hyperparameters: {}, seed: 1, artifacts: { metrics: { sha256: '0'.repeat(64), size: 1 } } },
   });
   await bCaller.organization.hubToken.set({ token: `hf_b_private_${Date.now()}` });
+  // An IP literal: saved without a DNS look-up, and public, so the SSRF check lets it through.
+  const webhook = await bCaller.webhooks.create({ url: `https://93.184.215.14/b-hooks-${Date.now()}`, events: ['model.ready'] });
   const upload = await createUpload(new Request('http://lathe.test/api/uploads', { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '10', authorization: `Bearer ${await createTestKey(b)}` } }));
   world = {
     a,
     b,
     aKey: await createTestKey(a),
-    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, modelId: model.id, ledgerEntryId: entry.id, datasetId: dataset.id, uploadUrl: new URL(upload.headers.get('location')!, 'http://lathe.test').toString(), tunedId: tuned.id, tunedName: tuned.name, aliasId: alias.id, aliasName: alias.name, resultFileId: `file-${finished.id}-metrics`, jobId: finished.id },
+    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, modelId: model.id, ledgerEntryId: entry.id, datasetId: dataset.id, uploadUrl: new URL(upload.headers.get('location')!, 'http://lathe.test').toString(), tunedId: tuned.id, tunedName: tuned.name, aliasId: alias.id, aliasName: alias.name, resultFileId: `file-${finished.id}-metrics`, jobId: finished.id, webhookId: webhook.endpoint.id, webhookUrl: webhook.endpoint.url },
   };
 });
 
@@ -90,6 +92,12 @@ const byId: { name: string; call: (caller: Caller, w: World) => Promise<unknown>
   { name: 'job.cancel', call: (c, w) => c.job.cancel({ id: w.b_.jobId }), asKey: true },
   { name: 'job.estimate', call: (c, w) => c.job.estimate({ model: w.b_.modelName, training_file: `file-${w.b_.datasetId}` }), asKey: true },
   { name: 'job.create', call: (c, w) => c.job.create({ model: w.b_.modelName, training_file: `file-${w.b_.datasetId}` }), asKey: true },
+  { name: 'webhooks.get', call: (c, w) => c.webhooks.get({ id: w.b_.webhookId }), asKey: true },
+  { name: 'webhooks.update', call: (c, w) => c.webhooks.update({ id: w.b_.webhookId, enabled: false }), asKey: true },
+  { name: 'webhooks.delete', call: (c, w) => c.webhooks.delete({ id: w.b_.webhookId }), asKey: true },
+  { name: 'webhooks.rotateSecret', call: (c, w) => c.webhooks.rotateSecret({ id: w.b_.webhookId }), asKey: true },
+  { name: 'webhooks.sendTest', call: (c, w) => c.webhooks.sendTest({ id: w.b_.webhookId }), asKey: true },
+  { name: 'webhooks.deliveries', call: (c, w) => c.webhooks.deliveries({ endpointId: w.b_.webhookId }), asKey: true },
 ];
 
 /** Lists that must not contain B's rows. */
@@ -111,6 +119,7 @@ const lists: { name: string; call: (caller: Caller) => Promise<unknown>; asKey?:
   { name: 'organization.quotas', call: (c) => c.organization.quotas(), asKey: true },
   { name: 'organization.hubToken.get', call: (c) => c.organization.hubToken.get(), asKey: true },
   { name: 'job.list', call: (c) => c.job.list(), asKey: true },
+  { name: 'webhooks.list', call: (c) => c.webhooks.list(), asKey: true },
 ];
 
 /** Procedures that address no row of another organization, and why. */
@@ -148,6 +157,7 @@ const NOT_ADDRESSED: Record<string, string> = {
   'job.trainingStatus': 'platform-wide runner capability, no tenant rows',
   'serving.requestScope': "the caller's own scope",
   'serving.alias.create': "creates in the caller's own project, pointing at a model it can call",
+  'webhooks.create': "creates in the caller's own project",
 };
 
 /** Every route file: the row above that covers it, or why it addresses no row of another organization. */
@@ -217,7 +227,7 @@ function fileRequest(w: World, suffix: string, method = 'GET', fileId = `file-${
 }
 
 function bIdentifiers(w: World) {
-  return [w.b.organization.id, w.b_.apiKeyId, w.b_.membershipId, w.b_.invitationId, w.b_.projectId, w.b_.modelName, w.b_.modelId, w.b_.ledgerEntryId, w.b.email, w.b_.datasetId, w.b_.tunedId, w.b_.tunedName, w.b_.aliasId, w.b_.aliasName];
+  return [w.b.organization.id, w.b_.apiKeyId, w.b_.membershipId, w.b_.invitationId, w.b_.projectId, w.b_.modelName, w.b_.modelId, w.b_.ledgerEntryId, w.b.email, w.b_.datasetId, w.b_.tunedId, w.b_.tunedName, w.b_.aliasId, w.b_.aliasName, w.b_.webhookId, w.b_.webhookUrl];
 }
 
 describe('cross-tenant isolation', () => {
@@ -348,5 +358,7 @@ describe('cross-tenant isolation', () => {
     expect((await db.modelAlias.findUniqueOrThrow({ where: { id: world.b_.aliasId } })).target).toBe(world.b_.tunedName);
     expect(await db.deployment.count({ where: { baseModelId: world.b_.modelId } })).toBe(0);
     expect((await db.trainingJob.findUniqueOrThrow({ where: { id: world.b_.jobId } })).status).toBe('succeeded');
+    expect(await db.webhookEndpoint.findUniqueOrThrow({ where: { id: world.b_.webhookId }, omit: { previousSecretCiphertext: false } })).toMatchObject({ enabled: true, url: world.b_.webhookUrl, previousSecretCiphertext: null });
+    expect(await db.webhookDelivery.count({ where: { endpointId: world.b_.webhookId } })).toBe(0);
   });
 });

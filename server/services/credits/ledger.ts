@@ -6,6 +6,7 @@ import { Prisma } from '@/server/generated/prisma/client';
 import type { Db, Tx } from '@/server/db';
 import { LatheError } from '@/server/services/errors';
 import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
+import { emitCreditsLowIfCrossed } from '@/server/services/webhooks/domain-events';
 
 type Decimalish = Prisma.Decimal | number | string;
 const D = (v: Decimalish) => new Prisma.Decimal(v);
@@ -75,6 +76,7 @@ export async function settleJob({ db, organizationId, jobId, actualCost, actor =
         memo: `job charged ${D(actualCost).toDecimalPlaces(6)} of ${reserved.toDecimalPlaces(6)} reserved`,
       },
     });
+    await emitCreditsLowIfCrossed({ db, tx, entry, change: D(actualCost).neg() });
     await recordAudit(tx, { organizationId, actor, action: 'credits.settle', targetType: 'TrainingJob', targetId: jobId, data: { charged: D(actualCost).toString(), released: release.toString() } });
     return entry;
   };
@@ -102,7 +104,9 @@ export async function chargeUsage({ db, organizationId, amount, idempotencyKey, 
   try {
     return await db.$transaction(async (tx) => {
       await lockOrganization(tx, organizationId);
-      return tx.creditLedgerEntry.create({ data: { organizationId, kind: 'USAGE', amount: value.neg(), idempotencyKey, memo } });
+      const entry = await tx.creditLedgerEntry.create({ data: { organizationId, kind: 'USAGE', amount: value.neg(), idempotencyKey, memo } });
+      await emitCreditsLowIfCrossed({ db, tx, entry });
+      return entry;
     });
   } catch (error) {
     if (isUniqueViolation(error)) return db.creditLedgerEntry.findUnique({ where: { idempotencyKey } });

@@ -5,6 +5,7 @@ import type { Db } from '@/server/db';
 import { settleJob } from '@/server/services/credits/ledger';
 import { creditsForTokens, type PricePerMillionTokens } from '@/server/services/credits/price';
 import { notifyJob } from '@/server/services/training/job-events';
+import { emitJobEnded } from '@/server/services/webhooks/domain-events';
 import { markRunCancelled, markRunFailed, markSucceeded, type JobWriter, type RunAttempt } from '@/server/services/training/job-transitions';
 
 export type RunEnding =
@@ -38,6 +39,7 @@ export async function finishJob({ db, job, attempt, ending }: FinishJobOptions):
     if (done) {
       const charged = ending.status === 'failed' ? 0 : ending.trainedTokens;
       await settleJob({ db, tx, organizationId: job.organizationId, jobId: job.id, actualCost: creditsForTokens(charged, job.baseModel.pricePerMillionTokens) });
+      await emitJobEnded({ db, tx, jobId: job.id, status: ending.status });
     }
     return done;
   });

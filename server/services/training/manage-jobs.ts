@@ -7,6 +7,7 @@ import { fromApiJobId } from '@/server/services/training/openai-shapes';
 import { jobInclude } from '@/server/services/training/create-job';
 import { settleJob } from '@/server/services/credits/ledger';
 import { markCancelled, requestCancel } from '@/server/services/training/job-transitions';
+import { emitJobEnded } from '@/server/services/webhooks/domain-events';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -69,6 +70,7 @@ export async function cancelJob({ tenant, db, id }: { tenant: TenantContext; db:
     );
     await settleJob({ db, organizationId: job.organizationId, jobId: job.id, actualCost: 0 });
     await appendJobEvents({ db, jobId: job.id, events: [{ seq: await nextEventSeq(db, job.id), message: 'Job cancelled before it started.' }] });
+    await emitJobEnded({ db, jobId: job.id, status: 'cancelled' });
   }
   await notifyJob(db, { jobId: job.id, status: 'cancel' });
   return getJob({ tenant, id: job.id });

@@ -18,6 +18,7 @@ import { appendJobEvents, nextEventSeq, notifyJob } from '@/server/services/trai
 import type { THyperparameters, TPreset } from '@/lib/universal/hyperparameters';
 import { resolveHyperparameters, trainerConfig } from '@/server/services/training/hyperparameters';
 import { markFailed, markQueued, type JobError } from '@/server/services/training/job-transitions';
+import { emitJobEnded } from '@/server/services/webhooks/domain-events';
 import { enqueue, prepareTrainingJob, runTrainingJob } from '@/server/queue/contracts';
 import type { PgBoss } from 'pg-boss';
 
@@ -47,6 +48,7 @@ export async function failJob(db: Db, jobId: string, error: JobError) {
     await releaseReservation({ db, jobId });
     await appendJobEvents({ db, jobId, events: [{ seq: await nextEventSeq(db, jobId), level: 'error', message: error.message, data: { code: error.code } }] });
     await notifyJob(db, { jobId, status: 'failed' });
+    await emitJobEnded({ db, jobId, status: 'failed' });
   }
 }
 

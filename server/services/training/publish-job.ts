@@ -5,6 +5,7 @@ import type { StoredFolder } from '@/server/services/artifacts/folders';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import type { JobArtifacts } from '@/server/services/training/prepare-job';
 import { recordPublished, type RunAttempt } from '@/server/services/training/job-transitions';
+import { emitModelReady } from '@/server/services/webhooks/domain-events';
 
 type StoredFile = { sha256: string; size: number };
 
@@ -50,6 +51,7 @@ export async function publishJob({ db, job, attempt, adapter, adapterGguf, metri
       return name;
     }
     await tx.fineTunedModel.create({ data: { organizationId: job.organizationId, projectId: job.projectId, name, baseModelId: job.baseModelId, jobId: job.id, artifacts: modelArtifacts } });
+    await emitModelReady({ db, tx, model: { name, organizationId: job.organizationId, projectId: job.projectId, jobId: job.id } });
     await recordAudit(tx, { organizationId: job.organizationId, actor: {}, action: 'model.fine_tuned.create', targetType: 'FineTunedModel', targetId: name, data: { jobId: job.id, trainedTokens } });
     return name;
   });

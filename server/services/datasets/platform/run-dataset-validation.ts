@@ -5,6 +5,7 @@ import { recordAudit } from '@/server/services/audit/record-audit';
 import type { ValidationReport } from '@/lib/universal/dataset-report';
 import { validateDataset } from '@/server/services/datasets/validate-dataset';
 import { logger } from '@/server/logger';
+import { emitDatasetValidated } from '@/server/services/webhooks/domain-events';
 import { describeFinding, firstErrors } from './assert-dataset-usable';
 import { datasetStore } from './config';
 import { computeDatasetStats } from './dataset-stats';
@@ -112,11 +113,12 @@ function storedFileProblem(error: ArtifactError): string {
   return error.message;
 }
 
-async function finish(db: Db, row: { id: string; organizationId: string }, data: Prisma.DatasetUpdateManyMutationInput & { status: 'VALID' | 'INVALID' | 'FAILED' }) {
+async function finish(db: Db, row: { id: string; organizationId: string; projectId: string }, data: Prisma.DatasetUpdateManyMutationInput & { status: 'VALID' | 'INVALID' | 'FAILED' }) {
   await db.$transaction(async (tx) => {
     // Only a dataset still VALIDATING: one deleted meanwhile stays deleted.
     const { count } = await tx.dataset.updateMany({ where: { id: row.id, status: 'VALIDATING' }, data });
     if (count === 0) return;
+    await emitDatasetValidated({ db, tx, dataset: row, status: data.status });
     const report = data.validation as unknown as ValidationReport | undefined;
     await recordAudit(tx, {
       organizationId: row.organizationId,
