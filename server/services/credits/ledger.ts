@@ -6,11 +6,13 @@ import { Prisma } from '@/server/generated/prisma/client';
 import type { Db, Tx } from '@/server/db';
 import { LatheError } from '@/server/services/errors';
 import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
+import { creditsForTokens, type TokenCount } from '@/server/services/credits/price';
 
 type Decimalish = Prisma.Decimal | number | string;
 const D = (v: Decimalish) => new Prisma.Decimal(v);
 
-async function lockOrganization(tx: Tx, organizationId: string) {
+/** Orders every credit movement of one organization within the caller's transaction. */
+export async function lockOrganization(tx: Tx, organizationId: string) {
   await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `credits:${organizationId}`);
 }
 
@@ -23,10 +25,19 @@ function isUniqueViolation(error: unknown) {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
 
-export type ReserveOptions = { db: Db; organizationId: string; jobId: string; amount: Decimalish; actor: AuditActor; tx?: Tx };
+export type ReserveOptions = {
+  db: Db;
+  organizationId: string;
+  jobId: string;
+  amount: Decimalish;
+  actor: AuditActor;
+  tx?: Tx;
+  /** Credits per 1M tokens the amount was priced at; the settlement charges the same price. */
+  unitPrice?: Decimalish;
+};
 
 /** Holds `amount` credits for a job. Not enough credits: PAYMENT_REQUIRED, and nothing is written. */
-export async function reserveForJob({ db, organizationId, jobId, amount, actor, tx }: ReserveOptions) {
+export async function reserveForJob({ db, organizationId, jobId, amount, actor, tx, unitPrice }: ReserveOptions) {
   const value = D(amount);
   const run = async (t: Tx) => {
     await lockOrganization(t, organizationId);
@@ -41,7 +52,7 @@ export async function reserveForJob({ db, organizationId, jobId, amount, actor, 
       );
     }
     const entry = await t.creditLedgerEntry.create({
-      data: { organizationId, kind: 'RESERVATION', amount: value.neg(), idempotencyKey: `reserve:${jobId}`, jobId, memo: 'reserved for fine-tuning job' },
+      data: { organizationId, kind: 'RESERVATION', amount: value.neg(), idempotencyKey: `reserve:${jobId}`, jobId, memo: 'reserved for fine-tuning job', unitPrice: unitPrice === undefined ? null : D(unitPrice) },
     });
     await recordAudit(t, { organizationId, actor, action: 'credits.reserve', targetType: 'TrainingJob', targetId: jobId, data: { amount: value.toString() } });
     return entry;
@@ -49,7 +60,14 @@ export async function reserveForJob({ db, organizationId, jobId, amount, actor, 
   return tx ? run(tx) : db.$transaction(run);
 }
 
-export type SettleOptions = { db: Db; organizationId: string; jobId: string; actualCost: Decimalish; actor?: AuditActor; tx?: Tx };
+/** Tokens to charge at the reservation's price, or at `pricePerMillion` when the reservation recorded none. */
+export type TokenCharge = { tokens: TokenCount; pricePerMillion: Decimalish };
+
+export type SettleOptions = { db: Db; organizationId: string; jobId: string; actualCost: Decimalish | TokenCharge; actor?: AuditActor; tx?: Tx };
+
+function isTokenCharge(cost: Decimalish | TokenCharge): cost is TokenCharge {
+  return typeof cost === 'object' && cost !== null && 'tokens' in cost;
+}
 
 /**
  * Releases the part of the job's reservation it did not use (or charges the difference when it
@@ -64,7 +82,8 @@ export async function settleJob({ db, organizationId, jobId, actualCost, actor =
     if (done) return done;
     const reservation = await tx.creditLedgerEntry.findUnique({ where: { idempotencyKey: `reserve:${jobId}` } });
     const reserved = reservation ? reservation.amount.neg() : D(0);
-    const release = reserved.minus(D(actualCost));
+    const cost = isTokenCharge(actualCost) ? creditsForTokens(actualCost.tokens, reservation?.unitPrice ?? actualCost.pricePerMillion) : D(actualCost);
+    const release = reserved.minus(cost);
     const entry = await tx.creditLedgerEntry.create({
       data: {
         organizationId,
@@ -72,10 +91,10 @@ export async function settleJob({ db, organizationId, jobId, actualCost, actor =
         amount: release,
         idempotencyKey: `settle:${jobId}`,
         jobId,
-        memo: `job charged ${D(actualCost).toDecimalPlaces(6)} of ${reserved.toDecimalPlaces(6)} reserved`,
+        memo: `job charged ${cost.toDecimalPlaces(6)} of ${reserved.toDecimalPlaces(6)} reserved`,
       },
     });
-    await recordAudit(tx, { organizationId, actor, action: 'credits.settle', targetType: 'TrainingJob', targetId: jobId, data: { charged: D(actualCost).toString(), released: release.toString() } });
+    await recordAudit(tx, { organizationId, actor, action: 'credits.settle', targetType: 'TrainingJob', targetId: jobId, data: { charged: cost.toString(), released: release.toString() } });
     return entry;
   };
   if (outer) return run(outer);
@@ -93,16 +112,16 @@ export async function releaseReservation({ db, jobId }: { db: Db; jobId: string 
   return reservation ? settleJob({ db, organizationId: reservation.organizationId, jobId, actualCost: 0 }) : null;
 }
 
-export type ChargeUsageOptions = { db: Db; organizationId: string; amount: Decimalish; idempotencyKey: string; memo: string };
+export type ChargeUsageOptions = { db: Db; organizationId: string; amount: Decimalish; idempotencyKey: string; memo: string; apiKeyId?: string | null };
 
 /** Charges metered usage (inference). Idempotent per key. */
-export async function chargeUsage({ db, organizationId, amount, idempotencyKey, memo }: ChargeUsageOptions) {
+export async function chargeUsage({ db, organizationId, amount, idempotencyKey, memo, apiKeyId = null }: ChargeUsageOptions) {
   const value = D(amount);
   if (value.lte(0)) return null;
   try {
     return await db.$transaction(async (tx) => {
       await lockOrganization(tx, organizationId);
-      return tx.creditLedgerEntry.create({ data: { organizationId, kind: 'USAGE', amount: value.neg(), idempotencyKey, memo } });
+      return tx.creditLedgerEntry.create({ data: { organizationId, kind: 'USAGE', amount: value.neg(), idempotencyKey, memo, apiKeyId } });
     });
   } catch (error) {
     if (isUniqueViolation(error)) return db.creditLedgerEntry.findUnique({ where: { idempotencyKey } });

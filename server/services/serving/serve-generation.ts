@@ -266,7 +266,7 @@ export async function serveGeneration({ tenant, path, request, caller, apiKeyId,
     }
     const record = async (usage: TokenUsage, requestId: string) => {
       try {
-        await recordUsage({ db, scope: tenant.scope, apiKeyId, model: model.name, usage, pricePerMillionTokens: model.baseModel.inferencePricePerMillionTokens, requestId });
+        await recordUsage({ db, scope: tenant.scope, apiKeyId, model: model.name, usage, pricedModel: model.baseModel, requestId });
       } catch (error) {
         logger.error({ err: error, model: model.name, requestId }, 'recording inference usage failed');
       }
