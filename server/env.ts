@@ -40,6 +40,15 @@ export const env = createEnv({
     /** /metrics and /health, off the public port; unauthenticated, so on a private interface only. */
     WEB_OPS_PORT: z.coerce.number().int().min(0).default(3100),
     WEB_OPS_HOST: z.string().default('127.0.0.1'),
+    // Billing (server/services/billing/): on when STRIPE_SECRET_KEY is set.
+    STRIPE_SECRET_KEY: z.string().optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().optional(),
+    /** Another endpoint with Stripe's API (a test stand-in); unset, Stripe's own. */
+    STRIPE_API_HOST: z.string().optional(),
+    STRIPE_API_PORT: z.coerce.number().int().positive().optional(),
+    STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+    /** Whom users ask for credits when billing is off: an e-mail address or a sentence. */
+    LATHE_OPERATOR_CONTACT: z.string().optional(),
   },
   runtimeEnv: process.env,
   emptyStringAsUndefined: true,

@@ -153,6 +153,7 @@ const ROUTES: Record<string, string> = {
   'app/api/downloads/[id]/[artifact]/route.ts': "B's upload and dataset download test",
   'app/api/health/route.ts': 'no rows',
   'app/api/playground/route.ts': 'POST /api/playground row',
+  'app/api/stripe/webhook/route.ts': "Stripe's signed events: no caller, the organization comes from the signed event (tests/e2e/billing/stripe-webhooks.spec.ts)",
   'app/api/trpc/[trpc]/route.ts': 'every procedure above',
   'app/api/uploads/[[...id]]/route.ts': "B's upload and dataset download test",
   'app/v1/[...path]/route.ts': 'unknown /v1 paths: 404 for everyone',

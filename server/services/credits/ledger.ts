@@ -7,14 +7,17 @@ import type { Db, Tx } from '@/server/db';
 import { LatheError } from '@/server/services/errors';
 import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
 import { creditsForTokens, type TokenCount } from '@/server/services/credits/price';
+import { lockOrganization } from '@/server/services/credits/lock';
+import { afterCharge } from '@/server/services/credits/after-charge';
+import { assertCanSpend } from '@/server/services/billing/spend-controls';
 
 type Decimalish = Prisma.Decimal | number | string;
 const D = (v: Decimalish) => new Prisma.Decimal(v);
+// Charges of one organization queue on its lock; under a burst they wait for a pool connection
+// longer than Prisma's 2 s default, and that wait is not a failure.
+const QUEUED = { maxWait: 30_000, timeout: 30_000 };
 
-/** Orders every credit movement of one organization within the caller's transaction. */
-export async function lockOrganization(tx: Tx, organizationId: string) {
-  await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `credits:${organizationId}`);
-}
+export { lockOrganization };
 
 async function balanceIn(tx: Tx, organizationId: string) {
   const { _sum } = await tx.creditLedgerEntry.aggregate({ where: { organizationId }, _sum: { amount: true } });
@@ -57,7 +60,7 @@ export async function reserveForJob({ db, organizationId, jobId, amount, actor, 
     await recordAudit(t, { organizationId, actor, action: 'credits.reserve', targetType: 'TrainingJob', targetId: jobId, data: { amount: value.toString() } });
     return entry;
   };
-  return tx ? run(tx) : db.$transaction(run);
+  return tx ? run(tx) : db.$transaction(run, QUEUED);
 }
 
 /** Tokens to charge at the reservation's price, or at `pricePerMillion` when the reservation recorded none. */
@@ -97,9 +100,12 @@ export async function settleJob({ db, organizationId, jobId, actualCost, actor =
     await recordAudit(tx, { organizationId, actor, action: 'credits.settle', targetType: 'TrainingJob', targetId: jobId, data: { charged: cost.toString(), released: release.toString() } });
     return entry;
   };
+  // Inside the caller's transaction, the caller runs afterCharge once it commits.
   if (outer) return run(outer);
   try {
-    return await db.$transaction(run);
+    const entry = await db.$transaction(run, QUEUED);
+    await afterCharge({ db, organizationId });
+    return entry;
   } catch (error) {
     if (isUniqueViolation(error)) return db.creditLedgerEntry.findUniqueOrThrow({ where: { idempotencyKey: `settle:${jobId}` } });
     throw error;
@@ -119,20 +125,22 @@ export async function chargeUsage({ db, organizationId, amount, idempotencyKey, 
   const value = D(amount);
   if (value.lte(0)) return null;
   try {
-    return await db.$transaction(async (tx) => {
+    const entry = await db.$transaction(async (tx) => {
       await lockOrganization(tx, organizationId);
       return tx.creditLedgerEntry.create({ data: { organizationId, kind: 'USAGE', amount: value.neg(), idempotencyKey, memo, apiKeyId } });
-    });
+    }, QUEUED);
+    await afterCharge({ db, organizationId, apiKeyId });
+    return entry;
   } catch (error) {
     if (isUniqueViolation(error)) return db.creditLedgerEntry.findUnique({ where: { idempotencyKey } });
     throw error;
   }
 }
 
-/** PAYMENT_REQUIRED when the organization has no credits left (checked before metered work). */
-export async function assertHasCredits({ db, organizationId }: { db: Db; organizationId: string }) {
-  const { _sum } = await db.creditLedgerEntry.aggregate({ where: { organizationId }, _sum: { amount: true } });
-  if ((_sum.amount ?? D(0)).lte(0)) {
-    throw new LatheError('PAYMENT_REQUIRED', 'You have no credits left. Add credits on the Usage & billing page.', { reason: 'insufficient_quota' });
-  }
+/**
+ * Checked before paid work: PAYMENT_REQUIRED when the organization has no credits left, its paid
+ * usage is frozen, or its (or the key's) monthly spending cap is reached; FORBIDDEN when suspended.
+ */
+export async function assertHasCredits({ db, organizationId, apiKeyId = null }: { db: Db; organizationId: string; apiKeyId?: string | null }) {
+  await assertCanSpend({ db, organizationId, apiKeyId });
 }

@@ -3,6 +3,7 @@
 // repeat, so a runner retries the whole of it after a database restart.
 import type { Db } from '@/server/db';
 import { settleJob } from '@/server/services/credits/ledger';
+import { afterCharge } from '@/server/services/credits/after-charge';
 import { trainingPricePerMillion, type PricedModel } from '@/lib/universal/price-book';
 import { getPriceBook } from '@/server/services/billing/price-book';
 import { notifyJob } from '@/server/services/training/job-events';
@@ -44,5 +45,6 @@ export async function finishJob({ db, job, attempt, ending }: FinishJobOptions):
     return done;
   });
   await notifyJob(db, { jobId: job.id, status: ending.status });
+  if (ended) await afterCharge({ db, organizationId: job.organizationId });
   return ended;
 }
