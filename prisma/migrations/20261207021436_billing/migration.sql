@@ -4,6 +4,9 @@ CREATE TYPE "StripeEventOutcome" AS ENUM ('PROCESSED', 'IGNORED', 'REFUSED');
 -- CreateEnum
 CREATE TYPE "StripePaymentKind" AS ENUM ('CHECKOUT', 'AUTO_TOP_UP');
 
+-- AlterEnum
+ALTER TYPE "LedgerKind" ADD VALUE 'ADJUSTMENT';
+
 -- AlterTable
 ALTER TABLE "ApiKey" ADD COLUMN     "monthlySpendCap" DECIMAL(18,6);
 
