@@ -27,23 +27,24 @@ const utcDay = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date.get
 
 export async function recordUsage({ db, scope, apiKeyId, model, usage, pricedModel, requestId }: RecordUsageOptions): Promise<void> {
   const day = utcDay(new Date());
+  const price = inferencePricePerMillion(await getPriceBook({ db }), pricedModel);
+  const credits = creditsForTokens(usage.prompt_tokens, price.prompt).plus(creditsForTokens(usage.completion_tokens, price.completion));
   const key = { organizationId: scope.organizationId, projectId: scope.projectId, apiKeyId, model, day };
   await db.$transaction(async (tx) => {
     // The unique index treats a null key as distinct, so playground rows are serialised by a lock
     // instead of relying on a conflict.
     await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `usage:${scope.projectId}:${apiKeyId ?? ''}:${model}:${day.toISOString()}`);
-    const increments = { requests: { increment: 1 }, promptTokens: { increment: BigInt(usage.prompt_tokens) }, completionTokens: { increment: BigInt(usage.completion_tokens) } };
+    const increments = { requests: { increment: 1 }, promptTokens: { increment: BigInt(usage.prompt_tokens) }, completionTokens: { increment: BigInt(usage.completion_tokens) }, credits: { increment: credits } };
     const { count } = await tx.usageRecord.updateMany({ where: key, data: increments });
     if (count === 0) {
-      await tx.usageRecord.create({ data: { ...key, requests: 1, promptTokens: BigInt(usage.prompt_tokens), completionTokens: BigInt(usage.completion_tokens) } });
+      await tx.usageRecord.create({ data: { ...key, requests: 1, promptTokens: BigInt(usage.prompt_tokens), completionTokens: BigInt(usage.completion_tokens), credits } });
     }
   });
-  const price = inferencePricePerMillion(await getPriceBook({ db }), pricedModel);
   await chargeUsage({
     db,
     organizationId: scope.organizationId,
     apiKeyId,
-    amount: creditsForTokens(usage.prompt_tokens, price.prompt).plus(creditsForTokens(usage.completion_tokens, price.completion)),
+    amount: credits,
     idempotencyKey: `usage:${requestId}`,
     memo: `inference ${model}: ${usage.prompt_tokens} prompt + ${usage.completion_tokens} completion tokens`,
   });

@@ -21,6 +21,9 @@ ALTER TABLE "CreditLedgerEntry" ADD COLUMN     "apiKeyId" TEXT,
 ADD COLUMN     "paymentId" TEXT,
 ADD COLUMN     "unitPrice" DECIMAL(18,6);
 
+-- AlterTable
+ALTER TABLE "UsageRecord" ADD COLUMN     "credits" DECIMAL(18,6) NOT NULL DEFAULT 0;
+
 -- CreateTable
 CREATE TABLE "PriceBookSetting" (
     "id" INTEGER NOT NULL DEFAULT 1,
