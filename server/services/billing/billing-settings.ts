@@ -11,13 +11,16 @@ import { getBalance } from '@/server/services/credits/credits';
 import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
 
 export async function billingSummary({ db, organizationId }: { db: Db; organizationId: string }) {
-  const [book, account, balance, spent] = await Promise.all([
+  const [organization, book, account, balance, spent] = await Promise.all([
+    db.organization.findUniqueOrThrow({ where: { id: organizationId }, select: { name: true } }),
     getPriceBook({ db }),
     db.billingAccount.findUnique({ where: { organizationId } }),
     getBalance({ db, organizationId }),
     monthSpend({ db, organizationId }),
   ]);
   return {
+    organizationId,
+    organizationName: organization.name,
     balance,
     billingEnabled: billingEnabled(),
     operatorContact: operatorContact(),
