@@ -28,6 +28,9 @@ export type StripeStandIn = {
   setWebhookUrl(url: string): void;
   /** Pays an open Checkout Session as the hosted page would, sending its webhook unless told not to. */
   pay(sessionId: string, options?: { send?: boolean }): Promise<{ event: Obj; session: Obj }>;
+  /** While on, the hosted Checkout page redirects at once and keeps its webhook until `releaseHeld`. */
+  holdCheckoutWebhooks(on: boolean): void;
+  releaseHeld(): Promise<Response[]>;
   /** Makes every later off-session payment of this customer fail with this decline code. */
   declineOffSession(customerId: string, code: string): void;
   /** A signed event, sent (default) or only built. */
@@ -117,6 +120,8 @@ export async function startStripeStandIn(options: { webhookSecret: string; secre
   const declines = new Map<string, string>();
   const idempotency = new Map<string, { body: string; status: number; response: Obj }>();
   let base = '';
+  let hold = false;
+  const held: string[] = [];
 
   async function deliver(payload: string, header?: string): Promise<Response> {
     const signature = header ?? signer.webhooks.generateTestHeaderString({ payload, secret: options.webhookSecret });
@@ -274,7 +279,10 @@ export async function startStripeStandIn(options: { webhookSecret: string; secre
       const session = sessions.get(m[1]!);
       if (!session) return void res.writeHead(404).end('no such session');
       if (req.method === 'POST' && m[2]) {
-        if (session.status === 'open') await pay(session.id as string);
+        if (session.status === 'open') {
+          const { event: evt } = await pay(session.id as string, { send: !hold });
+          if (hold) held.push(JSON.stringify(evt));
+        }
         res.writeHead(303, { location: String(session.success_url).replace('{CHECKOUT_SESSION_ID}', session.id as string) });
         return void res.end();
       }
@@ -341,6 +349,10 @@ export async function startStripeStandIn(options: { webhookSecret: string; secre
     },
     pay,
     declineOffSession: (customerId, code) => declines.set(customerId, code),
+    holdCheckoutWebhooks: (on) => {
+      hold = on;
+    },
+    releaseHeld: () => Promise.all(held.splice(0).map((payload) => deliver(payload))),
     event,
     deliver,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
