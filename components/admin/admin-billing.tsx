@@ -14,6 +14,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@
 import { Stat } from '@/components/common/stat';
 import { useMoney } from '@/components/billing/billing-panel';
 import { useTRPC } from '@/lib/trpc/client';
+import { PriceBookForm } from '@/components/admin/price-book-form';
 
 function Section({ title, description, children }: { title: string; description?: string; children: React.ReactNode }) {
   return (
@@ -165,6 +166,7 @@ export function AdminBilling() {
         </Section>
       </div>
       <AccountSearch />
+      <PriceBookForm />
     </div>
   );
 }
