@@ -107,11 +107,11 @@ export function BuyCredits({ summary }: { summary: Summary }) {
       </CardHeader>
       <CardContent className="grid gap-3 sm:grid-cols-3">
         {summary.packs.map((pack) => (
-          <div key={pack.id} className="grid gap-2 rounded-md border p-4" data-testid={`pack-${pack.id}`}>
+          <div key={pack.id} className="flex flex-col gap-2 rounded-md border p-4" data-testid={`pack-${pack.id}`}>
             <div className="text-lg font-semibold">{money(pack.amount, pack.currency)}</div>
             <div className="text-sm">{t('buy.credits', { credits: format.number(pack.totalCredits) })}</div>
             {pack.bonusCredits > 0 && <div className="text-muted-foreground text-xs">{t('buy.bonus', { bonus: format.number(pack.bonusCredits) })}</div>}
-            <Button disabled={!canBuy || checkout.isPending} onClick={() => checkout.mutate({ pack: pack.id })}>
+            <Button className="mt-auto" disabled={!canBuy || checkout.isPending} onClick={() => checkout.mutate({ pack: pack.id })}>
               {checkout.isPending && checkout.variables?.pack === pack.id ? t('buy.redirecting') : t('buy.action', { pack: pack.id })}
             </Button>
           </div>

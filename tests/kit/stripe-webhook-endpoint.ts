@@ -10,9 +10,15 @@ export async function startWebhookEndpoint(): Promise<{ url: string; close: () =
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
-    const response = await POST(new Request(`http://127.0.0.1${req.url}`, { method: 'POST', headers, body: Buffer.concat(chunks) }));
-    res.writeHead(response.status, { 'content-type': 'application/json' });
-    res.end(await response.text());
+    try {
+      const response = await POST(new Request(`http://127.0.0.1${req.url}`, { method: 'POST', headers, body: Buffer.concat(chunks) }));
+      res.writeHead(response.status, { 'content-type': 'application/json' });
+      res.end(await response.text());
+    } catch (error) {
+      // What Next.js does with a route that throws: a 500, which Stripe retries.
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: String(error) }));
+    }
   });
   server.keepAliveTimeout = 1;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

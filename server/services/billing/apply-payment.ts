@@ -17,6 +17,8 @@ export async function applyPayment(tx: Tx, paymentId: string): Promise<AppliedPa
   if (!payment?.organizationId || !payment.credits || !payment.amount) return applied;
   const organizationId = payment.organizationId;
   await lockOrganization(tx, organizationId);
+  // Audit entries are written last: the audit chain's lock is then held for the fewest statements.
+  const audits: Parameters<typeof recordAudit>[1][] = [];
 
   if (payment.paidAt) {
     const key = `purchase:${payment.id}`;
@@ -25,21 +27,22 @@ export async function applyPayment(tx: Tx, paymentId: string): Promise<AppliedPa
       const entry = await tx.creditLedgerEntry.create({
         data: { organizationId, kind: 'PURCHASE', amount: payment.credits, idempotencyKey: key, paymentId: payment.id, memo: payment.kind === 'AUTO_TOP_UP' ? `auto top-up: pack ${payment.packId}` : `purchased pack ${payment.packId}` },
       });
-      await recordAudit(tx, { organizationId, actor: STRIPE_ACTOR, action: 'credits.purchase', targetType: 'CreditLedgerEntry', targetId: entry.id, data: { amount: payment.credits.toString(), paymentId: payment.id, pack: payment.packId, paid: payment.amount, currency: payment.currency } });
+      audits.push({ organizationId, actor: STRIPE_ACTOR, action: 'credits.purchase', targetType: 'CreditLedgerEntry', targetId: entry.id, data: { amount: payment.credits.toString(), paymentId: payment.id, pack: payment.packId, paid: payment.amount, currency: payment.currency } });
       applied.credited = payment.credits.toString();
     }
 
-    // The refunded share of the credits, to the ledger's precision; a refund larger than the balance leaves it negative.
+    // The refunded share of the credits, to the ledger's precision; a refund larger than the balance
+    // leaves it negative. The amount refunded only grows, so with none there is nothing to look up.
     const share = Math.min(payment.amountRefunded, payment.amount);
     const target = payment.credits.mul(share).div(payment.amount).toDecimalPlaces(6, Prisma.Decimal.ROUND_UP);
-    const { _sum } = await tx.creditLedgerEntry.aggregate({ where: { paymentId: payment.id, kind: 'REFUND' }, _sum: { amount: true } });
-    const already = (_sum.amount ?? new Prisma.Decimal(0)).neg();
+    const already =
+      share === 0 ? new Prisma.Decimal(0) : ((await tx.creditLedgerEntry.aggregate({ where: { paymentId: payment.id, kind: 'REFUND' }, _sum: { amount: true } }))._sum.amount ?? new Prisma.Decimal(0)).neg();
     const delta = target.minus(already);
     if (delta.gt(0)) {
       const entry = await tx.creditLedgerEntry.create({
         data: { organizationId, kind: 'REFUND', amount: delta.neg(), idempotencyKey: `refund:${payment.id}:${share}`, paymentId: payment.id, memo: `refund of ${share} of ${payment.amount} ${payment.currency ?? ''} paid for pack ${payment.packId}`.trim() },
       });
-      await recordAudit(tx, { organizationId, actor: STRIPE_ACTOR, action: 'credits.refund', targetType: 'CreditLedgerEntry', targetId: entry.id, data: { amount: delta.neg().toString(), paymentId: payment.id, refunded: share } });
+      audits.push({ organizationId, actor: STRIPE_ACTOR, action: 'credits.refund', targetType: 'CreditLedgerEntry', targetId: entry.id, data: { amount: delta.neg().toString(), paymentId: payment.id, refunded: share } });
       applied.refunded = delta.toString();
     }
   }
@@ -49,9 +52,10 @@ export async function applyPayment(tx: Tx, paymentId: string): Promise<AppliedPa
     if (!account?.paidUsageFrozenAt) {
       const reason = `A payment of ${payment.amount} ${payment.currency ?? ''} is disputed.`.replace(' .', '.');
       await tx.billingAccount.upsert({ where: { organizationId }, create: { organizationId, paidUsageFrozenAt: new Date(), paidUsageFrozenReason: reason }, update: { paidUsageFrozenAt: new Date(), paidUsageFrozenReason: reason } });
-      await recordAudit(tx, { organizationId, actor: STRIPE_ACTOR, action: 'billing.freeze', targetType: 'Organization', targetId: organizationId, data: { paymentId: payment.id, reason } });
+      audits.push({ organizationId, actor: STRIPE_ACTOR, action: 'billing.freeze', targetType: 'Organization', targetId: organizationId, data: { paymentId: payment.id, reason } });
       applied.froze = true;
     }
   }
+  for (const audit of audits) await recordAudit(tx, audit);
   return applied;
 }

@@ -77,13 +77,14 @@ describe('usage & billing in the browser', () => {
     await noOverflow(390, 'checkout');
 
     await page.goto(`${web.url}/usage`);
-    await page.getByRole('heading', { name: 'Invoices' }).waitFor();
+    await page.getByRole('heading', { name: 'Invoices' }).first().waitFor();
     await page.getByRole('cell', { name: 'LATHE-1' }).first().waitFor();
     await page.getByRole('heading', { name: 'Statement' }).waitFor();
     await page.getByText(`purchased pack ${pack.id}`).first().waitFor();
   });
 
   it('keeps the admin area out of sight and out of reach for others, and shows the billing dashboard to admins', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
     const user = await createTestUser();
     await signIn(page, web.url, user.email);
     expect(await page.getByRole('link', { name: 'Admin', exact: true }).count()).toBe(0);
@@ -92,7 +93,7 @@ describe('usage & billing in the browser', () => {
 
     const admin = await createTestUser({ admin: true });
     await signIn(page, web.url, admin.email);
-    await page.getByRole('link', { name: 'Admin', exact: true }).first().click();
+    await page.getByRole('link', { name: 'Admin', exact: true }).filter({ visible: true }).first().click();
     await page.waitForURL(/\/admin$/);
     await page.getByTestId('admin-billing').waitFor();
     await page.getByRole('heading', { name: 'Billing' }).waitFor();

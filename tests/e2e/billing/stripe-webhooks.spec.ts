@@ -15,6 +15,10 @@ import { startStripeStandIn, type StripeStandIn } from '@/tests/kit/stripe-serve
 import { startWebhookEndpoint } from '@/tests/kit/stripe-webhook-endpoint';
 import { createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
 
+// This file's process plays the web process under a burst of 250 concurrent writes; a pool of 5
+// connections would queue most of them for longer than a transaction may wait on a loaded machine.
+process.env.LATHE_DB_POOL ??= '20';
+
 const secret = `whsec_${randomBytes(16).toString('hex')}`;
 const starter = DEFAULT_PRICE_BOOK.packs[0]!;
 const builder = DEFAULT_PRICE_BOOK.packs[1]!;
