@@ -4,7 +4,7 @@
 // events converge to the same ledger in any order, and a replay writes nothing.
 import { Prisma } from '@/server/generated/prisma/client';
 import type { Tx } from '@/server/db';
-import { lockOrganization } from '@/server/services/credits/lock';
+import { lockOrganization } from '@/server/services/billing/credit-lock';
 import { recordAudit } from '@/server/services/audit/record-audit';
 
 export type AppliedPayment = { credited: string; refunded: string; froze: boolean };

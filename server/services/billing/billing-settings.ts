@@ -7,7 +7,6 @@ import { findPack, packCredits } from '@/lib/universal/price-book';
 import { getPriceBook } from '@/server/services/billing/price-book';
 import { billingEnabled, operatorContact } from '@/server/services/billing/stripe-client';
 import { monthSpend } from '@/server/services/billing/spend-controls';
-import { getBalance } from '@/server/services/credits/credits';
 import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
 
 export async function billingSummary({ db, organizationId }: { db: Db; organizationId: string }) {
@@ -15,7 +14,7 @@ export async function billingSummary({ db, organizationId }: { db: Db; organizat
     db.organization.findUniqueOrThrow({ where: { id: organizationId }, select: { name: true } }),
     getPriceBook({ db }),
     db.billingAccount.findUnique({ where: { organizationId } }),
-    getBalance({ db, organizationId }),
+    db.creditLedgerEntry.aggregate({ where: { organizationId }, _sum: { amount: true } }).then((r) => (r._sum.amount ?? new Prisma.Decimal(0)).toString()),
     monthSpend({ db, organizationId }),
   ]);
   return {

@@ -5,7 +5,7 @@ import type { Db } from '@/server/db';
 import type { TenantDb } from '@/server/db/tenant';
 import { LatheError } from '@/server/services/errors';
 import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
-import { lockOrganization } from '@/server/services/credits/lock';
+import { lockOrganization } from '@/server/services/billing/credit-lock';
 
 export type GrantCreditsOptions = { db: Db; organizationId: string; amount: number | string; actor: AuditActor; memo?: string; idempotencyKey?: string };
 

@@ -7,7 +7,7 @@ import type { Db, Tx } from '@/server/db';
 import { LatheError } from '@/server/services/errors';
 import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
 import { creditsForTokens, type TokenCount } from '@/server/services/credits/price';
-import { lockOrganization } from '@/server/services/credits/lock';
+import { lockOrganization } from '@/server/services/billing/credit-lock';
 import { afterCharge } from '@/server/services/credits/after-charge';
 import { assertCanSpend } from '@/server/services/billing/spend-controls';
 

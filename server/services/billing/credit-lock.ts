@@ -1,3 +1,4 @@
+// The lock that orders every credit movement of one organization (ledger writes and Stripe payments).
 import type { Tx } from '@/server/db';
 
 /** Orders every credit movement of one organization within the caller's transaction. */
