@@ -18,7 +18,7 @@ import { PriceBookForm } from '@/components/admin/price-book-form';
 
 function Section({ title, description, children }: { title: string; description?: string; children: React.ReactNode }) {
   return (
-    <Card>
+    <Card className="min-w-0">
       <CardHeader>
         <CardTitle>
           <h2>{title}</h2>
@@ -39,7 +39,7 @@ export function AdminBilling() {
   const d = dashboard.data;
   const credits = (v: string | number) => format.number(Number(v), { maximumFractionDigits: 2 });
   return (
-    <div className="grid min-w-0 gap-6" data-testid="admin-billing">
+    <div className="grid min-w-0 grid-cols-1 gap-6" data-testid="admin-billing">
       <Section title={t('title')} description={t('description')}>
         <div className="grid gap-4 sm:grid-cols-3">
           <Stat label={t('outstanding')} value={d ? credits(d.creditsOutstanding) : '…'} hint={d ? t('outstandingHint', { count: d.organizationsWithCredits }) : undefined} />
@@ -88,7 +88,7 @@ export function AdminBilling() {
         </div>
       </Section>
 
-      <div className="grid min-w-0 gap-6 lg:grid-cols-2">
+      <div className="grid min-w-0 grid-cols-1 gap-6 lg:grid-cols-2">
         <Section title={t('topOrganizations')}>
           {d && d.topOrganizations.length === 0 ? (
             <p className="text-muted-foreground text-sm">{t('noSpend')}</p>

@@ -22,7 +22,7 @@ export function AdminOverview() {
   const runners = useQuery(trpc.admin.runners.queryOptions(undefined, { refetchInterval: 10_000 }));
   const verify = useMutation(trpc.admin.verifyAudit.mutationOptions());
   return (
-    <div className="grid min-w-0 gap-6">
+    <div className="grid min-w-0 grid-cols-1 gap-6">
       <PageHeader title={t('title')} description={t('description')} />
       <AdminBilling />
       <Card>

@@ -26,7 +26,7 @@ export function CheckoutResult() {
   // Polled until it has been read after the credit landed.
   const balance = useQuery({ ...trpc.billing.balance.queryOptions(), refetchInterval: (q) => (credited && q.state.dataUpdatedAt > status.dataUpdatedAt ? false : 1000) });
   return (
-    <div className="grid min-w-0 gap-6">
+    <div className="grid min-w-0 grid-cols-1 gap-6">
       <PageHeader title={t('checkout.title')} />
       <Card>
         <CardContent className="grid gap-4 py-6" aria-live="polite">

@@ -12,7 +12,7 @@ export function UsageOverview() {
   const summary = useSummary();
   const cancelled = useSearchParams().get('checkout') === 'cancelled';
   return (
-    <div className="grid min-w-0 gap-6">
+    <div className="grid min-w-0 grid-cols-1 gap-6">
       <PageHeader title={t('title')} description={t('description')} />
       {cancelled && (
         <Alert>
