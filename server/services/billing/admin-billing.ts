@@ -54,7 +54,7 @@ export async function searchAccounts({ db, query }: { db: Db; query: string }) {
   if (q.length === 0) return { users: [], organizations: [] };
   const [users, organizations] = await Promise.all([
     db.user.findMany({ where: { OR: [{ email: { contains: q, mode: 'insensitive' } }, { name: { contains: q, mode: 'insensitive' } }] }, select: { id: true, email: true, name: true, role: true, memberships: { select: { organizationId: true, role: true } } }, take: 20 }),
-    db.organization.findMany({ where: { OR: [{ name: { contains: q, mode: 'insensitive' } }, { slug: { contains: q, mode: 'insensitive' } }, { id: q }] }, select: { id: true, name: true, slug: true, personal: true, billing: { select: { suspendedAt: true, suspendedReason: true, paidUsageFrozenAt: true } } }, take: 20 }),
+    db.organization.findMany({ where: { OR: [{ name: { contains: q, mode: 'insensitive' } }, { slug: { contains: q, mode: 'insensitive' } }, { id: q }, { memberships: { some: { user: { email: { contains: q, mode: 'insensitive' } } } } }] }, select: { id: true, name: true, slug: true, personal: true, billing: { select: { suspendedAt: true, suspendedReason: true, paidUsageFrozenAt: true } } }, take: 20 }),
   ]);
   const balances = await db.creditLedgerEntry.groupBy({ by: ['organizationId'], where: { organizationId: { in: organizations.map((o) => o.id) } }, _sum: { amount: true } });
   const balanceOf = new Map(balances.map((b) => [b.organizationId, (b._sum.amount ?? new Prisma.Decimal(0)).toString()]));

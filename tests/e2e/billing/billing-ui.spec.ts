@@ -100,6 +100,7 @@ describe('usage & billing in the browser', () => {
     await page.getByLabel('E-mail, name, slug or id').fill(user.email);
     await page.getByRole('button', { name: 'Find users and organizations' }).click();
     await page.getByText(user.email).first().waitFor();
+    await page.getByTestId(`admin-org-${user.organization.id}`).waitFor();
     await noOverflow(1440, 'admin');
     await noOverflow(390, 'admin');
     expect(consoleErrors).toEqual([]);
