@@ -3,6 +3,7 @@ import { describeError } from '@/cli/context';
 import { registerUserCommands } from '@/cli/commands/user';
 import { registerKeyCommands } from '@/cli/commands/key';
 import { registerCreditsCommands } from '@/cli/commands/credits';
+import { registerBillingCommands } from '@/cli/commands/billing';
 import { registerDbCommands } from '@/cli/commands/db';
 import { registerAuditCommands } from '@/cli/commands/audit';
 import { registerFixturesCommand } from '@/cli/commands/fixtures';
@@ -22,6 +23,7 @@ const program = new Command('lathe')
 registerUserCommands(program);
 registerKeyCommands(program);
 registerCreditsCommands(program);
+registerBillingCommands(program);
 registerDbCommands(program);
 registerAuditCommands(program);
 registerFixturesCommand(program);

@@ -52,6 +52,15 @@ export const env = createEnv({
     LATHE_WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
     /** A charge that takes an organization's balance under this many credits sends credits.low. */
     LATHE_CREDITS_LOW_THRESHOLD: z.coerce.number().min(0).default(100),
+    // Billing (server/services/billing/): on when STRIPE_SECRET_KEY is set.
+    STRIPE_SECRET_KEY: z.string().optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().optional(),
+    /** Another endpoint with Stripe's API (a test stand-in); unset, Stripe's own. */
+    STRIPE_API_HOST: z.string().optional(),
+    STRIPE_API_PORT: z.coerce.number().int().positive().optional(),
+    STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+    /** Whom users ask for credits when billing is off: an e-mail address or a sentence. */
+    LATHE_OPERATOR_CONTACT: z.string().optional(),
   },
   runtimeEnv: process.env,
   emptyStringAsUndefined: true,

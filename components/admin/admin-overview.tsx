@@ -11,6 +11,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@
 import { EmptyState } from '@/components/common/empty-state';
 import { PageHeader } from '@/components/common/page-header';
 import { OrganizationQuotasForm } from '@/components/admin/organization-quotas-form';
+import { AdminBilling } from '@/components/admin/admin-billing';
 import { useTRPC } from '@/lib/trpc/client';
 
 export function AdminOverview() {
@@ -21,8 +22,9 @@ export function AdminOverview() {
   const runners = useQuery(trpc.admin.runners.queryOptions(undefined, { refetchInterval: 10_000 }));
   const verify = useMutation(trpc.admin.verifyAudit.mutationOptions());
   return (
-    <div className="grid gap-6">
+    <div className="grid min-w-0 grid-cols-1 gap-6">
       <PageHeader title={t('title')} description={t('description')} />
+      <AdminBilling />
       <Card>
         <CardHeader>
           <CardTitle>{t('runners')}</CardTitle>

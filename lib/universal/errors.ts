@@ -114,6 +114,12 @@ export const ERROR_CODES = {
   // money
   insufficient_credits: { class: 'PAYMENT_REQUIRED', action: 'Add credits on the Usage & billing page, or lower the epochs or the dataset size.' },
   insufficient_quota: { class: 'PAYMENT_REQUIRED' },
+  spend_cap_reached: { class: 'PAYMENT_REQUIRED', action: 'Wait for next month, or ask an owner to raise the monthly spending cap (Usage & billing for the organization, API keys for a key).' },
+  paid_usage_frozen: { class: 'PAYMENT_REQUIRED', action: 'Contact the operator of this installation: paid usage stays frozen while a payment dispute is open.' },
+  organization_suspended: { class: 'FORBIDDEN', action: 'Contact the operator of this installation to have the organization unsuspended.' },
+  billing_not_configured: { class: 'PRECONDITION_FAILED', action: 'Ask the operator for credits: this installation grants them by hand (STRIPE_SECRET_KEY is not set).' },
+  unknown_pack: { class: 'BAD_REQUEST', action: 'Pick one of the credit packs listed on the Usage & billing page (`lathe billing packs`).' },
+  payment_failed: { class: 'PAYMENT_REQUIRED', action: 'Update the payment method in the billing portal, then turn auto top-up on again.' },
   // organization limits (a platform administrator sets them per organization; LATHE_QUOTA_* are the defaults)
   concurrent_jobs_limit: { class: 'TOO_MANY_REQUESTS', action: 'Wait for a fine-tuning job to finish or cancel one, or ask a platform administrator to raise the limit.' },
   concurrent_deployments_limit: { class: 'TOO_MANY_REQUESTS', action: 'Undeploy a model on the Models page, or ask a platform administrator to raise the limit.' },

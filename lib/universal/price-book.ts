@@ -74,3 +74,37 @@ export const DEFAULT_PRICE_BOOK: PriceBook = {
   },
   deploymentHour: null,
 };
+
+/** What a model row contributes to its price: its size and any per-model override (credits per 1M tokens). */
+export type PricedModel = {
+  parameters: number | bigint | null | undefined;
+  pricePerMillionTokens?: { toString(): string } | number | string | null;
+  inferencePricePerMillionTokens?: { toString(): string } | number | string | null;
+};
+
+/** Credits per 1M trained tokens for this model: its override, else the book's price for its size class. */
+export function trainingPricePerMillion(book: PriceBook, model: PricedModel): number {
+  const override = model.pricePerMillionTokens;
+  if (override !== null && override !== undefined) return Number(override.toString());
+  return book.training[sizeClassOf(model.parameters)] ?? 0;
+}
+
+/** Credits per 1M prompt and completion tokens served by this model (an override prices both alike). */
+export function inferencePricePerMillion(book: PriceBook, model: PricedModel): { prompt: number; completion: number } {
+  const override = model.inferencePricePerMillionTokens;
+  if (override !== null && override !== undefined) {
+    const price = Number(override.toString());
+    return { prompt: price, completion: price };
+  }
+  return book.inference[sizeClassOf(model.parameters)] ?? { prompt: 0, completion: 0 };
+}
+
+/** The pack with this id, or undefined. */
+export function findPack(book: PriceBook, id: string): CreditPack | undefined {
+  return book.packs.find((p) => p.id === id);
+}
+
+/** Credits a pack adds, bonus included. */
+export function packCredits(pack: CreditPack): number {
+  return pack.credits + (pack.bonusCredits ?? 0);
+}

@@ -1,8 +1,13 @@
+import { Suspense } from 'react';
 import type { Metadata } from 'next';
 import { UsageOverview } from '@/components/billing/usage-overview';
 
 export const metadata: Metadata = { title: 'Usage & billing' };
 
 export default function UsagePage() {
-  return <UsageOverview />;
+  return (
+    <Suspense>
+      <UsageOverview />
+    </Suspense>
+  );
 }

@@ -7,13 +7,18 @@ import type { Db, Tx } from '@/server/db';
 import { LatheError } from '@/server/services/errors';
 import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
 import { emitCreditsLowIfCrossed } from '@/server/services/webhooks/domain-events';
+import { creditsForTokens, type TokenCount } from '@/server/services/credits/price';
+import { lockOrganization } from '@/server/services/billing/credit-lock';
+import { afterCharge } from '@/server/services/credits/after-charge';
+import { assertCanSpend } from '@/server/services/billing/spend-controls';
 
 type Decimalish = Prisma.Decimal | number | string;
 const D = (v: Decimalish) => new Prisma.Decimal(v);
+// Charges of one organization queue on its lock; under a burst they wait for a pool connection
+// longer than Prisma's 2 s default, and that wait is not a failure.
+const QUEUED = { maxWait: 30_000, timeout: 30_000 };
 
-async function lockOrganization(tx: Tx, organizationId: string) {
-  await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `credits:${organizationId}`);
-}
+export { lockOrganization };
 
 async function balanceIn(tx: Tx, organizationId: string) {
   const { _sum } = await tx.creditLedgerEntry.aggregate({ where: { organizationId }, _sum: { amount: true } });
@@ -24,10 +29,19 @@ function isUniqueViolation(error: unknown) {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
 
-export type ReserveOptions = { db: Db; organizationId: string; jobId: string; amount: Decimalish; actor: AuditActor; tx?: Tx };
+export type ReserveOptions = {
+  db: Db;
+  organizationId: string;
+  jobId: string;
+  amount: Decimalish;
+  actor: AuditActor;
+  tx?: Tx;
+  /** Credits per 1M tokens the amount was priced at; the settlement charges the same price. */
+  unitPrice?: Decimalish;
+};
 
 /** Holds `amount` credits for a job. Not enough credits: PAYMENT_REQUIRED, and nothing is written. */
-export async function reserveForJob({ db, organizationId, jobId, amount, actor, tx }: ReserveOptions) {
+export async function reserveForJob({ db, organizationId, jobId, amount, actor, tx, unitPrice }: ReserveOptions) {
   const value = D(amount);
   const run = async (t: Tx) => {
     await lockOrganization(t, organizationId);
@@ -42,15 +56,22 @@ export async function reserveForJob({ db, organizationId, jobId, amount, actor, 
       );
     }
     const entry = await t.creditLedgerEntry.create({
-      data: { organizationId, kind: 'RESERVATION', amount: value.neg(), idempotencyKey: `reserve:${jobId}`, jobId, memo: 'reserved for fine-tuning job' },
+      data: { organizationId, kind: 'RESERVATION', amount: value.neg(), idempotencyKey: `reserve:${jobId}`, jobId, memo: 'reserved for fine-tuning job', unitPrice: unitPrice === undefined ? null : D(unitPrice) },
     });
     await recordAudit(t, { organizationId, actor, action: 'credits.reserve', targetType: 'TrainingJob', targetId: jobId, data: { amount: value.toString() } });
     return entry;
   };
-  return tx ? run(tx) : db.$transaction(run);
+  return tx ? run(tx) : db.$transaction(run, QUEUED);
 }
 
-export type SettleOptions = { db: Db; organizationId: string; jobId: string; actualCost: Decimalish; actor?: AuditActor; tx?: Tx };
+/** Tokens to charge at the reservation's price, or at `pricePerMillion` when the reservation recorded none. */
+export type TokenCharge = { tokens: TokenCount; pricePerMillion: Decimalish };
+
+export type SettleOptions = { db: Db; organizationId: string; jobId: string; actualCost: Decimalish | TokenCharge; actor?: AuditActor; tx?: Tx };
+
+function isTokenCharge(cost: Decimalish | TokenCharge): cost is TokenCharge {
+  return typeof cost === 'object' && cost !== null && 'tokens' in cost;
+}
 
 /**
  * Releases the part of the job's reservation it did not use (or charges the difference when it
@@ -65,7 +86,8 @@ export async function settleJob({ db, organizationId, jobId, actualCost, actor =
     if (done) return done;
     const reservation = await tx.creditLedgerEntry.findUnique({ where: { idempotencyKey: `reserve:${jobId}` } });
     const reserved = reservation ? reservation.amount.neg() : D(0);
-    const release = reserved.minus(D(actualCost));
+    const cost = isTokenCharge(actualCost) ? creditsForTokens(actualCost.tokens, reservation?.unitPrice ?? actualCost.pricePerMillion) : D(actualCost);
+    const release = reserved.minus(cost);
     const entry = await tx.creditLedgerEntry.create({
       data: {
         organizationId,
@@ -73,16 +95,19 @@ export async function settleJob({ db, organizationId, jobId, actualCost, actor =
         amount: release,
         idempotencyKey: `settle:${jobId}`,
         jobId,
-        memo: `job charged ${D(actualCost).toDecimalPlaces(6)} of ${reserved.toDecimalPlaces(6)} reserved`,
+        memo: `job charged ${cost.toDecimalPlaces(6)} of ${reserved.toDecimalPlaces(6)} reserved`,
       },
     });
-    await emitCreditsLowIfCrossed({ db, tx, entry, change: D(actualCost).neg() });
-    await recordAudit(tx, { organizationId, actor, action: 'credits.settle', targetType: 'TrainingJob', targetId: jobId, data: { charged: D(actualCost).toString(), released: release.toString() } });
+    await emitCreditsLowIfCrossed({ db, tx, entry, change: cost.neg() });
+    await recordAudit(tx, { organizationId, actor, action: 'credits.settle', targetType: 'TrainingJob', targetId: jobId, data: { charged: cost.toString(), released: release.toString() } });
     return entry;
   };
+  // Inside the caller's transaction, the caller runs afterCharge once it commits.
   if (outer) return run(outer);
   try {
-    return await db.$transaction(run);
+    const entry = await db.$transaction(run, QUEUED);
+    await afterCharge({ db, organizationId });
+    return entry;
   } catch (error) {
     if (isUniqueViolation(error)) return db.creditLedgerEntry.findUniqueOrThrow({ where: { idempotencyKey: `settle:${jobId}` } });
     throw error;
@@ -95,29 +120,31 @@ export async function releaseReservation({ db, jobId }: { db: Db; jobId: string 
   return reservation ? settleJob({ db, organizationId: reservation.organizationId, jobId, actualCost: 0 }) : null;
 }
 
-export type ChargeUsageOptions = { db: Db; organizationId: string; amount: Decimalish; idempotencyKey: string; memo: string };
+export type ChargeUsageOptions = { db: Db; organizationId: string; amount: Decimalish; idempotencyKey: string; memo: string; apiKeyId?: string | null };
 
 /** Charges metered usage (inference). Idempotent per key. */
-export async function chargeUsage({ db, organizationId, amount, idempotencyKey, memo }: ChargeUsageOptions) {
+export async function chargeUsage({ db, organizationId, amount, idempotencyKey, memo, apiKeyId = null }: ChargeUsageOptions) {
   const value = D(amount);
   if (value.lte(0)) return null;
   try {
-    return await db.$transaction(async (tx) => {
+    const entry = await db.$transaction(async (tx) => {
       await lockOrganization(tx, organizationId);
-      const entry = await tx.creditLedgerEntry.create({ data: { organizationId, kind: 'USAGE', amount: value.neg(), idempotencyKey, memo } });
+      const entry = await tx.creditLedgerEntry.create({ data: { organizationId, kind: 'USAGE', amount: value.neg(), idempotencyKey, memo, apiKeyId } });
       await emitCreditsLowIfCrossed({ db, tx, entry });
       return entry;
-    });
+    }, QUEUED);
+    await afterCharge({ db, organizationId, apiKeyId });
+    return entry;
   } catch (error) {
     if (isUniqueViolation(error)) return db.creditLedgerEntry.findUnique({ where: { idempotencyKey } });
     throw error;
   }
 }
 
-/** PAYMENT_REQUIRED when the organization has no credits left (checked before metered work). */
-export async function assertHasCredits({ db, organizationId }: { db: Db; organizationId: string }) {
-  const { _sum } = await db.creditLedgerEntry.aggregate({ where: { organizationId }, _sum: { amount: true } });
-  if ((_sum.amount ?? D(0)).lte(0)) {
-    throw new LatheError('PAYMENT_REQUIRED', 'You have no credits left. Add credits on the Usage & billing page.', { reason: 'insufficient_quota' });
-  }
+/**
+ * Checked before paid work: PAYMENT_REQUIRED when the organization has no credits left, its paid
+ * usage is frozen, or its (or the key's) monthly spending cap is reached; FORBIDDEN when suspended.
+ */
+export async function assertHasCredits({ db, organizationId, apiKeyId = null }: { db: Db; organizationId: string; apiKeyId?: string | null }) {
+  await assertCanSpend({ db, organizationId, apiKeyId });
 }

@@ -6,6 +6,8 @@ import type { Db } from '@/server/db';
 import { logger } from '@/server/logger';
 import { settleJob } from '@/server/services/credits/ledger';
 import { creditsForTokens } from '@/server/services/credits/price';
+import { trainingPricePerMillion } from '@/lib/universal/price-book';
+import { getPriceBook } from '@/server/services/billing/price-book';
 
 export type ReleasedReservation = { jobId: string; organizationId: string; status: string | null; charged: string; released: string };
 
@@ -24,6 +26,8 @@ type Stale = {
   runnerId: string | null;
   startedAt: Date | null;
   price: string | null;
+  parameters: bigint | null;
+  unitPrice: string | null;
 };
 
 /**
@@ -39,7 +43,7 @@ function chargedTokens(job: Stale): bigint {
 
 export async function releaseStaleReservations({ db, graceMs = 10 * 60_000, limit = 100 }: ReleaseStaleReservationsOptions): Promise<ReleasedReservation[]> {
   const stale = await db.$queryRawUnsafe<Stale[]>(
-    `SELECT r."jobId", r."organizationId", j.status::text AS status, j."trainedTokens", j."runnerId", j."startedAt", b."pricePerMillionTokens"::text AS price
+    `SELECT r."jobId", r."organizationId", j.status::text AS status, j."trainedTokens", j."runnerId", j."startedAt", b."pricePerMillionTokens"::text AS price, b.parameters, r."unitPrice"::text AS "unitPrice"
        FROM "CreditLedgerEntry" r
        LEFT JOIN "TrainingJob" j ON j.id = r."jobId"
        LEFT JOIN "BaseModel" b ON b.id = j."baseModelId"
@@ -52,8 +56,11 @@ export async function releaseStaleReservations({ db, graceMs = 10 * 60_000, limi
     limit,
   );
   const released: ReleasedReservation[] = [];
+  const book = await getPriceBook({ db });
   for (const job of stale) {
-    const cost = creditsForTokens(chargedTokens(job), job.price ?? 0);
+    // The price the job was reserved at, else the price book's price for its model now.
+    const pricePerMillion = job.unitPrice ?? trainingPricePerMillion(book, { parameters: job.parameters, pricePerMillionTokens: job.price });
+    const cost = creditsForTokens(chargedTokens(job), pricePerMillion);
     const entry = await settleJob({ db, organizationId: job.organizationId, jobId: job.jobId, actualCost: cost });
     const result = { jobId: job.jobId, organizationId: job.organizationId, status: job.status, charged: cost.toString(), released: entry.amount.toString() };
     logger.warn(result, 'settled the reservation of a job that had ended without a settlement');

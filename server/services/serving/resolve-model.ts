@@ -16,7 +16,9 @@ export type ServedBaseModel = {
   organizationId: string | null;
   license: string | null;
   chatTemplate: boolean;
-  inferencePricePerMillionTokens: Prisma.Decimal;
+  /** A per-model serving price override; null prices by the price book's size class. */
+  inferencePricePerMillionTokens: Prisma.Decimal | null;
+  parameters: bigint | null;
 };
 
 export type ResolvedModel = {
@@ -32,7 +34,7 @@ export type ResolvedModel = {
   adapter: { kind: 'fine-tuned'; id: string } | { kind: 'checkpoint'; id: string } | null;
 };
 
-const BASE_SELECT = { id: true, name: true, organizationId: true, license: true, chatTemplate: true, inferencePricePerMillionTokens: true, status: true, artifacts: true } as const;
+const BASE_SELECT = { id: true, name: true, organizationId: true, license: true, chatTemplate: true, inferencePricePerMillionTokens: true, parameters: true, status: true, artifacts: true } as const;
 
 export function modelNotFound(name: string): LatheError {
   return new LatheError('NOT_FOUND', `The model \`${name}\` does not exist or you do not have access to it. GET /v1/models lists the models this key can call.`, {
@@ -47,7 +49,7 @@ function servable(base: { status: string; artifacts: unknown } | null): boolean 
 }
 
 function toServed(base: ServedBaseModel & { status?: unknown; artifacts?: unknown }): ServedBaseModel {
-  return { id: base.id, name: base.name, organizationId: base.organizationId, license: base.license, chatTemplate: base.chatTemplate, inferencePricePerMillionTokens: base.inferencePricePerMillionTokens };
+  return { id: base.id, name: base.name, organizationId: base.organizationId, license: base.license, chatTemplate: base.chatTemplate, inferencePricePerMillionTokens: base.inferencePricePerMillionTokens, parameters: base.parameters };
 }
 
 /** A model name without aliases; null when nothing of that name is usable in the project. */

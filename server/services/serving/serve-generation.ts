@@ -64,10 +64,11 @@ function clientFor(endpoint: string): InferenceClient {
  * few seconds: usage is charged after each request anyway, so this only bounds how far a burst of
  * requests can run past zero.
  */
-async function hasCredits(db: Db, organizationId: string): Promise<void> {
-  if ((fundedUntil.get(organizationId) ?? 0) > Date.now()) return;
-  await assertHasCredits({ db, organizationId });
-  fundedUntil.set(organizationId, Date.now() + FUNDED_TTL_MS);
+async function hasCredits(db: Db, organizationId: string, apiKeyId: string | null): Promise<void> {
+  const cacheKey = `${organizationId}:${apiKeyId ?? ''}`;
+  if ((fundedUntil.get(cacheKey) ?? 0) > Date.now()) return;
+  await assertHasCredits({ db, organizationId, apiKeyId });
+  fundedUntil.set(cacheKey, Date.now() + FUNDED_TTL_MS);
 }
 
 async function readyDeployment(db: Db, baseModel: ResolvedModel['baseModel'], options: { lapseMs: number; deadline: number; signal?: AbortSignal }): Promise<ReadyDeployment> {
@@ -257,7 +258,7 @@ export async function serveGeneration({ tenant, path, request, caller, apiKeyId,
     const raw = await readJsonBody(request);
     const body = validate(path, raw);
     // Both at once, one round trip fewer; a missing balance is reported before an unknown model.
-    const [credits, resolved] = await Promise.allSettled([hasCredits(db, tenant.scope.organizationId), resolveModel({ db: tenant.db, name: body.model })]);
+    const [credits, resolved] = await Promise.allSettled([hasCredits(db, tenant.scope.organizationId, apiKeyId ?? null), resolveModel({ db: tenant.db, name: body.model })]);
     if (credits.status === 'rejected') throw credits.reason;
     if (resolved.status === 'rejected') throw resolved.reason;
     const model = resolved.value;
@@ -266,7 +267,7 @@ export async function serveGeneration({ tenant, path, request, caller, apiKeyId,
     }
     const record = async (usage: TokenUsage, requestId: string) => {
       try {
-        await recordUsage({ db, scope: tenant.scope, apiKeyId, model: model.name, usage, pricePerMillionTokens: model.baseModel.inferencePricePerMillionTokens, requestId });
+        await recordUsage({ db, scope: tenant.scope, apiKeyId, model: model.name, usage, pricedModel: model.baseModel, requestId });
       } catch (error) {
         logger.error({ err: error, model: model.name, requestId }, 'recording inference usage failed');
       }

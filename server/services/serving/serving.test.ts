@@ -95,8 +95,8 @@ describe('recordUsage', () => {
     const usage = { prompt_tokens: 100_000, completion_tokens: 400_000 };
     const price = new Prisma.Decimal(2);
     await Promise.all([
-      recordUsage({ db, scope, apiKeyId: null, model: 'm', usage, pricePerMillionTokens: price, requestId: 'r1' }),
-      recordUsage({ db, scope, apiKeyId: null, model: 'm', usage, pricePerMillionTokens: price, requestId: 'r2' }),
+      recordUsage({ db, scope, apiKeyId: null, model: 'm', usage, pricedModel: { parameters: null, inferencePricePerMillionTokens: price }, requestId: 'r1' }),
+      recordUsage({ db, scope, apiKeyId: null, model: 'm', usage, pricedModel: { parameters: null, inferencePricePerMillionTokens: price }, requestId: 'r2' }),
     ]);
     const rows = await db.usageRecord.findMany({ where: { projectId: owner.project.id } });
     expect(rows).toHaveLength(1);

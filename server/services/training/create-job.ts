@@ -87,7 +87,7 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
   }
   // Before the credit check: the fix is the operator's, and a 402 would send the user to billing for nothing.
   await assertTrainingAvailable({ db });
-  await assertHasCredits({ db, organizationId: scope.organizationId });
+  await assertHasCredits({ db, organizationId: scope.organizationId, apiKeyId: tenant.actor.apiKeyId ?? null });
 
   const job = await tenant.db.$transaction(async (tx) => {
     await assertJobSlot(tx, scope.organizationId);

@@ -4,6 +4,9 @@ import { estimateCost } from '@/server/services/datasets/estimate-cost';
 import { fromApiFileId } from '@/server/services/training/openai-shapes';
 import type { THyperparameters, TPreset } from '@/lib/universal/hyperparameters';
 import { resolveHyperparameters } from '@/server/services/training/hyperparameters';
+import { trainingPricePerMillion } from '@/lib/universal/price-book';
+import { getPriceBook } from '@/server/services/billing/price-book';
+import { getDb } from '@/server/db';
 
 /**
  * The cost shown on the job form before launch: the dataset's token count (exact when the file has
@@ -18,6 +21,7 @@ export async function estimateJob(opts: { tenant: TenantContext; model: string; 
   const examples = dataset.examples ?? stats.examples ?? 0;
   const trainedTokens = Math.round(stats.trainedTokensEstimate ?? stats.estimatedTokens ?? 0);
   const hyperparameters = resolveHyperparameters({ requested: opts.hyperparameters, preset: opts.preset, examples, trainedTokens });
-  const cost = estimateCost({ trainedTokens, epochs: hyperparameters.n_epochs, pricePerMillionTokens: Number(model.pricePerMillionTokens) });
-  return { hyperparameters, trainedTokens, billedTokens: cost.billedTokens, credits: cost.credits, pricePerMillionTokens: model.pricePerMillionTokens.toString(), exact: false };
+  const pricePerMillionTokens = trainingPricePerMillion(await getPriceBook({ db: getDb() }), model);
+  const cost = estimateCost({ trainedTokens, epochs: hyperparameters.n_epochs, pricePerMillionTokens });
+  return { hyperparameters, trainedTokens, billedTokens: cost.billedTokens, credits: cost.credits, pricePerMillionTokens: String(pricePerMillionTokens), exact: false };
 }

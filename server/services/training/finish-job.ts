@@ -3,7 +3,9 @@
 // repeat, so a runner retries the whole of it after a database restart.
 import type { Db } from '@/server/db';
 import { settleJob } from '@/server/services/credits/ledger';
-import { creditsForTokens, type PricePerMillionTokens } from '@/server/services/credits/price';
+import { afterCharge } from '@/server/services/credits/after-charge';
+import { trainingPricePerMillion, type PricedModel } from '@/lib/universal/price-book';
+import { getPriceBook } from '@/server/services/billing/price-book';
 import { notifyJob } from '@/server/services/training/job-events';
 import { emitJobEnded } from '@/server/services/webhooks/domain-events';
 import { markRunCancelled, markRunFailed, markSucceeded, type JobWriter, type RunAttempt } from '@/server/services/training/job-transitions';
@@ -15,7 +17,7 @@ export type RunEnding =
 
 export type FinishJobOptions = {
   db: Db;
-  job: { id: string; organizationId: string; baseModel: { pricePerMillionTokens: PricePerMillionTokens } };
+  job: { id: string; organizationId: string; baseModel: PricedModel };
   attempt: number;
   ending: RunEnding;
 };
@@ -33,16 +35,18 @@ function endRun(db: JobWriter, run: RunAttempt, ending: RunEnding) {
 
 /** True when this attempt ended the job (then it is settled in the same transaction); false when another attempt holds it. */
 export async function finishJob({ db, job, attempt, ending }: FinishJobOptions): Promise<boolean> {
+  const pricePerMillion = trainingPricePerMillion(await getPriceBook({ db }), job.baseModel);
   // One transaction, so nobody sees the job ended with its reservation still held.
   const ended = await db.$transaction(async (tx) => {
     const done = await endRun(tx, { jobId: job.id, attempt }, ending);
     if (done) {
       const charged = ending.status === 'failed' ? 0 : ending.trainedTokens;
-      await settleJob({ db, tx, organizationId: job.organizationId, jobId: job.id, actualCost: creditsForTokens(charged, job.baseModel.pricePerMillionTokens) });
+      await settleJob({ db, tx, organizationId: job.organizationId, jobId: job.id, actualCost: { tokens: charged, pricePerMillion } });
       await emitJobEnded({ db, tx, jobId: job.id, status: ending.status });
     }
     return done;
   });
   await notifyJob(db, { jobId: job.id, status: ending.status });
+  if (ended) await afterCharge({ db, organizationId: job.organizationId });
   return ended;
 }

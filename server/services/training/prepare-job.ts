@@ -10,6 +10,8 @@ import { materializeModelFolder } from '@/server/services/model-registry/model-a
 import { tokenizeDataset, type TokenizeStats } from '@/server/services/datasets/tokenize-dataset';
 import { estimateCost } from '@/server/services/datasets/estimate-cost';
 import { releaseReservation, reserveForJob } from '@/server/services/credits/ledger';
+import { trainingPricePerMillion } from '@/lib/universal/price-book';
+import { getPriceBook } from '@/server/services/billing/price-book';
 import { LatheError } from '@/server/services/errors';
 import { DatasetError } from '@/server/services/datasets/dataset-error';
 import { ModelError } from '@/server/services/model-format/errors';
@@ -104,7 +106,8 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
 
     const hp = job.hyperparameters as THyperparameters & { preset?: TPreset };
     const resolved = resolveHyperparameters({ requested: hp, preset: hp.preset, examples: stats.train.examples, trainedTokens: stats.train.trainedTokens });
-    const cost = estimateCost({ trainedTokens: stats.train.trainedTokens, epochs: resolved.n_epochs, pricePerMillionTokens: Number(job.baseModel.pricePerMillionTokens) });
+    const pricePerMillionTokens = trainingPricePerMillion(await getPriceBook({ db }), job.baseModel);
+    const cost = estimateCost({ trainedTokens: stats.train.trainedTokens, epochs: resolved.n_epochs, pricePerMillionTokens });
     const train = await store.put(trainOut);
     const valid = stats.validation && stats.validation.examples > 0 ? await store.put(validOut) : null;
     const config = trainerConfig({
@@ -127,7 +130,7 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
       queued = await db.$transaction(async (tx) => {
         const prepared = { hyperparameters: { ...resolved, preset: hp.preset ?? 'standard' }, trainedTokens: BigInt(cost.billedTokens), estimatedCost: cost.credits, artifacts: artifacts as object };
         if (!(await markQueued(tx, jobId, prepared))) return false;
-        await reserveForJob({ db, tx, organizationId: job.organizationId, jobId, amount: cost.credits, actor: {} });
+        await reserveForJob({ db, tx, organizationId: job.organizationId, jobId, amount: cost.credits, unitPrice: pricePerMillionTokens, actor: {} });
         return true;
       });
     } catch (error) {

@@ -300,8 +300,9 @@ describe('training jobs under failure', () => {
     const charged = reserved - released;
     expect(charged).toBeGreaterThan(0);
     expect(charged).toBeLessThan(reserved);
-    // Only completed steps: the trained tokens the runner recorded, at the model's price (1 per million).
-    expect(charged).toBeCloseTo(Number(row.trainedTokens) / 1_000_000, 6);
+    // Only completed steps: the trained tokens the runner recorded, at the price the job was reserved at.
+    const reservation = await getDb().creditLedgerEntry.findUniqueOrThrow({ where: { idempotencyKey: `reserve:${fromApiJobId(x!.id)}` } });
+    expect(charged).toBeCloseTo((Number(row.trainedTokens) * reservation.unitPrice!.toNumber()) / 1_000_000, 6);
     expect(net).toBeCloseTo(-charged, 9);
 
     await user.client.fineTuning.jobs.cancel(y!.id);

@@ -10,6 +10,8 @@ import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
 import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { getDb } from '@/server/db';
 import { creditsForTokens } from '@/server/services/credits/price';
+import { inferencePricePerMillion } from '@/lib/universal/price-book';
+import { getPriceBook } from '@/server/services/billing/price-book';
 import { eventually, importModel, inferenceClientFor, userWithKey } from '@/tests/helpers/serving';
 import { useOwnDatabase } from '@/tests/helpers/own-database';
 
@@ -67,7 +69,8 @@ async function chargedUsage(organizationId: string) {
   const charge = await eventually(() => db.creditLedgerEntry.findFirst({ where: { organizationId, kind: 'USAGE' } }), 20_000, 'the usage charge');
   const row = await db.usageRecord.findFirstOrThrow({ where: { organizationId } });
   expect(row.requests).toBe(1);
-  const { inferencePricePerMillionTokens: price } = await db.baseModel.findFirstOrThrow({ where: { name: modelName } });
+  const model = await db.baseModel.findFirstOrThrow({ where: { name: modelName } });
+  const price = inferencePricePerMillion(await getPriceBook({ db }), model);
   return { row, charge: charge.amount, price };
 }
 
@@ -192,7 +195,8 @@ describe('serving through /v1', () => {
     // The opening chunk carries no token; every other one carried at least one.
     expect(Number(usage.row.completionTokens)).toBeGreaterThanOrEqual(3);
     expect(Number(usage.row.completionTokens)).toBeLessThan(400);
-    expect(usage.charge.toNumber()).toBeCloseTo(-creditsForTokens(Number(usage.row.promptTokens + usage.row.completionTokens), usage.price).toNumber(), 6);
+    const expected = creditsForTokens(usage.row.promptTokens, usage.price.prompt).plus(creditsForTokens(usage.row.completionTokens, usage.price.completion));
+    expect(usage.charge.toNumber()).toBeCloseTo(-expected.toNumber(), 6);
   });
 
   it('charges a plain request its client abandons for the tokens generated', async () => {

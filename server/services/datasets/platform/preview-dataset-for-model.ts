@@ -12,6 +12,9 @@ import { materializeModelFolder, parseModelArtifacts } from '@/server/services/m
 import { dataDir, datasetStore } from './config';
 import { isFinalStats } from './dataset-views';
 import { findDataset } from './read-datasets';
+import { trainingPricePerMillion } from '@/lib/universal/price-book';
+import { getPriceBook } from '@/server/services/billing/price-book';
+import { getDb } from '@/server/db';
 
 /** The files the chat tokenizer reads: the preview needs these, not the weights. */
 const TOKENIZER_FILES = new Set(['tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja']);
@@ -85,7 +88,7 @@ export async function previewDatasetForModel({
   if (isFinalStats(dataset.stats) && dataset.stats.examples > 0) {
     const trainedTokens = dataset.stats.estimatedTrainedTokens;
     const { epochs } = autoHyperparameters({ examples: dataset.stats.examples, trainedTokens });
-    const pricePerMillionTokens = Number(model.pricePerMillionTokens);
+    const pricePerMillionTokens = trainingPricePerMillion(await getPriceBook({ db: getDb() }), model);
     const estimate = estimateCost({ trainedTokens, epochs, pricePerMillionTokens });
     cost = { estimatedTrainedTokens: trainedTokens, epochs, billedTokens: estimate.billedTokens, pricePerMillionTokens, credits: estimate.credits };
   }

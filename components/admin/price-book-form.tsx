@@ -1,0 +1,69 @@
+'use client';
+
+import * as React from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslations } from 'next-intl';
+import { toast } from 'sonner';
+import { Button } from '@/components/ui/button';
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
+import { FormField } from '@/components/ui/form-field';
+import { Textarea } from '@/components/ui/textarea';
+import { ZPriceBook } from '@/lib/universal/price-book';
+import { useTRPC } from '@/lib/trpc/client';
+
+/** The price book as JSON, checked in the browser with the same schema the server applies. */
+export function PriceBookForm() {
+  const t = useTranslations('admin.priceBook');
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const book = useQuery(trpc.admin.billing.priceBook.queryOptions());
+  const [text, setText] = React.useState<string | null>(null);
+  const [error, setError] = React.useState<string | undefined>();
+  const save = useMutation(
+    trpc.admin.billing.setPriceBook.mutationOptions({
+      onSuccess: () => (toast.success(t('saved')), setText(null), queryClient.invalidateQueries({ queryKey: trpc.admin.billing.priceBook.queryKey() })),
+      onError: (e) => setError(e.message),
+    }),
+  );
+  const value = text ?? (book.data ? JSON.stringify(book.data, null, 2) : '');
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>
+          <h2>{t('title')}</h2>
+        </CardTitle>
+        <CardDescription>{t('description')}</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <form
+          className="grid gap-3"
+          onSubmit={(e) => {
+            e.preventDefault();
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(value);
+            } catch {
+              return setError(t('notJson'));
+            }
+            const checked = ZPriceBook.safeParse(parsed);
+            if (!checked.success) {
+              const issue = checked.error.issues[0]!;
+              return setError(t('invalid', { path: issue.path.join('.') || '-', message: issue.message }));
+            }
+            setError(undefined);
+            save.mutate(checked.data);
+          }}
+        >
+          <FormField label={t('label')} error={error}>
+            <Textarea className="min-h-72 font-mono text-xs" value={value} onChange={(e) => setText(e.target.value)} spellCheck={false} />
+          </FormField>
+          <div>
+            <Button type="submit" disabled={save.isPending || !book.data}>
+              {t('save')}
+            </Button>
+          </div>
+        </form>
+      </CardContent>
+    </Card>
+  );
+}
