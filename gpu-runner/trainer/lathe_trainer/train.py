@@ -441,6 +441,7 @@ class Trainer:
         row = self.metrics.setdefault(step, {})
         row["valid_loss"] = _finite_or_none(result["loss"])
         row["valid_mean_token_accuracy"] = _finite_or_none(result["accuracy"])
+        log(f"eval at step {step}: valid_loss {row['valid_loss']} ({'full' if full else 'sampled'})")
         self.last_full_eval = result if full else getattr(self, "last_full_eval", None)
         self.events.emit(
             "eval",
@@ -595,6 +596,8 @@ class Trainer:
                     trained_tokens=self.trained_tokens,
                     eta_s=round(per_step * (self.total_steps - step), 1),
                 )
+                loss_text = "n/a" if row["train_loss"] is None else f"{row['train_loss']:.4f}"
+                log(f"step {step}/{self.total_steps} epoch {epoch_float:.2f} train_loss {loss_text} lr {result['lr']:.3g}")
             epoch_end = step % self.steps_per_epoch == 0 or step == self.total_steps
             if epoch_end:
                 self.run_eval(step, epoch_float, full=True)

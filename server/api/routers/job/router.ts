@@ -4,6 +4,7 @@ import { createJob, ZCreateJobRequest } from '@/server/services/training/create-
 import { cancelJob, getJob, listCheckpoints, listJobEvents, listJobs } from '@/server/services/training/manage-jobs';
 import { toOpenAICheckpoint, toOpenAIEvent, toOpenAIJob } from '@/server/services/training/openai-shapes';
 import { estimateJob } from '@/server/services/training/estimate-job';
+import { trainingChoices } from '@/server/services/training/training-choices';
 import { trainingAvailability } from '@/server/services/platform/training-availability';
 
 export const jobRouter = router({
@@ -15,12 +16,12 @@ export const jobRouter = router({
     }),
   get: projectProcedure.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
     const job = await getJob({ tenant: ctx.tenant, id: input.id });
-    return { ...toOpenAIJob(job), progress: job.progress, rawId: job.id, estimatedCost: job.estimatedCost?.toString() ?? null };
+    return { ...toOpenAIJob(job), progress: job.progress, rawId: job.id, estimatedCost: job.estimatedCost?.toString() ?? null, training: trainingChoices(job) };
   }),
   events: projectProcedure
     .input(z.object({ id: z.string(), afterSeq: z.number().int().min(0).max(2_147_483_647).nullish(), limit: z.number().int().min(1).max(1000).default(500) }))
     .query(async ({ ctx, input }) => {
-      const { events, hasMore } = await listJobEvents({ tenant: ctx.tenant, id: input.id, after: input.afterSeq, limit: input.limit, order: 'asc' });
+      const { events, hasMore } = await listJobEvents({ tenant: ctx.tenant, id: input.id, after: input.afterSeq, limit: input.limit, order: 'asc', withLogs: true });
       return { events: events.map((e) => ({ ...toOpenAIEvent(e), seq: e.seq })), hasMore };
     }),
   checkpoints: projectProcedure.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
