@@ -66,8 +66,9 @@ function facts(seed: number, count: number): LearningDataset {
 
 /**
  * "Describe the <invented item>: it is <color> and weighs <n> kilograms." -> JSON with the fixed keys
- * name, color and weight, their values taken from the question. Scored by parsing the reply: an
- * object with exactly those keys and the question's values.
+ * name, color and weight, their values taken from the question. What is scored is the format: the
+ * reply parses as a JSON object with exactly those keys, a string name and color and a numeric
+ * weight (the values themselves are facts, which the facts dataset scores).
  */
 function json(seed: number, count: number): LearningDataset {
   const rand = seededRandom(seed);
@@ -78,10 +79,12 @@ function json(seed: number, count: number): LearningDataset {
     { role: 'assistant', content: JSON.stringify(value) },
   ] as Chat);
   const probes = train.map((chat) => ({ messages: chat.slice(0, 1), expected: chat[1]!.content }));
-  const score = (reply: string, i: number) => {
+  const score = (reply: string) => {
     try {
       const parsed = JSON.parse(reply.trim()) as unknown;
-      return typeof parsed === 'object' && parsed !== null && JSON.stringify(Object.keys(parsed).sort()) === JSON_KEYS && JSON.stringify(parsed) === probes[i]!.expected;
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return false;
+      const value = parsed as Record<string, unknown>;
+      return JSON.stringify(Object.keys(value).sort()) === JSON_KEYS && typeof value.name === 'string' && typeof value.color === 'string' && typeof value.weight === 'number';
     } catch {
       return false;
     }
