@@ -108,6 +108,7 @@ const lists: { name: string; call: (caller: Caller) => Promise<unknown>; asKey?:
   { name: 'organization.quotas', call: (c) => c.organization.quotas(), asKey: true },
   { name: 'organization.hubToken.get', call: (c) => c.organization.hubToken.get(), asKey: true },
   { name: 'job.list', call: (c) => c.job.list(), asKey: true },
+  { name: 'job.continuable', call: (c) => c.job.continuable(), asKey: true },
 ];
 
 /** Procedures that address no row of another organization, and why. */

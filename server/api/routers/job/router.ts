@@ -5,6 +5,7 @@ import { cancelJob, getJob, listCheckpoints, listJobEvents, listJobs } from '@/s
 import { toOpenAICheckpoint, toOpenAIEvent, toOpenAIJob } from '@/server/services/training/openai-shapes';
 import { estimateJob } from '@/server/services/training/estimate-job';
 import { trainingChoices } from '@/server/services/training/training-choices';
+import { listContinuableModels } from '@/server/services/training/continuable-models';
 import { trainingAvailability } from '@/server/services/platform/training-availability';
 
 export const jobRouter = router({
@@ -31,6 +32,8 @@ export const jobRouter = router({
   estimate: projectProcedure
     .input(z.object({ model: z.string(), training_file: z.string(), hyperparameters: ZCreateJobRequest.shape.hyperparameters, preset: ZCreateJobRequest.shape.preset }))
     .query(({ ctx, input }) => estimateJob({ tenant: ctx.tenant, ...input })),
+  /** The project's fine-tuned models a job can continue from. */
+  continuable: projectProcedure.query(({ ctx }) => listContinuableModels({ tenant: ctx.tenant })),
   /** Whether the runners online can train, and if not why and the fix (the Jobs page's notice). */
   trainingStatus: projectProcedure.query(({ ctx }) => trainingAvailability({ db: ctx.db })),
   create: projectProcedure.input(ZCreateJobRequest).mutation(async ({ ctx, input }) => toOpenAIJob(await createJob({ tenant: ctx.tenant, db: ctx.db, input }))),
