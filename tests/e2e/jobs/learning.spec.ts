@@ -48,7 +48,7 @@ beforeAll(async () => {
   ({ browser, close: closeBrowser } = await launchBrowser());
   page = await browser.newPage();
   await signIn(page, platform.url, user.email);
-}, 600_000);
+}, 1_200_000);
 
 afterAll(async () => {
   await closeBrowser?.();
@@ -182,5 +182,13 @@ describe('defaults that learn, live logs, continuing and early stopping', () => 
     expect(await selection.getAttribute('data-step')).toBe(String(bestStep));
     expect(await selection.textContent()).toContain(`best checkpoint by validation loss: step ${bestStep}`);
     expect(await page.getByTestId('job-early-stopping').textContent()).toContain('Patience 2');
+
+    // The page, logs panel included, fits a phone's width; LATHE_SCREENSHOTS=dir keeps pictures.
+    for (const width of [1440, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.getByTestId('job-logs-lines').scrollIntoViewIfNeeded();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+      if (process.env.LATHE_SCREENSHOTS) await page.screenshot({ path: `${process.env.LATHE_SCREENSHOTS}/job-logs-${width}.png`, fullPage: true });
+    }
   }, 360_000);
 });
