@@ -143,7 +143,8 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
     let queued: boolean;
     try {
       queued = await db.$transaction(async (tx) => {
-        const prepared = { hyperparameters: { ...resolved, preset: hp.preset ?? 'standard' }, trainedTokens: BigInt(cost.billedTokens), estimatedCost: cost.credits, artifacts: artifacts as object };
+        const choices = { ...(hp.early_stopping ? { early_stopping: hp.early_stopping } : {}), ...(hp.select_checkpoint ? { select_checkpoint: hp.select_checkpoint } : {}) };
+        const prepared = { hyperparameters: { ...resolved, preset: hp.preset ?? 'standard', ...choices }, trainedTokens: BigInt(cost.billedTokens), estimatedCost: cost.credits, artifacts: artifacts as object };
         if (!(await markQueued(tx, jobId, prepared))) return false;
         await reserveForJob({ db, tx, organizationId: job.organizationId, jobId, amount: cost.credits, actor: {} });
         return true;
