@@ -101,7 +101,7 @@ function LiveJob({ job }: { job: JobDetail }) {
   const hpValue = (v: unknown) => (typeof v === 'number' ? format.number(v, { maximumSignificantDigits: 4 }) : t('auto'));
 
   return (
-    <div className="grid gap-6" data-testid="job-detail" data-job={job.id} data-status={job.status}>
+    <div className="grid grid-cols-[minmax(0,1fr)] gap-6" data-testid="job-detail" data-job={job.id} data-status={job.status}>
       <PageHeader
         eyebrow={<BackLink />}
         title={<span className="font-mono">{job.id}</span>}

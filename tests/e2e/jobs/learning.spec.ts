@@ -187,8 +187,15 @@ describe('defaults that learn, live logs, continuing and early stopping', () => 
     for (const width of [1440, 390]) {
       await page.setViewportSize({ width, height: 900 });
       await page.getByTestId('job-logs-lines').scrollIntoViewIfNeeded();
-      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
       if (process.env.LATHE_SCREENSHOTS) await page.screenshot({ path: `${process.env.LATHE_SCREENSHOTS}/job-logs-${width}.png`, fullPage: true });
+      // The elements that reach past the right edge, for the failure message.
+      const wide = await page.evaluate(() =>
+        [...document.querySelectorAll('body *')]
+          .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+          .slice(0, 5)
+          .map((el) => `${el.tagName.toLowerCase()}.${String(el.className).slice(0, 60)} ${Math.round(el.getBoundingClientRect().right)}px`),
+      );
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), wide.join('\n')).toBeLessThanOrEqual(0);
     }
   }, 360_000);
 });
