@@ -19,6 +19,7 @@ import { Stat } from '@/components/common/stat';
 import { StatusBadge } from '@/components/common/status-badge';
 import { JobCheckpointsTable } from '@/components/jobs/job-checkpoints-table';
 import { JobEventsTable } from '@/components/jobs/job-events-table';
+import { JobLogsPanel } from '@/components/jobs/job-logs-panel';
 import { JobMetricsChart } from '@/components/jobs/job-metrics-chart';
 import { isFinalStatus, metricSeries, progressPercent, readProgress } from '@/components/jobs/job-metrics';
 import { useJobLive } from '@/lib/realtime/use-job-live';
@@ -56,8 +57,25 @@ function BackLink() {
   );
 }
 
+/** Which adapter the fine-tuned model is: the best checkpoint by validation loss or the last step. */
+function ModelSelection({ training }: { training: JobDetail['training'] }) {
+  const t = useTranslations('jobs.detail.modelFrom');
+  const format = useFormatter();
+  const from = training.adapterFrom;
+  if (!from) return null;
+  return (
+    <p className="text-muted-foreground basis-full text-sm" data-testid="job-model-selection" data-selected={from.selected} data-step={from.step}>
+      {from.selected === 'best'
+        ? t('best', { step: from.step, loss: from.validLoss === null ? 'none' : format.number(from.validLoss, { maximumFractionDigits: 4 }) })
+        : t('last', { step: from.step })}
+      {from.earlyStopped && ` ${t('earlyStopped')}`}
+    </p>
+  );
+}
+
 function LiveJob({ job }: { job: JobDetail }) {
   const t = useTranslations('jobs.detail');
+  const tLogs = useTranslations('jobs.logs');
   const format = useFormatter();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -83,7 +101,7 @@ function LiveJob({ job }: { job: JobDetail }) {
   const hpValue = (v: unknown) => (typeof v === 'number' ? format.number(v, { maximumSignificantDigits: 4 }) : t('auto'));
 
   return (
-    <div className="grid gap-6" data-testid="job-detail" data-job={job.id} data-status={job.status}>
+    <div className="grid grid-cols-[minmax(0,1fr)] gap-6" data-testid="job-detail" data-job={job.id} data-status={job.status}>
       <PageHeader
         eyebrow={<BackLink />}
         title={<span className="font-mono">{job.id}</span>}
@@ -93,6 +111,11 @@ function LiveJob({ job }: { job: JobDetail }) {
             <span>{t('baseModel')}</span>
             <span className="text-foreground font-mono">{job.model}</span>
             {job.suffix && <span>· {t('suffix', { suffix: job.suffix })}</span>}
+            {job.training.continuesFrom && (
+              <span data-testid="job-continues-from">
+                · {t('continuesFrom', { model: job.training.continuesFrom })}
+              </span>
+            )}
           </span>
         }
         actions={
@@ -129,8 +152,14 @@ function LiveJob({ job }: { job: JobDetail }) {
               {job.fine_tuned_model}
             </span>
             <CopyButton value={job.fine_tuned_model} label={t('copyModel')} />
+            <ModelSelection training={job.training} />
           </CardContent>
         </Card>
+      )}
+      {!job.fine_tuned_model && job.training.earlyStopping && !final && (
+        <p className="text-muted-foreground text-sm" data-testid="job-model-selection" data-selected="pending">
+          {job.training.selectCheckpoint === 'best' ? t('modelFrom.pendingBest') : t('modelFrom.pendingLast')}
+        </p>
       )}
       {job.fine_tuned_model && <ModelDownloadsCard fineTunedModel={job.fine_tuned_model} />}
 
@@ -200,6 +229,10 @@ function LiveJob({ job }: { job: JobDetail }) {
               <dd className="tabular-nums">{hpValue(hp.learning_rate_multiplier)}</dd>
               <dt className="text-muted-foreground">{t('seed')}</dt>
               <dd className="tabular-nums">{job.seed}</dd>
+              <dt className="text-muted-foreground">{t('earlyStopping')}</dt>
+              <dd className="tabular-nums" data-testid="job-early-stopping">
+                {job.training.earlyStopping ? t('earlyStoppingOn', { patience: job.training.earlyStopping.patience }) : t('earlyStoppingOff')}
+              </dd>
             </dl>
           </CardContent>
         </Card>
@@ -236,6 +269,13 @@ function LiveJob({ job }: { job: JobDetail }) {
         <CardContent>
           {checkpoints.data ? <JobCheckpointsTable checkpoints={checkpoints.data} /> : <Skeleton className="h-16 w-full" />}
         </CardContent>
+      </Card>
+
+      <Card>
+        <CardHeader>
+          <CardTitle>{tLogs('title')}</CardTitle>
+        </CardHeader>
+        <CardContent>{loaded ? <JobLogsPanel events={events} jobId={job.rawId} final={final} /> : <Skeleton className="h-32 w-full" />}</CardContent>
       </Card>
 
       <Card>

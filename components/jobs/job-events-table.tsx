@@ -24,7 +24,7 @@ export function JobEventsTable({ events }: { events: readonly LiveJobEvent[] }) 
   const format = useFormatter();
   const [shown, setShown] = useState(PAGE);
   const [metrics, setMetrics] = useState(true);
-  const newestFirst = useMemo(() => events.filter((e) => metrics || e.type !== 'metrics').reverse(), [events, metrics]);
+  const newestFirst = useMemo(() => events.filter((e) => e.type !== 'log' && (metrics || e.type !== 'metrics')).reverse(), [events, metrics]);
   const page = newestFirst.slice(0, shown);
 
   return (

@@ -4,7 +4,7 @@
 /** The part of a fine_tuning.job.event the charts and the event log need (job.events returns more). */
 export interface JobEventLike {
   seq: number;
-  type: 'message' | 'metrics';
+  type: 'message' | 'metrics' | 'log';
   data: Record<string, unknown>;
 }
 

@@ -13,6 +13,7 @@ import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { FormField } from '@/components/ui/form-field';
 import { Input } from '@/components/ui/input';
+import { Switch } from '@/components/ui/switch';
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@/components/ui/select';
 import { PageHeader } from '@/components/common/page-header';
 import { JobEstimateCard } from '@/components/jobs/job-estimate-card';
@@ -64,6 +65,7 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
   const advancedId = useId();
 
   const models = useQuery(trpc.model.list.queryOptions());
+  const continuable = useQuery(trpc.job.continuable.queryOptions());
   const datasets = useQuery(trpc.dataset.list.queryOptions({ purpose: 'fine-tune' }));
   const balance = useQuery(trpc.billing.balance.queryOptions());
   const trainable = useMemo(() => (models.data ?? []).filter((m) => m.trainable), [models.data]);
@@ -170,6 +172,12 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
                           {m.parameters ? <span className="text-muted-foreground text-xs">{format.number(m.parameters, { notation: 'compact' })}</span> : null}
                         </SelectItem>
                       ))}
+                      {(continuable.data ?? []).map((m) => (
+                        <SelectItem key={m.name} value={m.name}>
+                          <span className="font-mono break-all">{m.name}</span>
+                          <span className="text-muted-foreground text-xs">{t('continueFrom')}</span>
+                        </SelectItem>
+                      ))}
                     </SelectContent>
                   </Select>
                 )}
@@ -263,6 +271,9 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
                       </FormField>
                     ))}
                   </div>
+                  <FormField label={t('advanced.earlyStopping')} description={t('advanced.earlyStoppingHint')} orientation="horizontal">
+                    <Switch checked={values.earlyStopping} onCheckedChange={(v) => set('earlyStopping', v)} data-testid="early-stopping-switch" />
+                  </FormField>
                   <FormField label={t('advanced.seed')} description={t('advanced.seedHint')} error={message('seed')} className="sm:max-w-xs">
                     <Input name="seed" value={values.seed} inputMode="numeric" autoComplete="off" placeholder={t('advanced.random')} onChange={(e) => set('seed', e.target.value)} />
                   </FormField>

@@ -16,6 +16,8 @@ export interface NewJobValues {
   preset: TPreset;
   hyperparameters: Record<HyperparameterName, string>;
   seed: string;
+  /** Stop when the validation loss stops improving (patience 3), and keep the best checkpoint. */
+  earlyStopping: boolean;
 }
 
 export const emptyNewJobValues = (prefill: { model?: string; trainingFile?: string } = {}): NewJobValues => ({
@@ -26,6 +28,7 @@ export const emptyNewJobValues = (prefill: { model?: string; trainingFile?: stri
   preset: 'standard',
   hyperparameters: { n_epochs: '', batch_size: '', learning_rate_multiplier: '' },
   seed: '',
+  earlyStopping: false,
 });
 
 export type FieldName = 'model' | 'trainingFile' | 'validationFile' | 'suffix' | 'seed' | HyperparameterName;
@@ -69,6 +72,7 @@ export type CreateJobInput = {
   preset: TPreset;
   suffix?: string | null;
   seed?: number | null;
+  early_stopping?: { patience: number } | null;
 };
 
 /** Either the job.create input or the errors to show beside each field. */
@@ -97,6 +101,7 @@ export function toCreateJobInput(values: NewJobValues): { input: CreateJobInput;
       preset: values.preset,
       suffix: suffix || null,
       seed,
+      ...(values.earlyStopping ? { early_stopping: { patience: 3 } } : {}),
     },
     errors: null,
   };

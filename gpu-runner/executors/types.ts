@@ -15,6 +15,8 @@ export interface TrainerJobSpec {
   /** .ltok file names inside dataDir. */
   trainFile: string;
   validFile?: string;
+  /** A LoRA adapter folder inside dataDir to start from (a job that continues a fine-tuned model). */
+  initAdapter?: string;
   /** The job config JSON (schema and defaults in gpu-runner/trainer/README.md). */
   config: Record<string, unknown>;
   /** Receives config.json, checkpoints/, adapter/ and metrics.csv (mounted read-write). */
@@ -98,6 +100,7 @@ export function trainerArguments(spec: TrainerJobSpec, paths: TrainerPaths): str
     paths.out,
   ];
   if (spec.validFile) args.push('--valid', path.posix.join(paths.data, spec.validFile));
+  if (spec.initAdapter) args.push('--init-adapter', path.posix.join(paths.data, spec.initAdapter));
   const resume = resumeWithinOutput(spec);
   if (resume !== null) args.push('--resume', path.posix.join(paths.out, ...resume.split(path.sep)));
   const workers = trainerProcesses(spec);

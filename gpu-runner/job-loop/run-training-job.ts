@@ -12,7 +12,8 @@ import { materializeFolder, storeFolder } from '@/server/services/artifacts/fold
 import { materializeModelFolder } from '@/server/services/model-registry/model-artifacts';
 import { nextEventSeq, notifyJob, appendJobEvents, type NewJobEvent } from '@/server/services/training/job-events';
 import type { JobArtifacts } from '@/server/services/training/prepare-job';
-import { claimJob, handBack, recordHeartbeat, recordProgress, type RunAttempt } from '@/server/services/training/job-transitions';
+import { claimJob, handBack, recordHeartbeat, recordProgress, recordRunLog, type RunAttempt } from '@/server/services/training/job-transitions';
+import { TrainerLog } from '@/gpu-runner/job-loop/trainer-log';
 import { checkpointFiles, recordCheckpoint } from '@/server/services/training/job-checkpoints';
 import { publishJob } from '@/server/services/training/publish-job';
 import { finishJob, type RunEnding } from '@/server/services/training/finish-job';
@@ -129,6 +130,25 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
   let lastEval: Record<string, number | null> = {};
   const stderrTail: string[] = [];
   let progressWritten = 0;
+  // The trainer's log: each line an event of type `log` as it is written (the job page's logs
+  // panel), and the whole of it stored with the job's artifacts when the run ends.
+  const trainerLog = new TrainerLog(path.join(opts.workRoot, 'jobs', `${jobId}.log`), (message) => event({ type: 'log', message }));
+  const storeLog = async (): Promise<Partial<JobArtifacts>> => {
+    const stored = await trainerLog.close();
+    if (!stored) return {};
+    const ref = await store.put(stored.file);
+    return { log: { sha256: ref.sha256, size: ref.size, lines: stored.lines } };
+  };
+
+  // A run that ends without publishing keeps its log too.
+  const recordEndLog = async () => {
+    flushEvents();
+    const extra = await storeLog().catch((e: unknown) => {
+      log.warn({ err: e, jobId }, 'could not store the trainer log');
+      return {};
+    });
+    if ('log' in extra) await writes.run('log', () => recordRunLog(db, fence, { ...(job.artifacts as object), ...extra } as object));
+  };
 
   // The end of a run goes through the write queue too, so a database restart at that moment
   // delays it instead of failing a job that trained; finishJob is safe to repeat.
@@ -145,6 +165,10 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
     if (!artifacts.train || !artifacts.trainerConfig) throw new Error('the job was queued without tokenized data');
     await store.materialize(artifacts.train.sha256, path.join(dataDir, 'train.ltok'));
     if (artifacts.valid) await store.materialize(artifacts.valid.sha256, path.join(dataDir, 'valid.ltok'));
+    if (artifacts.initAdapter) {
+      await materializeFolder(store, artifacts.initAdapter, path.join(dataDir, 'init-adapter'));
+      event({ message: 'Starting from the adapter of the fine-tuned model this job continues.' });
+    }
 
     let resumeFrom: string | undefined;
     if (job.lastCheckpointStep) {
@@ -163,6 +187,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
         dataDir,
         trainFile: 'train.ltok',
         validFile: artifacts.valid ? 'valid.ltok' : undefined,
+        initAdapter: artifacts.initAdapter ? 'init-adapter' : undefined,
         config: { ...artifacts.trainerConfig, threads: opts.cpus },
         outputDir: outDir,
         resumeFrom,
@@ -172,6 +197,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
       },
       {
         onStderrLine: (line) => {
+          if (!lost) trainerLog.write(line);
           stderrTail.push(line);
           if (stderrTail.length > 20) stderrTail.shift();
         },
@@ -243,6 +269,20 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
       await runConversion({ kind: 'adapter', baseModelDir: modelDir, adapterDir: end.adapter_path, outFile: ggufFile });
       const gguf = await store.put(ggufFile);
       const trainedTokens = end.metrics.trained_tokens;
+      const adapterFrom = end.adapter_from
+        ? { selected: end.adapter_from.selected, step: end.adapter_from.step, validLoss: end.best_checkpoint?.best_loss ?? null, earlyStopped: Boolean(end.early_stopped) }
+        : undefined;
+      if (end.early_stopped) event({ message: `Early stopping at step ${end.step}: the validation loss stopped improving.`, data: { step: end.step } });
+      if (adapterFrom) {
+        event({
+          message: adapterFrom.selected === 'best'
+            ? `The fine-tuned model is the best checkpoint: step ${adapterFrom.step}${adapterFrom.validLoss !== null ? `, validation loss ${adapterFrom.validLoss.toFixed(4)}` : ''}.`
+            : `The fine-tuned model is the last step (${adapterFrom.step}).`,
+          data: { adapter_from: adapterFrom },
+        });
+      }
+      flushEvents();
+      const extraArtifacts = { ...(await storeLog()), ...(adapterFrom ? { adapterFrom } : {}) };
       const name = await writes.run('publish', () =>
         publishJob({
           db,
@@ -252,6 +292,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
           adapterGguf: { sha256: gguf.sha256, size: gguf.size },
           metrics: { sha256: metrics.sha256, size: metrics.size },
           trainedTokens,
+          extraArtifacts,
           progress: { ...(lastProgress ? { step: end.step, totalSteps: end.step } : {}), etaSeconds: 0, trainLoss: end.metrics.train_loss, validLoss: end.metrics.valid_loss },
         }),
       );
@@ -271,6 +312,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
         await writes.push('hand back', () => handBack(db, fence));
         return 'requeued';
       }
+      await recordEndLog();
       event({ message: `Job cancelled at step ${end?.event === 'cancelled' ? end.step : lastProgress?.step ?? 0}; only completed steps are charged.`, data: { trained_tokens: trainedSoFar } });
       await finish({ status: 'cancelled', trainedTokens: trainedSoFar });
       return 'cancelled';
@@ -281,6 +323,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
         : exit.oomKilled
           ? { code: 'out_of_memory', message: 'The trainer ran out of memory. Use a smaller batch size or sequence length, or a runner with more memory.' }
           : { code: 'trainer_crashed', message: `The trainer exited with code ${exit.exitCode} without reporting an error. Last output: ${stderrTail.slice(-5).join(' | ') || 'none'}` };
+    await recordEndLog();
     event({ level: 'error', message: `Fine-tuning failed: ${error.message}`, data: { code: error.code } });
     await finish({ status: 'failed', error });
     return 'failed';
@@ -296,6 +339,8 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
     clearInterval(heartbeat);
     clearInterval(cancelWatch);
     opts.signal?.removeEventListener('abort', onAbort);
+    await trainerLog.close().catch(() => null);
+    await fs.rm(trainerLog.file, { force: true }).catch(() => {});
     await fs.rm(workspace, { recursive: true, force: true }).catch(() => {});
   }
 }

@@ -70,6 +70,10 @@ export const ZTrainerDone = z.looseObject({
     train_seconds: z.number(),
     tokens_per_s: measured,
   }),
+  /** Which adapter was published: the best checkpoint by validation loss or the last step. */
+  adapter_from: z.object({ selected: z.enum(['best', 'last']), step: count }).optional(),
+  best_checkpoint: z.object({ best_step: count, best_loss: z.number().nullable(), bad_evals: count }).nullish(),
+  early_stopped: z.boolean().optional(),
 });
 
 export const ZTrainerCancelled = z.looseObject({ event: z.literal('cancelled'), step: count, checkpoint: z.string().nullable() });

@@ -150,6 +150,8 @@ export const ERROR_CODES = {
   not_trainable: { class: 'BAD_REQUEST' },
   unsupported_method: { class: 'BAD_REQUEST', action: 'Use method {"type": "supervised"}, the one fine-tuning method Lathe trains so far.' },
   missing_chat_template: { class: 'BAD_REQUEST', action: 'Import a model whose tokenizer has a chat template.' },
+  early_stopping_without_validation: { class: 'BAD_REQUEST', action: 'Give the job a validation file, or train on a file of at least two examples so one can be held out.' },
+  init_adapter_invalid: { class: 'BAD_REQUEST', action: 'Continue from another fine-tuned model of the same base, or start a fresh fine-tune of the base model.' },
   template_timeout: { class: 'BAD_REQUEST', action: "Fix the model's chat template so it renders a conversation in well under a second, or use another model." },
   template_memory_exceeded: { class: 'BAD_REQUEST', action: "Fix the model's chat template so it builds no huge list or string, or use another model." },
   // serving and training capacity

@@ -17,3 +17,91 @@ export const ZPreset = z.enum(['quick', 'standard', 'thorough']);
 export type TPreset = z.infer<typeof ZPreset>;
 
 export type ResolvedHyperparameters = { n_epochs: number; batch_size: number; learning_rate_multiplier: number; learning_rate: number };
+
+/** What "auto" knows about the job: the training file's size and the base model's width. */
+export interface AutoInputs {
+  /** Examples in the training file. */
+  examples: number;
+  /** Trained (assistant) tokens of the training file, one epoch. */
+  trainedTokens: number;
+  /** The base model's hidden size (config.json `hidden_size`); unknown widths count as 4096. */
+  hiddenSize?: number | null;
+  /** Most trained tokens x epochs that "auto" lets one job reach. Default 100 million. */
+  maxBilledTokens?: number;
+}
+
+export interface AutoHyperparameters {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+}
+
+/**
+ * The constants of the one "auto" rule. content/docs/hyperparameters.mdx explains each and where it
+ * comes from; change them there too.
+ */
+export const AUTO_RULE = {
+  /** LoRA learning rate at the reference width and batch (QLoRA's 2e-4 for 7B/13B Llama, width 4096, batch 16 with accumulation; Hu et al.'s range). */
+  referenceLearningRate: 2e-4,
+  referenceWidth: 4096,
+  referenceBatch: 8,
+  minLearningRate: 1e-5,
+  maxLearningRate: 5e-3,
+  /** OpenAI's default of 3 epochs for datasets of ordinary size. */
+  targetEpochs: 3,
+  /** At least this many optimizer steps in all, so a small dataset is seen often enough to be learned. */
+  minTotalSteps: 1000,
+  maxEpochs: 50,
+  /** Large files: about this many examples seen in all (at least one epoch), as OpenAI does. */
+  maxTargetExamples: 25_000,
+  maxBatchSize: 256,
+  defaultMaxBilledTokens: 100_000_000,
+} as const;
+
+/**
+ * The values "auto" resolves to:
+ * - batch size: about 0.2% of the examples as a power of two (1 to 256), as OpenAI's auto does;
+ * - learning rate: 2e-4 at width 4096 and batch 8, scaled by 4096/width (muP: Adam's per-weight
+ *   update must shrink as 1/width for the change of a layer's output to stay the same size) and by
+ *   sqrt(batch/8) (the square-root scaling rule for Adam), kept within 1e-5 to 5e-3;
+ * - epochs: 3, raised so the job makes at least 1,000 optimizer steps (at most 50 epochs), lowered
+ *   for large files so about 25,000 examples are seen (at least 1), and capped so trained tokens x
+ *   epochs stays within maxBilledTokens.
+ */
+export function autoHyperparameters({ examples, trainedTokens, hiddenSize, maxBilledTokens = AUTO_RULE.defaultMaxBilledTokens }: AutoInputs): AutoHyperparameters {
+  if (!Number.isInteger(examples) || examples < 1) throw new RangeError('examples must be a positive integer.');
+  if (!Number.isFinite(trainedTokens) || trainedTokens < 0) throw new RangeError('trainedTokens must be >= 0.');
+  const R = AUTO_RULE;
+  const rawBatch = Math.min(R.maxBatchSize, Math.max(1, Math.round(examples * 0.002)));
+  const batchSize = Math.min(2 ** Math.round(Math.log2(rawBatch)), R.maxBatchSize);
+
+  const stepsPerEpoch = Math.ceil(examples / batchSize);
+  let epochs: number = R.targetEpochs;
+  if (stepsPerEpoch * epochs < R.minTotalSteps) epochs = Math.min(R.maxEpochs, Math.ceil(R.minTotalSteps / stepsPerEpoch));
+  else if (examples * epochs > R.maxTargetExamples) epochs = Math.max(1, Math.floor(R.maxTargetExamples / examples));
+  if (trainedTokens > 0) epochs = Math.max(1, Math.min(epochs, Math.floor(maxBilledTokens / trainedTokens)));
+
+  const width = hiddenSize && hiddenSize > 0 ? hiddenSize : R.referenceWidth;
+  const scaled = R.referenceLearningRate * (R.referenceWidth / width) * Math.sqrt(batchSize / R.referenceBatch);
+  const learningRate = Number(Math.min(R.maxLearningRate, Math.max(R.minLearningRate, scaled)).toPrecision(3));
+  return { epochs, batchSize, learningRate };
+}
+
+/** The base model's hidden size: from its row's details (recorded at import), else null. */
+export function hiddenSizeOf(details: unknown): number | null {
+  const value = (details as { hiddenSize?: unknown } | null)?.hiddenSize;
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : null;
+}
+
+/** Early stopping: end the job after `patience` evaluations without a validation loss lower than the best by more than `min_delta`. */
+export const ZEarlyStopping = z
+  .object({
+    patience: z.number().int().min(1).max(50).default(3),
+    min_delta: z.number().min(0).max(10).default(0),
+  })
+  .strict();
+export type TEarlyStopping = z.infer<typeof ZEarlyStopping>;
+
+/** Which adapter becomes the fine-tuned model: the best checkpoint by validation loss, or the last step. Default: best with early stopping, else last. */
+export const ZCheckpointSelection = z.enum(['best', 'last']);
+export type TCheckpointSelection = z.infer<typeof ZCheckpointSelection>;

@@ -23,6 +23,7 @@ import { GET as downloadDataset } from '@/app/(dashboard)/datasets/[id]/download
 import { POST as chatCompletions } from '@/app/v1/chat/completions/route';
 import { POST as completions } from '@/app/v1/completions/route';
 import { GET as downloadModel } from '@/app/api/downloads/[id]/[artifact]/route';
+import { GET as downloadJobLog } from '@/app/api/jobs/[id]/log/route';
 import { POST as playgroundChat } from '@/app/api/playground/route';
 import { GET as listJobs } from '@/app/v1/fine_tuning/jobs/route';
 import { GET as getJob } from '@/app/v1/fine_tuning/jobs/[id]/route';
@@ -120,6 +121,7 @@ const lists: { name: string; call: (caller: Caller) => Promise<unknown>; asKey?:
   { name: 'organization.hubToken.get', call: (c) => c.organization.hubToken.get(), asKey: true },
   { name: 'job.list', call: (c) => c.job.list(), asKey: true },
   { name: 'webhooks.list', call: (c) => c.webhooks.list(), asKey: true },
+  { name: 'job.continuable', call: (c) => c.job.continuable(), asKey: true },
 ];
 
 /** Procedures that address no row of another organization, and why. */
@@ -188,6 +190,7 @@ const ROUTES: Record<string, string> = {
   'app/api/auth/token/route.ts': 'the operator\'s admin token: no tenant rows',
   'app/api/downloads/[id]/[artifact]/route.ts': "B's upload and dataset download test",
   'app/api/health/route.ts': 'no rows',
+  'app/api/jobs/[id]/log/route.ts': "B's upload and dataset download test",
   'app/api/playground/route.ts': 'POST /api/playground row',
   'app/api/search/route.ts': 'searches the public documentation pages: no rows',
   'app/api/search/static/route.ts': 'the public documentation pages\' search index: no rows',
@@ -307,6 +310,8 @@ describe('cross-tenant isolation', () => {
     expect((await patchUpload(patch)).status).toBe(404);
     const download = await downloadDataset(new Request(`http://lathe.test/datasets/${world.b_.datasetId}/download`, { headers: { authorization: `Bearer ${world.aKey}` } }), { params: Promise.resolve({ id: world.b_.datasetId }) });
     expect(download.status).toBe(404);
+    const log = await downloadJobLog(new Request(`http://lathe.test/api/jobs/${world.b_.jobId}/log`, { headers: { authorization: `Bearer ${world.aKey}` } }), { params: Promise.resolve({ id: world.b_.jobId }) });
+    expect(log.status).toBe(404);
     for (const artifact of ['adapter.zip', 'adapter.gguf', 'merged.gguf']) {
       const res = await downloadModel(new Request(`http://lathe.test/api/downloads/${world.b_.tunedId}/${artifact}`, { headers: { authorization: `Bearer ${world.aKey}` } }), {
         params: Promise.resolve({ id: world.b_.tunedId, artifact }),

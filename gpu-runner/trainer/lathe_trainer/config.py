@@ -50,11 +50,15 @@ class TrainConfig:
     threads: Optional[int] = None
     base_model_name: Optional[str] = None
     lora: LoRAConfig = field(default_factory=LoRAConfig)
+    # Early stopping and the best checkpoint (early_stopping.py).
+    early_stopping_patience: Optional[int] = None
+    early_stopping_min_delta: float = 0.0
+    final_adapter: str = "auto"
 
     def fingerprint(self) -> str:
         """Hash of the fields that decide the optimisation trajectory: a checkpoint only resumes a
         run whose fingerprint matches."""
-        relevant = {k: v for k, v in asdict(self).items() if k not in ("threads", "log_interval", "checkpoints_to_keep", "checkpoint_interval", "eval_interval", "eval_samples", "base_model_name", "precision", "gradient_checkpointing")}
+        relevant = {k: v for k, v in asdict(self).items() if k not in ("threads", "log_interval", "checkpoints_to_keep", "checkpoint_interval", "eval_interval", "eval_samples", "base_model_name", "precision", "gradient_checkpointing", "early_stopping_patience", "early_stopping_min_delta", "final_adapter")}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=list).encode()).hexdigest()[:16]
 
 
@@ -70,8 +74,9 @@ _INT_FIELDS = {
     "log_interval": 1,
     "seed": None,
 }
-_OPTIONAL_INT_FIELDS = {"sequence_length": 2, "max_steps": 1, "threads": 1}
-_FLOAT_FIELDS = {"learning_rate": (0.0, False), "weight_decay": (0.0, True), "max_grad_norm": (0.0, True)}
+_OPTIONAL_INT_FIELDS = {"sequence_length": 2, "max_steps": 1, "threads": 1, "early_stopping_patience": 1}
+_FLOAT_FIELDS = {"learning_rate": (0.0, False), "weight_decay": (0.0, True), "max_grad_norm": (0.0, True), "early_stopping_min_delta": (0.0, True)}
+FINAL_ADAPTERS = ("auto", "last", "best")
 
 
 def _bad(key: str, expected: str, value: Any) -> TrainerError:
@@ -160,6 +165,10 @@ def parse_train_config(raw: Any) -> TrainConfig:
         values["base_model_name"] = raw["base_model_name"]
     if "lora" in raw:
         values["lora"] = _parse_lora(raw["lora"])
+    if "final_adapter" in raw:
+        if raw["final_adapter"] not in FINAL_ADAPTERS:
+            raise _bad("final_adapter", "one of " + ", ".join(FINAL_ADAPTERS), raw["final_adapter"])
+        values["final_adapter"] = raw["final_adapter"]
     config = TrainConfig(**values)
     if config.batch_size < config.gradient_accumulation_steps:
         raise TrainerError(

@@ -200,3 +200,20 @@ def load_adapter(model: CausalLM, adapter_dir: str) -> LoRASpec:
         if names:
             raise TrainerError("adapter_invalid", f"adapter has tensors this model has no place for: {sorted(names)[:3]}")
     return spec
+
+
+def copy_adapter(source_dir: str, destination: str) -> None:
+    """Publishes the adapter files of a checkpoint folder as `destination`, through a staging folder."""
+    parent = os.path.dirname(os.path.abspath(destination))
+    staging = os.path.join(parent, f".{os.path.basename(destination)}.tmp-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    os.makedirs(staging)
+    try:
+        for name in (ADAPTER_WEIGHTS, ADAPTER_CONFIG):
+            shutil.copyfile(os.path.join(source_dir, name), os.path.join(staging, name))
+        if os.path.exists(destination):
+            shutil.rmtree(destination)
+        os.replace(staging, destination)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

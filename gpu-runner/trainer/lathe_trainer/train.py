@@ -29,7 +29,9 @@ import torch
 
 from . import lora as lora_lib
 from .config import TrainConfig, load_train_config
+from .continue_from import start_from_adapter
 from .data import PreparedData, epoch_order, make_batch, prepare, split_evenly
+from .early_stopping import BestTracker, counts as eval_counts, selection as adapter_selection
 from .errors import TrainerError
 from .ltok import LtokDataset
 from .model import CausalLM, load_model, masked_lm_loss
@@ -234,7 +236,12 @@ class Trainer:
         self.model: CausalLM = load_model(args.model, device=device, dtype=weight_dtype)
         self.model.gradient_checkpointing = config.gradient_checkpointing
         self.lora_spec = config.lora.spec()
-        self.params = lora_lib.apply_lora(self.model, self.lora_spec, config.seed)
+        if getattr(args, "init_adapter", None):
+            self.lora_spec, self.params = start_from_adapter(self.model, args.init_adapter, config.lora.dropout)
+        else:
+            self.params = lora_lib.apply_lora(self.model, self.lora_spec, config.seed)
+        self.best = BestTracker(config.early_stopping_patience, config.early_stopping_min_delta)
+        self.early_stopped = False
         if not self.params:
             raise TrainerError("invalid_config", "no module matched lora.target_modules")
         self.optimizer = torch.optim.AdamW(
@@ -313,6 +320,7 @@ class Trainer:
                         else 0.0,
                     },
                     "trained_tokens": self.trained_tokens,
+                    "best": self.best.state(),
                     "metrics": [{"step": s, **row} for s, row in sorted(self.metrics.items())],
                 }
                 _write_text_atomic(os.path.join(staging, STATE_FILE), json.dumps(state, indent=1, default=list))
@@ -336,6 +344,8 @@ class Trainer:
             if name.startswith("step-") and name[5:].isdigit():
                 steps.append(int(name[5:]))
         for step in sorted(steps)[: -self.config.checkpoints_to_keep]:
+            if step == self.best.best_step:
+                continue  # the best checkpoint by validation loss stays beside the newest ones
             shutil.rmtree(os.path.join(self.checkpoint_root, f"step-{step}"), ignore_errors=True)
 
     def _resume(self, checkpoint_dir: str) -> None:
@@ -390,6 +400,7 @@ class Trainer:
             raise TrainerError("checkpoint_invalid", f"cannot load the checkpoint's training state: {exc}") from None
         self.start_step = step
         self.trained_tokens = int(state.get("trained_tokens", 0))
+        self.best.restore(state.get("best"))
         for row in state.get("metrics", []):
             row = dict(row)
             self.metrics[int(row.pop("step"))] = row
@@ -430,6 +441,7 @@ class Trainer:
         row = self.metrics.setdefault(step, {})
         row["valid_loss"] = _finite_or_none(result["loss"])
         row["valid_mean_token_accuracy"] = _finite_or_none(result["accuracy"])
+        log(f"eval at step {step}: valid_loss {row['valid_loss']} ({'full' if full else 'sampled'})")
         self.last_full_eval = result if full else getattr(self, "last_full_eval", None)
         self.events.emit(
             "eval",
@@ -440,6 +452,15 @@ class Trainer:
             valid_tokens=int(result["tokens"]),
             full=full,
         )
+        # ---- best checkpoint and early stopping (early_stopping.py) ----
+        keep_best = adapter_selection(self.config.final_adapter, self.config.early_stopping_patience) == "best"
+        if eval_counts(full, len(self.eval_sample), len(self.eval_full)) and self.best.observe(step, row["valid_loss"]):
+            if keep_best and step < self.total_steps and not (self.last_checkpoint or "").endswith(f"step-{step}"):
+                self.save_checkpoint(step)
+        if self.best.should_stop and step < self.total_steps:
+            self.early_stopped = True
+            log(f"early stopping at step {step}: no improvement of the validation loss in {self.best.bad_evals} evaluations"
+                f" (best {self.best.best_loss:.4f} at step {self.best.best_step})")
 
     # ---- training -----------------------------------------------------------------------------
     def train_step(self, step: int) -> Optional[Dict[str, float]]:
@@ -575,16 +596,19 @@ class Trainer:
                     trained_tokens=self.trained_tokens,
                     eta_s=round(per_step * (self.total_steps - step), 1),
                 )
+                loss_text = "n/a" if row["train_loss"] is None else f"{row['train_loss']:.4f}"
+                log(f"step {step}/{self.total_steps} epoch {epoch_float:.2f} train_loss {loss_text} lr {result['lr']:.3g}")
             epoch_end = step % self.steps_per_epoch == 0 or step == self.total_steps
             if epoch_end:
                 self.run_eval(step, epoch_float, full=True)
             elif config.eval_interval and step % config.eval_interval == 0:
                 self.run_eval(step, epoch_float, full=False)
-            if self.cancel.requested:
+            if self.cancel.requested or self.early_stopped:
                 break
             periodic = config.checkpoint_interval and step % config.checkpoint_interval == 0
             if step < self.total_steps and (periodic or (not config.checkpoint_interval and epoch_end)):
-                self.save_checkpoint(step)
+                if not (self.last_checkpoint or "").endswith(f"step-{step}"):
+                    self.save_checkpoint(step)
 
         if self.cancel.requested and step < self.total_steps:
             path = self.last_checkpoint
@@ -596,9 +620,17 @@ class Trainer:
 
         metrics_path = os.path.join(self.out_dir, "metrics.csv")
         adapter_path = os.path.join(self.out_dir, "adapter")
+        selected = adapter_selection(config.final_adapter, config.early_stopping_patience)
+        best_dir = os.path.join(self.checkpoint_root, f"step-{self.best.best_step}") if self.best.best_step is not None else None
+        if selected == "best" and (best_dir is None or self.best.best_step == step or not os.path.isdir(best_dir)):
+            selected = "last" if best_dir is None else "best"
+            best_dir = None  # the last step is the best one, or there is no validation loss: the final weights
         if self.is_main:
             _write_text_atomic(metrics_path, metrics_csv(self.metrics))
-            lora_lib.publish_adapter(self.model, self.lora_spec, self.base_model_name, adapter_path)
+            if selected == "best" and best_dir is not None:
+                lora_lib.copy_adapter(best_dir, adapter_path)
+            else:
+                lora_lib.publish_adapter(self.model, self.lora_spec, self.base_model_name, adapter_path)
         self.dist.barrier()
         full = getattr(self, "last_full_eval", None)
         final = self.metrics.get(step, {})
@@ -617,6 +649,9 @@ class Trainer:
                 "train_seconds": round(step_time, 3),
                 "tokens_per_s": round(run_tokens / step_time, 1) if step_time > 0 else None,
             },
+            adapter_from={"selected": selected, "step": self.best.best_step if selected == "best" else step},
+            best_checkpoint=self.best.state() if self.best.best_step is not None else None,
+            early_stopped=self.early_stopped,
         )
         return "done"
 
@@ -634,6 +669,7 @@ def parse_args(argv):
     parser.add_argument("--config", required=True, help="job config JSON")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--resume", help="checkpoint folder to continue from")
+    parser.add_argument("--init-adapter", help="LoRA adapter folder to start from (continue a fine-tuned model)")
     return parser.parse_args(argv)
 
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ZEstimateCostRequest, autoHyperparameters, estimateCost } from './estimate-cost';
+import { ZEstimateCostRequest, estimateCost } from './estimate-cost';
 
 describe('estimateCost', () => {
   it('is trained tokens x epochs x price per token', () => {
@@ -12,34 +12,6 @@ describe('estimateCost', () => {
     expect(() => estimateCost({ trainedTokens: -1, epochs: 1, pricePerMillionTokens: 1 })).toThrow(RangeError);
     expect(() => estimateCost({ trainedTokens: 10, epochs: 1.5, pricePerMillionTokens: 1 })).toThrow(RangeError);
     expect(() => estimateCost({ trainedTokens: 10, epochs: 1, pricePerMillionTokens: Number.NaN })).toThrow(RangeError);
-  });
-});
-
-describe('autoHyperparameters', () => {
-  it('follows OpenAI: 3 epochs, more for small files, fewer for large ones', () => {
-    expect(autoHyperparameters({ examples: 10, trainedTokens: 5000 }).epochs).toBe(10);
-    expect(autoHyperparameters({ examples: 2, trainedTokens: 100 }).epochs).toBe(25);
-    expect(autoHyperparameters({ examples: 100, trainedTokens: 50_000 }).epochs).toBe(3);
-    expect(autoHyperparameters({ examples: 8333, trainedTokens: 1_000_000 }).epochs).toBe(3);
-    expect(autoHyperparameters({ examples: 10_000, trainedTokens: 1_000_000 }).epochs).toBe(2);
-    expect(autoHyperparameters({ examples: 100_000, trainedTokens: 10_000_000 }).epochs).toBe(1);
-  });
-
-  it('caps epochs by the token budget, never below one', () => {
-    expect(autoHyperparameters({ examples: 1000, trainedTokens: 40_000_000 }).epochs).toBe(2);
-    expect(autoHyperparameters({ examples: 1000, trainedTokens: 400_000_000 }).epochs).toBe(1);
-    expect(autoHyperparameters({ examples: 1000, trainedTokens: 1000, maxBilledTokens: 1500 }).epochs).toBe(1);
-  });
-
-  it('sizes the batch at about 0.2% of the examples, a power of two up to 256, with the rate scaled to it', () => {
-    expect(autoHyperparameters({ examples: 50, trainedTokens: 1 })).toMatchObject({ batchSize: 1, learningRate: 7.07e-5 });
-    expect(autoHyperparameters({ examples: 4000, trainedTokens: 1 })).toMatchObject({ batchSize: 8, learningRate: 2e-4 });
-    expect(autoHyperparameters({ examples: 20_000, trainedTokens: 1 })).toMatchObject({ batchSize: 32, learningRate: 4e-4 });
-    expect(autoHyperparameters({ examples: 1_000_000, trainedTokens: 1 })).toMatchObject({ batchSize: 256, learningRate: 5e-4 });
-  });
-
-  it('needs at least one example', () => {
-    expect(() => autoHyperparameters({ examples: 0, trainedTokens: 0 })).toThrow(RangeError);
   });
 });
 

@@ -16,6 +16,8 @@ export interface HfFolderInspection {
   ggufArchitecture: string;
   parameters: number;
   contextLength: number;
+  /** Width of the residual stream (config.json hidden_size); "auto" scales the learning rate by it. */
+  hiddenSize: number;
   hasChatTemplate: boolean;
   chatTemplate?: string;
   license?: string;
@@ -67,6 +69,7 @@ export async function inspectHfFolder(dir: string): Promise<HfFolderInspection> 
     ggufArchitecture: config.ggufArch,
     parameters,
     contextLength: config.contextLength,
+    hiddenSize: config.hiddenSize,
     hasChatTemplate: Boolean(chatTemplate),
     chatTemplate,
     license: await readFolderLicense(dir),

@@ -244,6 +244,7 @@ async function importHfFolder(dir: string, ctx: StepContext & { name: string; wo
     },
     details: {
       trainable: inspection.trainingBlocker === null,
+      hiddenSize: inspection.hiddenSize,
       ...(inspection.trainingBlocker ? { trainingBlocker: inspection.trainingBlocker } : {}),
       dtype: inspection.dtype,
       tokenizer: inspection.tokenizer,

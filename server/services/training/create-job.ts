@@ -8,7 +8,7 @@ import { assertHasCredits } from '@/server/services/credits/ledger';
 import { assertJobSlot } from '@/server/services/quotas/enforce-quotas';
 import { appendJobEvents } from '@/server/services/training/job-events';
 import { fromApiFileId, type JobWithNames } from '@/server/services/training/openai-shapes';
-import { ZHyperparameters, ZPreset, type THyperparameters } from '@/lib/universal/hyperparameters';
+import { ZCheckpointSelection, ZEarlyStopping, ZHyperparameters, ZPreset, type THyperparameters } from '@/lib/universal/hyperparameters';
 import { enqueue, prepareTrainingJob } from '@/server/queue/contracts';
 import { getBoss } from '@/server/queue/boss';
 import { assertTrainingAvailable } from '@/server/services/platform/training-availability';
@@ -38,6 +38,10 @@ export const ZCreateJobRequest = z.strictObject({
   seed: z.number().int().min(0).max(2_147_483_647).nullish(),
   metadata: z.record(z.string().max(64), z.string().max(512)).refine((m) => Object.keys(m).length <= 16, 'at most 16 keys').nullish(),
   method: ZFineTuneMethod.optional(),
+  /** Lathe's own: stop when the validation loss stops improving. */
+  early_stopping: ZEarlyStopping.nullish(),
+  /** Lathe's own: the fine-tuned model is the best checkpoint by validation loss, or the last step. */
+  select_checkpoint: ZCheckpointSelection.optional(),
 });
 export type TCreateJobRequest = z.infer<typeof ZCreateJobRequest>;
 
@@ -56,7 +60,7 @@ function supervisedHyperparameters({ method, hyperparameters }: TCreateJobReques
   return nested ?? hyperparameters;
 }
 
-export const jobInclude = { baseModel: { select: { name: true } }, fineTunedModel: { select: { name: true } } } as const;
+export const jobInclude = { baseModel: { select: { name: true } }, fineTunedModel: { select: { name: true } }, parentModel: { select: { name: true } } } as const;
 
 type ModelArtifacts = { hf?: { files: Record<string, { sha256: string; size: number }> } | null };
 
@@ -67,7 +71,13 @@ type ModelArtifacts = { hf?: { files: Record<string, { sha256: string; size: num
 export async function createJob({ tenant, db, input }: { tenant: TenantContext; db: Db; input: TCreateJobRequest }): Promise<JobWithNames> {
   const { scope } = tenant;
   const hyperparameters = supervisedHyperparameters(input);
-  const model = await tenant.db.baseModel.findFirst({ where: { name: input.model } });
+  // `model` may name a fine-tuned model of the project: its adapter is the starting point.
+  const parent = input.model.startsWith('ft:') ? await tenant.db.fineTunedModel.findFirst({ where: { name: input.model }, include: { baseModel: { select: { name: true } } } }) : null;
+  if (input.model.startsWith('ft:') && !parent) throw new LatheError('NOT_FOUND', `The fine-tuned model '${input.model}' does not exist or you do not have access to it.`, { param: 'model', reason: 'model_not_found' });
+  if (parent && !(parent.artifacts as { adapter?: unknown } | null)?.adapter) {
+    throw new LatheError('BAD_REQUEST', `The fine-tuned model '${input.model}' has no stored adapter to continue from.`, { param: 'model', reason: 'model_not_trainable' });
+  }
+  const model = await tenant.db.baseModel.findFirst({ where: parent ? { id: parent.baseModelId } : { name: input.model } });
   if (!model) throw new LatheError('NOT_FOUND', `The model '${input.model}' does not exist or you do not have access to it.`, { param: 'model', reason: 'model_not_found' });
   if (model.status !== 'READY') throw new LatheError('BAD_REQUEST', `The model '${input.model}' is not ready yet (${model.status.toLowerCase()}).`, { param: 'model', reason: 'model_not_ready' });
   if (!(model.artifacts as ModelArtifacts | null)?.hf) {
@@ -100,7 +110,13 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
         validationDatasetId: validationId,
         status: 'validating_files',
         suffix: input.suffix || null,
-        hyperparameters: { ...(hyperparameters ?? {}), preset: input.preset ?? 'standard' },
+        hyperparameters: {
+          ...(hyperparameters ?? {}),
+          preset: input.preset ?? 'standard',
+          ...(input.early_stopping ? { early_stopping: input.early_stopping } : {}),
+          ...(input.select_checkpoint ? { select_checkpoint: input.select_checkpoint } : {}),
+        },
+        parentModelId: parent?.id ?? null,
         seed: input.seed ?? randomInt(0, 2_147_483_647),
         metadata: input.metadata ?? undefined,
         createdById: tenant.actor.userId ?? null,
@@ -113,7 +129,7 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
       action: 'job.create',
       targetType: 'TrainingJob',
       targetId: created.id,
-      data: { model: model.name, trainingFile: training.id, validationFile: validationId },
+      data: { model: model.name, ...(parent ? { continuesFrom: parent.name } : {}), trainingFile: training.id, validationFile: validationId },
     });
     return created;
   });

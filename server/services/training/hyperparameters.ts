@@ -1,14 +1,16 @@
 // OpenAI-style hyperparameters ("auto" or a value), presets, and the trainer's job config.
-import type { ResolvedHyperparameters, THyperparameters, TPreset } from '@/lib/universal/hyperparameters';
-import { autoHyperparameters } from '@/server/services/datasets/estimate-cost';
+import { autoHyperparameters, type ResolvedHyperparameters, type TCheckpointSelection, type TEarlyStopping, type THyperparameters, type TPreset } from '@/lib/universal/hyperparameters';
 
 const BASE_LEARNING_RATE = 2e-4;
 
-/** "auto" derives epochs, batch size and learning rate from the dataset's size; presets shift them. */
-export function resolveHyperparameters(opts: { requested?: THyperparameters; preset?: TPreset; examples: number; trainedTokens: number }): ResolvedHyperparameters {
-  const derived = autoHyperparameters({ examples: Math.max(1, opts.examples), trainedTokens: opts.trainedTokens });
+/**
+ * "auto" follows the one rule in lib/universal/hyperparameters.ts (model width and dataset size);
+ * presets shift it: quick is one epoch, thorough doubles the epochs at half the learning rate.
+ */
+export function resolveHyperparameters(opts: { requested?: THyperparameters; preset?: TPreset; examples: number; trainedTokens: number; hiddenSize?: number | null }): ResolvedHyperparameters {
+  const derived = autoHyperparameters({ examples: Math.max(1, opts.examples), trainedTokens: opts.trainedTokens, hiddenSize: opts.hiddenSize });
   const preset = opts.preset ?? 'standard';
-  const presetEpochs = preset === 'quick' ? 1 : preset === 'thorough' ? Math.min(25, derived.epochs * 2) : derived.epochs;
+  const presetEpochs = preset === 'quick' ? 1 : preset === 'thorough' ? Math.min(100, derived.epochs * 2) : derived.epochs;
   const presetMultiplier = preset === 'thorough' ? 0.5 : 1;
   const r = opts.requested ?? {};
   const n_epochs = typeof r.n_epochs === 'number' ? r.n_epochs : presetEpochs;
@@ -24,10 +26,12 @@ export type TrainerConfigOptions = {
   sequenceLength: number;
   baseModelName: string;
   examples: number;
+  earlyStopping?: TEarlyStopping | null;
+  selectCheckpoint?: TCheckpointSelection | null;
 };
 
 /** The trainer's config JSON (the trainer's README documents every field). */
-export function trainerConfig({ hyperparameters, seed, sequenceLength, baseModelName, examples }: TrainerConfigOptions) {
+export function trainerConfig({ hyperparameters, seed, sequenceLength, baseModelName, examples, earlyStopping, selectCheckpoint }: TrainerConfigOptions) {
   const stepsPerEpoch = Math.max(1, Math.ceil(examples / hyperparameters.batch_size));
   const totalSteps = stepsPerEpoch * hyperparameters.n_epochs;
   return {
@@ -44,5 +48,7 @@ export function trainerConfig({ hyperparameters, seed, sequenceLength, baseModel
     checkpoints_to_keep: 3,
     log_interval: 1,
     base_model_name: baseModelName,
+    ...(earlyStopping ? { early_stopping_patience: earlyStopping.patience, early_stopping_min_delta: earlyStopping.min_delta } : {}),
+    ...(selectCheckpoint ? { final_adapter: selectCheckpoint } : {}),
   };
 }

@@ -9,7 +9,8 @@ export const JOB_CHANNEL = 'lathe_job_events';
 export type NewJobEvent = {
   seq: number;
   level?: 'info' | 'warn' | 'error';
-  type?: 'message' | 'metrics';
+  /** `log`: a line the trainer wrote to its log, shown in the job page's logs panel (not an OpenAI event). */
+  type?: 'message' | 'metrics' | 'log';
   message: string;
   data?: Record<string, unknown> | null;
   createdAt?: Date;

@@ -124,6 +124,11 @@ export function recordCheckpointStep(db: JobWriter, run: RunAttempt, step: numbe
   return transition(db, runningAs(run), { lastCheckpointStep: step });
 }
 
+/** The job's artifacts with the run's stored log added, for a run that ends without publishing. */
+export function recordRunLog(db: JobWriter, run: RunAttempt, artifacts: Prisma.InputJsonValue) {
+  return transition(db, runningAs(run), { artifacts });
+}
+
 /** The adapter, GGUF and metrics of a finished run, written before the attempt ends. */
 export function recordPublished(db: JobWriter, run: RunAttempt, published: { artifacts: Prisma.InputJsonValue; trainedTokens: bigint; progress: Prisma.InputJsonValue }) {
   return transition(db, runningAs(run), published);

@@ -33,10 +33,11 @@ export async function listJobs({ tenant, after, limit = 20, status }: { tenant: 
   return { jobs: rows.slice(0, limit), hasMore: rows.length > limit };
 }
 
-export async function listJobEvents({ tenant, id, after, limit = 20, order = 'desc' }: { tenant: TenantContext; id: string; after?: number | null; limit?: number; order?: 'asc' | 'desc' }) {
+export async function listJobEvents({ tenant, id, after, limit = 20, order = 'desc', withLogs = false }: { tenant: TenantContext; id: string; after?: number | null; limit?: number; order?: 'asc' | 'desc'; withLogs?: boolean }) {
   const job = await getJob({ tenant, id });
   const rows = await tenant.db.jobEvent.findMany({
-    where: { jobId: job.id, ...(after != null ? { seq: order === 'desc' ? { lt: after } : { gt: after } } : {}) },
+    // The trainer's log lines are the job page's; OpenAI's event list has no such type.
+    where: { jobId: job.id, ...(withLogs ? {} : { type: { not: 'log' } }), ...(after != null ? { seq: order === 'desc' ? { lt: after } : { gt: after } } : {}) },
     orderBy: { seq: order },
     take: limit + 1,
   });

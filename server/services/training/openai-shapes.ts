@@ -11,7 +11,7 @@ export const fromApiFileId = (id: string) => (id.startsWith(FILE_PREFIX) ? id.sl
 
 const seconds = (d: Date | null | undefined) => (d ? Math.floor(d.getTime() / 1000) : null);
 
-export type JobWithNames = TrainingJob & { baseModel: { name: string }; fineTunedModel: { name: string } | null };
+export type JobWithNames = TrainingJob & { baseModel: { name: string }; fineTunedModel: { name: string } | null; parentModel?: { name: string } | null };
 
 export function toOpenAIJob(job: JobWithNames) {
   const hp = (job.hyperparameters ?? {}) as Record<string, unknown>;
@@ -27,7 +27,8 @@ export function toOpenAIJob(job: JobWithNames) {
     object: 'fine_tuning.job' as const,
     created_at: seconds(job.createdAt)!,
     finished_at: seconds(job.finishedAt),
-    model: job.baseModel.name,
+    // A job that continues from a fine-tuned model reports that model, as OpenAI does.
+    model: job.parentModel?.name ?? job.baseModel.name,
     fine_tuned_model: job.fineTunedModel?.name ?? null,
     organization_id: job.organizationId,
     status: job.status,
@@ -56,7 +57,7 @@ export function toOpenAIEvent(event: JobEvent) {
     created_at: seconds(event.createdAt)!,
     level: event.level as 'info' | 'warn' | 'error',
     message: event.message,
-    type: event.type as 'message' | 'metrics',
+    type: event.type as 'message' | 'metrics' | 'log',
     data: (event.data as Record<string, unknown> | null) ?? {},
   };
 }

@@ -17,7 +17,9 @@ import { DatasetError } from '@/server/services/datasets/dataset-error';
 import { ModelError } from '@/server/services/model-format/errors';
 import { ArtifactError } from '@/server/services/artifacts/errors';
 import { appendJobEvents, nextEventSeq, notifyJob } from '@/server/services/training/job-events';
-import type { THyperparameters, TPreset } from '@/lib/universal/hyperparameters';
+import { hiddenSizeOf, type TCheckpointSelection, type TEarlyStopping, type THyperparameters, type TPreset } from '@/lib/universal/hyperparameters';
+import type { AdapterFrom } from '@/server/services/training/training-choices';
+import { readModelConfig } from '@/server/services/model-format/hf-config';
 import { resolveHyperparameters, trainerConfig } from '@/server/services/training/hyperparameters';
 import { markFailed, markQueued, type JobError } from '@/server/services/training/job-transitions';
 import { emitJobEnded } from '@/server/services/webhooks/domain-events';
@@ -41,6 +43,12 @@ export type JobArtifacts = {
   adapter?: Record<string, { sha256: string; size: number }>;
   adapterGguf?: { sha256: string; size: number };
   metrics?: { sha256: string; size: number };
+  /** The adapter of the fine-tuned model this job continues from: the trainer's starting point. */
+  initAdapter?: Record<string, { sha256: string; size: number }>;
+  /** Which adapter the run published: the best checkpoint by validation loss or the last step. */
+  adapterFrom?: AdapterFrom;
+  /** The trainer's log, kept after the job. */
+  log?: { sha256: string; size: number; lines: number };
 };
 
 /** Fails a job that has not ended, releasing whatever it had reserved. */
@@ -55,7 +63,7 @@ export async function failJob(db: Db, jobId: string, error: JobError) {
 }
 
 export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir() }: { db: Db; store: ArtifactStore; boss: PgBoss; jobId: string; workRoot?: string }) {
-  const job = await db.trainingJob.findUnique({ where: { id: jobId }, include: { baseModel: true, trainingDataset: true, validationDataset: true } });
+  const job = await db.trainingJob.findUnique({ where: { id: jobId }, include: { baseModel: true, trainingDataset: true, validationDataset: true, parentModel: { select: { artifacts: true } } } });
   if (!job || job.status !== 'validating_files') return;
   const fail = (code: string, message: string, param?: string) => failJob(db, jobId, { code, message, param: param ?? null });
 
@@ -80,6 +88,7 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
     if (!dataset.sha256) return fail('invalid_file', `The ${param.replace('_', ' ')} has no stored content.`, param);
   }
 
+  const hp = job.hyperparameters as THyperparameters & { preset?: TPreset; early_stopping?: TEarlyStopping; select_checkpoint?: TCheckpointSelection };
   const work = await fs.mkdtemp(path.join(workRoot, `lathe-prepare-${jobId}-`));
   try {
     const modelDir = path.join(work, 'model');
@@ -99,13 +108,19 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
     } else {
       const examples = job.trainingDataset.examples ?? 0;
       // Large enough files hold out a share for validation loss; tiny ones train on everything.
-      const split = examples >= 50 ? { percent: AUTO_VALIDATION_PERCENT, seed: job.seed } : undefined;
+      // Early stopping needs a validation loss, so it holds out a share of any file.
+      const split = examples >= 50 || hp.early_stopping ? { percent: AUTO_VALIDATION_PERCENT, seed: job.seed } : undefined;
       stats = await tokenizeDataset({ input: trainFile, modelDir, output: trainOut, validOutput: split ? validOut : undefined, validationSplit: split, maxLength });
+    }
+    if (hp.early_stopping && !(stats.validation && stats.validation.examples > 0)) {
+      return fail('early_stopping_without_validation', 'Early stopping needs a validation loss: give a validation file, or a training file of at least two examples to hold some out.', 'early_stopping');
     }
     if (stats.train.examples === 0 || stats.train.trainedTokens === 0) return fail('invalid_file', 'The training file has no assistant tokens to train on after tokenization.', 'training_file');
 
-    const hp = job.hyperparameters as THyperparameters & { preset?: TPreset };
-    const resolved = resolveHyperparameters({ requested: hp, preset: hp.preset, examples: stats.train.examples, trainedTokens: stats.train.trainedTokens });
+    // The width "auto" scales the learning rate by: the model's own config.json, which every
+    // trainable model has; the import's record of it otherwise.
+    const hiddenSize = await readModelConfig(modelDir).then((c) => c.hiddenSize, () => hiddenSizeOf(job.baseModel.details));
+    const resolved = resolveHyperparameters({ requested: hp, preset: hp.preset, examples: stats.train.examples, trainedTokens: stats.train.trainedTokens, hiddenSize });
     const pricePerMillionTokens = trainingPricePerMillion(await getPriceBook({ db }), job.baseModel);
     const cost = estimateCost({ trainedTokens: stats.train.trainedTokens, epochs: resolved.n_epochs, pricePerMillionTokens });
     const train = await store.put(trainOut);
@@ -116,19 +131,25 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
       sequenceLength: Math.min(maxLength, Math.max(16, stats.train.maxExampleTokens)),
       baseModelName: job.baseModel.name,
       examples: stats.train.examples,
+      earlyStopping: hp.early_stopping ?? null,
+      selectCheckpoint: hp.select_checkpoint ?? null,
     });
+    const parentAdapter = (job.parentModel?.artifacts as { adapter?: Record<string, { sha256: string; size: number }> } | null)?.adapter;
+    if (job.parentModelId && !parentAdapter) return fail('model_not_trainable', 'The fine-tuned model this job continues from no longer has a stored adapter.', 'model');
     const artifacts: JobArtifacts = {
       train: { sha256: train.sha256, size: train.size },
       valid: valid ? { sha256: valid.sha256, size: valid.size } : null,
       trainerConfig: config,
       tokenStats: stats,
+      ...(parentAdapter ? { initAdapter: parentAdapter } : {}),
     };
     // Reserved in the transaction that queues the job, and only if it does: a job cancelled while
     // it was being prepared holds nothing, and nothing can fail between the two.
     let queued: boolean;
     try {
       queued = await db.$transaction(async (tx) => {
-        const prepared = { hyperparameters: { ...resolved, preset: hp.preset ?? 'standard' }, trainedTokens: BigInt(cost.billedTokens), estimatedCost: cost.credits, artifacts: artifacts as object };
+        const choices = { ...(hp.early_stopping ? { early_stopping: hp.early_stopping } : {}), ...(hp.select_checkpoint ? { select_checkpoint: hp.select_checkpoint } : {}) };
+        const prepared = { hyperparameters: { ...resolved, preset: hp.preset ?? 'standard', ...choices }, trainedTokens: BigInt(cost.billedTokens), estimatedCost: cost.credits, artifacts: artifacts as object };
         if (!(await markQueued(tx, jobId, prepared))) return false;
         await reserveForJob({ db, tx, organizationId: job.organizationId, jobId, amount: cost.credits, unitPrice: pricePerMillionTokens, actor: {} });
         return true;

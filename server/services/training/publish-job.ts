@@ -30,6 +30,8 @@ export type PublishJobOptions = {
   trainedTokens: number;
   /** The job's progress as the run left it. */
   progress: Record<string, unknown>;
+  /** The run's own additions to the job's artifacts (its stored log, which adapter it published). */
+  extraArtifacts?: Partial<JobArtifacts>;
 };
 
 export function fineTunedModelName(base: string, orgSlug: string, suffix: string | null, jobId: string) {
@@ -37,9 +39,9 @@ export function fineTunedModelName(base: string, orgSlug: string, suffix: string
 }
 
 /** The fine-tuned model's name, or null when the job is no longer running as this attempt (nothing is written). */
-export async function publishJob({ db, job, attempt, adapter, adapterGguf, metrics, trainedTokens, progress }: PublishJobOptions): Promise<string | null> {
+export async function publishJob({ db, job, attempt, adapter, adapterGguf, metrics, trainedTokens, progress, extraArtifacts }: PublishJobOptions): Promise<string | null> {
   const run: RunAttempt = { jobId: job.id, attempt };
-  const artifacts: JobArtifacts = { ...((job.artifacts ?? {}) as JobArtifacts), adapter, adapterGguf, metrics };
+  const artifacts: JobArtifacts = { ...((job.artifacts ?? {}) as JobArtifacts), ...extraArtifacts, adapter, adapterGguf, metrics };
   const modelArtifacts = { adapter, gguf: adapterGguf };
   const name = fineTunedModelName(job.baseModel.name, job.organization.slug, job.suffix, job.id);
   return db.$transaction(async (tx) => {

@@ -4,6 +4,8 @@ import { createJob, ZCreateJobRequest } from '@/server/services/training/create-
 import { cancelJob, getJob, listCheckpoints, listJobEvents, listJobs } from '@/server/services/training/manage-jobs';
 import { toOpenAICheckpoint, toOpenAIEvent, toOpenAIJob } from '@/server/services/training/openai-shapes';
 import { estimateJob } from '@/server/services/training/estimate-job';
+import { trainingChoices } from '@/server/services/training/training-choices';
+import { listContinuableModels } from '@/server/services/training/continuable-models';
 import { trainingAvailability } from '@/server/services/platform/training-availability';
 
 export const jobRouter = router({
@@ -15,12 +17,12 @@ export const jobRouter = router({
     }),
   get: projectProcedure.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
     const job = await getJob({ tenant: ctx.tenant, id: input.id });
-    return { ...toOpenAIJob(job), progress: job.progress, rawId: job.id, estimatedCost: job.estimatedCost?.toString() ?? null };
+    return { ...toOpenAIJob(job), progress: job.progress, rawId: job.id, estimatedCost: job.estimatedCost?.toString() ?? null, training: trainingChoices(job) };
   }),
   events: projectProcedure
     .input(z.object({ id: z.string(), afterSeq: z.number().int().min(0).max(2_147_483_647).nullish(), limit: z.number().int().min(1).max(1000).default(500) }))
     .query(async ({ ctx, input }) => {
-      const { events, hasMore } = await listJobEvents({ tenant: ctx.tenant, id: input.id, after: input.afterSeq, limit: input.limit, order: 'asc' });
+      const { events, hasMore } = await listJobEvents({ tenant: ctx.tenant, id: input.id, after: input.afterSeq, limit: input.limit, order: 'asc', withLogs: true });
       return { events: events.map((e) => ({ ...toOpenAIEvent(e), seq: e.seq })), hasMore };
     }),
   checkpoints: projectProcedure.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
@@ -30,6 +32,8 @@ export const jobRouter = router({
   estimate: projectProcedure
     .input(z.object({ model: z.string(), training_file: z.string(), hyperparameters: ZCreateJobRequest.shape.hyperparameters, preset: ZCreateJobRequest.shape.preset }))
     .query(({ ctx, input }) => estimateJob({ tenant: ctx.tenant, ...input })),
+  /** The project's fine-tuned models a job can continue from. */
+  continuable: projectProcedure.query(({ ctx }) => listContinuableModels({ tenant: ctx.tenant })),
   /** Whether the runners online can train, and if not why and the fix (the Jobs page's notice). */
   trainingStatus: projectProcedure.query(({ ctx }) => trainingAvailability({ db: ctx.db })),
   create: projectProcedure.input(ZCreateJobRequest).mutation(async ({ ctx, input }) => toOpenAIJob(await createJob({ tenant: ctx.tenant, db: ctx.db, input }))),

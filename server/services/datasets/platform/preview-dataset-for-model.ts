@@ -5,6 +5,7 @@ import type { BaseModel } from '@/server/generated/prisma/client';
 import type { ArtifactStore } from '@/server/services/artifacts/create-artifact-store';
 import { DatasetError } from '@/server/services/datasets/dataset-error';
 import { autoHyperparameters, estimateCost } from '@/server/services/datasets/estimate-cost';
+import { hiddenSizeOf } from '@/lib/universal/hyperparameters';
 import { previewDataset, type PreviewExample } from '@/server/services/datasets/preview-dataset';
 import { LatheError } from '@/server/services/errors';
 import { ModelError } from '@/server/services/model-format/errors';
@@ -87,7 +88,7 @@ export async function previewDatasetForModel({
   let cost: CostPreview | null = null;
   if (isFinalStats(dataset.stats) && dataset.stats.examples > 0) {
     const trainedTokens = dataset.stats.estimatedTrainedTokens;
-    const { epochs } = autoHyperparameters({ examples: dataset.stats.examples, trainedTokens });
+    const { epochs } = autoHyperparameters({ examples: dataset.stats.examples, trainedTokens, hiddenSize: hiddenSizeOf(model.details) });
     const pricePerMillionTokens = trainingPricePerMillion(await getPriceBook({ db: getDb() }), model);
     const estimate = estimateCost({ trainedTokens, epochs, pricePerMillionTokens });
     cost = { estimatedTrainedTokens: trainedTokens, epochs, billedTokens: estimate.billedTokens, pricePerMillionTokens, credits: estimate.credits };
