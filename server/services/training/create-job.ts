@@ -8,19 +8,21 @@ import { assertHasCredits } from '@/server/services/credits/ledger';
 import { assertJobSlot } from '@/server/services/quotas/enforce-quotas';
 import { appendJobEvents } from '@/server/services/training/job-events';
 import { fromApiFileId, type JobWithNames } from '@/server/services/training/openai-shapes';
-import { ZHyperparameters, ZPreset, type THyperparameters } from '@/lib/universal/hyperparameters';
+import { ZDpoHyperparameters, ZHyperparameters, ZPreset, type THyperparameters } from '@/lib/universal/hyperparameters';
+import { assertMethodFitsFile, methodSettings } from '@/server/services/training/fine-tune-method';
 import { enqueue, prepareTrainingJob } from '@/server/queue/contracts';
 import { getBoss } from '@/server/queue/boss';
 import { assertTrainingAvailable } from '@/server/services/platform/training-availability';
 
 /**
- * OpenAI's `method`. Only supervised training exists so far; the settings of any other method
- * are accepted here so that the job is refused as `unsupported_method`, not for their keys.
+ * OpenAI's `method`: supervised or dpo. The settings of any other method are accepted here so
+ * that the job is refused as `unsupported_method`, not for their keys.
  */
 export const ZFineTuneMethod = z
   .object({
     type: z.string().min(1).max(64),
     supervised: z.object({ hyperparameters: ZHyperparameters.optional() }).strict().optional(),
+    dpo: z.object({ hyperparameters: ZDpoHyperparameters.optional() }).strict().optional(),
   })
   .catchall(z.record(z.string(), z.unknown()));
 
@@ -41,20 +43,6 @@ export const ZCreateJobRequest = z.strictObject({
 });
 export type TCreateJobRequest = z.infer<typeof ZCreateJobRequest>;
 
-/** The hyperparameters to train with, from `method.supervised` or the top-level field OpenAI keeps for older clients. */
-function supervisedHyperparameters({ method, hyperparameters }: TCreateJobRequest): THyperparameters | undefined {
-  if (!method) return hyperparameters;
-  if (method.type !== 'supervised') {
-    throw new LatheError('BAD_REQUEST', `Lathe cannot train the fine-tuning method '${method.type}' yet; use {"type": "supervised"}.`, { param: 'method.type', reason: 'unsupported_method' });
-  }
-  const other = Object.keys(method).find((key) => key !== 'type' && key !== 'supervised');
-  if (other) throw new LatheError('BAD_REQUEST', `Unrecognized request argument supplied: method.${other}. A supervised job takes its settings under method.supervised.`, { param: `method.${other}`, reason: 'unknown_parameter' });
-  const nested = method.supervised?.hyperparameters;
-  if (nested && hyperparameters) {
-    throw new LatheError('BAD_REQUEST', 'Give the hyperparameters once: under method.supervised.hyperparameters, or (as older clients do) at the top level.', { param: 'hyperparameters', reason: 'invalid_request' });
-  }
-  return nested ?? hyperparameters;
-}
 
 export const jobInclude = { baseModel: { select: { name: true } }, fineTunedModel: { select: { name: true } } } as const;
 
@@ -66,7 +54,7 @@ type ModelArtifacts = { hf?: { files: Record<string, { sha256: string; size: num
  */
 export async function createJob({ tenant, db, input }: { tenant: TenantContext; db: Db; input: TCreateJobRequest }): Promise<JobWithNames> {
   const { scope } = tenant;
-  const hyperparameters = supervisedHyperparameters(input);
+  const { hyperparameters, method } = methodSettings(input);
   const model = await tenant.db.baseModel.findFirst({ where: { name: input.model } });
   if (!model) throw new LatheError('NOT_FOUND', `The model '${input.model}' does not exist or you do not have access to it.`, { param: 'model', reason: 'model_not_found' });
   if (model.status !== 'READY') throw new LatheError('BAD_REQUEST', `The model '${input.model}' is not ready yet (${model.status.toLowerCase()}).`, { param: 'model', reason: 'model_not_ready' });
@@ -81,10 +69,13 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
   const trainingId = fromApiFileId(input.training_file);
   const training = await tenant.db.dataset.findUnique({ where: { id: trainingId } });
   if (!training) throw new LatheError('NOT_FOUND', `The training file '${input.training_file}' was not found.`, { param: 'training_file', reason: 'file_not_found' });
+  assertMethodFitsFile(method, training, 'training_file');
   const validationId = input.validation_file ? fromApiFileId(input.validation_file) : null;
-  if (validationId && !(await tenant.db.dataset.findUnique({ where: { id: validationId } }))) {
+  const validation = validationId ? await tenant.db.dataset.findUnique({ where: { id: validationId } }) : null;
+  if (validationId && !validation) {
     throw new LatheError('NOT_FOUND', `The validation file '${input.validation_file}' was not found.`, { param: 'validation_file', reason: 'file_not_found' });
   }
+  if (validation) assertMethodFitsFile(method, validation, 'validation_file');
   // Before the credit check: the fix is the operator's, and a 402 would send the user to billing for nothing.
   await assertTrainingAvailable({ db });
   await assertHasCredits({ db, organizationId: scope.organizationId });
@@ -100,7 +91,7 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
         validationDatasetId: validationId,
         status: 'validating_files',
         suffix: input.suffix || null,
-        hyperparameters: { ...(hyperparameters ?? {}), preset: input.preset ?? 'standard' },
+        hyperparameters: { ...(hyperparameters ?? {}), preset: input.preset ?? 'standard', ...(method ? { method } : {}) },
         seed: input.seed ?? randomInt(0, 2_147_483_647),
         metadata: input.metadata ?? undefined,
         createdById: tenant.actor.userId ?? null,

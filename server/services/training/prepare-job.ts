@@ -18,6 +18,7 @@ import { appendJobEvents, nextEventSeq, notifyJob } from '@/server/services/trai
 import type { THyperparameters, TPreset } from '@/lib/universal/hyperparameters';
 import { resolveHyperparameters, trainerConfig } from '@/server/services/training/hyperparameters';
 import { markFailed, markQueued, type JobError } from '@/server/services/training/job-transitions';
+import { dpoTrainerConfig, resolvedBeta, storedMethod } from '@/server/services/training/fine-tune-method';
 import { enqueue, prepareTrainingJob, runTrainingJob } from '@/server/queue/contracts';
 import type { PgBoss } from 'pg-boss';
 
@@ -86,17 +87,19 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
     const trainOut = path.join(work, 'train.ltok');
     const validOut = path.join(work, 'valid.ltok');
     let stats: TokenizeStats;
+    const method = storedMethod(job.hyperparameters);
+    const pairs = method?.type === 'dpo';
     if (job.validationDataset) {
-      stats = await tokenizeDataset({ input: trainFile, modelDir, output: trainOut, maxLength });
+      stats = await tokenizeDataset({ input: trainFile, modelDir, output: trainOut, maxLength, pairs });
       const validFile = path.join(work, 'valid.jsonl');
       await store.materialize(job.validationDataset.sha256!, validFile);
-      const validStats = await tokenizeDataset({ input: validFile, modelDir, output: validOut, maxLength });
+      const validStats = await tokenizeDataset({ input: validFile, modelDir, output: validOut, maxLength, pairs });
       stats = { ...stats, validation: validStats.train };
     } else {
       const examples = job.trainingDataset.examples ?? 0;
       // Large enough files hold out a share for validation loss; tiny ones train on everything.
       const split = examples >= 50 ? { percent: AUTO_VALIDATION_PERCENT, seed: job.seed } : undefined;
-      stats = await tokenizeDataset({ input: trainFile, modelDir, output: trainOut, validOutput: split ? validOut : undefined, validationSplit: split, maxLength });
+      stats = await tokenizeDataset({ input: trainFile, modelDir, output: trainOut, validOutput: split ? validOut : undefined, validationSplit: split, maxLength, pairs });
     }
     if (stats.train.examples === 0 || stats.train.trainedTokens === 0) return fail('invalid_file', 'The training file has no assistant tokens to train on after tokenization.', 'training_file');
 
@@ -112,6 +115,7 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
       baseModelName: job.baseModel.name,
       examples: stats.train.examples,
     });
+    if (method) Object.assign(config, dpoTrainerConfig(method));
     const artifacts: JobArtifacts = {
       train: { sha256: train.sha256, size: train.size },
       valid: valid ? { sha256: valid.sha256, size: valid.size } : null,
@@ -123,7 +127,7 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
     let queued: boolean;
     try {
       queued = await db.$transaction(async (tx) => {
-        const prepared = { hyperparameters: { ...resolved, preset: hp.preset ?? 'standard' }, trainedTokens: BigInt(cost.billedTokens), estimatedCost: cost.credits, artifacts: artifacts as object };
+        const prepared = { hyperparameters: { ...resolved, preset: hp.preset ?? 'standard', ...(method ? { method: { ...method, beta: resolvedBeta(method) } } : {}) }, trainedTokens: BigInt(cost.billedTokens), estimatedCost: cost.credits, artifacts: artifacts as object };
         if (!(await markQueued(tx, jobId, prepared))) return false;
         await reserveForJob({ db, tx, organizationId: job.organizationId, jobId, amount: cost.credits, actor: {} });
         return true;
