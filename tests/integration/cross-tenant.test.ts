@@ -267,7 +267,7 @@ describe('cross-tenant isolation', () => {
     expect((await patchUpload(patch)).status).toBe(404);
     const download = await downloadDataset(new Request(`http://lathe.test/datasets/${world.b_.datasetId}/download`, { headers: { authorization: `Bearer ${world.aKey}` } }), { params: Promise.resolve({ id: world.b_.datasetId }) });
     expect(download.status).toBe(404);
-    for (const artifact of ['adapter.zip', 'adapter.gguf', 'merged.gguf']) {
+    for (const artifact of ['adapter.zip', 'adapter.gguf', 'merged.gguf', 'merged-hf.zip']) {
       const res = await downloadModel(new Request(`http://lathe.test/api/downloads/${world.b_.tunedId}/${artifact}`, { headers: { authorization: `Bearer ${world.aKey}` } }), {
         params: Promise.resolve({ id: world.b_.tunedId, artifact }),
       });
