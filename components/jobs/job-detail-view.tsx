@@ -192,6 +192,8 @@ function LiveJob({ job }: { job: JobDetail }) {
           </CardHeader>
           <CardContent>
             <dl className="grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm" data-testid="job-hyperparameters">
+              <dt className="text-muted-foreground">{t('method')}</dt>
+              <dd data-testid="job-method">{job.method.type === 'dpo' ? t('methodDpo', { beta: String(job.method.dpo.hyperparameters.beta) }) : t('methodSupervised')}</dd>
               <dt className="text-muted-foreground">{t('epochs')}</dt>
               <dd className="tabular-nums">{hpValue(hp.n_epochs)}</dd>
               <dt className="text-muted-foreground">{t('batchSize')}</dt>
