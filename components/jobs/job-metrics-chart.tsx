@@ -44,7 +44,8 @@ export function JobMetricsChart({ points }: { points: readonly MetricPoint[] }) 
 
   return (
     <Tabs defaultValue="loss">
-      <TabsList>
+      {/* Three tabs do not fit a phone's width in one row. */}
+      <TabsList className="h-auto max-w-full flex-wrap">
         <TabsTrigger value="loss">{t('loss')}</TabsTrigger>
         <TabsTrigger value="accuracy" disabled={!hasAccuracy}>
           {t('accuracy')}

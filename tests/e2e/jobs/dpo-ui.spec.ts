@@ -61,9 +61,9 @@ async function seed(owner: TestUser) {
 async function shoot(name: string) {
   for (const width of [1440, 390]) {
     await page.setViewportSize({ width, height: 900 });
+    if (process.env.LATHE_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.LATHE_SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow, `${name} at ${width} px`).toBeLessThanOrEqual(0);
-    if (process.env.LATHE_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.LATHE_SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1440, height: 900 });
 }
