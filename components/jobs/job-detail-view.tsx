@@ -86,7 +86,7 @@ function LiveJob({ job }: { job: JobDetail }) {
     <div className="grid gap-6" data-testid="job-detail" data-job={job.id} data-status={job.status}>
       <PageHeader
         eyebrow={<BackLink />}
-        title={<span className="font-mono break-all">{job.id}</span>}
+        title={<span className="font-mono break-all whitespace-normal">{job.id}</span>}
         description={
           <span className="flex flex-wrap items-center gap-x-2 gap-y-1">
             <StatusBadge status={job.status} />

@@ -1,7 +1,7 @@
 // Preference tuning in the browser: choosing a preference-pairs file in the new-job form selects
 // the DPO method and shows beta (an out-of-range beta is a sentence beside the field), and a DPO
 // job's page charts its rewards and margin. Screenshots at 1440 and 390 px go to LATHE_SCREENSHOTS
-// when it is set; the form and the chart fit both widths.
+// when it is set; neither page overflows either width.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,7 +106,7 @@ describe('preference tuning in the dashboard', () => {
     const chart = page.getByTestId('rewards-chart');
     await chart.waitFor();
     expect(await chart.textContent()).toMatch(/Reward margin/);
-    // The chart and its tabs fit a phone; the page around it (its event table) is the job page's own.
-    await shoot('job-dpo-rewards', 'rewards-chart');
+    await shoot('job-dpo-rewards');
+    await shoot('job-dpo-rewards-chart', 'rewards-chart');
   }, 120_000);
 });
