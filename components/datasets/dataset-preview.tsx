@@ -85,28 +85,57 @@ export function DatasetPreview({ datasetId }: { datasetId: string }) {
               <li key={example.line} className="grid gap-1" data-testid="preview-example">
                 <div className="text-muted-foreground flex flex-wrap gap-x-3 text-xs">
                   <span className="font-medium">{t('line', { line: example.line })}</span>
-                  <span>{t('tokens', { tokens: fmt.count(example.tokens), trained: fmt.count(example.trainedTokens) })}</span>
-                  {example.truncated && <span className="text-warning">{t('truncated', { context: preview.data.model.contextLength ?? 0 })}</span>}
+                  {!example.rejected && <span>{t('tokens', { tokens: fmt.count(example.tokens), trained: fmt.count(example.trainedTokens) })}</span>}
+                  {(example.truncated || example.rejected?.truncated) && <span className="text-warning">{t('truncated', { context: preview.data.model.contextLength ?? 0 })}</span>}
                 </div>
-                <pre className="bg-muted/40 max-h-80 overflow-auto rounded-md border p-3 font-mono text-xs break-words whitespace-pre-wrap">
-                  {example.segments.map((segment, i) =>
-                    segment.trained ? (
-                      <mark key={i} data-trained="true" className="bg-primary/20 text-foreground rounded-sm">
-                        {segment.text}
-                      </mark>
-                    ) : (
-                      <span key={i} className="text-muted-foreground">
-                        {segment.text}
-                      </span>
-                    ),
-                  )}
-                </pre>
+                {example.rejected ? (
+                  <div className="grid gap-2 md:grid-cols-2" data-testid="preview-pair">
+                    <PreviewText label={t('chosen')} side={example} tokens={t('tokens', { tokens: fmt.count(example.tokens), trained: fmt.count(example.trainedTokens) })} testId="preview-chosen" />
+                    <PreviewText
+                      label={t('rejected')}
+                      side={example.rejected}
+                      tokens={t('tokens', { tokens: fmt.count(example.rejected.tokens), trained: fmt.count(example.rejected.trainedTokens) })}
+                      testId="preview-rejected"
+                    />
+                  </div>
+                ) : (
+                  <PreviewText side={example} />
+                )}
               </li>
             ))}
           </ol>
           {preview.data.skippedLines.length > 0 && <p className="text-muted-foreground text-xs">{t('skipped', { lines: preview.data.skippedLines.join(', ') })}</p>}
         </>
       )}
+    </div>
+  );
+}
+
+type Segments = { segments: { text: string; trained: boolean }[] };
+
+/** One rendered conversation, trained text highlighted; labelled when it is one side of a preference pair. */
+function PreviewText({ side, label, tokens, testId }: { side: Segments; label?: string; tokens?: string; testId?: string }) {
+  return (
+    <div className="grid min-w-0 gap-1" data-testid={testId}>
+      {label && (
+        <div className="flex flex-wrap gap-x-3 text-xs">
+          <span className="font-medium">{label}</span>
+          <span className="text-muted-foreground">{tokens}</span>
+        </div>
+      )}
+      <pre className="bg-muted/40 max-h-80 overflow-auto rounded-md border p-3 font-mono text-xs break-words whitespace-pre-wrap">
+        {side.segments.map((segment, i) =>
+          segment.trained ? (
+            <mark key={i} data-trained="true" className="bg-primary/20 text-foreground rounded-sm">
+              {segment.text}
+            </mark>
+          ) : (
+            <span key={i} className="text-muted-foreground">
+              {segment.text}
+            </span>
+          ),
+        )}
+      </pre>
     </div>
   );
 }

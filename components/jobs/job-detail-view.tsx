@@ -104,7 +104,7 @@ function LiveJob({ job }: { job: JobDetail }) {
     <div className="grid grid-cols-[minmax(0,1fr)] gap-6" data-testid="job-detail" data-job={job.id} data-status={job.status}>
       <PageHeader
         eyebrow={<BackLink />}
-        title={<span className="font-mono">{job.id}</span>}
+        title={<span className="font-mono break-all whitespace-normal">{job.id}</span>}
         description={
           <span className="flex flex-wrap items-center gap-x-2 gap-y-1">
             <StatusBadge status={job.status} />
@@ -221,6 +221,8 @@ function LiveJob({ job }: { job: JobDetail }) {
           </CardHeader>
           <CardContent>
             <dl className="grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm" data-testid="job-hyperparameters">
+              <dt className="text-muted-foreground">{t('method')}</dt>
+              <dd data-testid="job-method">{job.method.type === 'dpo' ? t('methodDpo', { beta: String(job.method.dpo.hyperparameters.beta) }) : t('methodSupervised')}</dd>
               <dt className="text-muted-foreground">{t('epochs')}</dt>
               <dd className="tabular-nums">{hpValue(hp.n_epochs)}</dd>
               <dt className="text-muted-foreground">{t('batchSize')}</dt>

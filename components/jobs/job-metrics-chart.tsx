@@ -17,6 +17,12 @@ const ACCURACY: ReadonlyArray<{ key: SeriesKey; color: string; dashed?: boolean 
   { key: 'trainAccuracy', color: 'var(--chart-1)' },
   { key: 'validAccuracy', color: 'var(--chart-2)' },
   { key: 'fullValidAccuracy', color: 'var(--chart-3)', dashed: true },
+  { key: 'preferenceAccuracy', color: 'var(--chart-4)' },
+];
+const REWARDS: ReadonlyArray<{ key: SeriesKey; color: string; dashed?: boolean }> = [
+  { key: 'rewardsChosen', color: 'var(--chart-1)' },
+  { key: 'rewardsRejected', color: 'var(--chart-2)' },
+  { key: 'rewardMargin', color: 'var(--chart-3)', dashed: true },
 ];
 
 /** Loss and token accuracy per step, on two tabs; it redraws as points arrive (no animation). */
@@ -24,6 +30,7 @@ export function JobMetricsChart({ points }: { points: readonly MetricPoint[] }) 
   const t = useTranslations('jobs.chart');
   const present = useMemo(() => presentSeries(points), [points]);
   const hasAccuracy = ACCURACY.some((s) => present.has(s.key));
+  const hasRewards = REWARDS.some((s) => present.has(s.key));
   const trainPoints = points.filter((p) => p.trainLoss !== undefined).length;
   const validPoints = points.filter((p) => p.validLoss !== undefined || p.fullValidLoss !== undefined).length;
 
@@ -37,11 +44,13 @@ export function JobMetricsChart({ points }: { points: readonly MetricPoint[] }) 
 
   return (
     <Tabs defaultValue="loss">
-      <TabsList>
+      {/* Three tabs do not fit a phone's width in one row. */}
+      <TabsList className="h-auto max-w-full flex-wrap">
         <TabsTrigger value="loss">{t('loss')}</TabsTrigger>
         <TabsTrigger value="accuracy" disabled={!hasAccuracy}>
           {t('accuracy')}
         </TabsTrigger>
+        {hasRewards && <TabsTrigger value="rewards">{t('rewards')}</TabsTrigger>}
       </TabsList>
       <TabsContent value="loss">
         <MetricLines points={points} series={LOSS.filter((s) => present.has(s.key))} testId="loss-chart" trainPoints={trainPoints} validPoints={validPoints} label={t('lossLabel')} />
@@ -49,6 +58,11 @@ export function JobMetricsChart({ points }: { points: readonly MetricPoint[] }) 
       <TabsContent value="accuracy">
         <MetricLines points={points} series={ACCURACY.filter((s) => present.has(s.key))} testId="accuracy-chart" label={t('accuracyLabel')} percent />
       </TabsContent>
+      {hasRewards && (
+        <TabsContent value="rewards">
+          <MetricLines points={points} series={REWARDS.filter((s) => present.has(s.key))} testId="rewards-chart" label={t('rewardsLabel')} />
+        </TabsContent>
+      )}
     </Tabs>
   );
 }

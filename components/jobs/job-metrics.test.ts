@@ -23,6 +23,14 @@ describe('metricSeries', () => {
     expect([...presentSeries(points)].sort()).toEqual(['fullValidAccuracy', 'fullValidLoss', 'trainAccuracy', 'trainLoss', 'validAccuracy', 'validLoss']);
   });
 
+  it('reads the preference-tuning metrics of a DPO step', () => {
+    const points = metricSeries([
+      { seq: 1, type: 'metrics', data: { step: 1, train_loss: 0.69, rewards_chosen: 0.2, rewards_rejected: -0.1, reward_margin: 0.3, preference_accuracy: 0.75 } },
+    ]);
+    expect(points).toEqual([{ step: 1, trainLoss: 0.69, rewardsChosen: 0.2, rewardsRejected: -0.1, rewardMargin: 0.3, preferenceAccuracy: 0.75 }]);
+    expect(presentSeries(points).has('rewardMargin')).toBe(true);
+  });
+
   it('keeps the later value when a resumed job logs a step again, and skips events without a numeric step or value', () => {
     const points = metricSeries([
       train(9, 3, 0.9),

@@ -17,6 +17,11 @@ export interface MetricPoint {
   validAccuracy?: number;
   fullValidLoss?: number;
   fullValidAccuracy?: number;
+  /** Preference tuning (DPO) only. */
+  rewardsChosen?: number;
+  rewardsRejected?: number;
+  rewardMargin?: number;
+  preferenceAccuracy?: number;
 }
 
 const FIELDS: ReadonlyArray<[keyof Omit<MetricPoint, 'step'>, string]> = [
@@ -26,6 +31,10 @@ const FIELDS: ReadonlyArray<[keyof Omit<MetricPoint, 'step'>, string]> = [
   ['validAccuracy', 'valid_mean_token_accuracy'],
   ['fullValidLoss', 'full_valid_loss'],
   ['fullValidAccuracy', 'full_valid_mean_token_accuracy'],
+  ['rewardsChosen', 'rewards_chosen'],
+  ['rewardsRejected', 'rewards_rejected'],
+  ['rewardMargin', 'reward_margin'],
+  ['preferenceAccuracy', 'preference_accuracy'],
 ];
 
 const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);

@@ -114,6 +114,13 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
     setErrors((e) => ({ ...e, [key]: undefined }));
   }
 
+  /** A preference file trains with DPO and any other file supervised, so choosing the file picks the method. */
+  function setTrainingFile(id: string) {
+    const chosen = usable.find((d) => d.id === id);
+    setValues((v) => ({ ...v, trainingFile: id, method: chosen?.format === 'preference' ? 'dpo' : chosen?.format ? 'supervised' : v.method }));
+    setErrors((e) => ({ ...e, trainingFile: undefined }));
+  }
+
   function setHyperparameter(name: (typeof HYPERPARAMETERS)[number], value: string) {
     setValues((v) => ({ ...v, hyperparameters: { ...v.hyperparameters, [name]: value } }));
     setErrors((e) => ({ ...e, [name]: undefined }));
@@ -128,13 +135,14 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
       return;
     }
     setErrors({});
-    create.mutate(result.input);
+    // `method` has a catch-all for methods Lathe refuses by name, which a literal type does not satisfy.
+    create.mutate(result.input as Parameters<typeof create.mutate>[0]);
   }
 
   const message = (field: FieldName): string | undefined => {
     const error = errors[field];
     if (!error) return undefined;
-    return ['required', 'suffix', 'seed', 'sameFile', ...HYPERPARAMETERS].includes(error) ? t(`errors.${error as FieldErrorKey}`) : error;
+    return ['required', 'suffix', 'seed', 'beta', 'sameFile', ...HYPERPARAMETERS].includes(error) ? t(`errors.${error as FieldErrorKey}`) : error;
   };
 
   const resolved = estimate.data?.hyperparameters;
@@ -194,7 +202,7 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
                 required
               >
                 {(control) => (
-                  <Select value={values.trainingFile} onValueChange={(v) => set('trainingFile', v)} disabled={!usable.length}>
+                  <Select value={values.trainingFile} onValueChange={setTrainingFile} disabled={!usable.length}>
                     <SelectTrigger {...control} className="w-full" data-testid="training-file-select">
                       <SelectValue placeholder={datasets.isLoading ? t('loading') : usable.length ? t('filePlaceholder') : t('noDatasets')} />
                     </SelectTrigger>
@@ -242,6 +250,26 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
               <CardTitle>{t('sections.training')}</CardTitle>
             </CardHeader>
             <CardContent className="grid gap-4">
+              <div className="grid gap-4 sm:grid-cols-2">
+                <FormField label={t('method.label')} description={t(`method.${values.method}Hint`)}>
+                  {(control) => (
+                    <Select value={values.method} onValueChange={(v) => set('method', v as NewJobValues['method'])}>
+                      <SelectTrigger {...control} className="w-full" data-testid="method-select">
+                        <SelectValue />
+                      </SelectTrigger>
+                      <SelectContent>
+                        <SelectItem value="supervised">{t('method.supervised')}</SelectItem>
+                        <SelectItem value="dpo">{t('method.dpo')}</SelectItem>
+                      </SelectContent>
+                    </Select>
+                  )}
+                </FormField>
+                {values.method === 'dpo' && (
+                  <FormField label={t('method.beta')} description={t('method.betaHint')} error={message('beta')}>
+                    <Input name="beta" value={values.beta} inputMode="decimal" autoComplete="off" placeholder={t('advanced.auto')} onChange={(e) => set('beta', e.target.value)} />
+                  </FormField>
+                )}
+              </div>
               <PresetControl value={values.preset} onChange={(preset) => set('preset', preset)} />
               <div>
                 <Button

@@ -1,6 +1,6 @@
 // The new-job form's values and their conversion to job.create / job.estimate input. The limits
 // are the server's own zod schemas, so the form refuses exactly what the API would.
-import { ZHyperparameters, type THyperparameters, type TPreset } from '@/lib/universal/hyperparameters';
+import { ZDpoHyperparameters, ZHyperparameters, type TFineTuneMethod, type THyperparameters, type TPreset } from '@/lib/universal/hyperparameters';
 
 export const PRESETS = ['quick', 'standard', 'thorough'] as const satisfies readonly TPreset[];
 
@@ -18,6 +18,9 @@ export interface NewJobValues {
   seed: string;
   /** Stop when the validation loss stops improving (patience 3), and keep the best checkpoint. */
   earlyStopping: boolean;
+  method: TFineTuneMethod;
+  /** DPO only; empty means "auto". */
+  beta: string;
 }
 
 export const emptyNewJobValues = (prefill: { model?: string; trainingFile?: string } = {}): NewJobValues => ({
@@ -29,11 +32,13 @@ export const emptyNewJobValues = (prefill: { model?: string; trainingFile?: stri
   hyperparameters: { n_epochs: '', batch_size: '', learning_rate_multiplier: '' },
   seed: '',
   earlyStopping: false,
+  method: 'supervised',
+  beta: '',
 });
 
-export type FieldName = 'model' | 'trainingFile' | 'validationFile' | 'suffix' | 'seed' | HyperparameterName;
+export type FieldName = 'model' | 'trainingFile' | 'validationFile' | 'suffix' | 'seed' | 'beta' | HyperparameterName;
 /** Keys under jobs.form.errors. */
-export type FieldErrorKey = 'required' | 'suffix' | 'seed' | HyperparameterName | 'sameFile';
+export type FieldErrorKey = 'required' | 'suffix' | 'seed' | 'beta' | HyperparameterName | 'sameFile';
 
 const SUFFIX = /^[a-zA-Z0-9_-]{0,64}$/;
 const MAX_SEED = 2_147_483_647;
@@ -68,11 +73,12 @@ export type CreateJobInput = {
   model: string;
   training_file: string;
   validation_file?: string | null;
-  hyperparameters: THyperparameters;
+  hyperparameters?: THyperparameters;
   preset: TPreset;
   suffix?: string | null;
   seed?: number | null;
   early_stopping?: { patience: number } | null;
+  method?: { type: 'dpo'; dpo: { hyperparameters: THyperparameters & { beta: number | 'auto' } } };
 };
 
 /** Either the job.create input or the errors to show beside each field. */
@@ -91,13 +97,23 @@ export function toCreateJobInput(values: NewJobValues): { input: CreateJobInput;
   }
   const hp = parseHyperparameters(values.hyperparameters);
   Object.assign(errors, hp.errors);
+  let beta: number | 'auto' = 'auto';
+  if (values.method === 'dpo' && !isAuto(values.beta)) {
+    const parsed = ZDpoHyperparameters.shape.beta.safeParse(parseNumber(values.beta));
+    if (parsed.success && typeof parsed.data === 'number') beta = parsed.data;
+    else errors.beta = 'beta';
+  }
   if (Object.keys(errors).length > 0) return { input: null, errors };
+  // A DPO job takes its hyperparameters under method.dpo, as OpenAI's API does.
+  const settings = values.method === 'dpo'
+    ? { method: { type: 'dpo' as const, dpo: { hyperparameters: { ...hp.hyperparameters, beta } } } }
+    : { hyperparameters: hp.hyperparameters };
   return {
     input: {
       model: values.model,
       training_file: values.trainingFile,
       validation_file: values.validationFile || null,
-      hyperparameters: hp.hyperparameters,
+      ...settings,
       preset: values.preset,
       suffix: suffix || null,
       seed,
@@ -120,4 +136,8 @@ export const SERVER_FIELDS: Readonly<Record<string, FieldName>> = {
   'hyperparameters.n_epochs': 'n_epochs',
   'hyperparameters.batch_size': 'batch_size',
   'hyperparameters.learning_rate_multiplier': 'learning_rate_multiplier',
+  'method.dpo.hyperparameters.beta': 'beta',
+  'method.dpo.hyperparameters.n_epochs': 'n_epochs',
+  'method.dpo.hyperparameters.batch_size': 'batch_size',
+  'method.dpo.hyperparameters.learning_rate_multiplier': 'learning_rate_multiplier',
 };

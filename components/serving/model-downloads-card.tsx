@@ -8,7 +8,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/com
 import { useModelFormat } from '@/components/models/use-model-format';
 import { useTRPC } from '@/lib/trpc/client';
 
-const LABELS = { 'adapter.zip': 'adapterZip', 'adapter.gguf': 'adapterGguf', 'merged.gguf': 'mergedGguf' } as const;
+const LABELS = { 'adapter.zip': 'adapterZip', 'adapter.gguf': 'adapterGguf', 'merged.gguf': 'mergedGguf', 'merged-hf.zip': 'mergedHf' } as const;
 
 /** Download links of a fine-tuned model (by id or `ft:...` name): PEFT adapter, adapter GGUF, merged GGUF. */
 export function ModelDownloadsCard({ fineTunedModel }: { fineTunedModel: string }) {
@@ -26,7 +26,7 @@ export function ModelDownloadsCard({ fineTunedModel }: { fineTunedModel: string 
       <CardContent className="flex flex-wrap gap-2">
         {downloads.data.links.map((link) => (
           <Button key={link.artifact} variant="outline" size="sm" asChild>
-            <a href={link.href} download title={link.artifact === 'merged.gguf' && !link.ready ? t('mergedHint') : undefined}>
+            <a href={link.href} download title={link.artifact.startsWith('merged') && !link.ready ? t('mergedHint') : undefined}>
               <Download aria-hidden />
               {t(LABELS[link.artifact])}
               {link.size !== null && <span className="text-muted-foreground tabular-nums">{fmt.bytes(link.size)}</span>}

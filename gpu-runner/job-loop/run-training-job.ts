@@ -19,7 +19,7 @@ import { publishJob } from '@/server/services/training/publish-job';
 import { finishJob, type RunEnding } from '@/server/services/training/finish-job';
 import { runConversion } from '@/server/services/model-format/convert/run-conversion';
 import type { TrainerExecutor, TrainerExit } from '@/gpu-runner/executors/types';
-import type { TTrainerEvent } from '@/gpu-runner/trainer/events';
+import { dpoMetrics, type TTrainerEvent } from '@/gpu-runner/trainer/events';
 import { RetryQueue } from '@/gpu-runner/job-loop/retry-queue';
 
 export type RunTrainingJobOptions = {
@@ -213,7 +213,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
               event({
                 type: 'metrics',
                 message: `Step ${e.step}/${e.total_steps}: training loss=${e.train_loss?.toFixed(4) ?? 'n/a'}`,
-                data: { step: e.step, total_steps: e.total_steps, train_loss: e.train_loss, train_mean_token_accuracy: e.train_accuracy, learning_rate: e.learning_rate, tokens_per_s: e.tokens_per_s, eta_s: e.eta_s },
+                data: { step: e.step, total_steps: e.total_steps, train_loss: e.train_loss, train_mean_token_accuracy: e.train_accuracy, learning_rate: e.learning_rate, tokens_per_s: e.tokens_per_s, eta_s: e.eta_s, ...dpoMetrics(e) },
               });
               if (Date.now() - progressWritten > 1000 || e.step === e.total_steps) {
                 progressWritten = Date.now();

@@ -41,6 +41,11 @@ export const ZTrainerProgress = z.looseObject({
   tokens_per_s: measured,
   trained_tokens: count,
   eta_s: z.number(),
+  /** Preference tuning (method dpo) only: the mean rewards of the step's pairs, their margin and the share ranked right. */
+  rewards_chosen: measured.optional(),
+  rewards_rejected: measured.optional(),
+  reward_margin: measured.optional(),
+  preference_accuracy: measured.optional(),
 });
 
 export const ZTrainerEval = z.looseObject({
@@ -104,4 +109,11 @@ export function parseTrainerLine(line: string): TrainerLine {
   if (typeof name !== 'string' || !EVENT_NAMES.has(name)) return null;
   const parsed = ZTrainerEvent.safeParse(value);
   return parsed.success ? { kind: 'event', event: parsed.data } : { kind: 'invalid', problem: z.prettifyError(parsed.error) };
+}
+
+const DPO_FIELDS = ['rewards_chosen', 'rewards_rejected', 'reward_margin', 'preference_accuracy'] as const;
+
+/** The preference-tuning metrics of a progress event, for its job event's data; empty for supervised steps. */
+export function dpoMetrics(progress: z.infer<typeof ZTrainerProgress>): Partial<Record<(typeof DPO_FIELDS)[number], number | null>> {
+  return Object.fromEntries(DPO_FIELDS.filter((key) => progress[key] !== undefined).map((key) => [key, progress[key] ?? null]));
 }

@@ -1,7 +1,7 @@
 // The dataset report as every surface shows it: validation codes with their severity, findings
 // with line and field, the report and its per-code summaries, the code docs and the length
 // statistics. Browser-safe: the dataset page renders these types, the validator produces them.
-export type DatasetFormat = 'chat' | 'prompt_completion' | 'alpaca';
+export type DatasetFormat = 'chat' | 'prompt_completion' | 'alpaca' | 'preference';
 
 export type Severity = 'error' | 'warning';
 
@@ -51,6 +51,10 @@ export const VALIDATION_CODES = {
   missing_completion: { severity: 'error', summary: 'A prompt/completion example has no "completion".' },
   missing_instruction: { severity: 'error', summary: 'An Alpaca example has no "instruction".' },
   missing_output: { severity: 'error', summary: 'An Alpaca example has no "output".' },
+  missing_preference_input: { severity: 'error', summary: 'A preference example has no "input" object with a "messages" list.' },
+  missing_preference_output: { severity: 'error', summary: 'A preference example lacks "preferred_output" or "non_preferred_output".' },
+  invalid_preference_output: { severity: 'error', summary: 'A preference output is not a list holding one assistant message.' },
+  empty_preference_output: { severity: 'error', summary: 'A preference output is an empty list or its content is empty.' },
   duplicate_example: { severity: 'warning', summary: 'The line repeats an earlier line exactly.' },
   duplicate_check_limited: { severity: 'warning', summary: 'The file has too many examples to check every one for duplicates.' },
   template_error: { severity: 'error', summary: 'The chosen model\'s chat template fails on the example.' },

@@ -105,3 +105,15 @@ export type TEarlyStopping = z.infer<typeof ZEarlyStopping>;
 /** Which adapter becomes the fine-tuned model: the best checkpoint by validation loss, or the last step. Default: best with early stopping, else last. */
 export const ZCheckpointSelection = z.enum(['best', 'last']);
 export type TCheckpointSelection = z.infer<typeof ZCheckpointSelection>;
+
+/** DPO's temperature on the log-ratios: small values let the policy move far from the base. */
+export const DPO_BETA = { min: 0, max: 2, auto: 0.1 } as const;
+
+/** `method.dpo.hyperparameters`: the supervised ones plus beta (above 0, at most 2). */
+export const ZDpoHyperparameters = ZHyperparameters.extend({
+  beta: z.union([auto, z.number().gt(DPO_BETA.min).max(DPO_BETA.max)]).optional(),
+}).strict();
+export type TDpoHyperparameters = z.infer<typeof ZDpoHyperparameters>;
+
+export const FINE_TUNE_METHODS = ['supervised', 'dpo'] as const;
+export type TFineTuneMethod = (typeof FINE_TUNE_METHODS)[number];

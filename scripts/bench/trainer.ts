@@ -7,6 +7,11 @@
 // Options: --threads N (default: all CPUs), --processes N (data-parallel trainer processes sharing
 // those threads; default one per thread), --batch N (default 4), --steps N (default 8, the first 2
 // are warm-up), --rounds N (default 2; the best run of each mode counts), --only process|container.
+//
+// A DPO step (method dpo, through the process executor) runs on the same tokens as an SFT step:
+// batch/2 chosen/rejected pairs of the same records. Its time is compared with the SFT step's, and
+// its MFU counts the reference's forward pass (the base with the adapter off) besides the policy's
+// forward and backward.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,7 +69,7 @@ async function pythonJson(args: string[], env?: NodeJS.ProcessEnv): Promise<Reco
   return JSON.parse(out);
 }
 
-async function prepare(): Promise<number> {
+async function prepare(): Promise<{ total: number; forward: number }> {
   if (!existsSync(path.join(modelDir, 'model.safetensors'))) {
     console.log('writing the random-weight SmolLM2-135M-shape model ...');
     await pythonJson(['make-model', '--out', modelDir, '--shape', 'smollm2-135m']);
@@ -78,7 +83,7 @@ async function prepare(): Promise<number> {
   const flops = await pythonJson([
     'flops', '--model', modelDir, '--length', String(sequenceLength - 1), '--rank', String(rank), '--targets', targets.join(','),
   ]);
-  return flops.total ?? 0;
+  return { total: flops.total ?? 0, forward: flops.forward ?? 0 };
 }
 
 interface ModeResult {
@@ -89,7 +94,7 @@ interface ModeResult {
   mfu: number;
 }
 
-async function trainThroughput(executor: TrainerExecutor, name: string): Promise<{ tokensPerSecond: number; stepSeconds: number }> {
+async function trainThroughput(executor: TrainerExecutor, name: string, method: 'supervised' | 'dpo' = 'supervised'): Promise<{ tokensPerSecond: number; stepSeconds: number }> {
   const outputDir = path.join(root, `out-${name}`);
   rmSync(outputDir, { recursive: true, force: true });
   const spec: TrainerJobSpec = {
@@ -104,7 +109,9 @@ async function trainThroughput(executor: TrainerExecutor, name: string): Promise
     env: ompEnv,
     config: {
       epochs: 1,
-      batch_size: batch,
+      // A DPO batch counts pairs: batch/2 pairs are the same `batch` records as an SFT step.
+      batch_size: method === 'dpo' ? Math.max(1, batch / 2) : batch,
+      ...(method === 'dpo' ? { method: 'dpo', dpo_beta: 0.1, dpo_nll_weight: 1 } : {}),
       max_steps: steps,
       sequence_length: sequenceLength,
       learning_rate: 1e-4,
@@ -170,7 +177,8 @@ function summarise(flopsPerToken: number, throughput: { tokensPerSecond: number;
   };
 }
 
-const flopsPerToken = await prepare();
+const { total: flopsPerToken, forward: forwardFlopsPerToken } = await prepare();
+if (batch % 2 !== 0) throw new Error('--batch must be even: a DPO step takes batch/2 pairs of the same records');
 console.log(
   `SmolLM2-135M shape, seq ${sequenceLength}, batch ${batch}, LoRA r=${rank} on ${targets.join(',')},` +
     ` ${processes} process(es) x ${threadsPerProcess} thread(s); matmul reference on ${threads} threads`,
@@ -231,6 +239,27 @@ for (const [name, { throughput, matmul }] of best) {
   console.log(`${name}:`, results[name]);
 }
 
+// DPO against SFT on the same tokens, in the same process executor, alternating, best of each.
+let dpo: (ModeResult & { sft_step_seconds: number; ratio_to_sft: number }) | null = null;
+if (values.only !== 'container') {
+  const executor = createProcessExecutor();
+  let bestDpo: { tokensPerSecond: number; stepSeconds: number } | null = null;
+  let bestSft: { tokensPerSecond: number; stepSeconds: number } | null = null;
+  let matmul = 0;
+  for (let round = 1; round <= rounds; round++) {
+    matmul = Math.max(matmul, (await pythonJson(['matmul', '--threads', String(threads)])).flops_per_s ?? 0);
+    const sft = await trainThroughput(executor, 'sft-pair', 'supervised');
+    const step = await trainThroughput(executor, 'dpo', 'dpo');
+    console.log(`round ${round} dpo: ${step.stepSeconds.toFixed(3)} s/step against sft ${sft.stepSeconds.toFixed(3)} s/step`);
+    if (!bestDpo || step.stepSeconds < bestDpo.stepSeconds) bestDpo = step;
+    if (!bestSft || sft.stepSeconds < bestSft.stepSeconds) bestSft = sft;
+  }
+  // Policy forward + backward, and the reference's forward pass.
+  const summary = summarise(flopsPerToken + forwardFlopsPerToken, bestDpo!, matmul);
+  dpo = { ...summary, sft_step_seconds: Math.round(bestSft!.stepSeconds * 1000) / 1000, ratio_to_sft: Math.round((bestDpo!.stepSeconds / bestSft!.stepSeconds) * 100) / 100 };
+  console.log('dpo:', dpo);
+}
+
 const headline = results.process ?? results.container;
 console.log(
   JSON.stringify({
@@ -239,6 +268,7 @@ console.log(
     process: results.process,
     container: results.container,
     container_note: containerNote,
+    dpo,
     flops_per_token: flopsPerToken,
     shape: 'smollm2-135m',
     sequence_length: sequenceLength,

@@ -312,7 +312,7 @@ describe('cross-tenant isolation', () => {
     expect(download.status).toBe(404);
     const log = await downloadJobLog(new Request(`http://lathe.test/api/jobs/${world.b_.jobId}/log`, { headers: { authorization: `Bearer ${world.aKey}` } }), { params: Promise.resolve({ id: world.b_.jobId }) });
     expect(log.status).toBe(404);
-    for (const artifact of ['adapter.zip', 'adapter.gguf', 'merged.gguf']) {
+    for (const artifact of ['adapter.zip', 'adapter.gguf', 'merged.gguf', 'merged-hf.zip']) {
       const res = await downloadModel(new Request(`http://lathe.test/api/downloads/${world.b_.tunedId}/${artifact}`, { headers: { authorization: `Bearer ${world.aKey}` } }), {
         params: Promise.resolve({ id: world.b_.tunedId, artifact }),
       });

@@ -35,8 +35,8 @@ afterAll(async () => {
 const none = { params: Promise.resolve({}) };
 const auth = (k = key) => ({ authorization: `Bearer ${k}` });
 
-async function createJob(body: Record<string, unknown>) {
-  const res = await createJobRoute(new Request('http://lathe.test/v1/fine_tuning/jobs', { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(body) }), none);
+async function createJob(body: Record<string, unknown>, k = key) {
+  const res = await createJobRoute(new Request('http://lathe.test/v1/fine_tuning/jobs', { method: 'POST', headers: { ...auth(k), 'content-type': 'application/json' }, body: JSON.stringify(body) }), none);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: { code: string | null; param: string | null; message: string } } };
 }
 
@@ -59,7 +59,7 @@ describe('POST /v1/fine_tuning/jobs request schema', () => {
 
   it('refuses a method it cannot train with unsupported_method, creating no job', async () => {
     const before = await jobCount();
-    for (const type of ['dpo', 'reinforcement', 'something-new']) {
+    for (const type of ['reinforcement', 'something-new']) {
       const res = await createJob({ model: modelName, training_file: trainingFile, method: { type, [type]: { hyperparameters: { beta: 0.1 } } } });
       expect(res.status, type).toBe(400);
       expect(res.body.error, type).toMatchObject({ param: 'method.type', code: 'unsupported_method', message: expect.stringContaining(type) });
@@ -74,6 +74,62 @@ describe('POST /v1/fine_tuning/jobs request schema', () => {
     expect(res.body).toMatchObject({ hyperparameters, method: { type: 'supervised', supervised: { hyperparameters } } });
     const row = await getDb().trainingJob.findUniqueOrThrow({ where: { id: String(res.body.id).replace(/^ftjob-/, '') } });
     expect(row.hyperparameters).toMatchObject({ n_epochs: 3 });
+  });
+
+  describe('method dpo', () => {
+    // A project of its own: the result-file tests below count the first project's files.
+    let preferenceFile: string;
+    let chatFile: string;
+    let dpoKey: string;
+    let dpoModel: string;
+    const create = (body: Record<string, unknown>) => createJob({ model: dpoModel, ...body }, dpoKey);
+    const dpoJobCount = async () => getDb().trainingJob.count({ where: { baseModel: { name: dpoModel } } });
+    beforeAll(async () => {
+      const user = await createTestUser();
+      dpoKey = await createTestKey(user);
+      const scope = { organizationId: user.organization.id, projectId: user.project.id };
+      dpoModel = (await getDb().baseModel.create({ data: { ...scope, name: `ft-dpo-${user.organization.id}`, source: 'FOLDER', status: 'READY', artifacts: { hf: { files: {} } } } })).name;
+      await getDb().creditLedgerEntry.create({ data: { organizationId: user.organization.id, kind: 'GRANT', amount: 100 } });
+      const make = (format: string) => getDb().dataset.create({ data: { ...scope, name: `${format}.jsonl`, filename: `${format}.jsonl`, status: 'VALID', sizeBytes: 10, format } });
+      preferenceFile = `file-${(await make('preference')).id}`;
+      chatFile = `file-${(await make('prompt_completion')).id}`;
+    });
+
+    it('creates a DPO job on preference pairs and reports method as OpenAI does', async () => {
+      const res = await create({ training_file: preferenceFile, method: { type: 'dpo', dpo: { hyperparameters: { beta: 0.25, n_epochs: 2 } } } });
+      expect(res.status).toBe(200);
+      expect(res.body.method).toEqual({ type: 'dpo', dpo: { hyperparameters: { beta: 0.25, n_epochs: 2, batch_size: 'auto', learning_rate_multiplier: 'auto' } } });
+      expect(res.body.hyperparameters).toEqual({ n_epochs: 2, batch_size: 'auto', learning_rate_multiplier: 'auto' });
+      const auto = await create({ training_file: preferenceFile, method: { type: 'dpo' } });
+      expect(auto.body.method).toEqual({ type: 'dpo', dpo: { hyperparameters: { beta: 'auto', n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto' } } });
+    });
+
+    it('refuses DPO on a prompt/completion file with a 400 naming training_file, and supervised on preference pairs', async () => {
+      const before = await dpoJobCount();
+      const dpo = await create({ training_file: chatFile, method: { type: 'dpo', dpo: { hyperparameters: { beta: 0.1 } } } });
+      expect(dpo.status).toBe(400);
+      expect(dpo.body.error).toMatchObject({ param: 'training_file', code: 'training_file_format', message: expect.stringContaining('preference') });
+      const supervised = await create({ training_file: preferenceFile });
+      expect(supervised.status).toBe(400);
+      expect(supervised.body.error).toMatchObject({ param: 'training_file', code: 'training_file_format', message: expect.stringContaining('dpo') });
+      expect(await dpoJobCount()).toBe(before);
+    });
+
+    it('refuses a beta out of range with a 400 naming method.dpo.hyperparameters.beta', async () => {
+      const before = await dpoJobCount();
+      for (const beta of [0, -1, 2.5, 'high']) {
+        const res = await create({ training_file: preferenceFile, method: { type: 'dpo', dpo: { hyperparameters: { beta } } } });
+        expect(res.status, String(beta)).toBe(400);
+        expect(res.body.error, String(beta)).toMatchObject({ param: 'method.dpo.hyperparameters.beta', type: 'invalid_request_error' });
+      }
+      expect(await dpoJobCount()).toBe(before);
+    });
+
+    it('refuses settings of another method beside dpo', async () => {
+      const res = await create({ training_file: preferenceFile, method: { type: 'dpo', supervised: { hyperparameters: {} } } });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ param: 'method.supervised', code: 'unknown_parameter' });
+    });
   });
 
   it('refuses hyperparameters given both at the top level and under the method', async () => {

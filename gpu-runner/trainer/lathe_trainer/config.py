@@ -10,6 +10,7 @@ from .errors import TrainerError
 from .lora import LoRASpec, normalize_targets
 
 SCHEDULERS = ("cosine", "linear", "constant")
+METHODS = ("supervised", "dpo")
 PRECISIONS = ("auto", "fp32", "bf16")
 
 
@@ -49,6 +50,9 @@ class TrainConfig:
     precision: str = "auto"
     threads: Optional[int] = None
     base_model_name: Optional[str] = None
+    method: str = "supervised"
+    dpo_beta: float = 0.1
+    dpo_nll_weight: float = 0.0
     lora: LoRAConfig = field(default_factory=LoRAConfig)
     # Early stopping and the best checkpoint (early_stopping.py).
     early_stopping_patience: Optional[int] = None
@@ -58,7 +62,9 @@ class TrainConfig:
     def fingerprint(self) -> str:
         """Hash of the fields that decide the optimisation trajectory: a checkpoint only resumes a
         run whose fingerprint matches."""
-        relevant = {k: v for k, v in asdict(self).items() if k not in ("threads", "log_interval", "checkpoints_to_keep", "checkpoint_interval", "eval_interval", "eval_samples", "base_model_name", "precision", "gradient_checkpointing", "early_stopping_patience", "early_stopping_min_delta", "final_adapter")}
+        excluded = ("threads", "log_interval", "checkpoints_to_keep", "checkpoint_interval", "eval_interval", "eval_samples", "base_model_name", "precision", "gradient_checkpointing", "early_stopping_patience", "early_stopping_min_delta", "final_adapter")
+        unused = () if self.method == "dpo" else ("method", "dpo_beta", "dpo_nll_weight")
+        relevant = {k: v for k, v in asdict(self).items() if k not in excluded and k not in unused}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=list).encode()).hexdigest()[:16]
 
 
@@ -169,7 +175,24 @@ def parse_train_config(raw: Any) -> TrainConfig:
         if raw["final_adapter"] not in FINAL_ADAPTERS:
             raise _bad("final_adapter", "one of " + ", ".join(FINAL_ADAPTERS), raw["final_adapter"])
         values["final_adapter"] = raw["final_adapter"]
+    # Preference tuning (dpo.py): the training data then holds chosen/rejected pairs.
+    if "method" in raw:
+        if raw["method"] not in METHODS:
+            raise _bad("method", "one of " + ", ".join(METHODS), raw["method"])
+        values["method"] = raw["method"]
+    if "dpo_beta" in raw:
+        beta = _number("dpo_beta", raw["dpo_beta"])
+        if not 0 < beta <= 10:
+            raise _bad("dpo_beta", "in (0, 10]", raw["dpo_beta"])
+        values["dpo_beta"] = beta
+    if "dpo_nll_weight" in raw:
+        weight = _number("dpo_nll_weight", raw["dpo_nll_weight"])
+        if weight < 0:
+            raise _bad("dpo_nll_weight", ">= 0", raw["dpo_nll_weight"])
+        values["dpo_nll_weight"] = weight
     config = TrainConfig(**values)
+    if config.method == "dpo" and config.packing:
+        raise TrainerError("invalid_config", "packing does not apply to dpo: each pair is compared whole")
     if config.batch_size < config.gradient_accumulation_steps:
         raise TrainerError(
             "invalid_config",

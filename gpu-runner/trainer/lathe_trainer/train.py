@@ -27,6 +27,7 @@ from typing import Dict, List, Optional
 import numpy as np
 import torch
 
+from . import dpo as dpo_lib
 from . import lora as lora_lib
 from .config import TrainConfig, load_train_config
 from .continue_from import start_from_adapter
@@ -217,10 +218,14 @@ class Trainer:
             os.makedirs(self.out_dir, exist_ok=True)
         self.train_set = LtokDataset(args.train, model_config.vocab_size)
         self.train = prepare(self.train_set, self.sequence_length, config.packing, config.seed, "training")
+        if config.method == "dpo":
+            self.train = dpo_lib.paired(self.train, "training")
         self.valid: Optional[PreparedData] = None
         if args.valid:
             self.valid_set = LtokDataset(args.valid, model_config.vocab_size)
             self.valid = prepare(self.valid_set, self.sequence_length, False, config.seed, "validation")
+            if config.method == "dpo":
+                self.valid = dpo_lib.paired(self.valid, "validation")
             if int(self.valid.targets.sum()) == 0:
                 log("the validation dataset has no trainable tokens; evaluation is skipped")
                 self.valid = None
@@ -414,6 +419,8 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self, rows: List[int]) -> Dict[str, float]:
+        if self.config.method == "dpo":
+            return dpo_lib.evaluate(self, rows)
         self.model.eval()
         mine = rows[self.dist.rank :: self.dist.world]
         size = self._micro_size() * 2
@@ -465,6 +472,8 @@ class Trainer:
     # ---- training -----------------------------------------------------------------------------
     def train_step(self, step: int) -> Optional[Dict[str, float]]:
         """One optimizer step over the global batch `step`; None when cancelled part-way."""
+        if self.config.method == "dpo":
+            return dpo_lib.train_step(self, step)
         config = self.config
         epoch, index = divmod(step, self.steps_per_epoch)
         order = self._order(epoch)
@@ -551,6 +560,7 @@ class Trainer:
             precision=self.precision,
             world_size=self.dist.world,
             threads=self.threads,
+            method=config.method,
         )
         log(
             f"training {trainable} LoRA parameters of {total} on {self.dist.device} ({self.precision}),"
@@ -595,6 +605,7 @@ class Trainer:
                     tokens_per_s=round(run_tokens / step_time, 1) if step_time > 0 else None,
                     trained_tokens=self.trained_tokens,
                     eta_s=round(per_step * (self.total_steps - step), 1),
+                    **{k: _finite_or_none(v) for k, v in result.get("dpo", {}).items()},
                 )
                 loss_text = "n/a" if row["train_loss"] is None else f"{row['train_loss']:.4f}"
                 log(f"step {step}/{self.total_steps} epoch {epoch_float:.2f} train_loss {loss_text} lr {result['lr']:.3g}")

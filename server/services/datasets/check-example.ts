@@ -2,6 +2,7 @@ import { finding, type Finding } from '@/lib/universal/dataset-report';
 import {
   CHAT_ROLES,
   FORMAT_KEYS,
+  PREFERENCE_OUTPUTS,
   contentText,
   detectFormat,
   isJsonObject,
@@ -37,7 +38,9 @@ const MISSING_KEY_CODES = {
   chat: ['missing_messages'],
   prompt_completion: ['missing_prompt', 'missing_completion'],
   alpaca: ['missing_instruction', 'missing_output'],
+  preference: ['missing_preference_input', 'missing_preference_output'],
 } as const;
+const MISSING_KEY_FIELDS: Record<string, string> = { missing_preference_input: 'input', missing_preference_output: 'preferred_output' };
 
 /** Checks one parsed line against the rules of its format. Never throws on content. */
 export function checkExample({ value, line, fileFormat }: CheckExampleOptions): CheckedExample {
@@ -51,11 +54,11 @@ export function checkExample({ value, line, fileFormat }: CheckExampleOptions): 
   if (format === null) {
     if (fileFormat === null) {
       findings.push(
-        finding(line, 'unknown_format', 'The object has none of the keys "messages", "prompt"/"completion" or "instruction"/"output".'),
+        finding(line, 'unknown_format', 'The object has none of the keys "messages", "prompt"/"completion" or "instruction"/"output", or "input"/"preferred_output"/"non_preferred_output".'),
       );
     } else {
       for (const code of MISSING_KEY_CODES[fileFormat]) {
-        const key = code.slice('missing_'.length);
+        const key = MISSING_KEY_FIELDS[code] ?? code.slice('missing_'.length);
         findings.push(finding(line, code, `The file is in ${fileFormat} format, but this line has no "${key}".`, key));
       }
     }
@@ -80,6 +83,7 @@ export function checkExample({ value, line, fileFormat }: CheckExampleOptions): 
   }
   if (format === 'chat') checkChat(value, line, findings);
   else if (format === 'prompt_completion') checkPromptCompletion(value, line, findings);
+  else if (format === 'preference') checkPreference(value, line, findings);
   else checkAlpaca(value, line, findings);
   return { format, findings };
 }
@@ -112,6 +116,82 @@ function checkAlpaca(example: JsonObject, line: number, findings: Finding[]): vo
   checkTextField(example, 'instruction', line, findings, { required: 'missing_instruction', allowEmpty: false });
   checkTextField(example, 'input', line, findings, { required: null, allowEmpty: true });
   checkTextField(example, 'output', line, findings, { required: 'missing_output', allowEmpty: false });
+}
+
+const PREFERENCE_INPUT_KEYS = new Set(['messages', 'tools', 'parallel_tool_calls']);
+
+/**
+ * OpenAI's preference format: `input.messages` (the conversation so far) and two outputs, each a
+ * list of one assistant message. Each side is then checked as the chat it makes (input + output),
+ * with the fields named as they are in the file.
+ */
+function checkPreference(example: JsonObject, line: number, findings: Finding[]): void {
+  const input = example.input;
+  let inputOk = true;
+  if (!isJsonObject(input) || !Object.hasOwn(input, 'messages')) {
+    findings.push(finding(line, 'missing_preference_input', '"input" must be an object with the "messages" that come before the two outputs.', 'input'));
+    inputOk = false;
+  } else {
+    for (const key of Object.keys(input)) {
+      if (!PREFERENCE_INPUT_KEYS.has(key)) {
+        findings.push(finding(line, 'unrecognized_key', `The key "input.${clip(key)}" is not part of the preference format and is ignored.`, `input.${clip(key)}`));
+      }
+    }
+  }
+  const outputsOk = PREFERENCE_OUTPUTS.map((key) => checkPreferenceOutput(example, key, line, findings));
+  if (!inputOk) return;
+  const messages = (input as JsonObject).messages;
+  if (!Array.isArray(messages)) {
+    findings.push(finding(line, 'messages_not_list', `"input.messages" must be a list, not ${describe(messages)}.`, 'input.messages'));
+    return;
+  }
+  const inputLength = messages.length;
+  PREFERENCE_OUTPUTS.forEach((key, side) => {
+    if (!outputsOk[side]) return;
+    const sideFindings: Finding[] = [];
+    const chat: JsonObject = { messages: [...messages, ...(example[key] as unknown[])] };
+    if (Object.hasOwn(input as JsonObject, 'tools')) chat.tools = (input as JsonObject).tools;
+    checkChat(chat, line, sideFindings);
+    for (const found of sideFindings) {
+      const index = /^messages\[(\d+)\]/.exec(found.field ?? '');
+      const inOutput = index !== null && Number(index[1]) >= inputLength;
+      // The input's own findings are the same on both sides: report them once, with the first.
+      if (side === 1 && !inOutput) continue;
+      const field = found.field === null ? null
+        : index === null ? `input.${found.field}`
+        : inOutput ? found.field.replace(index[0], `${key}[${Number(index[1]) - inputLength}]`)
+        : `input.${found.field}`;
+      findings.push({ ...found, field });
+    }
+  });
+}
+
+/** One output: a list of exactly one assistant message with non-empty text. True when it is usable. */
+function checkPreferenceOutput(example: JsonObject, key: (typeof PREFERENCE_OUTPUTS)[number], line: number, findings: Finding[]): boolean {
+  const output = example[key];
+  if (!Object.hasOwn(example, key) || output === null) {
+    findings.push(finding(line, 'missing_preference_output', `"${key}" is required: a preference example needs both a preferred and a non-preferred output.`, key));
+    return false;
+  }
+  if (!Array.isArray(output)) {
+    findings.push(finding(line, 'invalid_preference_output', `"${key}" must be a list holding one assistant message, not ${describe(output)}.`, key));
+    return false;
+  }
+  if (output.length === 0) {
+    findings.push(finding(line, 'empty_preference_output', `"${key}" is an empty list; give it one assistant message.`, key));
+    return false;
+  }
+  const message: unknown = output[0];
+  if (output.length > 1 || !isJsonObject(message) || message.role !== 'assistant') {
+    findings.push(finding(line, 'invalid_preference_output', `"${key}" must hold exactly one message, with the role "assistant".`, `${key}[0]`));
+    return false;
+  }
+  const text = message.content === null || message.content === undefined ? '' : contentText(message.content);
+  if (!Object.hasOwn(message, 'tool_calls') && text !== null && !NON_SPACE.test(text)) {
+    findings.push(finding(line, 'empty_preference_output', `The content of "${key}" is empty; both outputs need text to compare.`, `${key}[0].content`));
+    return false;
+  }
+  return true;
 }
 
 /** Keys and values quoted in findings come from the file: keep them short. */

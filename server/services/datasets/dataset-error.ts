@@ -16,7 +16,9 @@ export type DatasetErrorCode =
   /** A validation split was asked of a stream: it needs a file to count examples first. */
   | 'split_needs_file'
   /** A .ltok file is truncated, misaligned or has a bad header. */
-  | 'ltok_corrupt';
+  | 'ltok_corrupt'
+  /** Preference pairs were asked for, but an example is not in the preference format. */
+  | 'not_preference_data';
 
 /** A failure the caller can show as is: a stable code, a message, and the line when there is one. */
 export class DatasetError extends Error {

@@ -34,11 +34,17 @@ export const FORMAT_KEYS: Record<DatasetFormat, readonly string[]> = {
   chat: ['messages', 'tools', 'parallel_tool_calls'],
   prompt_completion: ['prompt', 'completion'],
   alpaca: ['instruction', 'input', 'output'],
+  preference: ['input', 'preferred_output', 'non_preferred_output'],
 };
+
+/** The two output keys of OpenAI's preference format, in the order chosen, rejected. */
+export const PREFERENCE_OUTPUTS = ['preferred_output', 'non_preferred_output'] as const;
 
 /** Which format a parsed line claims to be, from the keys it has; null when it has none of them. */
 export function detectFormat(example: JsonObject): DatasetFormat | null {
   if (Object.hasOwn(example, 'messages')) return 'chat';
+  // Before Alpaca, which has an "input" too (a string there, an object here).
+  if (PREFERENCE_OUTPUTS.some((key) => Object.hasOwn(example, key)) || isJsonObject(example.input)) return 'preference';
   if (Object.hasOwn(example, 'prompt') || Object.hasOwn(example, 'completion')) return 'prompt_completion';
   if (Object.hasOwn(example, 'instruction') || Object.hasOwn(example, 'output')) return 'alpaca';
   return null;
@@ -66,6 +72,7 @@ export function contentText(content: unknown): string | null {
  * assistant turn, Alpaca joins instruction and input into the user turn.
  */
 export function toConversation(example: JsonObject, format: DatasetFormat): Conversation {
+  if (format === 'preference') return toPreferencePair(example).chosen;
   if (format === 'prompt_completion') {
     return {
       messages: [
@@ -83,7 +90,25 @@ export function toConversation(example: JsonObject, format: DatasetFormat): Conv
       ],
     };
   }
-  const messages = (example.messages as JsonObject[]).map((raw): ChatMessage => {
+  return chatConversation(example.messages as JsonObject[], example.tools);
+}
+
+/**
+ * A preference example as two conversations that share the input: the input followed by the
+ * preferred output (chosen) and by the non-preferred one (rejected). Expects a checked example.
+ */
+export function toPreferencePair(example: JsonObject): { chosen: Conversation; rejected: Conversation } {
+  const input = example.input as JsonObject;
+  const messages = input.messages as JsonObject[];
+  // Earlier assistant turns of the input are context: a pair compares its two outputs only.
+  const context = messages.map((message) => (message.role === 'assistant' ? { ...message, weight: 0 } : message));
+  const side = (key: (typeof PREFERENCE_OUTPUTS)[number]) =>
+    chatConversation([...context, ...(example[key] as JsonObject[])], input.tools);
+  return { chosen: side('preferred_output'), rejected: side('non_preferred_output') };
+}
+
+function chatConversation(rawMessages: JsonObject[], tools: unknown): Conversation {
+  const messages = rawMessages.map((raw): ChatMessage => {
     const message: ChatMessage = { role: raw.role as ChatRole, content: contentText(raw.content) };
     if (raw.weight === 0 || raw.weight === 1) message.weight = raw.weight;
     if (typeof raw.name === 'string') message.name = raw.name;
@@ -92,6 +117,6 @@ export function toConversation(example: JsonObject, format: DatasetFormat): Conv
     return message;
   });
   const conversation: Conversation = { messages };
-  if (Array.isArray(example.tools)) conversation.tools = example.tools;
+  if (Array.isArray(tools)) conversation.tools = tools;
   return conversation;
 }

@@ -17,8 +17,17 @@ export interface PreviewSegment {
   trained: boolean;
 }
 
+export interface PreviewSide {
+  segments: PreviewSegment[];
+  tokens: number;
+  trainedTokens: number;
+  truncated: boolean;
+}
+
 export interface PreviewExample {
   line: number;
+  /** Preference data: the input with the non-preferred output; the fields above hold the preferred one. */
+  rejected?: PreviewSide;
   /** The example as the model sees it, cut where truncation cuts it. */
   segments: PreviewSegment[];
   tokens: number;
@@ -58,14 +67,18 @@ async function previewExamples(tokenizer: ChatTokenizer, input: DatasetInput, li
       if (skippedLines.length >= MAX_SKIPPED) break;
       continue;
     }
-    const encoded = await tokenizer.encodeWithText(example.conversation, maxLength);
-    examples.push({
-      line: example.line,
-      segments: segmentsOf(encoded.text, encoded.offsets, encoded.mask, encoded.truncated),
-      tokens: encoded.ids.length,
-      trainedTokens: encoded.trainedTokens,
-      truncated: encoded.truncated,
-    });
+    const side = async (conversation: typeof example.conversation): Promise<PreviewSide> => {
+      const encoded = await tokenizer.encodeWithText(conversation, maxLength);
+      return {
+        segments: segmentsOf(encoded.text, encoded.offsets, encoded.mask, encoded.truncated),
+        tokens: encoded.ids.length,
+        trainedTokens: encoded.trainedTokens,
+        truncated: encoded.truncated,
+      };
+    };
+    const shown: PreviewExample = { line: example.line, ...(await side(example.conversation)) };
+    if (example.rejected) shown.rejected = await side(example.rejected);
+    examples.push(shown);
   }
   return { examples, skippedLines };
 }

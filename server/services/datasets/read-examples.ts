@@ -4,7 +4,7 @@ import { DEFAULT_MAX_LINE_BYTES, bomMessage, checkLine, isBlank, startsWithBom }
 import { finding, type Finding } from '@/lib/universal/dataset-report';
 
 export type ExampleOrError =
-  | { line: number; conversation: Conversation; error?: undefined }
+  | { line: number; conversation: Conversation; rejected?: Conversation; error?: undefined }
   | { line: number; conversation?: undefined; error: Finding };
 
 export interface ReadExamplesOptions {
@@ -39,7 +39,7 @@ export async function* readExamples({ input, maxLineBytes = DEFAULT_MAX_LINE_BYT
     if (error || !checked.conversation) {
       yield { line: line.number, error: error ?? finding(line.number, 'unknown_format', 'The line matches no supported format.') };
     } else {
-      yield { line: line.number, conversation: checked.conversation };
+      yield { line: line.number, conversation: checked.conversation, ...(checked.rejected ? { rejected: checked.rejected } : {}) };
     }
   }
 }

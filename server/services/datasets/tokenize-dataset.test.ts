@@ -359,3 +359,46 @@ describe('exact token counts for validation', () => {
     expect(report.byCode.too_long!.count).toBe(lengths.filter((n) => n > contextLength).length);
   });
 });
+
+describe('preference pairs', () => {
+  const GOOD_PREFERENCE = path.join(FIXTURES, 'good', 'preference.jsonl');
+
+  it('writes chosen then rejected for each pair, sharing the input, each masked on its own output only', async () => {
+    const output = path.join(scratch, 'pairs.ltok');
+    const stats = await tokenizeDataset({ input: GOOD_PREFERENCE, modelDir: MODEL, output, maxLength: 4096, pairs: true });
+    const lines = readFileSync(GOOD_PREFERENCE, 'utf8').trim().split('\n');
+    expect(stats.train.examples).toBe(lines.length);
+    const index = await readLtokIndex(output);
+    expect(index.offsets.length).toBe(lines.length * 2);
+    let trained = 0;
+    for (let pair = 0; pair < lines.length; pair++) {
+      const example = JSON.parse(lines[pair]!) as Record<string, unknown>;
+      const messages = (example.input as { messages: ChatMessage[] }).messages;
+      for (const [side, key] of [[0, 'preferred_output'], [1, 'non_preferred_output']] as const) {
+        const record = await readLtokRecord(output, index.offsets[pair * 2 + side]!);
+        const output_ = (example[key] as ChatMessage[]).map((m) => ({ ...m, content: typeof m.content === 'string' ? m.content : (m.content as unknown as { text: string }[]).map((p) => p.text).join('') }));
+        // Earlier assistant turns of the input are context in a pair: only the output is compared.
+        const expected = await expectedChatML([...messages.map((m) => (m.role === 'assistant' ? { ...m, weight: 0 as const } : m)), ...output_]);
+        expect([...record.ids]).toEqual(expected.ids);
+        expect([...record.mask]).toEqual(expected.mask);
+        trained += expected.mask.reduce((a, b) => a + b, 0);
+      }
+    }
+    expect(stats.train.trainedTokens).toBe(trained);
+  });
+
+  it('refuses a file in another format when pairs are asked for, naming the line', async () => {
+    const output = path.join(scratch, 'not-pairs.ltok');
+    const error = await tokenizeDataset({ input: GOOD_CHAT, modelDir: MODEL, output, maxLength: 4096, pairs: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetError);
+    expect(error).toMatchObject({ code: 'not_preference_data', line: 1 });
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it('previews both sides of a pair', async () => {
+    const preview = await previewDataset({ input: GOOD_PREFERENCE, modelDir: MODEL, limit: 2 });
+    const [first] = preview.examples;
+    expect(first!.segments.filter((s) => s.trained).map((s) => s.text).join('')).toContain('Paris.');
+    expect(first!.rejected!.segments.filter((s) => s.trained).map((s) => s.text).join('')).toContain('I do not know.');
+  });
+});

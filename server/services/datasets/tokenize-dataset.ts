@@ -39,6 +39,11 @@ export interface TokenizeDatasetOptions {
   totalBytes?: number;
   /** Conversations per tokenizer call; the tokenizer spreads each batch over all cores. */
   batchSize?: number;
+  /**
+   * Preference pairs (DPO): each example becomes two consecutive records, chosen then rejected,
+   * and a pair is kept or dropped whole. Every example must be in the preference format.
+   */
+  pairs?: boolean;
 }
 
 export interface LengthBucket {
@@ -93,6 +98,7 @@ export async function tokenizeDataset({
   onProgress,
   totalBytes,
   batchSize = 128,
+  pairs = false,
 }: TokenizeDatasetOptions): Promise<TokenizeStats> {
   if (!Number.isInteger(maxLength) || maxLength < 1) throw new RangeError('maxLength must be a positive integer.');
   const splitting = validationSplit !== undefined && validationSplit.percent > 0;
@@ -135,6 +141,7 @@ export async function tokenizeDataset({
     }
   };
   const store = async ({ batch, encoded }: { batch: Batch; encoded: EncodedConversation[] }) => {
+    if (pairs) return storePairs(batch, encoded);
     for (let i = 0; i < encoded.length; i++) {
       const toValidation = batch.toValidation[i]!;
       const record = encoded[i]!;
@@ -149,6 +156,28 @@ export async function tokenizeDataset({
       stats.examples++;
       stats.totalTokens += record.ids.length;
       stats.trainedTokens += record.trainedTokens;
+    }
+  };
+
+  // A pair counts as one example; its two records are written together or not at all.
+  const storePairs = async (batch: Batch, encoded: EncodedConversation[]) => {
+    for (let i = 0; i + 1 < encoded.length; i += 2) {
+      const toValidation = batch.toValidation[i]!;
+      const chosen = encoded[i]!;
+      const rejected = encoded[i + 1]!;
+      const stats = toValidation ? validStats! : trainStats;
+      addToHistogram(stats, Math.max(chosen.fullLength, rejected.fullLength));
+      if (chosen.truncated || rejected.truncated) stats.truncated++;
+      if (chosen.trainedTokens === 0 || rejected.trainedTokens === 0) {
+        stats.droppedEmpty++;
+        continue;
+      }
+      const writer = toValidation ? valid! : train;
+      await writer.write(chosen.ids, chosen.mask);
+      await writer.write(rejected.ids, rejected.mask);
+      stats.examples++;
+      stats.totalTokens += chosen.ids.length + rejected.ids.length;
+      stats.trainedTokens += chosen.trainedTokens + rejected.trainedTokens;
     }
   };
 
@@ -173,9 +202,19 @@ export async function tokenizeDataset({
         throw new DatasetError('invalid_example', `${code}: ${message} Validate the file and fix its errors first.`, example.line);
       }
       examples++;
-      batch.conversations.push(example.conversation);
-      batch.toValidation.push(chooser ? chooser() : false);
-      batch.lines.push(example.line);
+      const toValidation = chooser ? chooser() : false;
+      if (pairs) {
+        if (!example.rejected) {
+          throw new DatasetError('not_preference_data', 'Preference tuning needs every example in the preference format: "input", "preferred_output" and "non_preferred_output".', example.line);
+        }
+        batch.conversations.push(example.conversation, example.rejected);
+        batch.toValidation.push(toValidation, toValidation);
+        batch.lines.push(example.line, example.line);
+      } else {
+        batch.conversations.push(example.conversation);
+        batch.toValidation.push(toValidation);
+        batch.lines.push(example.line);
+      }
       if (batch.conversations.length >= batchSize) await submit();
     }
     await submit(true);

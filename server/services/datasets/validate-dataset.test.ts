@@ -52,6 +52,7 @@ describe('good files', () => {
     ['chat.jsonl', 'chat'],
     ['prompt-completion.jsonl', 'prompt_completion'],
     ['alpaca.jsonl', 'alpaca'],
+    ['preference.jsonl', 'preference'],
   ])('%s validates clean as %s', async (file, format) => {
     const report = await validateDataset({ input: path.join(FIXTURES, 'good', file) });
     expect(report).toMatchObject({ ok: true, format, errors: 0, warnings: 0, byCode: {}, examples: 12, validExamples: 12 });

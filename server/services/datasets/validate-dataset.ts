@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { checkExample } from './check-example';
 import { DuplicateIndex } from './duplicate-index';
-import { toConversation, type Conversation, type DatasetFormat } from './formats';
+import { toConversation, toPreferencePair, type Conversation, type DatasetFormat } from './formats';
 import { readLines, type DatasetInput } from './read-lines';
 import { finding, type CodeSummary, type Finding, type ValidationCode, type ValidationReport } from '@/lib/universal/dataset-report';
 
@@ -141,6 +141,8 @@ export interface CheckedLine {
   findings: Finding[];
   /** Set only when the line has no error and a context length is to be checked. */
   conversation?: Conversation;
+  /** For a preference example, the input followed by the non-preferred output (`conversation` holds the preferred one). */
+  rejected?: Conversation;
 }
 
 /** Decodes, parses and checks one line's bytes; `conversation` is set on request when the line has no error. */
@@ -161,7 +163,13 @@ export function checkLine(bytes: Buffer, line: number, fileFormat: DatasetFormat
   }
   const checked: CheckedLine = checkExample({ value, line, fileFormat });
   if (wantConversation && checked.format !== null && !checked.findings.some((f) => f.severity === 'error')) {
-    checked.conversation = toConversation(value as Record<string, unknown>, checked.format);
+    if (checked.format === 'preference') {
+      const pair = toPreferencePair(value as Record<string, unknown>);
+      checked.conversation = pair.chosen;
+      checked.rejected = pair.rejected;
+    } else {
+      checked.conversation = toConversation(value as Record<string, unknown>, checked.format);
+    }
   }
   return checked;
 }

@@ -249,12 +249,12 @@ interface LoraFactors {
   scale: number;
 }
 
-async function loadLora(adapter: PeftAdapter, m: LoraModule): Promise<LoraFactors> {
+export async function loadLora(adapter: PeftAdapter, m: LoraModule): Promise<LoraFactors> {
   return { a: await adapter.checkpoint.readF32(m.aName), b: await adapter.checkpoint.readF32(m.bName), rank: m.rank, inFeatures: m.inFeatures, scale: m.scale };
 }
 
 /** W[start:end] + scale · B[start:end] · A, computed in float64 accumulators then stored as float32. */
-function addLoraDelta(w: Float32Array, f: LoraFactors, start: number, end: number): Float32Array {
+export function addLoraDelta(w: Float32Array, f: LoraFactors, start: number, end: number): Float32Array {
   const out = new Float32Array(w);
   const acc = new Float64Array(f.inFeatures);
   for (let row = start; row < end; row++) {

@@ -1,6 +1,7 @@
 // Downloads of a fine-tuned model: its PEFT adapter as a zip (with a README naming the base model
-// and its licence), its adapter GGUF, and the base model with the adapter merged in as one GGUF,
-// made on first request in a process of its own and kept in the artifact store after.
+// and its licence), its adapter GGUF, and the base model with the adapter merged in, as one GGUF
+// or as a zip of a Hugging Face folder (safetensors, config, tokenizer), each made on first request
+// in a process of its own and kept in the artifact store after.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -12,13 +13,15 @@ import type { StoredFolder } from '@/server/services/artifacts/folders';
 import { LatheError, notFound } from '@/server/services/errors';
 import { ZModelArtifacts } from '@/server/services/model-registry/model-artifacts';
 
-export const DOWNLOAD_ARTIFACTS = ['adapter.zip', 'adapter.gguf', 'merged.gguf'] as const;
+export const DOWNLOAD_ARTIFACTS = ['adapter.zip', 'adapter.gguf', 'merged.gguf', 'merged-hf.zip'] as const;
 export type DownloadArtifact = (typeof DOWNLOAD_ARTIFACTS)[number];
 
 type TunedArtifacts = {
   adapter?: StoredFolder;
   gguf?: { sha256: string; size: number };
   merged?: { sha256: string; size: number; type: string };
+  /** The merged model in Hugging Face's layout, made on its first download. */
+  mergedHf?: StoredFolder;
 };
 
 export type ModelDownload = {
@@ -54,6 +57,8 @@ export async function listDownloads({ tenant, fineTunedModel }: { tenant: Tenant
   if (tuned.artifacts.gguf) links.push({ artifact: 'adapter.gguf', href: href('adapter.gguf'), size: tuned.artifacts.gguf.size, ready: true });
   if (tuned.artifacts.adapter && ZModelArtifacts.safeParse(tuned.baseModel.artifacts).data?.hf) {
     links.push({ artifact: 'merged.gguf', href: href('merged.gguf'), size: tuned.artifacts.merged?.size ?? null, ready: Boolean(tuned.artifacts.merged) });
+    const hfBytes = tuned.artifacts.mergedHf ? Object.values(tuned.artifacts.mergedHf).reduce((sum, f) => sum + f.size, 0) : null;
+    links.push({ artifact: 'merged-hf.zip', href: href('merged-hf.zip'), size: hfBytes, ready: Boolean(tuned.artifacts.mergedHf) });
   }
   return { id: tuned.id, name: tuned.name, baseModel: tuned.baseModel.name, license: tuned.baseModel.license, links };
 }
@@ -132,7 +137,7 @@ const merging = new Map<string, Promise<{ sha256: string; size: number }>>();
 const MERGE_ENTRY = 'server/services/serving/merge-for-download.ts';
 
 /** Runs the merge in a process of its own (see merge-for-download.ts) and returns the stored GGUF. */
-function runMerge(request: { baseArtifacts: unknown; adapter: StoredFolder; name: string; workRoot: string }): Promise<{ sha256: string; size: number; type: string }> {
+function runMerge<T = { sha256: string; size: number; type: string }>(request: { baseArtifacts: unknown; adapter: StoredFolder; name: string; workRoot: string; format?: 'gguf' | 'hf' }): Promise<T> {
   const entry = path.resolve(process.cwd(), MERGE_ENTRY);
   return new Promise((resolve, reject) => {
     if (!existsSync(entry)) return reject(new LatheError('INTERNAL', `The merge program ${MERGE_ENTRY} is missing next to the web app.`));
@@ -143,7 +148,7 @@ function runMerge(request: { baseArtifacts: unknown; adapter: StoredFolder; name
     child.stderr.on('data', (d: Buffer) => (err = (err + d).slice(-4000)));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) return resolve(JSON.parse(out.trim().split('\n').at(-1)!) as { sha256: string; size: number; type: string });
+      if (code === 0) return resolve(JSON.parse(out.trim().split('\n').at(-1)!) as T);
       reject(new LatheError('INTERNAL', `Merging the adapter into the base model failed: ${err.trim().split('\n').at(-1) ?? `exit ${code}`}`, { reason: 'merge_failed' }));
     });
   });
@@ -163,6 +168,28 @@ async function mergedGguf(tenant: TenantContext, store: ArtifactStore, tuned: Aw
       return merged;
     })().finally(() => merging.delete(tuned.id));
     merging.set(tuned.id, running);
+  }
+  return running;
+}
+
+const mergingHf = new Map<string, Promise<StoredFolder>>();
+
+/** The merged model in Hugging Face's layout, made once (in the merge process) and kept. */
+async function mergedHf(tenant: TenantContext, store: ArtifactStore, tuned: Awaited<ReturnType<typeof findTuned>>, workRoot: string): Promise<StoredFolder> {
+  const existing = tuned.artifacts.mergedHf;
+  if (existing && (await Promise.all(Object.values(existing).map((f) => store.has(f.sha256)))).every(Boolean)) return existing;
+  let running = mergingHf.get(tuned.id);
+  if (!running) {
+    running = (async () => {
+      if (!ZModelArtifacts.safeParse(tuned.baseModel.artifacts).data?.hf || !tuned.artifacts.adapter) {
+        throw new LatheError('PRECONDITION_FAILED', 'This model has no base weights or adapter to merge.', { reason: 'merge_unavailable' });
+      }
+      const { folder } = await runMerge<{ folder: StoredFolder }>({ baseArtifacts: tuned.baseModel.artifacts, adapter: tuned.artifacts.adapter, name: tuned.name, workRoot, format: 'hf' });
+      const current = await tenant.db.fineTunedModel.findFirstOrThrow({ where: { id: tuned.id }, select: { artifacts: true } });
+      await tenant.db.fineTunedModel.update({ where: { id: tuned.id }, data: { artifacts: { ...((current.artifacts ?? {}) as object), mergedHf: folder } } });
+      return folder;
+    })().finally(() => mergingHf.delete(tuned.id));
+    mergingHf.set(tuned.id, running);
   }
   return running;
 }
@@ -194,6 +221,11 @@ export async function openModelDownload({ tenant, store, fineTunedModelId, artif
     case 'merged.gguf': {
       const merged = await mergedGguf(tenant, store, tuned, workRoot);
       return { ...meta, body: await stream(merged.sha256), filename: `${stem}.merged.gguf`, contentType: 'application/octet-stream', size: merged.size };
+    }
+    case 'merged-hf.zip': {
+      const folder = await mergedHf(tenant, store, tuned, workRoot);
+      const files = Object.entries(folder).map(([name, f]) => ({ name: `${stem}/${name}`, sha256: f.sha256 }));
+      return { ...meta, body: zipStream(store, files), filename: `${stem}.merged-hf.zip`, contentType: 'application/zip', size: null };
     }
   }
 }

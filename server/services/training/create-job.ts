@@ -8,19 +8,21 @@ import { assertHasCredits } from '@/server/services/credits/ledger';
 import { assertJobSlot } from '@/server/services/quotas/enforce-quotas';
 import { appendJobEvents } from '@/server/services/training/job-events';
 import { fromApiFileId, type JobWithNames } from '@/server/services/training/openai-shapes';
-import { ZCheckpointSelection, ZEarlyStopping, ZHyperparameters, ZPreset, type THyperparameters } from '@/lib/universal/hyperparameters';
+import { ZCheckpointSelection, ZDpoHyperparameters, ZEarlyStopping, ZHyperparameters, ZPreset, type THyperparameters } from '@/lib/universal/hyperparameters';
+import { assertMethodFitsFile, methodSettings } from '@/server/services/training/fine-tune-method';
 import { enqueue, prepareTrainingJob } from '@/server/queue/contracts';
 import { getBoss } from '@/server/queue/boss';
 import { assertTrainingAvailable } from '@/server/services/platform/training-availability';
 
 /**
- * OpenAI's `method`. Only supervised training exists so far; the settings of any other method
- * are accepted here so that the job is refused as `unsupported_method`, not for their keys.
+ * OpenAI's `method`: supervised or dpo. The settings of any other method are accepted here so
+ * that the job is refused as `unsupported_method`, not for their keys.
  */
 export const ZFineTuneMethod = z
   .object({
     type: z.string().min(1).max(64),
     supervised: z.object({ hyperparameters: ZHyperparameters.optional() }).strict().optional(),
+    dpo: z.object({ hyperparameters: ZDpoHyperparameters.optional() }).strict().optional(),
   })
   .catchall(z.record(z.string(), z.unknown()));
 
@@ -45,20 +47,6 @@ export const ZCreateJobRequest = z.strictObject({
 });
 export type TCreateJobRequest = z.infer<typeof ZCreateJobRequest>;
 
-/** The hyperparameters to train with, from `method.supervised` or the top-level field OpenAI keeps for older clients. */
-function supervisedHyperparameters({ method, hyperparameters }: TCreateJobRequest): THyperparameters | undefined {
-  if (!method) return hyperparameters;
-  if (method.type !== 'supervised') {
-    throw new LatheError('BAD_REQUEST', `Lathe cannot train the fine-tuning method '${method.type}' yet; use {"type": "supervised"}.`, { param: 'method.type', reason: 'unsupported_method' });
-  }
-  const other = Object.keys(method).find((key) => key !== 'type' && key !== 'supervised');
-  if (other) throw new LatheError('BAD_REQUEST', `Unrecognized request argument supplied: method.${other}. A supervised job takes its settings under method.supervised.`, { param: `method.${other}`, reason: 'unknown_parameter' });
-  const nested = method.supervised?.hyperparameters;
-  if (nested && hyperparameters) {
-    throw new LatheError('BAD_REQUEST', 'Give the hyperparameters once: under method.supervised.hyperparameters, or (as older clients do) at the top level.', { param: 'hyperparameters', reason: 'invalid_request' });
-  }
-  return nested ?? hyperparameters;
-}
 
 export const jobInclude = { baseModel: { select: { name: true } }, fineTunedModel: { select: { name: true } }, parentModel: { select: { name: true } } } as const;
 
@@ -70,7 +58,7 @@ type ModelArtifacts = { hf?: { files: Record<string, { sha256: string; size: num
  */
 export async function createJob({ tenant, db, input }: { tenant: TenantContext; db: Db; input: TCreateJobRequest }): Promise<JobWithNames> {
   const { scope } = tenant;
-  const hyperparameters = supervisedHyperparameters(input);
+  const { hyperparameters, method } = methodSettings(input);
   // `model` may name a fine-tuned model of the project: its adapter is the starting point.
   const parent = input.model.startsWith('ft:') ? await tenant.db.fineTunedModel.findFirst({ where: { name: input.model }, include: { baseModel: { select: { name: true } } } }) : null;
   if (input.model.startsWith('ft:') && !parent) throw new LatheError('NOT_FOUND', `The fine-tuned model '${input.model}' does not exist or you do not have access to it.`, { param: 'model', reason: 'model_not_found' });
@@ -91,10 +79,13 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
   const trainingId = fromApiFileId(input.training_file);
   const training = await tenant.db.dataset.findUnique({ where: { id: trainingId } });
   if (!training) throw new LatheError('NOT_FOUND', `The training file '${input.training_file}' was not found.`, { param: 'training_file', reason: 'file_not_found' });
+  assertMethodFitsFile(method, training, 'training_file');
   const validationId = input.validation_file ? fromApiFileId(input.validation_file) : null;
-  if (validationId && !(await tenant.db.dataset.findUnique({ where: { id: validationId } }))) {
+  const validation = validationId ? await tenant.db.dataset.findUnique({ where: { id: validationId } }) : null;
+  if (validationId && !validation) {
     throw new LatheError('NOT_FOUND', `The validation file '${input.validation_file}' was not found.`, { param: 'validation_file', reason: 'file_not_found' });
   }
+  if (validation) assertMethodFitsFile(method, validation, 'validation_file');
   // Before the credit check: the fix is the operator's, and a 402 would send the user to billing for nothing.
   await assertTrainingAvailable({ db });
   await assertHasCredits({ db, organizationId: scope.organizationId, apiKeyId: tenant.actor.apiKeyId ?? null });
@@ -115,6 +106,7 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
           preset: input.preset ?? 'standard',
           ...(input.early_stopping ? { early_stopping: input.early_stopping } : {}),
           ...(input.select_checkpoint ? { select_checkpoint: input.select_checkpoint } : {}),
+          ...(method ? { method } : {}),
         },
         parentModelId: parent?.id ?? null,
         seed: input.seed ?? randomInt(0, 2_147_483_647),

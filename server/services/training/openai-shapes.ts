@@ -1,6 +1,7 @@
 // Jobs, events and checkpoints in the shapes of OpenAI's fine-tuning API.
 import type { Checkpoint, JobEvent, TrainingJob } from '@/server/generated/prisma/client';
 import { toResultFileId } from '@/server/services/training/result-files';
+import { openAIMethod } from '@/server/services/training/fine-tune-method';
 
 export const FT_JOB_PREFIX = 'ftjob-';
 export const FILE_PREFIX = 'file-';
@@ -45,7 +46,7 @@ export function toOpenAIJob(job: JobWithNames) {
       ? Math.floor(Date.now() / 1000 + (job.progress as { etaSeconds: number }).etaSeconds)
       : null,
     integrations: [],
-    method: { type: 'supervised' as const, supervised: { hyperparameters } },
+    method: openAIMethod(job.hyperparameters, hyperparameters),
     user_provided_suffix: job.suffix,
   };
 }

@@ -23,6 +23,7 @@ import { readModelConfig } from '@/server/services/model-format/hf-config';
 import { resolveHyperparameters, trainerConfig } from '@/server/services/training/hyperparameters';
 import { markFailed, markQueued, type JobError } from '@/server/services/training/job-transitions';
 import { emitJobEnded } from '@/server/services/webhooks/domain-events';
+import { dpoTrainerConfig, resolvedBeta, storedMethod } from '@/server/services/training/fine-tune-method';
 import { enqueue, prepareTrainingJob, runTrainingJob } from '@/server/queue/contracts';
 import type { PgBoss } from 'pg-boss';
 
@@ -99,18 +100,20 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
     const trainOut = path.join(work, 'train.ltok');
     const validOut = path.join(work, 'valid.ltok');
     let stats: TokenizeStats;
+    const method = storedMethod(job.hyperparameters);
+    const pairs = method?.type === 'dpo';
     if (job.validationDataset) {
-      stats = await tokenizeDataset({ input: trainFile, modelDir, output: trainOut, maxLength });
+      stats = await tokenizeDataset({ input: trainFile, modelDir, output: trainOut, maxLength, pairs });
       const validFile = path.join(work, 'valid.jsonl');
       await store.materialize(job.validationDataset.sha256!, validFile);
-      const validStats = await tokenizeDataset({ input: validFile, modelDir, output: validOut, maxLength });
+      const validStats = await tokenizeDataset({ input: validFile, modelDir, output: validOut, maxLength, pairs });
       stats = { ...stats, validation: validStats.train };
     } else {
       const examples = job.trainingDataset.examples ?? 0;
       // Large enough files hold out a share for validation loss; tiny ones train on everything.
       // Early stopping needs a validation loss, so it holds out a share of any file.
       const split = examples >= 50 || hp.early_stopping ? { percent: AUTO_VALIDATION_PERCENT, seed: job.seed } : undefined;
-      stats = await tokenizeDataset({ input: trainFile, modelDir, output: trainOut, validOutput: split ? validOut : undefined, validationSplit: split, maxLength });
+      stats = await tokenizeDataset({ input: trainFile, modelDir, output: trainOut, validOutput: split ? validOut : undefined, validationSplit: split, maxLength, pairs });
     }
     if (hp.early_stopping && !(stats.validation && stats.validation.examples > 0)) {
       return fail('early_stopping_without_validation', 'Early stopping needs a validation loss: give a validation file, or a training file of at least two examples to hold some out.', 'early_stopping');
@@ -136,6 +139,7 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
     });
     const parentAdapter = (job.parentModel?.artifacts as { adapter?: Record<string, { sha256: string; size: number }> } | null)?.adapter;
     if (job.parentModelId && !parentAdapter) return fail('model_not_trainable', 'The fine-tuned model this job continues from no longer has a stored adapter.', 'model');
+    if (method) Object.assign(config, dpoTrainerConfig(method));
     const artifacts: JobArtifacts = {
       train: { sha256: train.sha256, size: train.size },
       valid: valid ? { sha256: valid.sha256, size: valid.size } : null,
@@ -148,7 +152,7 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
     let queued: boolean;
     try {
       queued = await db.$transaction(async (tx) => {
-        const choices = { ...(hp.early_stopping ? { early_stopping: hp.early_stopping } : {}), ...(hp.select_checkpoint ? { select_checkpoint: hp.select_checkpoint } : {}) };
+        const choices = { ...(hp.early_stopping ? { early_stopping: hp.early_stopping } : {}), ...(hp.select_checkpoint ? { select_checkpoint: hp.select_checkpoint } : {}), ...(method ? { method: { ...method, beta: resolvedBeta(method) } } : {}) };
         const prepared = { hyperparameters: { ...resolved, preset: hp.preset ?? 'standard', ...choices }, trainedTokens: BigInt(cost.billedTokens), estimatedCost: cost.credits, artifacts: artifacts as object };
         if (!(await markQueued(tx, jobId, prepared))) return false;
         await reserveForJob({ db, tx, organizationId: job.organizationId, jobId, amount: cost.credits, unitPrice: pricePerMillionTokens, actor: {} });

@@ -133,7 +133,7 @@ describe('a fine-tuned model through /v1', () => {
   it('downloads the PEFT adapter as a zip with the base model named, and the adapter GGUF', async () => {
     const tuned = await getDb().fineTunedModel.findUniqueOrThrow({ where: { name: tunedName } });
     const links = await callerFor(user).serving.downloads({ fineTunedModel: tuned.name });
-    expect(links.links.map((l) => l.artifact)).toEqual(['adapter.zip', 'adapter.gguf', 'merged.gguf']);
+    expect(links.links.map((l) => l.artifact)).toEqual(['adapter.zip', 'adapter.gguf', 'merged.gguf', 'merged-hf.zip']);
     const zip = await fetch(`${platform.url}/api/downloads/${tuned.id}/adapter.zip`, { headers: { authorization: `Bearer ${client.apiKey}` } });
     expect(zip.status).toBe(200);
     expect(zip.headers.get('x-lathe-base-model')).toBe(modelName);
@@ -146,5 +146,9 @@ describe('a fine-tuned model through /v1', () => {
     const merged = await fetch(`${platform.url}/api/downloads/${tuned.id}/merged.gguf`, { headers: { authorization: `Bearer ${client.apiKey}` } });
     expect(merged.status).toBe(200);
     expect(new TextDecoder().decode(new Uint8Array(await merged.arrayBuffer()).slice(0, 4))).toBe('GGUF');
+    const hf = await fetch(`${platform.url}/api/downloads/${tuned.id}/merged-hf.zip`, { headers: { authorization: `Bearer ${client.apiKey}` } });
+    expect(hf.status).toBe(200);
+    const hfFiles = Object.keys(unzipSync(new Uint8Array(await hf.arrayBuffer()))).map((name) => name.split('/').at(-1));
+    expect(hfFiles).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']));
   }, 120_000);
 });
