@@ -56,7 +56,7 @@ function supervisedHyperparameters({ method, hyperparameters }: TCreateJobReques
   return nested ?? hyperparameters;
 }
 
-export const jobInclude = { baseModel: { select: { name: true } }, fineTunedModel: { select: { name: true } } } as const;
+export const jobInclude = { baseModel: { select: { name: true } }, fineTunedModel: { select: { name: true } }, organization: { select: { slug: true } } } as const;
 
 type ModelArtifacts = { hf?: { files: Record<string, { sha256: string; size: number }> } | null };
 

@@ -5,6 +5,7 @@ import type { StoredFolder } from '@/server/services/artifacts/folders';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import type { JobArtifacts } from '@/server/services/training/prepare-job';
 import { recordPublished, type RunAttempt } from '@/server/services/training/job-transitions';
+import { fineTunedModelName } from '@/server/services/training/openai-shapes';
 
 type StoredFile = { sha256: string; size: number };
 
@@ -30,10 +31,6 @@ export type PublishJobOptions = {
   /** The job's progress as the run left it. */
   progress: Record<string, unknown>;
 };
-
-export function fineTunedModelName(base: string, orgSlug: string, suffix: string | null, jobId: string) {
-  return `ft:${base}:${orgSlug}:${suffix ?? ''}:${jobId}`;
-}
 
 /** The fine-tuned model's name, or null when the job is no longer running as this attempt (nothing is written). */
 export async function publishJob({ db, job, attempt, adapter, adapterGguf, metrics, trainedTokens, progress }: PublishJobOptions): Promise<string | null> {
