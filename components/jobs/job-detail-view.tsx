@@ -20,7 +20,7 @@ import { StatusBadge } from '@/components/common/status-badge';
 import { JobCheckpointsTable } from '@/components/jobs/job-checkpoints-table';
 import { JobEventsTable } from '@/components/jobs/job-events-table';
 import { JobMetricsChart } from '@/components/jobs/job-metrics-chart';
-import { isFinalStatus, metricSeries, progressPercent, readProgress } from '@/components/jobs/job-metrics';
+import { isFinalStatus, liveJobState, metricSeries, progressPercent, readProgress } from '@/components/jobs/job-metrics';
 import { useJobLive } from '@/lib/realtime/use-job-live';
 import { useTRPC } from '@/lib/trpc/client';
 import type { AppRouter } from '@/server/api/root';
@@ -65,7 +65,8 @@ function LiveJob({ job }: { job: JobDetail }) {
   const { events, loaded, live, error: eventsError } = useJobLive(job.rawId, { active: !final });
   const checkpoints = useQuery(trpc.job.checkpoints.queryOptions({ id: job.id }));
   const points = useMemo(() => metricSeries(events), [events]);
-  const progress = readProgress(job.progress);
+  // Header, progress bar, chart and event log read one state: the row or the stream, whichever is ahead.
+  const { status, progress } = useMemo(() => liveJobState(job.status, readProgress(job.progress), events), [job.status, job.progress, events]);
   const cancel = useMutation(
     trpc.job.cancel.mutationOptions({
       onSuccess: (updated) => {
@@ -83,13 +84,13 @@ function LiveJob({ job }: { job: JobDetail }) {
   const hpValue = (v: unknown) => (typeof v === 'number' ? format.number(v, { maximumSignificantDigits: 4 }) : t('auto'));
 
   return (
-    <div className="grid gap-6" data-testid="job-detail" data-job={job.id} data-status={job.status}>
+    <div className="grid gap-6" data-testid="job-detail" data-job={job.id} data-status={status}>
       <PageHeader
         eyebrow={<BackLink />}
-        title={<span className="font-mono">{job.id}</span>}
+        title={<span className="font-mono break-all whitespace-normal">{job.id}</span>}
         description={
           <span className="flex flex-wrap items-center gap-x-2 gap-y-1">
-            <StatusBadge status={job.status} />
+            <StatusBadge status={status} />
             <span>{t('baseModel')}</span>
             <span className="text-foreground font-mono">{job.model}</span>
             {job.suffix && <span>· {t('suffix', { suffix: job.suffix })}</span>}
@@ -100,7 +101,7 @@ function LiveJob({ job }: { job: JobDetail }) {
             <ConfirmDialog
               trigger={<Button variant="outline">{t('cancel.button')}</Button>}
               title={t('cancel.title')}
-              description={job.status === 'running' ? t('cancel.running') : t('cancel.notStarted')}
+              description={status === 'running' ? t('cancel.running') : t('cancel.notStarted')}
               confirmLabel={t('cancel.confirm')}
               onConfirm={() => cancel.mutateAsync({ id: job.id })}
             />
@@ -134,7 +135,7 @@ function LiveJob({ job }: { job: JobDetail }) {
       )}
       {job.fine_tuned_model && <ModelDownloadsCard fineTunedModel={job.fine_tuned_model} />}
 
-      {(job.status === 'running' || (progress && !final)) && (
+      {(status === 'running' || (progress && !final)) && (
         <Card className="py-4" data-testid="job-progress">
           <CardContent className="grid gap-2">
             <ProgressWithEta value={progressPercent(progress)} etaSeconds={progress?.etaSeconds ?? null} label={t('progress.label')} />
@@ -165,12 +166,20 @@ function LiveJob({ job }: { job: JobDetail }) {
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
         <Card className="py-4">
           <CardContent>
-            <Stat label={t('trainedTokens')} value={job.trained_tokens !== null ? format.number(job.trained_tokens) : '—'} />
+            <Stat
+              label={t('trainedTokens')}
+              value={job.trained_tokens !== null ? format.number(job.trained_tokens) : '—'}
+              hint={job.trained_tokens !== null ? t('trainedTokensHint') : final ? t('trainedTokensNone') : t('trainedTokensPending')}
+            />
           </CardContent>
         </Card>
-        <Card className="py-4">
+        <Card className="py-4" data-testid="job-cost" data-final={final}>
           <CardContent>
-            <Stat label={t('estimatedCost')} value={job.estimatedCost !== null ? format.number(Number(job.estimatedCost), { maximumFractionDigits: 4 }) : '—'} hint={t('credits')} />
+            {final && job.charged !== null ? (
+              <Stat label={t('actualCost')} value={format.number(Number(job.charged), { maximumFractionDigits: 6 })} hint={t('actualCostHint')} />
+            ) : (
+              <Stat label={t('estimatedCost')} value={job.estimatedCost !== null ? format.number(Number(job.estimatedCost), { maximumFractionDigits: 6 }) : '—'} hint={t('estimatedCostHint')} />
+            )}
           </CardContent>
         </Card>
         <Card className="py-4">

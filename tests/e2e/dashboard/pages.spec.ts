@@ -1,0 +1,166 @@
+// The dashboard as a new user meets it, in one browser on one web process: sign-up's field errors
+// as sentences before any round trip; every dashboard page at 1440 px and 390 px wide on a
+// populated organization, none wider than the viewport (document.documentElement.scrollWidth) and
+// none logging a console error; the job page's status, progress, chart and events as one state,
+// and a finished job's actual cost and tokens.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { getDb } from '@/server/db';
+import { stopBoss } from '@/server/queue/boss';
+import type { Platform } from '@/scripts/lib/supervisor';
+import { launchBrowser, signIn } from '@/tests/helpers/browser';
+import { createTestUser, type TestUser } from '@/tests/helpers/factories';
+import { startWeb } from '@/tests/helpers/web';
+import { seedDashboard, watchConsole } from '@/tests/kit/dashboard';
+
+let web: Platform;
+let browser: BrowserContext;
+let closeBrowser: () => Promise<void>;
+let page: Page;
+let user: TestUser;
+let world: Awaited<ReturnType<typeof seedDashboard>>;
+let errors: string[];
+let heartbeat: NodeJS.Timeout | undefined;
+const tag = Math.random().toString(36).slice(2, 8);
+
+beforeAll(async () => {
+  // An administrator, so that the admin page is among those measured.
+  user = await createTestUser({ admin: true });
+  world = await seedDashboard(user, tag);
+  // The running job heartbeats as a runner's does, so no worker of the run takes it for lapsed.
+  heartbeat = setInterval(() => void getDb().trainingJob.update({ where: { id: world.runningRaw }, data: { heartbeatAt: new Date() } }).catch(() => undefined), 2_000);
+  web = await startWeb();
+  ({ browser, close: closeBrowser } = await launchBrowser());
+  page = await browser.newPage();
+  page.setDefaultTimeout(30_000);
+  errors = watchConsole(page);
+}, 300_000);
+
+afterAll(async () => {
+  clearInterval(heartbeat);
+  await closeBrowser?.();
+  await web?.stop();
+  await stopBoss();
+});
+
+const pages = () => [
+  '/datasets',
+  `/datasets/${world.dataset.id}`,
+  '/jobs',
+  '/jobs/new',
+  `/jobs/${world.running}`,
+  `/jobs/${world.done}`,
+  `/jobs/compare?ids=${world.running},${world.done}`,
+  '/models',
+  '/playground',
+  '/api-keys',
+  '/usage',
+  '/settings',
+  '/settings/members',
+  '/settings/organization',
+  '/admin',
+];
+
+/** Loads a page, waits for its main heading and for its data to settle, and measures its width. */
+async function measure(path: string, width: number) {
+  await page.goto(`${web.url}${path}`);
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  await page.waitForLoadState('networkidle').catch(() => undefined);
+  // Tables and charts render after their queries: wait until no skeleton is left.
+  await page.waitForFunction(() => !document.querySelector('[data-slot="skeleton"], .animate-pulse'), null, { timeout: 15_000 }).catch(() => undefined);
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    // The outermost elements that reach past the viewport, to say what overflows.
+    const culprits = [...document.querySelectorAll('main *')]
+      .filter((el) => el.getBoundingClientRect().right > width + 0.5 && !(el.parentElement && el.parentElement.getBoundingClientRect().right > width + 0.5))
+      .slice(0, 3)
+      .map((el) => `<${el.tagName.toLowerCase()} class="${String(el.getAttribute('class') ?? '').slice(0, 80)}">`);
+    return { scrollWidth: document.documentElement.scrollWidth, culprits };
+  });
+}
+
+describe('sign-up', () => {
+  it('shows each field error as a sentence before sending anything, and the server\'s own sentence after', async () => {
+    const signUps: string[] = [];
+    const count = (request: import('playwright-core').Request) => {
+      if (request.url().includes('auth.signUp')) signUps.push(request.url());
+    };
+    page.on('request', count);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${web.url}/sign-up`);
+    const submit = page.getByRole('button', { name: 'Create account' });
+    await submit.click();
+    await page.getByText('Enter your e-mail address.').waitFor();
+    await page.getByText('Choose a password.').waitFor();
+    await page.getByLabel('E-mail').fill('ab');
+    await page.getByLabel(/^Password/).fill('short');
+    await page.getByLabel('Confirm password').fill('short');
+    await submit.click();
+    await page.getByText('Enter a valid e-mail address, like name@example.com.').waitFor();
+    await page.getByText('Use at least 10 characters.').waitFor();
+    expect(await page.getByLabel('E-mail').getAttribute('aria-invalid')).toBe('true');
+    await page.getByLabel(/^Password/).fill('abcdefghijk');
+    await page.getByLabel('Confirm password').fill('abcdefghijkl');
+    await submit.click();
+    await page.getByText('Mix letters with digits or symbols, or use 16 or more characters.').waitFor();
+    await page.getByText('The passwords do not match.').waitFor();
+    expect(signUps).toEqual([]);
+    expect(await page.getByText(/Too small|expected string/).count()).toBe(0);
+
+    // What only the server knows comes back as its sentence, on its field.
+    await page.getByLabel('E-mail').fill(user.email);
+    await page.getByLabel(/^Password/).fill('correct-Horse-battery-9');
+    await page.getByLabel('Confirm password').fill('correct-Horse-battery-9');
+    await submit.click();
+    await page.getByText('An account with this e-mail already exists', { exact: false }).waitFor();
+    expect(signUps.length).toBe(1);
+    page.off('request', count);
+    // Chromium logs the 409 that answered the taken address; it was the answer this test asked for.
+    expect(errors).toEqual([expect.stringMatching(/status of 409/)]);
+    errors.length = 0;
+    await signIn(page, web.url, user.email);
+  });
+});
+
+describe.each([1440, 390])('every dashboard page at %i px', (width) => {
+  it('is no wider than the viewport and logs no console error', async () => {
+    await page.setViewportSize({ width, height: width > 800 ? 900 : 844 });
+    const wide: string[] = [];
+    for (const path of pages()) {
+      const { scrollWidth, culprits } = await measure(path, width);
+      if (scrollWidth > width) wide.push(`${path} is ${scrollWidth} px wide: ${culprits.join(' ')}`);
+    }
+    expect({ wide, errors }).toEqual({ wide: [], errors: [] });
+  }, 300_000);
+});
+
+describe('the job page', () => {
+  it('shows status, progress, chart and events from one state when the row lags the stream', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${web.url}/jobs/${world.lagging}`);
+    const detail = page.locator(`[data-testid="job-detail"][data-job="${world.lagging}"]`);
+    await page.locator('[data-testid="loss-chart"][data-points="7"]').waitFor();
+    expect(await detail.getAttribute('data-status')).toBe('running');
+    await page.getByText('Step 7 of 10').waitFor();
+    expect(await page.getByText('Step 1 of 10').count()).toBe(0);
+    expect(await page.getByTestId('job-progress').getByRole('progressbar').getAttribute('aria-valuenow')).toBe('70');
+    expect(await page.getByTestId('job-event').first().getAttribute('data-seq')).toBe('7');
+  });
+
+  it('shows a finished job\'s cost from the ledger and its trained tokens, each labelled', async () => {
+    await page.goto(`${web.url}/jobs/${world.done}`);
+    const cost = page.locator('[data-testid="job-cost"][data-final="true"]');
+    await cost.getByText('Cost', { exact: true }).waitFor();
+    await cost.getByText('0.000612', { exact: true }).waitFor();
+    await cost.getByText('credits charged, from the ledger').waitFor();
+    expect(await page.getByText('Estimated cost').count()).toBe(0);
+    await page.getByText('9,000', { exact: true }).waitFor();
+  });
+
+  it('offers each checkpoint under the name it keeps after the job ends', async () => {
+    await page.goto(`${web.url}/jobs/${world.running}`);
+    const name = page.locator('[data-testid="job-checkpoint"][data-step="5"]').getByText(/:ckpt-step-5$/);
+    await name.waitFor();
+    expect(await name.textContent()).toBe(`ft:${world.model.name}:${user.organization.slug}:run-${tag}:${world.runningRaw}:ckpt-step-5`);
+  });
+});
