@@ -278,7 +278,7 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
                 <p>{create.error.message}</p>
                 {paymentRequired && (
                   <p>
-                    {balance.data ? t('paymentRequired.balance', { balance: format.number(Number(balance.data.balance), { maximumFractionDigits: 2 }) }) : null}{' '}
+                    {balance.data ? t('paymentRequired.balance', { balance: format.number(Number(balance.data.balance), { maximumFractionDigits: 6 }) }) : null}{' '}
                     <Link href="/usage" className="font-medium underline underline-offset-4">
                       {t('paymentRequired.link')}
                     </Link>

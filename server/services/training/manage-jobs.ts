@@ -42,6 +42,17 @@ export async function listJobEvents({ tenant, id, after, limit = 20, order = 'de
   return { job, events: rows.slice(0, limit), hasMore: rows.length > limit };
 }
 
+/**
+ * What a job in a final state cost: the credits its ledger entries took, reservation and
+ * settlement together, at the ledger's precision (a decimal string). Null while the job can still
+ * change it, when only its estimate is known.
+ */
+export async function jobCharge({ tenant, job }: { tenant: TenantContext; job: { id: string; status: string } }): Promise<string | null> {
+  if (!FINAL.has(job.status)) return null;
+  const { _sum } = await tenant.db.creditLedgerEntry.aggregate({ where: { jobId: job.id }, _sum: { amount: true } });
+  return _sum.amount ? _sum.amount.neg().toFixed() : '0';
+}
+
 export async function listCheckpoints({ tenant, id }: { tenant: TenantContext; id: string }) {
   const job = await getJob({ tenant, id });
   const checkpoints = await tenant.db.checkpoint.findMany({ where: { jobId: job.id }, orderBy: { step: 'desc' } });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { projectProcedure, router } from '@/server/api/trpc';
 import { createJob, ZCreateJobRequest } from '@/server/services/training/create-job';
-import { cancelJob, getJob, listCheckpoints, listJobEvents, listJobs } from '@/server/services/training/manage-jobs';
+import { cancelJob, getJob, jobCharge, listCheckpoints, listJobEvents, listJobs } from '@/server/services/training/manage-jobs';
 import { toOpenAICheckpoint, toOpenAIEvent, toOpenAIJob } from '@/server/services/training/openai-shapes';
 import { estimateJob } from '@/server/services/training/estimate-job';
 import { trainingAvailability } from '@/server/services/platform/training-availability';
@@ -15,7 +15,8 @@ export const jobRouter = router({
     }),
   get: projectProcedure.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
     const job = await getJob({ tenant: ctx.tenant, id: input.id });
-    return { ...toOpenAIJob(job), progress: job.progress, rawId: job.id, estimatedCost: job.estimatedCost?.toString() ?? null };
+    const charged = await jobCharge({ tenant: ctx.tenant, job });
+    return { ...toOpenAIJob(job), progress: job.progress, rawId: job.id, estimatedCost: job.estimatedCost?.toString() ?? null, charged };
   }),
   events: projectProcedure
     .input(z.object({ id: z.string(), afterSeq: z.number().int().min(0).max(2_147_483_647).nullish(), limit: z.number().int().min(1).max(1000).default(500) }))
