@@ -2,6 +2,7 @@
 
 import { useMemo } from 'react';
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import { useFormatter, useTranslations } from 'next-intl';
@@ -61,6 +62,7 @@ function LiveJob({ job }: { job: JobDetail }) {
   const format = useFormatter();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const router = useRouter();
   const final = isFinalStatus(job.status);
   const { events, loaded, live, error: eventsError } = useJobLive(job.rawId, { active: !final });
   const checkpoints = useQuery(trpc.job.checkpoints.queryOptions({ id: job.id }));
@@ -73,6 +75,17 @@ function LiveJob({ job }: { job: JobDetail }) {
         toast.success(updated.status === 'cancelled' ? t('cancel.done') : t('cancel.requested'));
         void queryClient.invalidateQueries(trpc.job.get.queryFilter({ id: job.id }));
         void queryClient.invalidateQueries(trpc.job.list.queryFilter());
+      },
+      onError: (error) => toast.error(error.message),
+    }),
+  );
+
+  const remove = useMutation(
+    trpc.job.delete.mutationOptions({
+      onSuccess: () => {
+        toast.success(t('delete.done', { id: job.id }));
+        void queryClient.invalidateQueries(trpc.job.list.queryFilter());
+        router.push('/jobs');
       },
       onError: (error) => toast.error(error.message),
     }),
@@ -105,7 +118,15 @@ function LiveJob({ job }: { job: JobDetail }) {
               confirmLabel={t('cancel.confirm')}
               onConfirm={() => cancel.mutateAsync({ id: job.id })}
             />
-          ) : undefined
+          ) : (
+            <ConfirmDialog
+              trigger={<Button variant="outline">{t('delete.button')}</Button>}
+              title={t('delete.title')}
+              description={job.fine_tuned_model ? t('delete.withModel', { model: job.fine_tuned_model }) : t('delete.description')}
+              confirmLabel={t('delete.confirm')}
+              onConfirm={() => remove.mutateAsync({ id: job.id })}
+            />
+          )
         }
       />
 

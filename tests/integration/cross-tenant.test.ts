@@ -84,6 +84,7 @@ const byId: { name: string; call: (caller: Caller, w: World) => Promise<unknown>
   { name: 'job.events', call: (c, w) => c.job.events({ id: w.b_.jobId }), asKey: true },
   { name: 'job.checkpoints', call: (c, w) => c.job.checkpoints({ id: w.b_.jobId }), asKey: true },
   { name: 'job.cancel', call: (c, w) => c.job.cancel({ id: w.b_.jobId }), asKey: true },
+  { name: 'job.delete', call: (c, w) => c.job.delete({ id: w.b_.jobId }), asKey: true },
   { name: 'job.estimate', call: (c, w) => c.job.estimate({ model: w.b_.modelName, training_file: `file-${w.b_.datasetId}` }), asKey: true },
   { name: 'job.create', call: (c, w) => c.job.create({ model: w.b_.modelName, training_file: `file-${w.b_.datasetId}` }), asKey: true },
 ];

@@ -163,4 +163,21 @@ describe('the job page', () => {
     await name.waitFor();
     expect(await name.textContent()).toBe(`ft:${world.model.name}:${user.organization.slug}:run-${tag}:${world.runningRaw}:ckpt-step-5`);
   });
+
+  it('deletes an ended job from its page, keeping its fine-tuned model; a running job offers cancel instead', async () => {
+    await page.goto(`${web.url}/jobs/${world.running}`);
+    await page.getByRole('button', { name: 'Cancel job' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Delete job' }).count()).toBe(0);
+    await page.goto(`${web.url}/jobs/${world.done}`);
+    await page.getByRole('button', { name: 'Delete job' }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.getByText('stays and can still be called').waitFor();
+    await dialog.getByRole('button', { name: 'Delete job' }).click();
+    await page.waitForURL(/\/jobs$/);
+    await page.getByText(`Job ${world.done} deleted`).waitFor();
+    await page.locator(`[data-testid="job-row"][data-job="${world.running}"]`).waitFor();
+    expect(await page.locator(`[data-testid="job-row"][data-job="${world.done}"]`).count()).toBe(0);
+    expect(await getDb().trainingJob.findUnique({ where: { id: world.doneRaw } })).toBeNull();
+    expect(await getDb().fineTunedModel.count({ where: { name: { startsWith: `ft:${world.model.name}:` }, jobId: null } })).toBe(1);
+  });
 });

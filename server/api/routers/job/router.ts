@@ -4,6 +4,7 @@ import { createJob, ZCreateJobRequest } from '@/server/services/training/create-
 import { cancelJob, getJob, jobCharge, listCheckpoints, listJobEvents, listJobs } from '@/server/services/training/manage-jobs';
 import { toOpenAICheckpoint, toOpenAIEvent, toOpenAIJob } from '@/server/services/training/openai-shapes';
 import { estimateJob } from '@/server/services/training/estimate-job';
+import { deleteJob } from '@/server/services/training/delete-job';
 import { trainingAvailability } from '@/server/services/platform/training-availability';
 
 export const jobRouter = router({
@@ -33,6 +34,8 @@ export const jobRouter = router({
     .query(({ ctx, input }) => estimateJob({ tenant: ctx.tenant, ...input })),
   /** Whether the runners online can train, and if not why and the fix (the Jobs page's notice). */
   trainingStatus: projectProcedure.query(({ ctx }) => trainingAvailability({ db: ctx.db })),
+  /** Deletes an ended job with the files only it used; its fine-tuned model stays. */
+  delete: projectProcedure.input(z.object({ id: z.string() })).mutation(({ ctx, input }) => deleteJob({ tenant: ctx.tenant, db: ctx.db, id: input.id })),
   create: projectProcedure.input(ZCreateJobRequest).mutation(async ({ ctx, input }) => toOpenAIJob(await createJob({ tenant: ctx.tenant, db: ctx.db, input }))),
   cancel: projectProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => toOpenAIJob(await cancelJob({ tenant: ctx.tenant, db: ctx.db, id: input.id }))),
 });
