@@ -3,7 +3,7 @@ import type { MemberRole } from '@/server/generated/prisma/client';
 import { LatheError } from '@/server/services/errors';
 import { newSecret, sha256Hex } from '@/server/services/auth/tokens';
 import { recordAudit } from '@/server/services/audit/record-audit';
-import { sendMail } from '@/server/services/mail/send-mail';
+import { sendMail, smtpConfigured } from '@/server/services/mail/send-mail';
 import { normalizeEmail } from '@/server/services/auth/email';
 import type { TenantDb } from '@/server/db/tenant';
 import { emailVerificationRequired } from '@/server/services/auth/email-verification';
@@ -49,7 +49,9 @@ export async function inviteMember({ db, organizationId, actorUserId, email, rol
     subject: `You are invited to ${org.name} on Lathe`,
     text: `You have been invited to join ${org.name} on Lathe as ${role.toLowerCase()}.\n\nAccept within 7 days:\n${baseUrl}/invite/${token}\n`,
   });
-  return { id: invitation.id, email: invitation.email, role: invitation.role, expiresAt: invitation.expiresAt };
+  // Without SMTP the mail only reaches the outbox: the inviter gets the link to pass on themselves.
+  const link = smtpConfigured() ? null : `${baseUrl}/invite/${token}`;
+  return { id: invitation.id, email: invitation.email, role: invitation.role, expiresAt: invitation.expiresAt, link };
 }
 
 /**

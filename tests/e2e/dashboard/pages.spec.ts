@@ -181,3 +181,29 @@ describe('the job page', () => {
     expect(await getDb().fineTunedModel.count({ where: { name: { startsWith: `ft:${world.model.name}:` }, jobId: null } })).toBe(1);
   });
 });
+
+describe('invitations', () => {
+  it('shows a copyable invitation link when no SMTP server is configured, and the invite page names the organization and the inviter', async () => {
+    const email = `invitee-${tag}@example.test`;
+    await page.goto(`${web.url}/settings/members`);
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    const link = page.getByTestId('invite-link');
+    await link.waitFor();
+    const url = (await link.getByRole('textbox').inputValue()).trim();
+    expect(url).toMatch(new RegExp(`^${web.url}/invite/[\\w-]{20,}$`));
+    await link.getByRole('button', { name: /Copy/ }).waitFor();
+
+    await page.goto(url);
+    const card = page.getByTestId('invitation');
+    await card.getByText(user.organization.name, { exact: false }).waitFor();
+    await card.getByText(user.email, { exact: false }).waitFor();
+    await card.getByText(email, { exact: false }).waitFor();
+
+    await getDb().invitation.updateMany({ where: { email }, data: { expiresAt: new Date(Date.now() - 60_000) } });
+    await page.reload();
+    await page.getByText('This invitation has expired.', { exact: false }).waitFor();
+    await page.goto(`${web.url}/invite/not-a-real-invitation-token`);
+    await page.getByText('This invitation link is not valid.', { exact: false }).waitFor();
+  });
+});
