@@ -207,3 +207,38 @@ describe('invitations', () => {
     await page.getByText('This invitation link is not valid.', { exact: false }).waitFor();
   });
 });
+
+
+describe('jobs list', () => {
+  const rows = () => page.getByTestId('job-row');
+  const row = (id: string) => page.locator(`[data-testid="job-row"][data-job="${id}"]`);
+
+  it('names each job by its suffix, with its duration and cost, and filters by search and status', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${web.url}/jobs`);
+    await row(world.running).getByTestId('job-name').getByText(`run-${tag}`, { exact: true }).waitFor();
+    expect(await row(world.running).getByTestId('job-duration').textContent()).toMatch(/\d+m/);
+    expect(await row(world.running).getByTestId('job-cost').textContent()).toBe('≈ 0.01');
+    expect(await rows().count()).toBe(2);
+
+    await page.getByLabel('Search').fill(`LAG-${tag}`);
+    await expect.poll(() => rows().count()).toBe(1);
+    await row(world.lagging).waitFor();
+    await page.getByLabel('Search').fill(world.running.slice(-8));
+    await expect.poll(() => rows().count()).toBe(1);
+    await row(world.running).waitFor();
+    await page.getByLabel('Search').fill('');
+    await expect.poll(() => rows().count()).toBe(2);
+
+    // The status select by keyboard: focus, open, choose.
+    await page.getByLabel('Status').focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('option', { name: 'Queued' }).click();
+    await expect.poll(() => rows().count()).toBe(1);
+    await row(world.lagging).waitFor();
+    await page.getByLabel('Search').fill('no-such-job');
+    await page.getByTestId('jobs-none-match').waitFor();
+    await page.getByRole('button', { name: 'Clear the filters' }).click();
+    await expect.poll(() => rows().count()).toBe(2);
+  });
+});

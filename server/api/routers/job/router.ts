@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { projectProcedure, router } from '@/server/api/trpc';
 import { createJob, ZCreateJobRequest } from '@/server/services/training/create-job';
-import { cancelJob, getJob, jobCharge, listCheckpoints, listJobEvents, listJobs } from '@/server/services/training/manage-jobs';
+import { cancelJob, getJob, jobCharge, jobCharges, listCheckpoints, listJobEvents, listJobs } from '@/server/services/training/manage-jobs';
 import { toOpenAICheckpoint, toOpenAIEvent, toOpenAIJob } from '@/server/services/training/openai-shapes';
 import { estimateJob } from '@/server/services/training/estimate-job';
 import { deleteJob } from '@/server/services/training/delete-job';
@@ -9,10 +9,41 @@ import { trainingAvailability } from '@/server/services/platform/training-availa
 
 export const jobRouter = router({
   list: projectProcedure
-    .input(z.object({ after: z.string().nullish(), limit: z.number().int().min(1).max(100).default(20) }).default({ limit: 20 }))
+    .input(
+      z
+        .object({
+          after: z.string().nullish(),
+          limit: z.number().int().min(1).max(100).default(20),
+          status: z.enum(['validating_files', 'queued', 'running', 'succeeded', 'failed', 'cancelled']).nullish(),
+          model: z.string().max(300).nullish(),
+          dataset: z.string().max(100).nullish(),
+          search: z.string().max(200).nullish(),
+        })
+        .default({ limit: 20 }),
+    )
     .query(async ({ ctx, input }) => {
-      const { jobs, hasMore } = await listJobs({ tenant: ctx.tenant, after: input.after, limit: input.limit });
-      return { jobs: jobs.map((j) => ({ ...toOpenAIJob(j), progress: j.progress, rawId: j.id })), hasMore };
+      const { jobs, hasMore } = await listJobs({
+        tenant: ctx.tenant,
+        after: input.after,
+        limit: input.limit,
+        status: input.status ?? undefined,
+        model: input.model ?? undefined,
+        dataset: input.dataset ?? undefined,
+        search: input.search ?? undefined,
+      });
+      const charges = await jobCharges({ tenant: ctx.tenant, jobs });
+      const seconds = (d: Date | null) => (d ? Math.floor(d.getTime() / 1000) : null);
+      return {
+        jobs: jobs.map((j) => ({
+          ...toOpenAIJob(j),
+          progress: j.progress,
+          rawId: j.id,
+          started_at: seconds(j.startedAt),
+          estimatedCost: j.estimatedCost?.toString() ?? null,
+          charged: charges.get(j.id) ?? null,
+        })),
+        hasMore,
+      };
     }),
   get: projectProcedure.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
     const job = await getJob({ tenant: ctx.tenant, id: input.id });
