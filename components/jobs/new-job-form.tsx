@@ -186,7 +186,15 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
                 required
               >
                 {(control) => (
-                  <Select value={values.trainingFile} onValueChange={(v) => set('trainingFile', v)} disabled={!usable.length}>
+                  <Select
+                    value={values.trainingFile}
+                    onValueChange={(v) => {
+                      set('trainingFile', v);
+                      // A file cannot validate the training it is: the validation choice is cleared.
+                      if (values.validationFile === v) set('validationFile', '');
+                    }}
+                    disabled={!usable.length}
+                  >
                     <SelectTrigger {...control} className="w-full" data-testid="training-file-select">
                       <SelectValue placeholder={datasets.isLoading ? t('loading') : usable.length ? t('filePlaceholder') : t('noDatasets')} />
                     </SelectTrigger>
@@ -214,7 +222,9 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
                     </SelectTrigger>
                     <SelectContent>
                       <SelectItem value={NO_VALIDATION}>{t('noValidation')}</SelectItem>
-                      {usable.map((d) => (
+                      {usable
+                        .filter((d) => d.id !== values.trainingFile)
+                        .map((d) => (
                         <SelectItem key={d.id} value={d.id}>
                           {d.name}
                           {d.examples !== null && <span className="text-muted-foreground text-xs">{t('examples', { count: d.examples })}</span>}

@@ -119,6 +119,7 @@ const NOT_ADDRESSED: Record<string, string> = {
   'auth.resendVerification': "the caller's own account",
   'auth.acceptInvitation': 'addressed by a secret token, mailed to the invitee',
   'account.me': "the caller's own account",
+  'project.checklist': "counts of the caller's own project and organization, through the tenant client; returns no row",
   'account.updateProfile': "the caller's own account",
   'account.changePassword': "the caller's own account",
   'account.deleteAccount': "the caller's own account",
