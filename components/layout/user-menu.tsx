@@ -46,14 +46,15 @@ function initialsOf(name: string | null | undefined, email: string): string {
 function UserMenu({ name, email, image, links = [], onSignOut }: UserMenuProps) {
   const t = useTranslations('ui');
   const displayName = name?.trim() || email;
+  const initials = initialsOf(name, email);
 
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
-        <Button variant="ghost" size="icon" className="rounded-full" aria-label={t('userMenu.open')}>
+        <Button variant="ghost" size="icon" className="rounded-full" aria-label={t('userMenu.open', { initials })}>
           <Avatar>
             {image && <AvatarImage src={image} alt="" />}
-            <AvatarFallback>{initialsOf(name, email)}</AvatarFallback>
+            <AvatarFallback>{initials}</AvatarFallback>
           </Avatar>
         </Button>
       </DropdownMenuTrigger>

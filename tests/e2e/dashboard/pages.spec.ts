@@ -3,13 +3,14 @@
 // populated organization, none wider than the viewport (document.documentElement.scrollWidth) and
 // none logging a console error; the job page's status, progress, chart and events as one state,
 // and a finished job's actual cost and tokens.
+import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { getDb } from '@/server/db';
 import { stopBoss } from '@/server/queue/boss';
 import type { Platform } from '@/scripts/lib/supervisor';
 import { launchBrowser, signIn } from '@/tests/helpers/browser';
-import { createTestUser, type TestUser } from '@/tests/helpers/factories';
+import { createTestKey, createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { startWeb } from '@/tests/helpers/web';
 import { seedDashboard, watchConsole } from '@/tests/kit/dashboard';
 
@@ -134,6 +135,21 @@ describe.each([1440, 390])('every dashboard page at %i px', (width) => {
   }, 300_000);
 });
 
+describe('accessibility', () => {
+  it('has no serious or critical axe-core violation (WCAG 2 A and AA) on the main pages', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const found: string[] = [];
+    for (const path of ['/datasets', `/datasets/${world.dataset.id}`, '/jobs', '/jobs/new', `/jobs/${world.running}`, '/models', '/playground', '/api-keys', '/settings']) {
+      await measure(path, 1440);
+      const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+      for (const v of results.violations) {
+        if (v.impact === 'serious' || v.impact === 'critical') found.push(`${path}: ${v.id} (${v.impact}, ${v.nodes.length}×) ${v.nodes[0]?.target.join(' ')}: ${v.help}`);
+      }
+    }
+    expect(found).toEqual([]);
+  }, 300_000);
+});
+
 describe('the job page', () => {
   it('shows status, progress, chart and events from one state when the row lags the stream', async () => {
     await page.setViewportSize({ width: 1440, height: 900 });
@@ -152,7 +168,7 @@ describe('the job page', () => {
     const cost = page.locator('[data-testid="job-cost"][data-final="true"]');
     await cost.getByText('Cost', { exact: true }).waitFor();
     await cost.getByText('0.000612', { exact: true }).waitFor();
-    await cost.getByText('credits charged, from the ledger').waitFor();
+    await cost.getByText('Charged, from the ledger').waitFor();
     expect(await page.getByText('Estimated cost').count()).toBe(0);
     await page.getByText('9,000', { exact: true }).waitFor();
   });
@@ -240,5 +256,42 @@ describe('jobs list', () => {
     await page.getByTestId('jobs-none-match').waitFor();
     await page.getByRole('button', { name: 'Clear the filters' }).click();
     await expect.poll(() => rows().count()).toBe(2);
+  });
+});
+
+describe('new job form', () => {
+  it('does not offer the training file as its own validation file', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${web.url}/jobs/new`);
+    await page.getByLabel('Training file').click();
+    await page.getByRole('option', { name: world.dataset.name }).click();
+    await page.getByLabel('Validation file').click();
+    await page.getByRole('option', { name: 'None' }).waitFor();
+    expect(await page.getByRole('option', { name: world.dataset.name }).count()).toBe(0);
+    await page.keyboard.press('Escape');
+  });
+});
+
+describe('first-run checklist', () => {
+  it('greets a new user on the landing page, offers the sample dataset and ticks steps off as they are taken', async () => {
+    const newcomer = await createTestUser();
+    await browser.clearCookies();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await signIn(page, web.url, newcomer.email);
+    const checklist = page.getByTestId('first-run-checklist');
+    await checklist.getByRole('heading', { name: 'Get started with Lathe' }).waitFor();
+    const step = (key: string, done: boolean) => checklist.locator(`[data-testid="checklist-step"][data-step="${key}"][data-done="${done}"]`);
+    for (const key of ['credits', 'dataset', 'job', 'chat', 'apiKey']) await step(key, false).waitFor();
+
+    await checklist.getByRole('button', { name: 'Use the sample dataset' }).click();
+    await step('dataset', true).waitFor();
+    await page.getByText('sample-short-answers.jsonl').first().waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+    await createTestKey(newcomer);
+    await page.reload();
+    await step('apiKey', true).waitFor();
+    await step('job', false).waitFor();
+    expect(errors).toEqual([]);
   });
 });
