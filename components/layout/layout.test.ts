@@ -96,7 +96,7 @@ describe('UserMenu', () => {
     const html = renderStatic(
       h(UserMenu, { name: 'Ada Lovelace', email: 'ada@example.com', onSignOut: () => undefined }),
     );
-    expect(html).toContain('aria-label="Account menu (AL)"');
+    expect(html).toContain('<span class="sr-only">Account menu</span>');
     expect(html).toContain('>AL<');
   });
 
