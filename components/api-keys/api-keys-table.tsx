@@ -2,7 +2,7 @@
 
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useFormatter, useTranslations } from 'next-intl';
+import { useFormatter, useNow, useTranslations } from 'next-intl';
 import { KeyRound, Plus } from 'lucide-react';
 import { toast } from 'sonner';
 import { Badge } from '@/components/ui/badge';
@@ -18,6 +18,8 @@ import { useTRPC } from '@/lib/trpc/client';
 export function ApiKeysTable() {
   const t = useTranslations('apiKeys');
   const format = useFormatter();
+  // relativeTime needs a `now`: without one next-intl logs ENVIRONMENT_FALLBACK on every render.
+  const now = useNow({ updateInterval: 60_000 });
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const keys = useQuery(trpc.apiKey.list.queryOptions());
@@ -64,7 +66,7 @@ export function ApiKeysTable() {
                 <TableCell className="font-medium">{key.name}</TableCell>
                 <TableCell className="font-mono text-xs">{key.prefix}…</TableCell>
                 <TableCell>{format.dateTime(key.createdAt, { dateStyle: 'medium' })}</TableCell>
-                <TableCell>{key.lastUsedAt ? format.relativeTime(key.lastUsedAt) : t('never')}</TableCell>
+                <TableCell>{key.lastUsedAt ? format.relativeTime(key.lastUsedAt, now) : t('never')}</TableCell>
                 <TableCell className="text-right">
                   {key.revokedAt ? (
                     <Badge variant="secondary">{t('revokedBadge')}</Badge>

@@ -11,6 +11,7 @@ import { FormField } from '@/components/ui/form-field';
 import { Input } from '@/components/ui/input';
 import { useTRPC } from '@/lib/trpc/client';
 import { fieldErrors } from '@/components/auth/field-errors';
+import { signUpProblems } from '@/lib/universal/sign-up';
 
 export function SignUpForm() {
   const t = useTranslations('auth');
@@ -22,10 +23,12 @@ export function SignUpForm() {
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const email = String(form.get('email'));
-    const password = String(form.get('password'));
-    if (password !== String(form.get('confirm'))) {
-      setErrors({ confirm: t('errors.passwordsDiffer') });
+    const email = String(form.get('email') ?? '');
+    const password = String(form.get('password') ?? '');
+    // The server's own rules, checked here first: every field error is a sentence, shown at once.
+    const problems = signUpProblems({ email, password, confirm: String(form.get('confirm') ?? ''), name: String(form.get('name') ?? '') });
+    if (Object.keys(problems).length > 0) {
+      setErrors(Object.fromEntries(Object.entries(problems).map(([field, code]) => [field, t(`errors.fields.${code}`)])));
       return;
     }
     setErrors({});
@@ -51,7 +54,7 @@ export function SignUpForm() {
           <AlertDescription>{errors.form}</AlertDescription>
         </Alert>
       )}
-      <FormField label={t('fields.name')}>
+      <FormField label={t('fields.name')} error={errors.name}>
         <Input name="name" autoComplete="name" autoFocus />
       </FormField>
       <FormField label={t('fields.email')} required error={errors.email}>

@@ -17,7 +17,7 @@ function PageHeader({ title, description, actions, eyebrow, className }: PageHea
     <div
       data-slot="page-header"
       className={cn(
-        'mb-6 flex flex-col gap-4 sm:flex-row sm:items-start sm:justify-between',
+        'mb-6 flex min-w-0 flex-col gap-4 sm:flex-row sm:items-start sm:justify-between',
         className,
       )}
     >

@@ -33,8 +33,8 @@ export function DatasetPreview({ datasetId }: { datasetId: string }) {
   }
 
   return (
-    <div className="grid gap-4" data-testid="dataset-preview">
-      <div className="grid max-w-sm gap-2">
+    <div className="grid min-w-0 grid-cols-1 gap-4" data-testid="dataset-preview">
+      <div className="grid max-w-sm min-w-0 gap-2">
         <Label htmlFor="preview-model">{t('model')}</Label>
         <Select value={model ?? undefined} onValueChange={setChosen}>
           <SelectTrigger id="preview-model" className="w-full">
@@ -71,7 +71,7 @@ export function DatasetPreview({ datasetId }: { datasetId: string }) {
               />
             </div>
           )}
-          <div className="text-muted-foreground flex items-center gap-4 text-xs">
+          <div className="text-muted-foreground flex flex-wrap items-center gap-x-4 gap-y-1 text-xs">
             <span className="flex items-center gap-1.5">
               <mark className="bg-primary/20 text-foreground rounded px-1">abc</mark> {t('trained')}
             </span>
@@ -80,9 +80,9 @@ export function DatasetPreview({ datasetId }: { datasetId: string }) {
             </span>
           </div>
           {preview.data.examples.length === 0 && <p className="text-sm">{t('empty')}</p>}
-          <ol className="grid gap-3">
+          <ol className="grid grid-cols-1 gap-3">
             {preview.data.examples.map((example) => (
-              <li key={example.line} className="grid gap-1" data-testid="preview-example">
+              <li key={example.line} className="grid min-w-0 gap-1" data-testid="preview-example">
                 <div className="text-muted-foreground flex flex-wrap gap-x-3 text-xs">
                   <span className="font-medium">{t('line', { line: example.line })}</span>
                   {!example.rejected && <span>{t('tokens', { tokens: fmt.count(example.tokens), trained: fmt.count(example.trainedTokens) })}</span>}
@@ -123,7 +123,7 @@ function PreviewText({ side, label, tokens, testId }: { side: Segments; label?: 
           <span className="text-muted-foreground">{tokens}</span>
         </div>
       )}
-      <pre className="bg-muted/40 max-h-80 overflow-auto rounded-md border p-3 font-mono text-xs break-words whitespace-pre-wrap">
+      <pre className="bg-muted/40 max-h-80 overflow-auto rounded-md border p-3 font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]">
         {side.segments.map((segment, i) =>
           segment.trained ? (
             <mark key={i} data-trained="true" className="bg-primary/20 text-foreground rounded-sm">

@@ -17,7 +17,8 @@ import { DatasetUploadDropzone } from '@/components/datasets/dataset-upload-drop
 import { useDatasetFormat } from '@/components/datasets/use-dataset-format';
 import { useTRPC } from '@/lib/trpc/client';
 
-export function DatasetsTable() {
+/** `intro` shows under the page header (the first-run checklist on the landing page). */
+export function DatasetsTable({ intro }: { intro?: React.ReactNode } = {}) {
   const t = useTranslations('datasets');
   const fmt = useDatasetFormat();
   const trpc = useTRPC();
@@ -43,6 +44,7 @@ export function DatasetsTable() {
   return (
     <div className="grid gap-6">
       <PageHeader title={t('title')} description={t('description')} />
+      {intro}
       <DatasetUploadDropzone />
       {datasets.isLoading ? (
         <Skeleton className="h-32 w-full" />

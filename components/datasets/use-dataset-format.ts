@@ -1,10 +1,12 @@
 'use client';
 
-import { useFormatter } from 'next-intl';
+import { useFormatter, useNow } from 'next-intl';
 
 /** Sizes and counts as the dataset pages show them. */
 export function useDatasetFormat() {
   const format = useFormatter();
+  // relativeTime needs a `now`: without one next-intl logs ENVIRONMENT_FALLBACK.
+  const now = useNow({ updateInterval: 60_000 });
   return {
     /** Binary units, matching the server's messages and the upload limit's usual settings. */
     bytes(bytes: number): string {
@@ -20,6 +22,6 @@ export function useDatasetFormat() {
     count: (value: number) => format.number(value),
     compact: (value: number) => format.number(value, { notation: 'compact', maximumFractionDigits: 1 }),
     date: (value: Date) => format.dateTime(value, { dateStyle: 'medium', timeStyle: 'short' }),
-    relative: (value: Date) => format.relativeTime(value),
+    relative: (value: Date) => format.relativeTime(value, now),
   };
 }

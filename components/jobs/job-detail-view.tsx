@@ -2,6 +2,7 @@
 
 import { useMemo } from 'react';
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import { useFormatter, useTranslations } from 'next-intl';
@@ -21,7 +22,7 @@ import { JobCheckpointsTable } from '@/components/jobs/job-checkpoints-table';
 import { JobEventsTable } from '@/components/jobs/job-events-table';
 import { JobLogsPanel } from '@/components/jobs/job-logs-panel';
 import { JobMetricsChart } from '@/components/jobs/job-metrics-chart';
-import { isFinalStatus, metricSeries, progressPercent, readProgress } from '@/components/jobs/job-metrics';
+import { isFinalStatus, liveJobState, metricSeries, progressPercent, readProgress } from '@/components/jobs/job-metrics';
 import { useJobLive } from '@/lib/realtime/use-job-live';
 import { useTRPC } from '@/lib/trpc/client';
 import type { AppRouter } from '@/server/api/root';
@@ -79,11 +80,13 @@ function LiveJob({ job }: { job: JobDetail }) {
   const format = useFormatter();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const router = useRouter();
   const final = isFinalStatus(job.status);
   const { events, loaded, live, error: eventsError } = useJobLive(job.rawId, { active: !final });
   const checkpoints = useQuery(trpc.job.checkpoints.queryOptions({ id: job.id }));
   const points = useMemo(() => metricSeries(events), [events]);
-  const progress = readProgress(job.progress);
+  // Header, progress bar, chart and event log read one state: the row or the stream, whichever is ahead.
+  const { status, progress } = useMemo(() => liveJobState(job.status, readProgress(job.progress), events), [job.status, job.progress, events]);
   const cancel = useMutation(
     trpc.job.cancel.mutationOptions({
       onSuccess: (updated) => {
@@ -95,19 +98,30 @@ function LiveJob({ job }: { job: JobDetail }) {
     }),
   );
 
+  const remove = useMutation(
+    trpc.job.delete.mutationOptions({
+      onSuccess: () => {
+        toast.success(t('delete.done', { id: job.id }));
+        void queryClient.invalidateQueries(trpc.job.list.queryFilter());
+        router.push('/jobs');
+      },
+      onError: (error) => toast.error(error.message),
+    }),
+  );
+
   const created = new Date(job.created_at * 1000);
   const finished = job.finished_at ? new Date(job.finished_at * 1000) : null;
   const hp = job.hyperparameters;
   const hpValue = (v: unknown) => (typeof v === 'number' ? format.number(v, { maximumSignificantDigits: 4 }) : t('auto'));
 
   return (
-    <div className="grid grid-cols-[minmax(0,1fr)] gap-6" data-testid="job-detail" data-job={job.id} data-status={job.status}>
+    <div className="grid grid-cols-[minmax(0,1fr)] gap-6" data-testid="job-detail" data-job={job.id} data-status={status}>
       <PageHeader
         eyebrow={<BackLink />}
         title={<span className="font-mono break-all whitespace-normal">{job.id}</span>}
         description={
           <span className="flex flex-wrap items-center gap-x-2 gap-y-1">
-            <StatusBadge status={job.status} />
+            <StatusBadge status={status} />
             <span>{t('baseModel')}</span>
             <span className="text-foreground font-mono">{job.model}</span>
             {job.suffix && <span>· {t('suffix', { suffix: job.suffix })}</span>}
@@ -123,11 +137,19 @@ function LiveJob({ job }: { job: JobDetail }) {
             <ConfirmDialog
               trigger={<Button variant="outline">{t('cancel.button')}</Button>}
               title={t('cancel.title')}
-              description={job.status === 'running' ? t('cancel.running') : t('cancel.notStarted')}
+              description={status === 'running' ? t('cancel.running') : t('cancel.notStarted')}
               confirmLabel={t('cancel.confirm')}
               onConfirm={() => cancel.mutateAsync({ id: job.id })}
             />
-          ) : undefined
+          ) : (
+            <ConfirmDialog
+              trigger={<Button variant="outline">{t('delete.button')}</Button>}
+              title={t('delete.title')}
+              description={job.fine_tuned_model ? t('delete.withModel', { model: job.fine_tuned_model }) : t('delete.description')}
+              confirmLabel={t('delete.confirm')}
+              onConfirm={() => remove.mutateAsync({ id: job.id })}
+            />
+          )
         }
       />
 
@@ -163,7 +185,7 @@ function LiveJob({ job }: { job: JobDetail }) {
       )}
       {job.fine_tuned_model && <ModelDownloadsCard fineTunedModel={job.fine_tuned_model} />}
 
-      {(job.status === 'running' || (progress && !final)) && (
+      {(status === 'running' || (progress && !final)) && (
         <Card className="py-4" data-testid="job-progress">
           <CardContent className="grid gap-2">
             <ProgressWithEta value={progressPercent(progress)} etaSeconds={progress?.etaSeconds ?? null} label={t('progress.label')} />
@@ -194,12 +216,20 @@ function LiveJob({ job }: { job: JobDetail }) {
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
         <Card className="py-4">
           <CardContent>
-            <Stat label={t('trainedTokens')} value={job.trained_tokens !== null ? format.number(job.trained_tokens) : '—'} />
+            <Stat
+              label={t('trainedTokens')}
+              value={job.trained_tokens !== null ? format.number(job.trained_tokens) : '—'}
+              hint={job.trained_tokens !== null ? t('trainedTokensHint') : final ? t('trainedTokensNone') : t('trainedTokensPending')}
+            />
           </CardContent>
         </Card>
-        <Card className="py-4">
+        <Card className="py-4" data-testid="job-cost" data-final={final}>
           <CardContent>
-            <Stat label={t('estimatedCost')} value={job.estimatedCost !== null ? format.number(Number(job.estimatedCost), { maximumFractionDigits: 4 }) : '—'} hint={t('credits')} />
+            {final && job.charged !== null ? (
+              <Stat label={t('actualCost')} value={format.number(Number(job.charged), { maximumFractionDigits: 6 })} hint={t('actualCostHint')} />
+            ) : (
+              <Stat label={t('estimatedCost')} value={job.estimatedCost !== null ? format.number(Number(job.estimatedCost), { maximumFractionDigits: 6 }) : '—'} hint={t('estimatedCostHint')} />
+            )}
           </CardContent>
         </Card>
         <Card className="py-4">

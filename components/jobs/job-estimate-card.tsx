@@ -28,6 +28,8 @@ export function JobEstimateCard({ ready, loading, error, estimate, balance, clas
   const t = useTranslations('jobs.estimate');
   const format = useFormatter();
   const credits = (n: number) => format.number(n, { maximumFractionDigits: n < 1 ? 4 : 2 });
+  // A balance at the ledger's precision: after a small charge, 999.999388 must not read as 1,000.
+  const ledger = (n: number) => format.number(n, { maximumFractionDigits: 6 });
   const shown = ready ? estimate : null;
   const overBalance = shown !== null && balance !== null && shown.credits > balance;
 
@@ -79,7 +81,7 @@ export function JobEstimateCard({ ready, loading, error, estimate, balance, clas
           <>
             <Separator />
             <p className={cn('text-sm', overBalance ? 'text-destructive' : 'text-muted-foreground')}>
-              {overBalance ? t('overBalance', { balance: credits(balance) }) : t('balance', { balance: credits(balance) })}{' '}
+              {overBalance ? t('overBalance', { balance: ledger(balance) }) : t('balance', { balance: ledger(balance) })}{' '}
               <Link href="/usage" className="text-foreground underline underline-offset-4">
                 {t('billingLink')}
               </Link>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareSeries, metricSeries, presentSeries, progressPercent, readProgress, type JobEventLike } from '@/components/jobs/job-metrics';
+import { compareSeries, liveJobState, metricSeries, presentSeries, progressPercent, readProgress, type JobEventLike } from '@/components/jobs/job-metrics';
 
 const train = (seq: number, step: number, loss: number, accuracy?: number): JobEventLike => ({
   seq,
@@ -63,5 +63,30 @@ describe('progress', () => {
     expect(progressPercent({ step: 30, totalSteps: 20 })).toBe(100);
     expect(progressPercent({ step: 3, totalSteps: 0 })).toBe(0);
     expect(progressPercent(null)).toBe(0);
+  });
+});
+
+describe('liveJobState', () => {
+  const stored = readProgress({ step: 1, totalSteps: 100, etaSeconds: 300, tokensPerSecond: 500 });
+  const step = (seq: number, n: number): JobEventLike => ({ seq, type: 'metrics', data: { step: n, total_steps: 100, train_loss: 2 - n / 100, eta_s: 100 - n, tokens_per_s: 900 } });
+
+  it('takes the step the event stream has reached when the stored row lags it', () => {
+    const { status, progress } = liveJobState('running', stored, [step(1, 1), step(30, 18), step(12, 7)]);
+    expect(status).toBe('running');
+    expect(progress).toMatchObject({ step: 18, totalSteps: 100, etaSeconds: 82, tokensPerSecond: 900 });
+    expect(progressPercent(progress)).toBe(18);
+  });
+
+  it('reads a queued job whose trainer already logged steps as running, and keeps a final status and its stored progress', () => {
+    expect(liveJobState('queued', null, [step(7, 7)])).toMatchObject({ status: 'running', progress: { step: 7 } });
+    expect(liveJobState('queued', null, [{ seq: 1, type: 'message', data: {} }])).toEqual({ status: 'queued', progress: null });
+    const done = readProgress({ step: 100, totalSteps: 100 });
+    expect(liveJobState('succeeded', done, [step(7, 7)])).toEqual({ status: 'succeeded', progress: done });
+    expect(liveJobState('cancelled', stored, [step(9, 9)])).toEqual({ status: 'cancelled', progress: stored });
+  });
+
+  it('keeps the stored progress when it is as far as the stream or further', () => {
+    const ahead = readProgress({ step: 20, totalSteps: 100, etaSeconds: 80 });
+    expect(liveJobState('running', ahead, [step(5, 18)]).progress).toBe(ahead);
   });
 });

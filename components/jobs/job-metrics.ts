@@ -125,3 +125,34 @@ export function readProgress(value: unknown): JobProgress | null {
     tokensPerSecond: num('tokensPerSecond'),
   };
 }
+
+/**
+ * The job's status and progress as one state: the stored row (`status`, `progress`) and its event
+ * stream reach the page by different paths, so whichever is further ahead wins. A metrics event
+ * past the stored step moves the progress on, and a job whose trainer already logged steps reads
+ * as running even while the row still says queued. Final statuses always come from the row.
+ */
+export function liveJobState(status: string, stored: JobProgress | null, events: readonly JobEventLike[]): { status: string; progress: JobProgress | null } {
+  let latest: Record<string, unknown> | null = null;
+  for (const event of events) {
+    if (event.type !== 'metrics' || !finite(event.data.step) || !finite(event.data.total_steps)) continue;
+    if (!latest || (event.data.step as number) >= (latest.step as number)) latest = event.data;
+  }
+  const liveStatus = !isFinalStatus(status) && latest && status !== 'running' ? 'running' : status;
+  if (!latest || isFinalStatus(status) || (stored?.step !== null && stored?.step !== undefined && stored.step >= (latest.step as number))) {
+    return { status: liveStatus, progress: stored };
+  }
+  const num = (value: unknown, fallback: number | null) => (finite(value) ? value : fallback);
+  return {
+    status: liveStatus,
+    progress: {
+      step: latest.step as number,
+      totalSteps: latest.total_steps as number,
+      epoch: num(latest.epoch, stored?.epoch ?? null),
+      etaSeconds: num(latest.eta_s, stored?.etaSeconds ?? null),
+      trainLoss: num(latest.train_loss, stored?.trainLoss ?? null),
+      validLoss: num(latest.valid_loss, stored?.validLoss ?? null),
+      tokensPerSecond: num(latest.tokens_per_s, stored?.tokensPerSecond ?? null),
+    },
+  };
+}

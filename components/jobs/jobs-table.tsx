@@ -3,12 +3,16 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useQueries, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import { useFormatter, useNow, useTranslations } from 'next-intl';
 import { FlaskConical, GitCompare, Plus } from 'lucide-react';
 import { Button } from '@/components/ui/button';
 import { Checkbox } from '@/components/ui/checkbox';
+import { Input } from '@/components/ui/input';
+import { Label } from '@/components/ui/label';
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@/components/ui/select';
+import { useFormatDuration } from '@/components/common/use-format-duration';
 import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { Alert, AlertDescription } from '@/components/ui/alert';
@@ -27,6 +31,18 @@ import type { AppRouter } from '@/server/api/root';
 export type JobRow = inferRouterOutputs<AppRouter>['job']['list']['jobs'][number];
 
 const PAGE_SIZE = 25;
+const ANY = '__any';
+const STATUSES = ['validating_files', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+type JobStatusFilter = (typeof STATUSES)[number];
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [current, setCurrent] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setCurrent(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return current;
+}
 const LIST_REFRESH_MS = 1_000;
 
 export function JobsTable() {
@@ -38,7 +54,24 @@ export function JobsTable() {
   const queryClient = useQueryClient();
   // Page i starts after the last job of page i - 1 (OpenAI's `after` cursor).
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
-  const pages = useQueries({ queries: cursors.map((after) => trpc.job.list.queryOptions({ after, limit: PAGE_SIZE })) });
+  const [filter, setFilter] = useState<{ status: string; model: string; dataset: string; search: string }>({ status: ANY, model: ANY, dataset: ANY, search: '' });
+  const search = useDebounced(filter.search.trim(), 250);
+  const query = {
+    status: filter.status === ANY ? null : (filter.status as JobStatusFilter),
+    model: filter.model === ANY ? null : filter.model,
+    dataset: filter.dataset === ANY ? null : filter.dataset,
+    search: search || null,
+  };
+  const filtered = Object.values(query).some((v) => v !== null);
+  const changeFilter = (patch: Partial<typeof filter>) => {
+    setFilter((f) => ({ ...f, ...patch }));
+    setCursors([null]);
+  };
+  // The previous results stay on screen while a changed filter's first page loads.
+  const pages = useQueries({ queries: cursors.map((after) => trpc.job.list.queryOptions({ after, limit: PAGE_SIZE, ...query }, { placeholderData: keepPreviousData })) });
+  const models = useQuery(trpc.model.list.queryOptions());
+  const datasets = useQuery(trpc.dataset.list.queryOptions({ purpose: 'fine-tune' }));
+  const formatDuration = useFormatDuration();
   const jobs = pages.flatMap((p) => p.data?.jobs ?? []);
   const last = pages.at(-1);
   const loading = pages[0]?.isLoading ?? true;
@@ -63,6 +96,13 @@ export function JobsTable() {
     const timer = setInterval(() => void queryClient.invalidateQueries(trpc.job.list.queryFilter()), POLL_INTERVAL_MS);
     return () => clearInterval(timer);
   }, [polling, queryClient, trpc]);
+
+  /** Running time: from start to end, or to now while the job runs; null before it started. */
+  const duration = (job: JobRow) => {
+    if (job.started_at === null) return null;
+    const end = job.finished_at ?? (isFinalStatus(job.status) ? null : Math.floor(now.getTime() / 1000));
+    return end === null ? null : formatDuration(Math.max(0, end - job.started_at));
+  };
 
   const toggle = (id: string, on: boolean) => setSelected((s) => (on ? (s.includes(id) ? s : [...s, id]) : s.filter((x) => x !== id)));
   const allSelected = jobs.length > 0 && jobs.every((j) => selected.includes(j.id));
@@ -103,8 +143,26 @@ export function JobsTable() {
           <AlertDescription>{error.message}</AlertDescription>
         </Alert>
       )}
+      {(jobs.length > 0 || filtered) && (
+        <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4" data-testid="job-filters">
+          <div className="grid gap-1.5">
+            <Label htmlFor="jobs-search">{t('filters.search')}</Label>
+            <Input id="jobs-search" type="search" value={filter.search} placeholder={t('filters.searchPlaceholder')} onChange={(e) => changeFilter({ search: e.target.value })} />
+          </div>
+          <FilterSelect id="jobs-status" label={t('filters.status')} value={filter.status} onChange={(status) => changeFilter({ status })} any={t('filters.anyStatus')} options={STATUSES.map((s) => ({ value: s, label: t(`filters.statuses.${s}`) }))} />
+          <FilterSelect id="jobs-model" label={t('filters.model')} value={filter.model} onChange={(model) => changeFilter({ model })} any={t('filters.anyModel')} options={(models.data ?? []).map((m) => ({ value: m.name, label: m.name }))} />
+          <FilterSelect id="jobs-dataset" label={t('filters.dataset')} value={filter.dataset} onChange={(dataset) => changeFilter({ dataset })} any={t('filters.anyDataset')} options={(datasets.data ?? []).map((d) => ({ value: d.id, label: d.name }))} />
+        </div>
+      )}
       {loading ? (
         <Skeleton className="h-32 w-full" />
+      ) : !jobs.length && !error && filtered ? (
+        <p className="text-muted-foreground text-sm" data-testid="jobs-none-match">
+          {t('filters.none')}{' '}
+          <Button variant="link" className="h-auto p-0" onClick={() => changeFilter({ status: ANY, model: ANY, dataset: ANY, search: '' })}>
+            {t('filters.clear')}
+          </Button>
+        </p>
       ) : !jobs.length && !error ? (
         <EmptyState icon={<FlaskConical />} title={t('empty.title')} description={t('empty.description')} action={newButton} />
       ) : (
@@ -126,6 +184,8 @@ export function JobsTable() {
                 <TableHead className="min-w-48">{t('columns.status')}</TableHead>
                 <TableHead>{t('columns.model')}</TableHead>
                 <TableHead>{t('columns.fineTunedModel')}</TableHead>
+                <TableHead className="text-right">{t('columns.duration')}</TableHead>
+                <TableHead className="text-right">{t('columns.cost')}</TableHead>
                 <TableHead>{t('columns.created')}</TableHead>
               </TableRow>
             </TableHeader>
@@ -142,10 +202,11 @@ export function JobsTable() {
                       />
                     </TableCell>
                     <TableCell className="align-top">
-                      <Link href={`/jobs/${job.id}`} className="font-mono text-sm font-medium underline-offset-4 hover:underline">
-                        {job.id}
+                      {/* The suffix is the job's name; the id stays beside it, to copy and to search. */}
+                      <Link href={`/jobs/${job.id}`} className="grid underline-offset-4 hover:underline" data-testid="job-name">
+                        {job.suffix && <span className="text-sm font-medium">{job.suffix}</span>}
+                        <span className={job.suffix ? 'text-muted-foreground font-mono text-xs' : 'font-mono text-sm font-medium'}>{job.id}</span>
                       </Link>
-                      {job.suffix && <div className="text-muted-foreground text-xs">{job.suffix}</div>}
                     </TableCell>
                     <TableCell className="align-top">
                       <div className="flex flex-col gap-2">
@@ -172,6 +233,20 @@ export function JobsTable() {
                         <span className="text-muted-foreground">—</span>
                       )}
                     </TableCell>
+                    <TableCell className="text-right align-top whitespace-nowrap tabular-nums" data-testid="job-duration">
+                      {duration(job) ?? <span className="text-muted-foreground">—</span>}
+                    </TableCell>
+                    <TableCell className="text-right align-top whitespace-nowrap tabular-nums" data-testid="job-cost">
+                      {job.charged !== null ? (
+                        <span title={t('costCharged')}>{format.number(Number(job.charged), { maximumFractionDigits: 6 })}</span>
+                      ) : job.estimatedCost !== null ? (
+                        <span className="text-muted-foreground" title={t('costEstimated')}>
+                          ≈ {format.number(Number(job.estimatedCost), { maximumFractionDigits: 6 })}
+                        </span>
+                      ) : (
+                        <span className="text-muted-foreground">—</span>
+                      )}
+                    </TableCell>
                     <TableCell className="align-top whitespace-nowrap">
                       <time dateTime={new Date(job.created_at * 1000).toISOString()} title={format.dateTime(new Date(job.created_at * 1000), { dateStyle: 'medium', timeStyle: 'medium' })}>
                         {format.relativeTime(new Date(job.created_at * 1000), now)}
@@ -191,6 +266,27 @@ export function JobsTable() {
           )}
         </>
       )}
+    </div>
+  );
+}
+
+function FilterSelect({ id, label, value, onChange, any, options }: { id: string; label: string; value: string; onChange: (value: string) => void; any: string; options: ReadonlyArray<{ value: string; label: string }> }) {
+  return (
+    <div className="grid min-w-0 gap-1.5">
+      <Label htmlFor={id}>{label}</Label>
+      <Select value={value} onValueChange={onChange}>
+        <SelectTrigger id={id} className="w-full min-w-0">
+          <SelectValue />
+        </SelectTrigger>
+        <SelectContent>
+          <SelectItem value={ANY}>{any}</SelectItem>
+          {options.map((o) => (
+            <SelectItem key={o.value} value={o.value}>
+              {o.label}
+            </SelectItem>
+          ))}
+        </SelectContent>
+      </Select>
     </div>
   );
 }

@@ -117,7 +117,8 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
   /** A preference file trains with DPO and any other file supervised, so choosing the file picks the method. */
   function setTrainingFile(id: string) {
     const chosen = usable.find((d) => d.id === id);
-    setValues((v) => ({ ...v, trainingFile: id, method: chosen?.format === 'preference' ? 'dpo' : chosen?.format ? 'supervised' : v.method }));
+    // A file cannot validate the training it is: the validation choice is cleared.
+    setValues((v) => ({ ...v, trainingFile: id, validationFile: v.validationFile === id ? '' : v.validationFile, method: chosen?.format === 'preference' ? 'dpo' : chosen?.format ? 'supervised' : v.method }));
     setErrors((e) => ({ ...e, trainingFile: undefined }));
   }
 
@@ -230,7 +231,9 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
                     </SelectTrigger>
                     <SelectContent>
                       <SelectItem value={NO_VALIDATION}>{t('noValidation')}</SelectItem>
-                      {usable.map((d) => (
+                      {usable
+                        .filter((d) => d.id !== values.trainingFile)
+                        .map((d) => (
                         <SelectItem key={d.id} value={d.id}>
                           {d.name}
                           {d.examples !== null && <span className="text-muted-foreground text-xs">{t('examples', { count: d.examples })}</span>}
@@ -317,7 +320,7 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
                 <p>{create.error.message}</p>
                 {paymentRequired && (
                   <p>
-                    {balance.data ? t('paymentRequired.balance', { balance: format.number(Number(balance.data.balance), { maximumFractionDigits: 2 }) }) : null}{' '}
+                    {balance.data ? t('paymentRequired.balance', { balance: format.number(Number(balance.data.balance), { maximumFractionDigits: 6 }) }) : null}{' '}
                     <Link href="/usage" className="font-medium underline underline-offset-4">
                       {t('paymentRequired.link')}
                     </Link>

@@ -175,7 +175,7 @@ describe('ProjectSwitcher and UserMenu', () => {
     await open();
     const trigger = page
       .locator('aside')
-      .getByRole('button', { name: 'Switch project (current: Support bot)' });
+      .getByRole('button', { name: /^Switch project, current: Support bot/ });
     await trigger.focus();
     await page.keyboard.press('Enter');
     const menu = page.getByRole('menu');

@@ -72,14 +72,15 @@ describe('ProjectSwitcher', () => {
     const html = renderStatic(
       h(ProjectSwitcher, { projects, currentProjectId: 'p2', onSelect: () => undefined }),
     );
-    expect(html).toContain('aria-label="Switch project (current: Summariser)"');
+    expect(html).toContain('<span class="sr-only">Switch project, current: </span>');
+    expect(html).toContain('Summariser');
     expect(html).toContain('Globex');
   });
 
   it('prompts for a choice when no project is selected', () => {
     const html = renderStatic(h(ProjectSwitcher, { projects: [], onSelect: () => undefined }));
     expect(html).toContain('Select a project');
-    expect(html).toContain('aria-label="Switch project"');
+    expect(html).toContain('<span class="sr-only">Switch project </span>');
   });
 
   it('groups projects by organisation in first-seen order', () => {
@@ -95,7 +96,7 @@ describe('UserMenu', () => {
     const html = renderStatic(
       h(UserMenu, { name: 'Ada Lovelace', email: 'ada@example.com', onSignOut: () => undefined }),
     );
-    expect(html).toContain('aria-label="Account menu"');
+    expect(html).toContain('<span class="sr-only">Account menu</span>');
     expect(html).toContain('>AL<');
   });
 

@@ -60,12 +60,11 @@ function ProjectSwitcher({
       <DropdownMenuTrigger asChild>
         <Button
           variant="outline"
-          aria-label={
-            current ? t('projectSwitcher.current', { name: current.name }) : t('projectSwitcher.label')
-          }
           className={cn('h-auto w-full justify-between gap-2 px-2.5 py-1.5 text-left', className)}
         >
+          {/* The name is read with the visible text in it (WCAG 2.5.3, label in name). */}
           <span className="flex min-w-0 flex-col">
+            <span className="sr-only">{`${current ? t('projectSwitcher.current') : t('projectSwitcher.label')} `}</span>
             <span className="truncate text-sm font-medium">
               {current ? current.name : t('projectSwitcher.noProject')}
             </span>

@@ -46,15 +46,18 @@ function initialsOf(name: string | null | undefined, email: string): string {
 function UserMenu({ name, email, image, links = [], onSignOut }: UserMenuProps) {
   const t = useTranslations('ui');
   const displayName = name?.trim() || email;
+  const initials = initialsOf(name, email);
 
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
-        <Button variant="ghost" size="icon" className="rounded-full" aria-label={t('userMenu.open')}>
+        <Button variant="ghost" size="icon" className="rounded-full">
           <Avatar>
             {image && <AvatarImage src={image} alt="" />}
-            <AvatarFallback>{initialsOf(name, email)}</AvatarFallback>
+            <AvatarFallback>{initials}</AvatarFallback>
           </Avatar>
+          {/* Named by its content, so the visible initials are part of the name (WCAG 2.5.3). */}
+          <span className="sr-only">{t('userMenu.open')}</span>
         </Button>
       </DropdownMenuTrigger>
       <DropdownMenuContent align="end" className="w-60">

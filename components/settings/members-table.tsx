@@ -9,6 +9,7 @@ import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { FormField } from '@/components/ui/form-field';
 import { Input } from '@/components/ui/input';
+import { CopyButton } from '@/components/common/copy-button';
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@/components/ui/select';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { ConfirmDialog } from '@/components/common/confirm-dialog';
@@ -25,6 +26,7 @@ export function MembersTable() {
   const canManage = current.data?.role === 'OWNER' || current.data?.role === 'ADMIN';
   const [role, setRole] = useState<'MEMBER' | 'ADMIN'>('MEMBER');
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const [link, setLink] = useState<{ email: string; url: string } | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.organization.members.queryKey() });
   const invite = useMutation(trpc.organization.invite.mutationOptions({ onSuccess: refresh }));
   const remove = useMutation(trpc.organization.removeMember.mutationOptions({ onSuccess: refresh, onError: (e) => toast.error(e.message) }));
@@ -48,6 +50,7 @@ export function MembersTable() {
                 try {
                   const res = await invite.mutateAsync({ email: String(new FormData(formEl).get('email')), role });
                   toast.success(t('invited', { email: res.email }));
+                  setLink(res.link ? { email: res.email, url: res.link } : null);
                   formEl.reset();
                 } catch (error) {
                   setErrors(fieldErrors(error, t('error')));
@@ -74,6 +77,15 @@ export function MembersTable() {
                 {t('invite')}
               </Button>
             </form>
+            {link && (
+              <div className="mt-4 grid gap-2" data-testid="invite-link">
+                <p className="text-sm">{t('linkHint', { email: link.email })}</p>
+                <div className="flex min-w-0 items-center gap-2">
+                  <Input readOnly value={link.url} aria-label={t('linkLabel')} className="min-w-0 font-mono text-xs" onFocus={(e) => e.currentTarget.select()} />
+                  <CopyButton value={link.url} label={t('copyLink')} showText variant="outline" />
+                </div>
+              </div>
+            )}
           </CardContent>
         </Card>
       )}

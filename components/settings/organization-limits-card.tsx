@@ -28,7 +28,7 @@ export function OrganizationLimitsCard() {
           ))}
         {quotas.data && (
           <p className="text-muted-foreground col-span-2 text-sm">
-            {t.rich('importFolder', { folder: () => <code>LATHE_IMPORT_ROOT/{quotas.data.organizationId}</code> })}
+            {t.rich('importFolder', { folder: () => <code className="break-all">LATHE_IMPORT_ROOT/{quotas.data.organizationId}</code> })}
           </p>
         )}
       </CardContent>

@@ -68,9 +68,9 @@ export function OrganizationSettings() {
         <CardContent className="grid gap-4 py-4">
           <ul className="divide-y rounded-md border">
             {projects.data?.map((p) => (
-              <li key={p.id} className="flex items-center justify-between px-3 py-2 text-sm">
-                <span className="font-medium">{p.name}</span>
-                <code className="text-muted-foreground text-xs">{p.id}</code>
+              <li key={p.id} className="flex flex-wrap items-center justify-between gap-x-3 px-3 py-2 text-sm">
+                <span className="min-w-0 font-medium break-words">{p.name}</span>
+                <code className="text-muted-foreground min-w-0 text-xs break-all">{p.id}</code>
               </li>
             ))}
           </ul>

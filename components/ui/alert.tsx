@@ -51,7 +51,7 @@ function AlertDescription({ className, ...props }: React.ComponentProps<'div'>) 
     <div
       data-slot="alert-description"
       className={cn(
-        'text-muted-foreground col-start-2 grid justify-items-start gap-1 text-sm [&_p]:leading-relaxed',
+        'text-muted-foreground col-start-2 grid min-w-0 justify-items-start gap-1 text-sm [overflow-wrap:anywhere] [&_p]:leading-relaxed',
         className,
       )}
       {...props}

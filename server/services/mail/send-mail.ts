@@ -12,6 +12,9 @@ export function outboxDir() {
   return path.join(path.resolve(/*turbopackIgnore: true*/ process.env.LATHE_DATA_DIR ?? './.lathe'), 'mail');
 }
 
+/** Whether mail leaves the machine (SMTP_URL is set); without it, mail goes to the outbox only. */
+export const smtpConfigured = () => Boolean(process.env.SMTP_URL);
+
 /** Sends over SMTP when SMTP_URL is set; otherwise logs the mail and keeps it in the outbox folder. */
 export async function sendMail(mail: Mail): Promise<void> {
   if (transport === undefined) transport = process.env.SMTP_URL ? nodemailer.createTransport(process.env.SMTP_URL) : null;

@@ -3,7 +3,7 @@ import type { MemberRole } from '@/server/generated/prisma/client';
 import { LatheError } from '@/server/services/errors';
 import { newSecret, sha256Hex } from '@/server/services/auth/tokens';
 import { recordAudit } from '@/server/services/audit/record-audit';
-import { sendMail } from '@/server/services/mail/send-mail';
+import { sendMail, smtpConfigured } from '@/server/services/mail/send-mail';
 import { mailTranslator } from '@/server/services/mail/mail-messages';
 import { normalizeEmail } from '@/server/services/auth/email';
 import type { TenantDb } from '@/server/db/tenant';
@@ -57,7 +57,9 @@ export async function inviteMember({ db, organizationId, actorUserId, email, rol
     subject: t('invite.subject', { organization: org.name }),
     text: t('invite.body', { organization: org.name, role: t(`invite.roles.${roleKey}`), link: `${baseUrl}/invite/${token}` }),
   });
-  return { id: invitation.id, email: invitation.email, role: invitation.role, expiresAt: invitation.expiresAt };
+  // Without SMTP the mail only reaches the outbox: the inviter gets the link to pass on themselves.
+  const link = smtpConfigured() ? null : `${baseUrl}/invite/${token}`;
+  return { id: invitation.id, email: invitation.email, role: invitation.role, expiresAt: invitation.expiresAt, link };
 }
 
 /**

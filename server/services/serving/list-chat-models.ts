@@ -2,10 +2,13 @@
 // checkpoints, and the project's aliases.
 import type { TenantContext } from '@/server/db/tenant';
 import type { StoredFolder } from '@/server/services/artifacts/folders';
+import { fineTunedModelName } from '@/server/services/training/openai-shapes';
 
 export type ChatModelOption = { id: string; kind: 'base' | 'fine-tuned' | 'checkpoint' | 'alias'; baseModel: string; target?: string };
 
 const CHECKPOINTS_PER_JOB = 5;
+
+const hasAdapter = (artifacts: unknown) => Object.keys((artifacts as { files?: StoredFolder } | null)?.files ?? {}).some((f) => f.startsWith('adapter_model'));
 
 export async function listChatModels({ tenant }: { tenant: TenantContext }): Promise<ChatModelOption[]> {
   const bases = await tenant.db.baseModel.findMany({ where: { status: 'READY', chatTemplate: true }, select: { id: true, name: true, artifacts: true }, orderBy: { name: 'asc' } });
@@ -26,9 +29,23 @@ export async function listChatModels({ tenant }: { tenant: TenantContext }): Pro
     const base = baseName.get(t.baseModelId)!;
     options.push({ id: t.name, kind: 'fine-tuned', baseModel: base });
     checkpoints
-      .filter((c) => c.jobId === t.jobId && Object.keys((c.artifacts as { files?: StoredFolder } | null)?.files ?? {}).some((f) => f.startsWith('adapter_model')))
+      .filter((c) => c.jobId === t.jobId && hasAdapter(c.artifacts))
       .slice(0, CHECKPOINTS_PER_JOB)
       .forEach((c) => options.push({ id: `${t.name}:ckpt-step-${c.step}`, kind: 'checkpoint', baseModel: base }));
+  }
+  // Checkpoints of jobs still without their model, under the name they keep once it exists.
+  const training = await tenant.db.trainingJob.findMany({
+    where: { baseModelId: { in: [...baseName.keys()] }, fineTunedModel: { is: null }, checkpoints: { some: {} } },
+    select: { id: true, suffix: true, baseModelId: true, organization: { select: { slug: true } }, checkpoints: { select: { step: true, artifacts: true }, orderBy: { step: 'desc' } } },
+    orderBy: { createdAt: 'desc' },
+  });
+  for (const job of training) {
+    const base = baseName.get(job.baseModelId)!;
+    const parent = fineTunedModelName(base, job.organization.slug, job.suffix, job.id);
+    job.checkpoints
+      .filter((c) => hasAdapter(c.artifacts))
+      .slice(0, CHECKPOINTS_PER_JOB)
+      .forEach((c) => options.push({ id: `${parent}:ckpt-step-${c.step}`, kind: 'checkpoint', baseModel: base }));
   }
   const aliases = await tenant.db.modelAlias.findMany({ orderBy: { name: 'asc' } });
   for (const alias of aliases) {

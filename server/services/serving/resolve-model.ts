@@ -1,11 +1,13 @@
 // Model names as clients send them, resolved in the caller's project: an alias (to its target),
-// a base model, a fine-tuned model (`ft:...`) or a checkpoint of one (`<ft name>:ckpt-step-N`, or
-// `ft-job-<job id>:ckpt-step-N` while its job has no model yet). Another tenant's models are not
+// a base model, a fine-tuned model (`ft:...`) or a checkpoint of one (`<ft name>:ckpt-step-N`, the
+// same name while its job runs and after; the older `ft-job-<job id>:ckpt-step-N` still answers
+// while the job has no model). Another tenant's models are not
 // found: every lookup goes through the tenant client.
 import type { Prisma } from '@/server/generated/prisma/client';
 import type { TenantDb } from '@/server/db/tenant';
 import { LatheError } from '@/server/services/errors';
 import type { StoredFolder } from '@/server/services/artifacts/folders';
+import { fineTunedModelName } from '@/server/services/training/openai-shapes';
 
 export const CHECKPOINT_NAME = /^(.+):ckpt-step-(\d{1,9})$/;
 const JOB_CHECKPOINT_PARENT = /^ft-job-([a-z0-9]+)$/;
@@ -52,6 +54,21 @@ function toServed(base: ServedBaseModel & { status?: unknown; artifacts?: unknow
   return { id: base.id, name: base.name, organizationId: base.organizationId, license: base.license, chatTemplate: base.chatTemplate, inferencePricePerMillionTokens: base.inferencePricePerMillionTokens, parameters: base.parameters };
 }
 
+/**
+ * The job a `ft:...:<job id>` name belongs to while the job has no model yet: its checkpoints are
+ * named by the model name it will have, which the job's base model, organization, suffix and id fix.
+ */
+async function jobBeforeItsModel(db: TenantDb, parent: string) {
+  const jobId = parent.startsWith('ft:') ? parent.slice(parent.lastIndexOf(':') + 1) : '';
+  if (!/^[a-z0-9]+$/.test(jobId)) return null;
+  const job = await db.trainingJob.findUnique({
+    where: { id: jobId },
+    select: { id: true, suffix: true, organization: { select: { slug: true } }, fineTunedModel: { select: { name: true } }, baseModel: { select: BASE_SELECT } },
+  });
+  if (!job || job.fineTunedModel || fineTunedModelName(job.baseModel.name, job.organization.slug, job.suffix, job.id) !== parent) return null;
+  return job;
+}
+
 /** A model name without aliases; null when nothing of that name is usable in the project. */
 export async function resolveConcreteModel({ db, name }: { db: TenantDb; name: string }): Promise<Omit<ResolvedModel, 'requested' | 'alias'> | null> {
   const checkpoint = CHECKPOINT_NAME.exec(name);
@@ -60,7 +77,8 @@ export async function resolveConcreteModel({ db, name }: { db: TenantDb; name: s
     const jobId = JOB_CHECKPOINT_PARENT.exec(parent)?.[1];
     const job = jobId
       ? await db.trainingJob.findUnique({ where: { id: jobId }, select: { id: true, fineTunedModel: { select: { name: true } }, baseModel: { select: BASE_SELECT } } })
-      : ((await db.fineTunedModel.findUnique({ where: { name: parent }, select: { job: { select: { id: true, fineTunedModel: { select: { name: true } }, baseModel: { select: BASE_SELECT } } } } }))?.job ?? null);
+      : (((await db.fineTunedModel.findUnique({ where: { name: parent }, select: { job: { select: { id: true, fineTunedModel: { select: { name: true } }, baseModel: { select: BASE_SELECT } } } } }))?.job ?? null) ??
+        (await jobBeforeItsModel(db, parent)));
     if (!job || !servable(job.baseModel)) return null;
     // A job that has its model since is named by the model, as the checkpoints API names it.
     if (jobId && job.fineTunedModel) return null;

@@ -12,6 +12,9 @@ import { recordUsage } from '@/server/services/serving/record-usage';
 import { resolveModel } from '@/server/services/serving/resolve-model';
 import { relayEventStream } from '@/server/services/serving/serve-generation';
 import { Prisma } from '@/server/generated/prisma/client';
+import { listChatModels } from '@/server/services/serving/list-chat-models';
+import { getJob, listCheckpoints } from '@/server/services/training/manage-jobs';
+import { fineTunedModelName, toOpenAICheckpoint } from '@/server/services/training/openai-shapes';
 
 const SHA = 'a'.repeat(64);
 
@@ -56,6 +59,40 @@ describe('resolveModel', () => {
       expect(error).toBeInstanceOf(LatheError);
       expect((error as LatheError).details).toMatchObject({ reason: 'model_not_found', param: 'model' });
     }
+  });
+});
+
+describe('checkpoint names', () => {
+  it('gives a running job\'s checkpoint the name it keeps once the job has its model, and that name resolves throughout', async () => {
+    const { db, owner, other, base } = await world();
+    const tenant = tenantOf(owner);
+    const dataset = await db.dataset.findFirstOrThrow({ where: { organizationId: owner.organization.id } });
+    const running = await db.trainingJob.create({
+      data: { organizationId: owner.organization.id, projectId: owner.project.id, baseModelId: base.id, trainingDatasetId: dataset.id, status: 'running', suffix: 'live', hyperparameters: {}, seed: 1 },
+    });
+    await db.checkpoint.create({ data: { jobId: running.id, step: 5, artifacts: { files: { 'adapter_model.safetensors': { sha256: SHA, size: 1 } } } } });
+    const listed = async () => (await listCheckpoints({ tenant, id: running.id })).checkpoints;
+    const job = await getJob({ tenant, id: running.id });
+    const before = toOpenAICheckpoint((await listed())[0]!, job).fine_tuned_model_checkpoint;
+    expect(before).toBe(`ft:${base.name}:${owner.organization.slug}:live:${running.id}:ckpt-step-5`);
+    expect(await resolveModel({ db: tenant.db, name: before })).toMatchObject({ kind: 'checkpoint', name: before, baseModel: { id: base.id } });
+    expect((await listChatModels({ tenant })).map((o) => o.id)).toContain(before);
+    // Another tenant, a made-up job id and a name whose parts do not match the job are not found.
+    for (const [who, name] of [
+      [other, before],
+      [owner, before.replace(running.id, 'nosuchjob')],
+      [owner, before.replace(':live:', ':other:')],
+    ] as const) {
+      const error = await resolveModel({ db: tenantOf(who).db, name }).catch((e: unknown) => e);
+      expect((error as LatheError).details).toMatchObject({ reason: 'model_not_found' });
+    }
+
+    // The job ends and publishes its model under the name its checkpoints already carried.
+    const name = fineTunedModelName(base.name, owner.organization.slug, 'live', running.id);
+    await db.fineTunedModel.create({ data: { organizationId: owner.organization.id, projectId: owner.project.id, name, baseModelId: base.id, jobId: running.id, artifacts: { gguf: { sha256: SHA, size: 1 } } } });
+    const after = toOpenAICheckpoint((await listed())[0]!, await getJob({ tenant, id: running.id })).fine_tuned_model_checkpoint;
+    expect(after).toBe(before);
+    expect(await resolveModel({ db: tenant.db, name: after })).toMatchObject({ kind: 'checkpoint', name: after });
   });
 });
 

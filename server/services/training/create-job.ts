@@ -48,7 +48,7 @@ export const ZCreateJobRequest = z.strictObject({
 export type TCreateJobRequest = z.infer<typeof ZCreateJobRequest>;
 
 
-export const jobInclude = { baseModel: { select: { name: true } }, fineTunedModel: { select: { name: true } }, parentModel: { select: { name: true } } } as const;
+export const jobInclude = { baseModel: { select: { name: true } }, fineTunedModel: { select: { name: true } }, parentModel: { select: { name: true } }, organization: { select: { slug: true } } } as const;
 
 type ModelArtifacts = { hf?: { files: Record<string, { sha256: string; size: number }> } | null };
 

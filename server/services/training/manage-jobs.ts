@@ -3,7 +3,7 @@ import type { TenantContext } from '@/server/db/tenant';
 import { LatheError, notFound } from '@/server/services/errors';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { appendJobEvents, nextEventSeq, notifyJob } from '@/server/services/training/job-events';
-import { fromApiJobId } from '@/server/services/training/openai-shapes';
+import { fromApiFileId, fromApiJobId } from '@/server/services/training/openai-shapes';
 import { jobInclude } from '@/server/services/training/create-job';
 import { settleJob } from '@/server/services/credits/ledger';
 import { markCancelled, requestCancel } from '@/server/services/training/job-transitions';
@@ -17,14 +17,31 @@ export async function getJob({ tenant, id }: { tenant: TenantContext; id: string
   return job;
 }
 
+export type JobListFilter = {
+  status?: string;
+  /** A base model's name. */
+  model?: string;
+  /** A dataset (`file-…` or its raw id), as training or validation file. */
+  dataset?: string;
+  /** Part of the suffix (any case) or of the job id. */
+  search?: string;
+};
+
 /** Newest first, cursor = the id of the last job of the previous page (OpenAI's `after`). */
-export async function listJobs({ tenant, after, limit = 20, status }: { tenant: TenantContext; after?: string | null; limit?: number; status?: string }) {
+export async function listJobs({ tenant, after, limit = 20, status, model, dataset, search }: { tenant: TenantContext; after?: string | null; limit?: number } & JobListFilter) {
+  const datasetId = dataset ? fromApiFileId(dataset) : null;
+  const term = search?.trim();
   const cursor = after ? await tenant.db.trainingJob.findUnique({ where: { id: fromApiJobId(after) }, select: { id: true, createdAt: true } }) : null;
   if (after && !cursor) throw notFound(`Fine-tuning job '${after}'`);
   const rows = await tenant.db.trainingJob.findMany({
     where: {
       ...(status ? { status: status as never } : {}),
-      ...(cursor ? { OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }] } : {}),
+      ...(model ? { baseModel: { name: model } } : {}),
+      AND: [
+        ...(cursor ? [{ OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }] }] : []),
+        ...(datasetId ? [{ OR: [{ trainingDatasetId: datasetId }, { validationDatasetId: datasetId }] }] : []),
+        ...(term ? [{ OR: [{ suffix: { contains: term, mode: 'insensitive' as const } }, { id: { contains: fromApiJobId(term.toLowerCase()) } }] }] : []),
+      ],
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: limit + 1,
@@ -42,6 +59,26 @@ export async function listJobEvents({ tenant, id, after, limit = 20, order = 'de
     take: limit + 1,
   });
   return { job, events: rows.slice(0, limit), hasMore: rows.length > limit };
+}
+
+/**
+ * What a job in a final state cost: the credits its ledger entries took, reservation and
+ * settlement together, at the ledger's precision (a decimal string). Null while the job can still
+ * change it, when only its estimate is known.
+ */
+export async function jobCharge({ tenant, job }: { tenant: TenantContext; job: { id: string; status: string } }): Promise<string | null> {
+  if (!FINAL.has(job.status)) return null;
+  const { _sum } = await tenant.db.creditLedgerEntry.aggregate({ where: { jobId: job.id }, _sum: { amount: true } });
+  return _sum.amount ? _sum.amount.neg().toFixed() : '0';
+}
+
+/** What each ended job of a page cost, from the ledger (see jobCharge), by raw job id. */
+export async function jobCharges({ tenant, jobs }: { tenant: TenantContext; jobs: ReadonlyArray<{ id: string; status: string }> }): Promise<Map<string, string>> {
+  const ended = jobs.filter((j) => FINAL.has(j.status)).map((j) => j.id);
+  if (ended.length === 0) return new Map();
+  const sums = await tenant.db.creditLedgerEntry.groupBy({ by: ['jobId'], where: { jobId: { in: ended } }, _sum: { amount: true } });
+  const charged = new Map(sums.map((s) => [s.jobId!, s._sum.amount ? s._sum.amount.neg().toFixed() : '0']));
+  return new Map(ended.map((id) => [id, charged.get(id) ?? '0']));
 }
 
 export async function listCheckpoints({ tenant, id }: { tenant: TenantContext; id: string }) {

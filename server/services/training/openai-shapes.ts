@@ -12,7 +12,7 @@ export const fromApiFileId = (id: string) => (id.startsWith(FILE_PREFIX) ? id.sl
 
 const seconds = (d: Date | null | undefined) => (d ? Math.floor(d.getTime() / 1000) : null);
 
-export type JobWithNames = TrainingJob & { baseModel: { name: string }; fineTunedModel: { name: string } | null; parentModel?: { name: string } | null };
+export type JobWithNames = TrainingJob & { baseModel: { name: string }; fineTunedModel: { name: string } | null; parentModel?: { name: string } | null; organization: { slug: string } };
 
 export function toOpenAIJob(job: JobWithNames) {
   const hp = (job.hyperparameters ?? {}) as Record<string, unknown>;
@@ -63,14 +63,30 @@ export function toOpenAIEvent(event: JobEvent) {
   };
 }
 
-export function toOpenAICheckpoint(checkpoint: Checkpoint, job: { id: string; fineTunedModel: { name: string } | null }) {
+/** A job's fine-tuned model name, fixed by what the job is created with (its checkpoints carry it from their first step). */
+export function fineTunedModelName(base: string, orgSlug: string, suffix: string | null, jobId: string) {
+  return `ft:${base}:${orgSlug}:${suffix ?? ''}:${jobId}`;
+}
+
+type CheckpointParent = { id: string; suffix: string | null; fineTunedModel: { name: string } | null; baseModel: { name: string }; organization: { slug: string } };
+
+/**
+ * A checkpoint's model name: its job's fine-tuned model name with `:ckpt-step-N`. The name is
+ * fixed when the job is created, so a checkpoint keeps the one name from the moment it exists,
+ * while the job runs and after it ends.
+ */
+export function checkpointModelName(job: CheckpointParent, step: number) {
+  return `${job.fineTunedModel?.name ?? fineTunedModelName(job.baseModel.name, job.organization.slug, job.suffix, job.id)}:ckpt-step-${step}`;
+}
+
+export function toOpenAICheckpoint(checkpoint: Checkpoint, job: CheckpointParent) {
   const metrics = (checkpoint.metrics ?? {}) as Record<string, number | null>;
   return {
     id: `ftckpt-${checkpoint.id}`,
     object: 'fine_tuning.job.checkpoint' as const,
     created_at: seconds(checkpoint.createdAt)!,
     fine_tuning_job_id: toApiJobId(job.id),
-    fine_tuned_model_checkpoint: `${job.fineTunedModel?.name ?? `ft-job-${job.id}`}:ckpt-step-${checkpoint.step}`,
+    fine_tuned_model_checkpoint: checkpointModelName(job, checkpoint.step),
     step_number: checkpoint.step,
     metrics: {
       step: checkpoint.step,

@@ -6,6 +6,7 @@ import { recordAudit } from '@/server/services/audit/record-audit';
 import type { JobArtifacts } from '@/server/services/training/prepare-job';
 import { recordPublished, type RunAttempt } from '@/server/services/training/job-transitions';
 import { emitModelReady } from '@/server/services/webhooks/domain-events';
+import { fineTunedModelName } from '@/server/services/training/openai-shapes';
 
 type StoredFile = { sha256: string; size: number };
 
@@ -33,10 +34,6 @@ export type PublishJobOptions = {
   /** The run's own additions to the job's artifacts (its stored log, which adapter it published). */
   extraArtifacts?: Partial<JobArtifacts>;
 };
-
-export function fineTunedModelName(base: string, orgSlug: string, suffix: string | null, jobId: string) {
-  return `ft:${base}:${orgSlug}:${suffix ?? ''}:${jobId}`;
-}
 
 /** The fine-tuned model's name, or null when the job is no longer running as this attempt (nothing is written). */
 export async function publishJob({ db, job, attempt, adapter, adapterGguf, metrics, trainedTokens, progress, extraArtifacts }: PublishJobOptions): Promise<string | null> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EMAIL_MAX, NAME_MAX, PASSWORD_MAX, SIGN_UP_SENTENCES } from '@/lib/universal/sign-up';
 import { publicProcedure, router, sessionProcedure } from '@/server/api/trpc';
 import { createUser } from '@/server/services/users/create-user';
 import { requestPasswordReset, resetPassword } from '@/server/services/users/reset-password';
@@ -8,10 +9,12 @@ import { LatheError } from '@/server/services/errors';
 import { emailVerificationRequired } from '@/server/services/auth/email-verification';
 import { requestEmailVerification, verifyEmail } from '@/server/services/users/verify-email';
 
+// Field errors are sentences, never schema text: a client that skipped the form's own checks
+// still reads what to change.
 export const ZSignUpRequest = z.object({
-  email: z.string().trim().min(3).max(320),
-  password: z.string().min(1).max(256),
-  name: z.string().trim().max(100).optional(),
+  email: z.string().trim().min(3, SIGN_UP_SENTENCES.email_invalid).max(EMAIL_MAX, SIGN_UP_SENTENCES.email_too_long),
+  password: z.string().min(1, SIGN_UP_SENTENCES.password_required).max(PASSWORD_MAX, SIGN_UP_SENTENCES.password_too_long),
+  name: z.string().trim().max(NAME_MAX, SIGN_UP_SENTENCES.name_too_long).optional(),
 });
 export type TSignUpRequest = z.infer<typeof ZSignUpRequest>;
 
