@@ -13,6 +13,17 @@ import { Label } from '@/components/ui/label';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@/lib/universal/webhook-events';
 import { useTRPC } from '@/lib/trpc/client';
 
+/** The label of each event type, under webhooks.eventNames. */
+const EVENT_LABEL_KEYS = {
+  'fine_tuning.job.succeeded': 'eventNames.fine_tuning_job_succeeded',
+  'fine_tuning.job.failed': 'eventNames.fine_tuning_job_failed',
+  'fine_tuning.job.cancelled': 'eventNames.fine_tuning_job_cancelled',
+  'dataset.validated': 'eventNames.dataset_validated',
+  'dataset.failed': 'eventNames.dataset_failed',
+  'model.ready': 'eventNames.model_ready',
+  'credits.low': 'eventNames.credits_low',
+} as const satisfies Record<WebhookEventType, string>;
+
 export function CreateWebhookDialog({ open, onOpenChange, onCreated }: { open: boolean; onOpenChange: (open: boolean) => void; onCreated: (secret: string) => void }) {
   const t = useTranslations('webhooks');
   const trpc = useTRPC();
@@ -70,7 +81,7 @@ export function CreateWebhookDialog({ open, onOpenChange, onCreated }: { open: b
               <div key={type} className="flex items-start gap-2">
                 <Checkbox id={`event-${type}`} checked={events.includes(type)} onCheckedChange={(on) => toggle(type, on === true)} aria-describedby="webhook-events-hint" />
                 <Label htmlFor={`event-${type}`} className="grid gap-0.5 leading-tight font-normal">
-                  <span>{t(`eventNames.${type.replaceAll('.', '_')}`)}</span>
+                  <span>{t(EVENT_LABEL_KEYS[type])}</span>
                   <code className="text-muted-foreground font-mono text-xs break-all">{type}</code>
                 </Label>
               </div>
