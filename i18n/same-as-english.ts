@@ -18,8 +18,8 @@ export const SAME_IN_EVERY_LOCALE: readonly string[] = [
 
 /** Words that are spelled the same in that language (or that its developers keep), per locale. */
 export const SAME_IN_LOCALE: Partial<Record<Locale, readonly string[]>> = {
-  de: ['Administration', 'Status', 'GPUs', 'Name', 'Jobs', 'Job', 'Admin', 'Format', 'Code', 'Suffix', 'Standard', 'Seed', 'Info', 'Live', 'Details', 'Repository', 'Downloads', 'Limits', 'Navigation', 'Webhooks', '{ms} ms'],
-  es: ['Base', 'Tokens (est.)', 'Error', '{speed} tokens/s', '{tokens} tokens', 'Tokens', 'Webhooks', 'Endpoint', '{ms} ms'],
+  de: ['Administration', 'Beta', 'Status', 'GPUs', 'Name', 'Jobs', 'Job', 'Admin', 'Format', 'Code', 'Suffix', 'Standard', 'Seed', 'Info', 'Live', 'Details', 'Repository', 'Downloads', 'Limits', 'Navigation', 'Webhooks', '{ms} ms'],
+  es: ['Base', 'Beta', 'Tokens (est.)', 'Error', '{speed} tokens/s', '{tokens} tokens', 'Tokens', 'Webhooks', 'Endpoint', '{ms} ms'],
   fr: ['Administration', 'Actions', 'Date', 'Base', 'Pause', 'Format', 'Messages', 'Code', 'Message', 'Standard', 'Info', 'Architecture', 'Licence', 'Source', 'Assistant', 'Navigation', 'Net', 'Active', 'Description', 'Webhooks', '{ms} ms'],
   ja: ['{ms} ms'],
   it: ['Job', 'Standard', 'Seed', 'Learning rate', 'Fine-tuning', 'Password', 'Repository', 'fine-tuning: {model}', 'Endpoint', '{ms} ms'],
