@@ -22,10 +22,10 @@ export const SAME_IN_LOCALE: Partial<Record<Locale, readonly string[]>> = {
   es: ['Base', 'Beta', 'Tokens (est.)', 'Error', '{speed} tokens/s', '{tokens} tokens', 'Tokens', 'Webhooks', 'Endpoint', '{ms} ms'],
   fr: ['Administration', 'Actions', 'Date', 'Base', 'Pause', 'Format', 'Messages', 'Code', 'Message', 'Standard', 'Info', 'Architecture', 'Licence', 'Source', 'Assistant', 'Navigation', 'Net', 'Active', 'Description', 'Webhooks', '{ms} ms'],
   ja: ['{ms} ms'],
-  it: ['Job', 'Standard', 'Seed', 'Learning rate', 'Fine-tuning', 'Password', 'Repository', 'fine-tuning: {model}', 'Endpoint', '{ms} ms'],
-  nl: ['Status', 'Datasets', 'Jobs', 'Job', 'Model', 'Code', 'Context', '{credits} credits', 'credits', 'Epochs', 'Seed', 'Tokens per epoch', 'Hyperparameters', 'Learning rate', 'Info', 'epoch {epoch}', '{speed} tokens/s', 'Metrics', 'Live', 'Parameters', 'Details', '{tokens} tokens', 'Repository', '{count, plural, one {# download} other {# downloads}}', 'Downloads', 'Project', 'Tokens', 'Webhooks', 'Endpoint', 'Events', 'Event', '{ms} ms'],
-  pl: ['Model', 'Format', 'Endpoint', '{ms} ms'],
-  pt: ['Status', 'GPUs', 'Jobs', 'Job', 'Base', 'Tokens (est.)', '{speed} tokens/s', '{tokens} tokens', '{count, plural, one {# download} other {# downloads}}', 'Downloads', 'Tokens', 'Webhooks', 'Endpoint', '{ms} ms'],
+  it: ['Job', 'Standard', 'Seed', 'Learning rate', 'Fine-tuning', 'Password', 'Repository', 'fine-tuning: {model}', 'Endpoint', '{ms} ms', 'Beta', 'Early stopping', 'Dataset'],
+  nl: ['Status', 'Datasets', 'Jobs', 'Job', 'Model', 'Code', 'Context', '{credits} credits', 'credits', 'Epochs', 'Seed', 'Tokens per epoch', 'Hyperparameters', 'Learning rate', 'Info', 'epoch {epoch}', '{speed} tokens/s', 'Metrics', 'Live', 'Parameters', 'Details', '{tokens} tokens', 'Repository', '{count, plural, one {# download} other {# downloads}}', 'Downloads', 'Project', 'Tokens', 'Webhooks', 'Endpoint', 'Events', 'Event', '{ms} ms', 'Beta', 'Early stopping', 'Dataset'],
+  pl: ['Model', 'Format', 'Endpoint', '{ms} ms', 'Beta'],
+  pt: ['Status', 'GPUs', 'Jobs', 'Job', 'Base', 'Tokens (est.)', '{speed} tokens/s', '{tokens} tokens', '{count, plural, one {# download} other {# downloads}}', 'Downloads', 'Tokens', 'Webhooks', 'Endpoint', '{ms} ms', 'Beta'],
 };
 
 /** Whether `value`, equal to its English source, may stay so in `locale`. */
