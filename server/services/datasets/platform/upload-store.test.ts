@@ -66,6 +66,24 @@ describe('PostgresUploadStore', () => {
     }
   });
 
+  it('refuses to finish an upload that lost a part, and keeps it so the client can be told', async () => {
+    const small = new PostgresUploadStore({ db: getDb, databaseUrl: () => process.env.DATABASE_URL!, expirationMs: 3600_000, partBytes: 1000 });
+    try {
+      const data = jsonl(200);
+      const id = await created(data.length, small);
+      await small.write(Readable.from(Array.from({ length: Math.ceil(data.length / 333) }, (_, c) => data.subarray(c * 333, (c + 1) * 333))), id, 0);
+      const parts = await getDb().uploadPart.findMany({ where: { uploadId: id }, orderBy: { offset: 'asc' }, select: { offset: true } });
+      expect(parts.length).toBeGreaterThan(2);
+      await getDb().uploadPart.deleteMany({ where: { uploadId: id, offset: parts[1]!.offset } });
+      const before = await getDb().dataset.count({ where: { projectId: user.project.id } });
+      await expect(small.finish({ id, tenant, maxBytes: 1 << 20, filename: 'x.jsonl' })).rejects.toThrow(`misses the bytes from ${parts[1]!.offset}`);
+      expect(await getDb().dataset.count({ where: { projectId: user.project.id } })).toBe(before);
+      expect(await getDb().uploadSession.count({ where: { id, datasetId: null } })).toBe(1);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('keeps the bytes that arrived before a request broke', async () => {
     const id = await created(1000);
     const broken = new Readable({ read() {} });

@@ -25,10 +25,10 @@ import { createDataset } from './create-dataset';
  * part it was receiving.
  */
 const PART_BYTES = 8 * 1024 * 1024;
+/** Parts read at once while a finished upload streams into the artifact store (memory: this many parts). */
+const READS_AHEAD = 3;
 /** How long a finished upload still answers a repeated final request with its dataset. */
 const FINISHED_KEPT_MS = 10 * 60_000;
-/** Parts fetched per query while a finished upload is streamed into the artifact store. */
-const PARTS_PER_READ = 2;
 const STORE_PART = `
   WITH moved AS (
     UPDATE "UploadSession" SET "offset" = $3 WHERE id = $1 AND "offset" = $2 AND "datasetId" IS NULL RETURNING id
@@ -178,7 +178,7 @@ export class PostgresUploadStore extends DataStore {
       if (row.datasetId) return row.datasetId;
       if (row.size === null || row.offset !== row.size) throw ERRORS.INVALID_OFFSET;
       try {
-        const dataset = await createDataset({ tenant, source: { stream: this.partsOf(id), size: Number(row.size) }, filename, name, expectedSha256, maxBytes });
+        const dataset = await createDataset({ tenant, source: { stream: this.partsOf(id, Number(row.size)), size: Number(row.size) }, filename, name, expectedSha256, maxBytes });
         await this.db.$transaction([
           this.db.uploadSession.update({ where: { id }, data: { datasetId: dataset.id, finishedAt: new Date() } }),
           this.db.uploadPart.deleteMany({ where: { uploadId: id } }),
@@ -193,25 +193,38 @@ export class PostgresUploadStore extends DataStore {
     }
   }
 
-  /** The upload's parts, in order, as one stream, which fails if they leave a gap. */
-  private partsOf(id: string): Readable {
+  /**
+   * The upload's `size` bytes, part after part, as one stream, which fails before its first byte if
+   * the parts leave a gap. Up to READS_AHEAD parts are being read at once (each by its own
+   * PostgreSQL backend), so reading overlaps with hashing and writing what has arrived.
+   */
+  private partsOf(id: string, size: number): Readable {
     const pool = this.bytes;
+    // base64 is a third larger than the bytes on the wire, hex (bytea's text form) twice.
+    const partAt = (offset: number) =>
+      pool.query<{ data: string }>(`SELECT encode(data, 'base64') AS data FROM "UploadPart" WHERE "uploadId" = $1 AND "offset" = $2`, [id, offset]);
     async function* parts() {
+      // The length of an uncompressed value is read from its pointer, not its bytes: this is cheap.
+      const { rows: index } = await pool.query<{ offset: string; length: number }>(
+        `SELECT "offset", length(data) AS length FROM "UploadPart" WHERE "uploadId" = $1 ORDER BY "offset"`,
+        [id],
+      );
       let expected = 0;
-      for (;;) {
-        // base64 is a third larger than the bytes on the wire, hex (bytea's text form) twice.
-        const { rows } = await pool.query<{ offset: string; data: string }>({
-          text: `SELECT "offset", encode(data, 'base64') AS data FROM "UploadPart" WHERE "uploadId" = $1 AND "offset" >= $2 ORDER BY "offset" LIMIT $3`,
-          values: [id, expected, PARTS_PER_READ],
-        });
-        if (rows.length === 0) return;
-        for (const part of rows) {
-          const partOffset = Number(part.offset);
-          if (partOffset !== expected) throw new Error(`upload ${id} misses bytes ${expected}-${partOffset}`);
-          const data = Buffer.from(part.data, 'base64');
-          yield data;
-          expected += data.length;
-        }
+      for (const part of index) {
+        if (Number(part.offset) !== expected) break;
+        expected += part.length;
+      }
+      if (expected < size) throw new Error(`upload ${id} misses the bytes from ${expected}`);
+      const offsets = index.map((part) => Number(part.offset)).filter((offset) => offset < size);
+      const reads = offsets.slice(0, READS_AHEAD).map(partAt);
+      for (let i = 0; i < offsets.length; i++) {
+        const next = offsets[i + READS_AHEAD];
+        if (next !== undefined) reads.push(partAt(next));
+        // Later reads are awaited (and thrown) in turn; they must not go unhandled meanwhile.
+        for (const read of reads.slice(i + 1)) read.catch(() => undefined);
+        const { rows } = await reads[i]!;
+        reads[i] = undefined as never;
+        yield Buffer.from(rows[0]!.data, 'base64');
       }
     }
     return Readable.from(parts(), { objectMode: false, highWaterMark: 1 });
