@@ -1,14 +1,13 @@
 // Resumable dataset uploads (tus 1.0) on @tus/server with their state in PostgreSQL
-// (PostgresUploadStore), so any web process can take any request of an upload. Each upload belongs
+// (PostgresUploadStore, bytes included), so any web process can take any request of an upload. Each upload belongs
 // to the project of the caller who created it (session cookie or API key, resolved as tRPC does);
 // when its last byte arrives it becomes a Dataset through the same service as every other upload
 // path, and its bytes are dropped.
-import path from 'node:path';
 import { ERRORS, Server } from '@tus/server';
 import { ERROR_CLASSES } from '@/lib/universal/errors';
 import { callerFromRequest, RequestAuthError, type RequestCaller } from '@/server/api/request-tenant';
 import { getDb } from '@/server/db';
-import { dataDir, formatBytes, maxUploadBytes } from '@/server/services/datasets/platform/config';
+import { formatBytes, maxUploadBytes } from '@/server/services/datasets/platform/config';
 import { PostgresUploadStore } from '@/server/services/datasets/platform/upload-store';
 import { LatheError } from '@/server/services/errors';
 import { assertStorageFor } from '@/server/services/quotas/enforce-quotas';
@@ -28,7 +27,6 @@ function createUploadServer(): Server {
   const datastore = new PostgresUploadStore({
     db: getDb,
     databaseUrl: () => process.env.DATABASE_URL ?? '',
-    spoolDir: path.join(dataDir(), 'tmp', 'uploads'),
     expirationMs: EXPIRATION_MS,
   });
   /** Callers resolved once per request, shared by the hooks of that request. */

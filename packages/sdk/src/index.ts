@@ -1,11 +1,14 @@
 // @lathe/sdk: the typed client for Lathe. `createLathe({ apiKey, baseUrl })` gives the tRPC client
-// typed by the server's AppRouter (a type-only import: no server code is bundled) and helpers for
+// typed by the server's AppRouter and helpers for
 // the whole loop: resumable dataset uploads, validation reports, jobs with live events over
 // socket.io (caught up by sequence number after a reconnect), models, aliases and OpenAI-compatible
 // chat. API keys only: no cookies are sent.
-import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
+import { createTRPCClient, httpLink } from '@trpc/client';
 import superjson from 'superjson';
 import type { AppRouter } from '../../../server/api/root';
+// The AppRouter's client with every input and output spelled out (scripts/router-types.ts), so the
+// published declarations import nothing from the server, Prisma, zod or tRPC.
+import type { LatheTrpcClient } from './generated/router-types';
 import { fromResponse, LatheApiError, trpcCall } from './errors';
 import { uploadDataset, type UploadOptions, type UploadSource } from './upload';
 import { watchJob, type JobEvent, type WatchOptions } from './watch';
@@ -15,7 +18,7 @@ export { LatheApiError };
 export type { UploadOptions, UploadSource, UploadProgress } from './upload';
 export type { JobEvent, WatchOptions } from './watch';
 export type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage } from './chat';
-export type { AppRouter };
+export type { LatheTrpcClient, LatheTrpcRequestOptions } from './generated/router-types';
 
 export const SDK_VERSION = '0.1.0';
 
@@ -137,7 +140,7 @@ export function createLathe(options: LatheOptions) {
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const authorization = `Bearer ${apiKey}`;
 
-  const trpc: TRPCClient<AppRouter> = createTRPCClient<AppRouter>({
+  const client = createTRPCClient<AppRouter>({
     links: [
       httpLink({
         url: `${baseUrl}/api/trpc`,
@@ -148,6 +151,8 @@ export function createLathe(options: LatheOptions) {
       }),
     ],
   });
+  // Assigned, not cast: the spelled-out types must accept what the AppRouter's client is.
+  const trpc: LatheTrpcClient = client;
 
   const v1 = async (path: string, init: RequestInit = {}) => {
     const response = await fetchImpl(`${baseUrl}/v1${path}`, {

@@ -16,8 +16,12 @@ export type DatasetPurpose = (typeof DATASET_PURPOSES)[number];
 
 export interface CreateDatasetOptions {
   tenant: TenantContext;
-  /** The file as received: a path on this host (an upload, a spooled request body) or its bytes. */
-  source: { path: string } | { bytes: Buffer };
+  /**
+   * The file as received: a path on this host (a spooled request body), its bytes, or a stream of
+   * a known size (a finished resumable upload read from its parts); a stream that ends at another
+   * size is refused.
+   */
+  source: { path: string } | { bytes: Buffer } | { stream: Readable; size: number };
   filename: string;
   /** Shown in lists; the file name when not given. */
   name?: string;
@@ -54,13 +58,22 @@ export async function createDataset({
   maxBytes = maxUploadBytes(),
 }: CreateDatasetOptions): Promise<DatasetSummary> {
   const { db, scope, actor } = tenant;
-  const size = 'bytes' in source ? source.bytes.length : (await stat(source.path)).size;
-  assertUploadSize(size, maxBytes);
-  await assertStorageFor(db, scope.organizationId, size, 'This file', { lock: false });
-  if (expectedSha256 !== undefined && !/^[0-9a-f]{64}$/.test(expectedSha256)) {
-    throw new LatheError('BAD_REQUEST', 'The checksum must be a SHA-256 in lower-case hex (64 characters).', { param: 'sha256', reason: 'invalid_checksum' });
+  const size = 'bytes' in source ? source.bytes.length : 'stream' in source ? source.size : (await stat(source.path)).size;
+  const closeSource = () => {
+    if ('stream' in source) source.stream.destroy();
+  };
+  try {
+    assertUploadSize(size, maxBytes);
+    await assertStorageFor(db, scope.organizationId, size, 'This file', { lock: false });
+    if (expectedSha256 !== undefined && !/^[0-9a-f]{64}$/.test(expectedSha256)) {
+      throw new LatheError('BAD_REQUEST', 'The checksum must be a SHA-256 in lower-case hex (64 characters).', { param: 'sha256', reason: 'invalid_checksum' });
+    }
+  } catch (error) {
+    closeSource();
+    throw error;
   }
-  const ref = await store.put('bytes' in source ? Readable.from([source.bytes]) : source.path, { expectedSha256 }).catch((error: unknown) => {
+  const input = 'bytes' in source ? Readable.from([source.bytes]) : 'stream' in source ? source.stream : source.path;
+  const ref = await store.put(input, { expectedSha256 }).catch((error: unknown) => {
     if (error instanceof ArtifactError && error.code === 'checksum_mismatch') {
       throw new LatheError('BAD_REQUEST', 'The file received does not match the checksum sent with it: it was damaged on the way. Upload it again.', { param: 'sha256', reason: 'checksum_mismatch' });
     }

@@ -1,37 +1,51 @@
 // The tus data store of dataset uploads, in PostgreSQL so that any web process can take any request
 // of an upload: its metadata and offset are an UploadSession row, its bytes UploadPart rows. Each
-// part moves the offset in the transaction that stores it, guarded by the offset it started from,
+// part moves the offset in the statement that stores it, guarded by the offset it started from,
 // so two processes writing the same upload at once cannot both succeed. Finishing holds an
 // advisory lock on the upload, so a final request repeated on another process waits for the first
 // and answers with the same dataset.
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+//
+// The bytes take the shortest path: parts are written through a pg pool of the store's own as
+// binary parameters (no text encoding of bytea, no ORM copy), one statement per part, while the
+// next part is already being received. The column is stored
+// uncompressed (migration upload_part_storage), and a finished upload streams from its parts
+// straight into the artifact store, which hashes it on the way: no assembled copy on disk.
+import { Readable } from 'node:stream';
 import pg from 'pg';
 import { DataStore, ERRORS, Upload } from '@tus/server';
 import type { Db } from '@/server/db';
 import type { TenantContext } from '@/server/db/tenant';
+import { logger } from '@/server/logger';
 import { LatheError } from '@/server/services/errors';
 import { createDataset } from './create-dataset';
 
-/** Bytes buffered per stored part: memory per request in flight, and the most a broken request loses. */
-const PART_BYTES = 1024 * 1024;
+/**
+ * Bytes buffered per stored part: the SDK's chunk size, so one PATCH is one row. A request holds at
+ * most two parts in memory (one being stored, one arriving), and a broken request loses at most the
+ * part it was receiving.
+ */
+const PART_BYTES = 8 * 1024 * 1024;
+/** Parts read at once while a finished upload streams into the artifact store (memory: this many parts). */
+const READS_AHEAD = 3;
 /** How long a finished upload still answers a repeated final request with its dataset. */
 const FINISHED_KEPT_MS = 10 * 60_000;
-const PARTS_PER_READ = 8;
+const STORE_PART = `
+  WITH moved AS (
+    UPDATE "UploadSession" SET "offset" = $3 WHERE id = $1 AND "offset" = $2 AND "datasetId" IS NULL RETURNING id
+  )
+  INSERT INTO "UploadPart" ("uploadId", "offset", data) SELECT id, $2, $4 FROM moved`;
 
 export type UploadStoreOptions = {
   db: () => Db;
   databaseUrl: () => string;
-  /** Where a finished upload is assembled into one file for the dataset service (this host's disk). */
-  spoolDir: string;
   expirationMs: number;
+  /** Bytes per stored part (PART_BYTES unless a test wants many small ones). */
+  partBytes?: number;
 };
 
 export class PostgresUploadStore extends DataStore {
+  private pool: pg.Pool | undefined;
+
   constructor(private readonly options: UploadStoreOptions) {
     super();
     this.extensions = ['creation', 'creation-with-upload', 'creation-defer-length', 'termination', 'expiration'];
@@ -39,6 +53,23 @@ export class PostgresUploadStore extends DataStore {
 
   private get db(): Db {
     return this.options.db();
+  }
+
+  /** The store's own connections for the bytes; idle ones close, so an idle process holds none. */
+  private get bytes(): pg.Pool {
+    if (!this.pool) {
+      this.pool = new pg.Pool({ connectionString: this.options.databaseUrl(), max: 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+      // An idle connection the server closed is dropped by the pool; it must not end the process.
+      this.pool.on('error', (error) => logger.warn({ err: error }, 'an idle upload store connection failed'));
+    }
+    return this.pool;
+  }
+
+  /** Closes the store's connections (tests and scripts; a web process keeps its store). */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.end();
   }
 
   override async create(upload: Upload): Promise<Upload> {
@@ -67,33 +98,41 @@ export class PostgresUploadStore extends DataStore {
   }
 
   override async write(stream: Readable, id: string, offset: number): Promise<number> {
+    const partBytes = this.options.partBytes ?? PART_BYTES;
     let at = offset;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
+    // The part being stored while the next one arrives; parts are stored one after another, in order.
+    let storing: Promise<void> = Promise.resolve();
+    const store = async (data: Buffer) => {
+      const stored = await this.bytes.query(STORE_PART, [id, at, at + data.length, data]);
+      if (stored.rowCount !== 1) throw ERRORS.INVALID_OFFSET;
+      at += data.length;
+    };
     const flush = async () => {
+      await storing;
       if (pendingBytes === 0) return;
-      const data = Buffer.concat(pending, pendingBytes);
+      const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      await this.db.$transaction(async (tx) => {
-        const moved = await tx.uploadSession.updateMany({ where: { id, offset: BigInt(at), datasetId: null }, data: { offset: BigInt(at + data.length) } });
-        if (moved.count !== 1) throw ERRORS.INVALID_OFFSET;
-        await tx.uploadPart.create({ data: { uploadId: id, offset: BigInt(at), data } });
-      });
-      at += data.length;
+      storing = store(data);
+      // A failure is seen by the next flush; it must not go unhandled meanwhile.
+      storing.catch(() => undefined);
     };
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         pending.push(chunk);
         pendingBytes += chunk.length;
-        if (pendingBytes >= PART_BYTES) await flush();
+        if (pendingBytes >= partBytes) await flush();
       }
     } catch (error) {
       // What arrived before the request broke is kept, so the client resumes after it.
       await flush().catch(() => undefined);
+      await storing.catch(() => undefined);
       throw error;
     }
     await flush();
+    await storing;
     return at;
   }
 
@@ -132,16 +171,14 @@ export class PostgresUploadStore extends DataStore {
   async finish({ id, tenant, maxBytes, filename, name, expectedSha256 }: { id: string; tenant: TenantContext; maxBytes: number; filename: string; name?: string; expectedSha256?: string }): Promise<string> {
     const lock = new pg.Client({ connectionString: this.options.databaseUrl() });
     await lock.connect();
-    const file = path.join(this.options.spoolDir, `${id}-${randomBytes(4).toString('hex')}`);
     try {
       await lock.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`lathe-upload:${id}`]);
       const row = await this.db.uploadSession.findUnique({ where: { id }, select: { size: true, offset: true, datasetId: true } });
       if (!row) throw ERRORS.FILE_NOT_FOUND;
       if (row.datasetId) return row.datasetId;
       if (row.size === null || row.offset !== row.size) throw ERRORS.INVALID_OFFSET;
-      await this.assemble(id, file);
       try {
-        const dataset = await createDataset({ tenant, source: { path: file }, filename, name, expectedSha256, maxBytes });
+        const dataset = await createDataset({ tenant, source: { stream: this.partsOf(id, Number(row.size)), size: Number(row.size) }, filename, name, expectedSha256, maxBytes });
         await this.db.$transaction([
           this.db.uploadSession.update({ where: { id }, data: { datasetId: dataset.id, finishedAt: new Date() } }),
           this.db.uploadPart.deleteMany({ where: { uploadId: id } }),
@@ -152,29 +189,44 @@ export class PostgresUploadStore extends DataStore {
         throw error;
       }
     } finally {
-      await rm(file, { force: true });
       await lock.end().catch(() => undefined);
     }
   }
 
-  /** Writes the upload's parts, in order, into one file, checking that they leave no gap. */
-  private async assemble(id: string, file: string): Promise<void> {
-    await mkdir(path.dirname(file), { recursive: true });
-    const out = createWriteStream(file, { flags: 'wx' });
-    let expected = 0n;
-    try {
-      for (;;) {
-        const parts = await this.db.uploadPart.findMany({ where: { uploadId: id, offset: { gte: expected } }, orderBy: { offset: 'asc' }, take: PARTS_PER_READ });
-        if (parts.length === 0) break;
-        for (const part of parts) {
-          if (part.offset !== expected) throw new Error(`upload ${id} misses bytes ${expected}-${part.offset}`);
-          if (!out.write(part.data)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-          expected += BigInt(part.data.length);
-        }
+  /**
+   * The upload's `size` bytes, part after part, as one stream, which fails before its first byte if
+   * the parts leave a gap. Up to READS_AHEAD parts are being read at once (each by its own
+   * PostgreSQL backend), so reading overlaps with hashing and writing what has arrived.
+   */
+  private partsOf(id: string, size: number): Readable {
+    const pool = this.bytes;
+    // base64 is a third larger than the bytes on the wire, hex (bytea's text form) twice.
+    const partAt = (offset: number) =>
+      pool.query<{ data: string }>(`SELECT encode(data, 'base64') AS data FROM "UploadPart" WHERE "uploadId" = $1 AND "offset" = $2`, [id, offset]);
+    async function* parts() {
+      // The length of an uncompressed value is read from its pointer, not its bytes: this is cheap.
+      const { rows: index } = await pool.query<{ offset: string; length: number }>(
+        `SELECT "offset", length(data) AS length FROM "UploadPart" WHERE "uploadId" = $1 ORDER BY "offset"`,
+        [id],
+      );
+      let expected = 0;
+      for (const part of index) {
+        if (Number(part.offset) !== expected) break;
+        expected += part.length;
       }
-    } finally {
-      out.end();
-      await finished(out);
+      if (expected < size) throw new Error(`upload ${id} misses the bytes from ${expected}`);
+      const offsets = index.map((part) => Number(part.offset)).filter((offset) => offset < size);
+      const reads = offsets.slice(0, READS_AHEAD).map(partAt);
+      for (let i = 0; i < offsets.length; i++) {
+        const next = offsets[i + READS_AHEAD];
+        if (next !== undefined) reads.push(partAt(next));
+        // Later reads are awaited (and thrown) in turn; they must not go unhandled meanwhile.
+        for (const read of reads.slice(i + 1)) read.catch(() => undefined);
+        const { rows } = await reads[i]!;
+        reads[i] = undefined as never;
+        yield Buffer.from(rows[0]!.data, 'base64');
+      }
     }
+    return Readable.from(parts(), { objectMode: false, highWaterMark: 1 });
   }
 }
