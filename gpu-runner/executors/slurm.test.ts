@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLURM_REQUIRED, startSlurmCluster, type SlurmCluster } from '@/tests/helpers/slurm-cluster';
 import type { TTrainerEvent } from '@/gpu-runner/trainer/events';
-import { createSlurmExecutor, parseScontrol, slurmFailure, type SlurmExecutor, type SlurmRun } from './slurm';
+import { batchScript, createSlurmExecutor, parseScontrol, parseSinfo, slurmFailure, type SlurmExecutor, type SlurmRun } from './slurm';
 import { createWorkspace, defineExecutorContract, quickConfig, waitFor, type Workspace } from './test-workspace';
 
 const started = await startSlurmCluster();
@@ -19,6 +19,32 @@ describe('slurm state mapping', () => {
     expect(slurmFailure(info!, 12)).toEqual({ code: 'slurm_timeout', message: 'The Slurm job 42 reached its time limit of 00:01:00 at step 12 and Slurm stopped it (TIMEOUT). Ask for a longer time limit or train fewer steps.' });
     expect(slurmFailure({ ...info!, state: 'NODE_FAIL' }, null)?.message).toContain('NODE_FAIL on n[1-2]');
     expect(slurmFailure({ ...info!, state: 'COMPLETED' }, null)).toBeNull();
+  });
+
+  it('asks sbatch for the request and starts one torchrun per node, meeting at the first node', () => {
+    const saved = process.env.CUDA_VISIBLE_DEVICES;
+    process.env.CUDA_VISIBLE_DEVICES = '0';
+    try {
+      const spec = { jobId: 'j1', modelDir: '/shared/m', dataDir: '/shared/d', trainFile: 'train.ltok', config: {}, outputDir: '/shared/out' };
+      const script = batchScript(spec, { partition: 'gpu', account: 'ml', qos: 'high', timeLimit: '1-00:00:00', nodes: 2, gpusPerNode: 4 }, { python: '/usr/bin/python3', rendezvousPort: 29400 });
+      for (const option of ['--partition=gpu', '--account=ml', '--qos=high', '--time=1-00:00:00', '--nodes=2', '--ntasks-per-node=4', '--gres=gpu:4', '--requeue', '--open-mode=append']) {
+        expect(script).toContain(`#SBATCH ${option}\n`);
+      }
+      expect(script).toMatch(/srun --ntasks=2 --ntasks-per-node=1 .* -m lathe_trainer\.launch --nnodes=2 --nproc_per_node=4 --rdzv_backend=c10d --rdzv_endpoint="\$head:\$port" .*'-m' 'lathe_trainer\.train'/);
+      // Slurm picks the GPUs; the login node's own setting does not reach the job.
+      expect(script).not.toContain('CUDA_VISIBLE_DEVICES');
+      expect(script).not.toContain('LATHE_DEVICE');
+    } finally {
+      if (saved === undefined) delete process.env.CUDA_VISIBLE_DEVICES;
+      else process.env.CUDA_VISIBLE_DEVICES = saved;
+    }
+  });
+
+  it('reads the partitions and node states from sinfo', () => {
+    expect(parseSinfo('gpu*|n1|mixed|64|gpu:a100:8\ngpu*|n2|drained|64|gpu:a100:8\ncpu|c1|idle|128|(null)\n')).toEqual([
+      { name: 'gpu', default: true, nodes: [{ name: 'n1', state: 'mixed', cpus: 64, gres: 'gpu:a100:8' }, { name: 'n2', state: 'drained', cpus: 64, gres: 'gpu:a100:8' }] },
+      { name: 'cpu', default: false, nodes: [{ name: 'c1', state: 'idle', cpus: 128, gres: null }] },
+    ]);
   });
 });
 
@@ -90,6 +116,11 @@ describe.skipIf(!cluster)('slurm executor', () => {
     expect(exit.failure?.message).toMatch(new RegExp(`^The Slurm job ${run.id} was cancelled outside Lathe at step \\d+`));
     expect((run as SlurmRun).info?.state).toBe('CANCELLED');
     expect((run as SlurmRun).info?.partition).toBe(cluster!.partition);
+  });
+
+  it("reads this cluster's partition from sinfo", async () => {
+    const { readPartitions } = await import('./slurm');
+    expect(await readPartitions(cluster!.env)).toEqual([{ name: cluster!.partition, default: true, nodes: [expect.objectContaining({ name: cluster!.node, cpus: cluster!.cpus })] }]);
   });
 
   it('explains a job that Slurm refuses', async () => {

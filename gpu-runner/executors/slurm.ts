@@ -147,6 +147,8 @@ export function batchScript(spec: TrainerJobSpec, request: SlurmRequest, options
     ...(gpu ? {} : { LATHE_DEVICE: 'cpu', CUDA_VISIBLE_DEVICES: '' }),
     ...(spec.cpus ? { LATHE_THREADS: String(request.cpusPerTask ?? Math.max(1, Math.floor(spec.cpus / perNode))) } : {}),
   });
+  // With GPUs, Slurm's GRES plugin chooses the devices: the login node's CUDA_VISIBLE_DEVICES must not override it.
+  if (gpu) delete env.CUDA_VISIBLE_DEVICES;
   const exports = Object.entries(env)
     .filter(([name, value]) => value !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
     .map(([name, value]) => `export ${name}=${shellQuote(value!)}`);
@@ -154,7 +156,9 @@ export function batchScript(spec: TrainerJobSpec, request: SlurmRequest, options
     nodes * perNode > 1
       ? [
           'head=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)',
-          `srun --ntasks=${nodes} --ntasks-per-node=1 --kill-on-bad-exit=1 ${shellQuote(options.python)} -m lathe_trainer.launch --nnodes=${nodes} --nproc_per_node=${perNode} --rdzv_backend=c10d --rdzv_endpoint="$head:${options.rendezvousPort}" --rdzv_id="lathe-$SLURM_JOB_ID" ${base.map(shellQuote).join(' ')} $resume &`,
+          // A port per job, so two jobs whose allocations share a first node do not meet at the same one.
+          `port=$((${options.rendezvousPort} + SLURM_JOB_ID % 1000))`,
+          `srun --ntasks=${nodes} --ntasks-per-node=1 --kill-on-bad-exit=1 ${shellQuote(options.python)} -m lathe_trainer.launch --nnodes=${nodes} --nproc_per_node=${perNode} --rdzv_backend=c10d --rdzv_endpoint="$head:$port" --rdzv_id="lathe-$SLURM_JOB_ID" ${base.map(shellQuote).join(' ')} $resume &`,
         ]
       : [`${shellQuote(options.python)} ${base.map(shellQuote).join(' ')} $resume &`];
   return [
