@@ -21,7 +21,8 @@ export function AdminOverview() {
   const runners = useQuery(trpc.admin.runners.queryOptions(undefined, { refetchInterval: 10_000 }));
   const verify = useMutation(trpc.admin.verifyAudit.mutationOptions());
   return (
-    <div className="grid gap-6">
+    // min-w-0 on the cards: a wide table scrolls inside its card instead of widening the page.
+    <div className="grid gap-6 [&>*]:min-w-0">
       <PageHeader title={t('title')} description={t('description')} />
       <Card>
         <CardHeader>
