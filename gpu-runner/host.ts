@@ -39,8 +39,8 @@ export async function dockerAnswers(dockerHost?: string): Promise<boolean> {
   }
 }
 
-export async function chooseExecutor(preference: 'auto' | 'docker' | 'process', dockerHost?: string): Promise<'docker' | 'process'> {
-  if (preference !== 'auto') return preference;
+export async function chooseExecutor<P extends 'auto' | 'docker' | 'process' | 'slurm'>(preference: P, dockerHost?: string): Promise<Exclude<P, 'auto'> | 'docker' | 'process'> {
+  if (preference !== 'auto') return preference as Exclude<P, 'auto'>;
   return (await dockerAnswers(dockerHost)) ? 'docker' : 'process';
 }
 

@@ -9,6 +9,7 @@ import { env } from '@/gpu-runner/env';
 import { chooseExecutor, detectGpus, dockerClient, hostMemoryBytes } from '@/gpu-runner/host';
 import { createDockerExecutor, removeOrphans } from '@/gpu-runner/executors/docker';
 import { createProcessExecutor } from '@/gpu-runner/executors/process';
+import { createSlurmExecutor, readPartitions } from '@/gpu-runner/executors/slurm';
 import type { TrainerExecutor } from '@/gpu-runner/executors/types';
 import { ensureTrainerImage } from '@/gpu-runner/images/build';
 import { runTrainingJob } from '@/gpu-runner/job-loop/run-training-job';
@@ -25,6 +26,10 @@ const gpus = await detectGpus();
 const executor = await chooseExecutor(env.LATHE_EXECUTOR, env.DOCKER_HOST);
 const labels = env.RUNNER_LABELS.split(',').map((s) => s.trim()).filter(Boolean);
 // Only the process executor trains with this host's Python; containers bring their own.
+// A Slurm runner's trainers run on the compute nodes, with the Python LATHE_PYTHON names there.
+if (executor === 'slurm' && !env.LATHE_SLURM_WORKDIR) {
+  throw new Error('LATHE_EXECUTOR=slurm needs LATHE_SLURM_WORKDIR: a folder on the filesystem that the login node and the compute nodes share.');
+}
 const trainerEnvironment = executor === 'process' ? await detectTrainerEnvironment({ dataDir: env.LATHE_DATA_DIR }) : null;
 const trainerProblem = trainerEnvironment && !trainerEnvironment.available ? trainerEnvironment : null;
 
@@ -48,7 +53,8 @@ if (trainerProblem) logger.warn({ runnerId: runner.id }, `${trainerUnavailableMe
 let heartbeatFailures = 0;
 const heartbeat = setInterval(async () => {
   try {
-    await db.runner.update({ where: { id: runner.id }, data: { lastHeartbeatAt: new Date(), status: 'ONLINE' } });
+    const slurmPartitions = executor === 'slurm' ? await readPartitions().catch(() => undefined) : undefined;
+    await db.runner.update({ where: { id: runner.id }, data: { lastHeartbeatAt: new Date(), status: 'ONLINE', ...(slurmPartitions ? { slurmPartitions } : {}) } });
     heartbeatFailures = 0;
   } catch (error) {
     // The database may be restarting; keep trying rather than exit and abandon running work.
@@ -63,6 +69,19 @@ if (executor === 'docker') {
   const removed = await removeOrphans(docker, runner.id);
   if (removed.length) logger.info({ removed }, 'removed orphaned trainer containers');
   trainer = createDockerExecutor({ docker, image, runnerId: runner.id });
+} else if (executor === 'slurm') {
+  trainer = createSlurmExecutor({
+    defaults: {
+      partition: env.LATHE_SLURM_PARTITION,
+      account: env.LATHE_SLURM_ACCOUNT,
+      qos: env.LATHE_SLURM_QOS,
+      timeLimit: env.LATHE_SLURM_TIME_LIMIT,
+      nodes: env.LATHE_SLURM_NODES,
+      tasksPerNode: env.LATHE_SLURM_TASKS_PER_NODE,
+      gpusPerNode: env.LATHE_SLURM_GPUS_PER_NODE,
+      cpusPerTask: env.LATHE_SLURM_CPUS_PER_TASK,
+    },
+  });
 } else {
   const processExecutor = createProcessExecutor({
     warm: env.RUNNER_WARM_TRAINER && !trainerProblem,
@@ -74,7 +93,8 @@ if (executor === 'docker') {
 }
 
 const store = createArtifactStore(artifactStoreConfigFromEnv());
-const workRoot = path.resolve(env.LATHE_DATA_DIR, 'runner', runner.id);
+// Slurm: the shared folder, the same after a restart, where a running job's workspace is re-attached.
+const workRoot = executor === 'slurm' ? path.resolve(env.LATHE_SLURM_WORKDIR!) : path.resolve(env.LATHE_DATA_DIR, 'runner', runner.id);
 const shutdownController = new AbortController();
 const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: 'pgboss', max: 4, useListenNotify: true });
 boss.on('error', (error) => logger.warn({ err: error }, 'pg-boss error'));
@@ -96,8 +116,9 @@ if (!trainerProblem) await workQueue(boss, trainContract.name, { batchSize: 1, l
       attempt,
       workRoot,
       log: logger,
-      cpus: env.RUNNER_CPUS ?? Math.max(1, Math.floor(os.cpus().length / env.RUNNER_CAPACITY)),
-      gpus: gpus.length ? gpus.map((g) => String(g.index)) : undefined,
+      // A Slurm job's CPUs are the cluster's (LATHE_SLURM_CPUS_PER_TASK), not the login node's.
+      cpus: executor === 'slurm' ? env.RUNNER_CPUS : (env.RUNNER_CPUS ?? Math.max(1, Math.floor(os.cpus().length / env.RUNNER_CAPACITY))),
+      gpus: executor !== 'slurm' && gpus.length ? gpus.map((g) => String(g.index)) : undefined,
       memoryBytes: env.RUNNER_JOB_MEMORY_BYTES,
       heartbeatMs: env.RUNNER_HEARTBEAT_MS,
       signal: shutdownController.signal,

@@ -22,7 +22,8 @@ export function AdminOverview() {
   const runners = useQuery(trpc.admin.runners.queryOptions(undefined, { refetchInterval: 10_000 }));
   const verify = useMutation(trpc.admin.verifyAudit.mutationOptions());
   return (
-    <div className="grid min-w-0 grid-cols-1 gap-6">
+    // min-w-0 on the cards: a wide table scrolls inside its card instead of widening the page.
+    <div className="grid min-w-0 grid-cols-1 gap-6 [&>*]:min-w-0">
       <PageHeader title={t('title')} description={t('description')} />
       <AdminBilling />
       <Card>
@@ -53,7 +54,23 @@ export function AdminOverview() {
                     <TableCell>
                       <Badge variant={r.status === 'ONLINE' ? 'default' : 'secondary'}>{r.status.toLowerCase()}</Badge>
                     </TableCell>
-                    <TableCell>{r.executor}</TableCell>
+                    <TableCell>
+                      <div>{r.executor}</div>
+                      {Array.isArray(r.slurmPartitions) && r.slurmPartitions.length > 0 && (
+                        <ul className="mt-1 grid gap-1 text-xs" aria-label={t('partitions')} data-testid="runner-partitions">
+                          {(r.slurmPartitions as { name: string; default: boolean; nodes: { name: string; state: string }[] }[]).map((p) => (
+                            <li key={p.name} className="flex flex-wrap items-center gap-1">
+                              <span className="font-mono">{p.default ? t('defaultPartition', { name: p.name }) : p.name}</span>
+                              {p.nodes.map((n) => (
+                                <Badge key={n.name} variant={/^(idle|mix|alloc)/.test(n.state) ? 'outline' : 'destructive'}>
+                                  {t('nodeState', { node: n.name, state: n.state })}
+                                </Badge>
+                              ))}
+                            </li>
+                          ))}
+                        </ul>
+                      )}
+                    </TableCell>
                     <TableCell>{Array.isArray(r.gpus) && r.gpus.length ? r.gpus.length : t('cpuOnly')}</TableCell>
                     <TableCell>{format.relativeTime(r.lastHeartbeatAt)}</TableCell>
                   </TableRow>

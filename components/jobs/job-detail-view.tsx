@@ -10,6 +10,7 @@ import { AlertTriangle, Radio, RefreshCw } from 'lucide-react';
 import { toast } from 'sonner';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
+import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Skeleton } from '@/components/ui/skeleton';
 import { ConfirmDialog } from '@/components/common/confirm-dialog';
@@ -243,6 +244,28 @@ function LiveJob({ job }: { job: JobDetail }) {
           </CardContent>
         </Card>
       </div>
+
+      {job.slurm && (
+        <Card className="py-4" data-testid="job-slurm">
+          <CardHeader>
+            <CardTitle>{t('slurm.title')}</CardTitle>
+          </CardHeader>
+          <CardContent>
+            <dl className="grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm sm:grid-cols-[auto_1fr_auto_1fr]">
+              <dt className="text-muted-foreground">{t('slurm.jobId')}</dt>
+              <dd className="font-mono tabular-nums">{job.slurm.jobId}</dd>
+              <dt className="text-muted-foreground">{t('slurm.state')}</dt>
+              <dd>
+                <Badge variant="outline">{job.slurm.state}</Badge>
+              </dd>
+              <dt className="text-muted-foreground">{t('slurm.partition')}</dt>
+              <dd className="font-mono break-all">{job.slurm.partition ?? '—'}</dd>
+              <dt className="text-muted-foreground">{t('slurm.nodes')}</dt>
+              <dd className="font-mono break-all">{job.slurm.nodes ?? t('slurm.notAllocated')}</dd>
+            </dl>
+          </CardContent>
+        </Card>
+      )}
 
       <div className="grid gap-6 lg:grid-cols-2">
         <Card>

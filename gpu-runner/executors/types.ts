@@ -32,6 +32,23 @@ export interface TrainerJobSpec {
   /** CPU limit (docker) and the trainer's thread count (shared by its processes). */
   cpus?: number;
   env?: Record<string, string>;
+  /** Slurm executor: this job's request, over the runner's defaults (LATHE_SLURM_*). */
+  slurm?: SlurmRequest;
+}
+
+/** What a Slurm job asks the scheduler for (sbatch options); unset fields take the runner's defaults. */
+export interface SlurmRequest {
+  partition?: string;
+  account?: string;
+  qos?: string;
+  /** sbatch --time: minutes, or [D-]HH:MM:SS. */
+  timeLimit?: string;
+  nodes?: number;
+  /** Trainer processes per node (one per GPU with GPUs). */
+  tasksPerNode?: number;
+  /** --gres=gpu:N per node; 0 trains on the CPU. */
+  gpusPerNode?: number;
+  cpusPerTask?: number;
 }
 
 export interface TrainerRunHandlers {
@@ -49,19 +66,23 @@ export interface TrainerExit {
   oomKilled: boolean;
   /** cancel() was called before the trainer exited. */
   cancelled: boolean;
+  /** Why the scheduler ended the job, when that is not the trainer's own doing (Slurm: TIMEOUT, NODE_FAIL...). */
+  failure?: { code: string; message: string };
 }
 
 export interface TrainerRun {
-  readonly executor: 'docker' | 'process';
-  /** Container id or process id. */
+  readonly executor: ExecutorKind;
+  /** Container id, process id or Slurm job id. */
   readonly id: string;
   /** SIGTERM (the trainer checkpoints and exits 0), then a kill once `graceMs` has passed. */
   cancel(graceMs?: number): Promise<void>;
   readonly exit: Promise<TrainerExit>;
 }
 
+export type ExecutorKind = 'docker' | 'process' | 'slurm';
+
 export interface TrainerExecutor {
-  readonly kind: 'docker' | 'process';
+  readonly kind: ExecutorKind;
   start(spec: TrainerJobSpec, handlers?: TrainerRunHandlers): Promise<TrainerRun>;
   /** Releases what the executor keeps between jobs (the process executor's spare trainer). */
   close?(): Promise<void>;

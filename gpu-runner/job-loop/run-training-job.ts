@@ -12,13 +12,14 @@ import { materializeFolder, storeFolder } from '@/server/services/artifacts/fold
 import { materializeModelFolder } from '@/server/services/model-registry/model-artifacts';
 import { nextEventSeq, notifyJob, appendJobEvents, type NewJobEvent } from '@/server/services/training/job-events';
 import type { JobArtifacts } from '@/server/services/training/prepare-job';
-import { claimJob, handBack, recordHeartbeat, recordProgress, recordRunLog, type RunAttempt } from '@/server/services/training/job-transitions';
+import { claimJob, handBack, recordHeartbeat, recordProgress, recordRunLog, recordSlurm, type RunAttempt } from '@/server/services/training/job-transitions';
 import { TrainerLog } from '@/gpu-runner/job-loop/trainer-log';
 import { checkpointFiles, recordCheckpoint } from '@/server/services/training/job-checkpoints';
 import { publishJob } from '@/server/services/training/publish-job';
 import { finishJob, type RunEnding } from '@/server/services/training/finish-job';
 import { runConversion } from '@/server/services/model-format/convert/run-conversion';
-import type { TrainerExecutor, TrainerExit } from '@/gpu-runner/executors/types';
+import type { TrainerExecutor, TrainerExit, TrainerRun, TrainerRunHandlers } from '@/gpu-runner/executors/types';
+import type { SlurmExecutor, SlurmRun } from '@/gpu-runner/executors/slurm';
 import { dpoMetrics, type TTrainerEvent } from '@/gpu-runner/trainer/events';
 import { RetryQueue } from '@/gpu-runner/job-loop/retry-queue';
 
@@ -39,7 +40,11 @@ export type RunTrainingJobOptions = {
   signal?: AbortSignal;
 };
 
-export type RunOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled' | 'requeued' | 'lost';
+/** `detached`: the runner is shutting down and left its Slurm job running; the next runner re-attaches. */
+export type RunOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled' | 'requeued' | 'lost' | 'detached';
+
+/** What TrainingJob.slurm holds: the scheduler's view, and the runner's place in the output. */
+export type SlurmJobRecord = { jobId: string; partition: string | null; nodes: string | null; state: string; offset: number; seq: number };
 
 /**
  * Hard links to a checkpoint's files, taken the moment the trainer announces it: the trainer
@@ -82,18 +87,40 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
   const artifacts = (job.artifacts ?? {}) as JobArtifacts;
 
   const writes = new RetryQueue(log);
-  let seq = await nextEventSeq(db, jobId);
+  // A Slurm job this job's earlier attempt submitted and the scheduler still knows: follow it
+  // from where that runner stopped reading, instead of submitting the job again.
+  const slurmExecutor = opts.executor.kind === 'slurm' ? (opts.executor as SlurmExecutor) : null;
+  const previousSlurm = slurmExecutor ? (job.slurm as SlurmJobRecord | null) : null;
+  const reattach = previousSlurm?.jobId ? await slurmExecutor!.query(previousSlurm.jobId).catch(() => null).then((info) => (info ? previousSlurm : null)) : null;
+  // Replayed output after a re-attach makes the same events with the same numbers, which the
+  // event log skips: every event exactly once, even when the offset was saved a little late.
+  let seq = reattach ? reattach.seq : await nextEventSeq(db, jobId);
   const pendingEvents: NewJobEvent[] = [];
   const event = (e: Omit<NewJobEvent, 'seq' | 'createdAt'>) => pendingEvents.push({ ...e, seq: seq++, createdAt: new Date() });
+  let slurmRun: SlurmRun | null = null;
+  const slurmRecord = (): SlurmJobRecord | null =>
+    slurmRun ? { jobId: slurmRun.id, partition: slurmRun.info?.partition ?? null, nodes: slurmRun.info?.nodes ?? null, state: slurmRun.info?.state ?? 'PENDING', offset: slurmRun.offset, seq } : null;
+  let savedSlurm = '';
   const flushEvents = () => {
-    if (!pendingEvents.length) return;
+    const record = slurmRecord();
+    const recordJson = JSON.stringify(record);
+    if (!pendingEvents.length && recordJson === savedSlurm) return;
     const batch = pendingEvents.splice(0);
-    void writes.push('events', () => appendJobEvents({ db, jobId, events: batch }));
+    // The offset and the next event number as of these events, saved once the events are.
+    void writes.push('events', async () => {
+      await appendJobEvents({ db, jobId, events: batch });
+      if (record && recordJson !== savedSlurm) {
+        await recordSlurm(db, fence, record);
+        savedSlurm = recordJson;
+      }
+    });
   };
   const flusher = setInterval(flushEvents, 300);
 
   let lost = false;
-  let run: Awaited<ReturnType<TrainerExecutor['start']>> | undefined;
+  let run: TrainerRun | undefined;
+  let detach: (() => void) | undefined;
+  const detached = new Promise<'detached'>((resolve) => (detach = () => resolve('detached')));
   const heartbeat = setInterval(async () => {
     try {
       if (!(await recordHeartbeat(db, fence))) {
@@ -117,7 +144,13 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
       // retried on the next tick
     }
   }, 1000);
-  const onAbort = () => void run?.cancel();
+  // A Slurm job goes on without the runner: let go of it, and the next runner re-attaches.
+  const onAbort = () => {
+    if (slurmRun) {
+      slurmRun.detach();
+      detach!();
+    } else void run?.cancel();
+  };
   opts.signal?.addEventListener('abort', onAbort);
 
   const workspace = path.join(opts.workRoot, 'jobs', jobId);
@@ -157,21 +190,27 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
     await writes.push('finish', () => finishJob({ db, job, attempt, ending }));
   };
 
+  let outcome: RunOutcome | undefined;
   try {
-    event({ message: attempt > 1 ? `Fine-tuning job resumed on runner (attempt ${attempt}).` : 'Fine-tuning job started.' });
-    await fs.rm(workspace, { recursive: true, force: true });
-    await fs.mkdir(dataDir, { recursive: true });
-    await materializeModelFolder({ store, artifacts: job.baseModel.artifacts, destDir: modelDir });
     if (!artifacts.train || !artifacts.trainerConfig) throw new Error('the job was queued without tokenized data');
-    await store.materialize(artifacts.train.sha256, path.join(dataDir, 'train.ltok'));
-    if (artifacts.valid) await store.materialize(artifacts.valid.sha256, path.join(dataDir, 'valid.ltok'));
-    if (artifacts.initAdapter) {
-      await materializeFolder(store, artifacts.initAdapter, path.join(dataDir, 'init-adapter'));
-      event({ message: 'Starting from the adapter of the fine-tuned model this job continues.' });
+    let resumeFrom: string | undefined;
+    if (reattach) {
+      // No runner event before a re-attached job's replayed output: those take the numbers saved with its offset.
+      log.info({ jobId, slurmJobId: reattach.jobId, offset: reattach.offset }, 're-attaching to the running Slurm job');
+    } else {
+      event({ message: attempt > 1 ? `Fine-tuning job resumed on runner (attempt ${attempt}).` : 'Fine-tuning job started.' });
+      await fs.rm(workspace, { recursive: true, force: true });
+      await fs.mkdir(dataDir, { recursive: true });
+      await materializeModelFolder({ store, artifacts: job.baseModel.artifacts, destDir: modelDir });
+      await store.materialize(artifacts.train.sha256, path.join(dataDir, 'train.ltok'));
+      if (artifacts.valid) await store.materialize(artifacts.valid.sha256, path.join(dataDir, 'valid.ltok'));
+      if (artifacts.initAdapter) {
+        await materializeFolder(store, artifacts.initAdapter, path.join(dataDir, 'init-adapter'));
+        event({ message: 'Starting from the adapter of the fine-tuned model this job continues.' });
+      }
     }
 
-    let resumeFrom: string | undefined;
-    if (job.lastCheckpointStep) {
+    if (job.lastCheckpointStep && !reattach) {
       const files = await checkpointFiles(db, jobId, job.lastCheckpointStep);
       if (files) {
         resumeFrom = path.join(outDir, 'checkpoints', `step-${job.lastCheckpointStep}`);
@@ -180,8 +219,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
       }
     }
 
-    run = await opts.executor.start(
-      {
+    const spec = {
         jobId,
         modelDir,
         dataDir,
@@ -194,8 +232,8 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
         gpus: opts.gpus,
         cpus: opts.cpus,
         memoryBytes: opts.memoryBytes,
-      },
-      {
+      };
+    const handlers: TrainerRunHandlers = {
         onStderrLine: (line) => {
           if (!lost) trainerLog.write(line);
           stderrTail.push(line);
@@ -253,9 +291,25 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
               seen.terminal = e;
           }
         },
-      },
-    );
-    const exit: TrainerExit = await run.exit;
+    };
+    run = reattach ? await slurmExecutor!.attach(spec, reattach.jobId, reattach.offset, handlers) : await opts.executor.start(spec, handlers);
+    if (run.executor === 'slurm') {
+      slurmRun = run as SlurmRun;
+      if (!reattach) event({ message: `Submitted to Slurm as job ${run.id}.`, data: { slurm_job_id: run.id } });
+      // The Slurm job id is on the job before anything else can happen to this runner.
+      flushEvents();
+    }
+    if (opts.signal?.aborted) onAbort();
+    const ended = await Promise.race([run.exit, detached]);
+    if (ended === 'detached') {
+      flushEvents();
+      await writes.drain();
+      // The reaper requeues the job at once, and the next runner re-attaches to the Slurm job.
+      await writes.push('hand back', () => handBack(db, fence));
+      outcome = 'detached';
+      return outcome;
+    }
+    const exit: TrainerExit = ended;
     flushEvents();
     await writes.drain();
     if (lost) return 'lost';
@@ -302,7 +356,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
       await finish({ status: 'succeeded', trainedTokens });
       return 'succeeded';
     }
-    if (end?.event === 'cancelled' || exit.cancelled) {
+    if (exit.cancelled || (end?.event === 'cancelled' && !exit.failure)) {
       if (opts.signal?.aborted && !(await writes.run('cancel check', () => db.trainingJob.findUnique({ where: { id: jobId }, select: { cancelRequestedAt: true } })))?.cancelRequestedAt) {
         // This runner is shutting down: hand the job back; the next runner resumes from the checkpoint.
         event({ message: 'Runner shutting down; the job returns to the queue and resumes from its last checkpoint.' });
@@ -320,7 +374,9 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
     const error =
       end?.event === 'error'
         ? { code: end.code, message: end.message }
-        : exit.oomKilled
+        : exit.failure
+          ? exit.failure
+          : exit.oomKilled
           ? { code: 'out_of_memory', message: 'The trainer ran out of memory. Use a smaller batch size or sequence length, or a runner with more memory.' }
           : { code: 'trainer_crashed', message: `The trainer exited with code ${exit.exitCode} without reporting an error. Last output: ${stderrTail.slice(-5).join(' | ') || 'none'}` };
     await recordEndLog();
@@ -341,6 +397,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
     opts.signal?.removeEventListener('abort', onAbort);
     await trainerLog.close().catch(() => null);
     await fs.rm(trainerLog.file, { force: true }).catch(() => {});
-    await fs.rm(workspace, { recursive: true, force: true }).catch(() => {});
+    // A detached Slurm job goes on writing here.
+    if (outcome !== 'detached') await fs.rm(workspace, { recursive: true, force: true }).catch(() => {});
   }
 }

@@ -3,6 +3,12 @@
 // executor) against a PostgreSQL of its own.
 //   npm run bench:dispatch
 //   npm run bench:dispatch -- --jobs 50 --runners 2 --warmup 2
+//   npm run bench:dispatch -- --executor slurm --jobs 20
+//
+// With `--executor slurm` it starts a one-node Slurm cluster of its own (as the tests do,
+// tests/helpers/slurm-cluster.ts, as root with slurm-wlm and munge installed) and measures the same
+// jobs twice in one run: first on process-executor runners, then on Slurm runners that submit with
+// sbatch. The last line then has `executor: "slurm"`, `succeeded`, and `process_p50_ms`.
 //
 // Each job trains the tiny fixture for one epoch (4 steps). As many clients as runners each submit
 // a job through the openai client, wait for it to finish, and submit the next, so a job never waits
@@ -28,18 +34,22 @@ import { grantCredits } from '../../server/services/credits/credits';
 import { requestModelImport } from '../../server/services/model-registry/request-model-import';
 import { runModelImport } from '../../server/services/model-registry/run-model-import';
 import { fromApiJobId } from '../../server/services/training/openai-shapes';
+import { startSlurmCluster, type SlurmCluster } from '../../tests/helpers/slurm-cluster';
 
 const { values: args } = parseArgs({
   options: {
     jobs: { type: 'string', default: '50' },
     runners: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '1' },
+    executor: { type: 'string', default: 'process' },
   },
 });
 const JOBS = Number(args.jobs);
 const RUNNERS = Number(args.runners);
 const WARMUP_PER_RUNNER = Number(args.warmup);
 const MODEL = 'bench-dispatch-tiny';
+const EXECUTOR = args.executor;
+if (EXECUTOR !== 'process' && EXECUTOR !== 'slurm') throw new Error(`--executor must be process or slurm, not ${EXECUTOR}`);
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -78,6 +88,7 @@ async function main() {
   process.env.DATABASE_URL = database.url;
   process.env.LATHE_DATA_DIR = dataDir;
   let stop: (() => Promise<void>) | undefined;
+  let cluster: SlurmCluster | undefined;
   try {
     await applyMigrations({ databaseUrl: database.url, rootDir: path.resolve(import.meta.dirname, '..', '..') });
     const db = getDb();
@@ -91,11 +102,24 @@ async function main() {
     const { key } = await createApiKey({ tenant: { db: tenantDb(scope, db), scope, actor: { userId: null } }, name: 'bench' });
     await grantCredits({ db, organizationId: organization.id, amount: 1000, actor: { userId: null } });
 
+    if (EXECUTOR === 'slurm') {
+      const started = await startSlurmCluster();
+      if ('reason' in started) throw new Error(`--executor slurm: ${started.reason}`);
+      cluster = started;
+    }
+    // The process executor first; with --executor slurm, then the same jobs through Slurm.
+    const phases = EXECUTOR === 'slurm' ? (['process', 'slurm'] as const) : (['process'] as const);
+    const results: Record<string, Record<string, unknown>> = {};
+    for (const phase of phases) {
+    const runnerCpus = String(Math.max(1, Math.floor(cpus().length / RUNNERS)));
     const platform = await startPlatform({
       dataDir,
       port: 0,
       runners: RUNNERS,
-      env: { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'process', RUNNER_CPUS: String(Math.max(1, Math.floor(cpus().length / RUNNERS))) },
+      env:
+        phase === 'slurm'
+          ? { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'slurm', SLURM_CONF: cluster!.env.SLURM_CONF, LATHE_SLURM_WORKDIR: cluster!.workdir, LATHE_SLURM_PARTITION: cluster!.partition, RUNNER_CPUS: runnerCpus }
+          : { LOG_LEVEL: 'warn', LATHE_EXECUTOR: 'process', RUNNER_CPUS: runnerCpus },
       log: (line) => process.stderr.write(`${line}\n`),
     });
     stop = platform.stop;
@@ -107,7 +131,7 @@ async function main() {
       ],
     }));
     const file = await client.files.create({ file: await toFile(Buffer.from(chats.map((c) => JSON.stringify(c)).join('\n') + '\n'), 'bench.jsonl'), purpose: 'fine-tune' });
-    console.error(`bench: platform and fixture ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.error(`bench: ${phase} platform and fixture ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     const runJob = async () => {
       const job = await client.fineTuning.jobs.create({ model: MODEL, training_file: file.id, hyperparameters: { n_epochs: 1, batch_size: 8 } });
@@ -141,13 +165,12 @@ async function main() {
     const trainerStart = stats((t) => t.trainerStartMs);
     const firstStep = stats((t) => t.firstStepMs);
     const runnersUsed = new Set(measured.map((t) => t.runnerId)).size;
-    console.log(`dispatch (queued -> first progress line), ${measured.length} jobs over ${runnersUsed} runners: p50 ${dispatch.p50} ms, p95 ${dispatch.p95} ms`);
+    console.log(`${phase} dispatch (queued -> first progress line), ${measured.length} jobs over ${runnersUsed} runners: p50 ${dispatch.p50} ms, p95 ${dispatch.p95} ms`);
     console.log(`  queued -> claimed by a runner:        p50 ${pickup.p50} ms, p95 ${pickup.p95} ms`);
     console.log(`  claimed -> trainer started (staging, interpreter, model load): p50 ${trainerStart.p50} ms, p95 ${trainerStart.p95} ms`);
     console.log(`  trainer started -> first step done:   p50 ${firstStep.p50} ms, p95 ${firstStep.p95} ms`);
     console.log(`  warm-up jobs (not counted): ${warmup.map((t) => `${t.dispatchMs} ms`).join(', ')}`);
-    console.log(
-      JSON.stringify({
+    results[phase] = {
         jobs: measured.length,
         runners: runnersUsed,
         p50_ms: dispatch.p50,
@@ -161,10 +184,21 @@ async function main() {
         wall_s: Number(wallS.toFixed(1)),
         cpus: cpus().length,
         load_avg_1m: Number(loadavg()[0]!.toFixed(1)),
-      }),
+    };
+    await platform.stop();
+    stop = undefined;
+    }
+    const last = results[phases.at(-1)!]!;
+    console.log(
+      JSON.stringify(
+        EXECUTOR === 'slurm'
+          ? { executor: 'slurm', succeeded: last.jobs, ...last, process_p50_ms: results.process!.p50_ms, process_p95_ms: results.process!.p95_ms, slurm_overhead_p50_ms: (last.p50_ms as number) - (results.process!.p50_ms as number) }
+          : last,
+      ),
     );
   } finally {
     await stop?.();
+    await cluster?.stop();
     await disconnectDb();
     await database.release();
     rmSync(dataDir, { recursive: true, force: true });

@@ -116,6 +116,14 @@ export function handBack(db: JobWriter, run: RunAttempt) {
   return transition(db, runningAs(run), { heartbeatAt: new Date(0) });
 }
 
+/**
+ * The Slurm job running this attempt ({jobId, partition, nodes, state}) and how far the runner has
+ * read its output ({offset, seq}): a restarted runner re-attaches from there.
+ */
+export function recordSlurm(db: JobWriter, run: RunAttempt, slurm: Prisma.InputJsonValue) {
+  return transition(db, runningAs(run), { slurm });
+}
+
 export function recordProgress(db: JobWriter, run: RunAttempt, progress: Prisma.InputJsonValue) {
   return transition(db, runningAs(run), { progress });
 }

@@ -47,10 +47,11 @@ export const jobRouter = router({
         hasMore,
       };
     }),
+  /** The job page's Slurm panel: what the scheduler reported, without the runner's read position. */
   get: projectProcedure.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
     const job = await getJob({ tenant: ctx.tenant, id: input.id });
     const charged = await jobCharge({ tenant: ctx.tenant, job });
-    return { ...toOpenAIJob(job), progress: job.progress, rawId: job.id, estimatedCost: job.estimatedCost?.toString() ?? null, training: trainingChoices(job), charged };
+    return { ...toOpenAIJob(job), progress: job.progress, rawId: job.id, estimatedCost: job.estimatedCost?.toString() ?? null, training: trainingChoices(job), charged, slurm: slurmView(job.slurm) };
   }),
   events: projectProcedure
     .input(z.object({ id: z.string(), afterSeq: z.number().int().min(0).max(2_147_483_647).nullish(), limit: z.number().int().min(1).max(1000).default(500) }))
@@ -74,3 +75,10 @@ export const jobRouter = router({
   create: projectProcedure.input(ZCreateJobRequest).mutation(async ({ ctx, input }) => toOpenAIJob(await createJob({ tenant: ctx.tenant, db: ctx.db, input }))),
   cancel: projectProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => toOpenAIJob(await cancelJob({ tenant: ctx.tenant, db: ctx.db, id: input.id }))),
 });
+
+function slurmView(value: unknown): { jobId: string; partition: string | null; nodes: string | null; state: string } | null {
+  if (!value || typeof value !== 'object') return null;
+  const { jobId, partition, nodes, state } = value as Record<string, unknown>;
+  if (typeof jobId !== 'string' || typeof state !== 'string') return null;
+  return { jobId, partition: typeof partition === 'string' ? partition : null, nodes: typeof nodes === 'string' ? nodes : null, state };
+}
