@@ -9,13 +9,12 @@ import { getDb } from '@/server/db';
 import { Prisma, tenantDb, type TenantContext } from '@/server/db/tenant';
 import { enqueue, pushToHubJob } from '@/server/queue/contracts';
 import { getBoss } from '@/server/queue/boss';
-import { artifactStoreConfigFromEnv, createArtifactStore } from '@/server/services/artifacts/create-artifact-store';
+import { artifactStoreConfigFromEnv, createArtifactStore, type ArtifactStore } from '@/server/services/artifacts/create-artifact-store';
 import { materializeFolder, type StoredFolder } from '@/server/services/artifacts/folders';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { LatheError, notFound } from '@/server/services/errors';
 import { ModelError } from '@/server/services/model-format/errors';
 import { hubTokenFor } from '@/server/services/orgs/hub-token';
-import { mergedHfFolder } from '@/server/services/serving/model-downloads';
 import { modelCard } from './push-model-card';
 import { folderPushFiles, pushToHub, ZHubRepoId, type PushProgress } from './push-to-hub';
 
@@ -66,6 +65,11 @@ export interface RunHubPushOptions {
   /** Hub base URL; default HF_ENDPOINT or the public Hub. */
   hubUrl?: string;
   workRoot?: string;
+  /**
+   * Makes (or finds) the merged model in Hugging Face's layout, for kind "merged": the serving
+   * service's merge, handed in by the caller so that this service does not depend on serving.
+   */
+  mergedHf?: (args: { tenant: TenantContext; store: ArtifactStore; fineTunedModelId: string; workRoot: string }) => Promise<StoredFolder>;
 }
 
 /**
@@ -103,7 +107,8 @@ export async function runHubPush(pushId: string, options: RunHubPushOptions = {}
     const store = createArtifactStore(artifactStoreConfigFromEnv());
     const artifacts = (tuned.artifacts ?? {}) as { adapter?: StoredFolder };
     if (!artifacts.adapter) throw new ModelError('invalid_adapter', 'the model has no adapter to push');
-    const folder = push.kind === 'merged' ? await mergedHfFolder({ tenant, store, fineTunedModelId: tuned.id, workRoot: work }) : artifacts.adapter;
+    if (push.kind === 'merged' && !options.mergedHf) throw new LatheError('INTERNAL', 'This process cannot merge models for a push.', { reason: 'merge_failed' });
+    const folder = push.kind === 'merged' ? await options.mergedHf!({ tenant, store, fineTunedModelId: tuned.id, workRoot: work }) : artifacts.adapter;
     const dir = await materializeFolder(store, folder, path.join(work, push.kind));
     const job = tuned.job;
     const progress = (job?.progress ?? {}) as { trainLoss?: number; validLoss?: number };
