@@ -4,7 +4,9 @@
 // (POST /api/models/{repo}/commit/{branch}, NDJSON) holding the small files inline and the LFS
 // pointers. A repo in a namespace the token does not own is refused before anything is written.
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { ModelError } from '../model-format/errors';
 import { resolveHub, type HubConnection } from './hub-client';
 
@@ -131,7 +133,14 @@ export async function pushToHub(options: PushToHubOptions): Promise<PushToHubRes
       const upload = object?.actions?.upload;
       // No upload action: the Hub holds this content already.
       if (upload) {
-        const put = await call(`uploading ${file.path}`, upload.href, { method: 'PUT', headers: { ...upload.header, 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(await bytesOf(file)) });
+        // Weights stream from disk: a merged model may be larger than the worker's memory.
+        const body = 'file' in file.source ? (Readable.toWeb(createReadStream(file.source.file)) as ReadableStream<Uint8Array>) : new Uint8Array(await bytesOf(file));
+        const put = await call(`uploading ${file.path}`, upload.href, {
+          method: 'PUT',
+          headers: { ...upload.header, 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
+          body,
+          duplex: 'half',
+        } as RequestInit);
         if (!put.ok) throw await failure(put, `uploading ${file.path}`);
       }
       lines.push({ key: 'lfsFile', value: { path: file.path, algo: 'sha256', oid, size } });
