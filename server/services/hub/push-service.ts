@@ -100,7 +100,8 @@ export async function runHubPush(pushId: string, options: RunHubPushOptions = {}
     const now = Date.now();
     if (progress.phase !== 'done' && now - lastWrite < 1000) return;
     lastWrite = now;
-    void db.hubPush.update({ where: { id: pushId }, data: { progress: { ...progress } } }).catch(() => undefined);
+    // Only while running: a late write never overwrites the finished row's progress.
+    void db.hubPush.updateMany({ where: { id: pushId, status: 'running' }, data: { progress: { ...progress } } }).catch(() => undefined);
   };
   try {
     const token = await hubTokenFor({ db, organizationId: push.organizationId });
