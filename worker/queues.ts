@@ -1,8 +1,9 @@
 // The worker's registry: every queue it consumes and its handler. Features register theirs here.
 import { importModelHandler } from '@/worker/handlers/import-model';
+import { pushToHubHandler } from '@/worker/handlers/push-to-hub';
 import { prepareTrainingJobHandler } from '@/worker/handlers/prepare-training-job';
 import { validateDatasetHandler } from '@/worker/handlers/validate-dataset';
 import { deliverWebhookHandler } from '@/worker/handlers/deliver-webhook';
 import type { WorkerHandler } from '@/worker/handlers/define-handler';
 
-export const handlers: readonly WorkerHandler[] = [prepareTrainingJobHandler, importModelHandler, validateDatasetHandler, deliverWebhookHandler];
+export const handlers: readonly WorkerHandler[] = [prepareTrainingJobHandler, importModelHandler, validateDatasetHandler, deliverWebhookHandler, pushToHubHandler];

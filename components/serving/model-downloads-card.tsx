@@ -7,6 +7,7 @@ import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { useModelFormat } from '@/components/models/use-model-format';
 import { useTRPC } from '@/lib/trpc/client';
+import { HubPushButton } from '@/components/serving/hub-push-dialog';
 
 const LABELS = { 'adapter.zip': 'adapterZip', 'adapter.gguf': 'adapterGguf', 'merged.gguf': 'mergedGguf', 'merged-hf.zip': 'mergedHf' } as const;
 
@@ -33,6 +34,7 @@ export function ModelDownloadsCard({ fineTunedModel }: { fineTunedModel: string 
             </a>
           </Button>
         ))}
+        <HubPushButton fineTunedModel={fineTunedModel} canMerge={downloads.data.links.some((link) => link.artifact === 'merged-hf.zip')} />
       </CardContent>
     </Card>
   );

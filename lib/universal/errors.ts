@@ -108,6 +108,8 @@ export const ERROR_CODES = {
   oauth_email_unverified: { class: 'FORBIDDEN', action: 'Verify the address with GitHub or Google first, or sign up with e-mail and password.' },
   owner_only: { class: 'FORBIDDEN', action: 'Ask an owner of the organization: only owners grant or revoke ownership.' },
   name_taken: { class: 'CONFLICT', action: 'Choose another name.' },
+  hub_token_missing: { class: 'PRECONDITION_FAILED', action: "An owner or admin adds a Hugging Face token with write access under Settings → Organization, then push again." },
+  hub_push_unavailable: { class: 'PRECONDITION_FAILED', action: 'Wait for the fine-tuning job to succeed: a model is pushed with its adapter.' },
   hub_token_unreadable: { class: 'PRECONDITION_FAILED', action: "Store the organization's Hugging Face token again (Settings → Organization)." },
   outside_import_root: { class: 'FORBIDDEN', action: "Import from your organization's own folder under the import root the operator configured (LATHE_IMPORT_ROOT/<organization id>)." },
   rate_limit_exceeded: { class: 'TOO_MANY_REQUESTS' },

@@ -68,6 +68,17 @@ export const deliverWebhookJob = defineJob({
   notify: true,
 });
 
+export const pushToHubJob = defineJob({
+  name: 'hub.push',
+  version: 1,
+  // The push row (HubPush) records the outcome; pg-boss retries only when the handler itself broke.
+  schema: z.object({ pushId: z.string().min(1) }),
+  retryLimit: 2,
+  // Uploading a merged model of many gigabytes takes hours.
+  expireInSeconds: 6 * 3600,
+  notify: true,
+});
+
 /** Every queue Lathe uses. Features add their contracts here. */
 export const jobs = {
   prepareTrainingJob,
@@ -75,6 +86,7 @@ export const jobs = {
   importBaseModel,
   validateDatasetJob,
   deliverWebhookJob,
+  pushToHubJob,
 } as const satisfies Record<string, JobContract<z.ZodType>>;
 
 export type JobName = keyof typeof jobs;

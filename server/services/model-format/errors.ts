@@ -15,6 +15,10 @@ export type ModelErrorCode =
   | 'hub_unauthorized'
   | 'hub_not_found'
   | 'hub_error'
+  /** The token cannot write to the target repo's namespace (a repo or organization of someone else). */
+  | 'hub_repo_not_ours'
+  /** The organization has no Hugging Face token to push with. */
+  | 'hub_no_token'
   | 'truncated_download'
   | 'checksum_mismatch'
   /** The organization's storage left is smaller than the model (LATHE_QUOTA_STORAGE_BYTES or its own limit). */

@@ -194,6 +194,11 @@ async function mergedHf(tenant: TenantContext, store: ArtifactStore, tuned: Awai
   return running;
 }
 
+/** The merged model in Hugging Face's layout of a fine-tuned model, made on first use (a Hub push uses it too). */
+export async function mergedHfFolder({ tenant, store, fineTunedModelId, workRoot }: { tenant: TenantContext; store: ArtifactStore; fineTunedModelId: string; workRoot: string }): Promise<StoredFolder> {
+  return mergedHf(tenant, store, await findTuned(tenant, fineTunedModelId), workRoot);
+}
+
 export type OpenDownloadOptions = {
   tenant: TenantContext;
   store: ArtifactStore;

@@ -4,6 +4,7 @@ import { deployModel, listDeployments, undeployModel } from '@/server/services/s
 import { createAlias, deleteAlias, listAliases, updateAlias, ZAliasName, ZAliasTarget } from '@/server/services/serving/manage-aliases';
 import { listChatModels } from '@/server/services/serving/list-chat-models';
 import { listDownloads } from '@/server/services/serving/model-downloads';
+import { listHubPushes, requestHubPush, ZHubPushInput } from '@/server/services/hub/push-service';
 
 const ZId = z.object({ id: z.string().min(1) });
 const ZBaseModel = z.object({ baseModelId: z.string().min(1) });
@@ -25,6 +26,10 @@ export const servingRouter = router({
   chatModels: projectProcedure.query(({ ctx }) => listChatModels({ tenant: ctx.tenant })),
   /** Download links of a fine-tuned model, named by id or by its `ft:...` name. */
   downloads: projectProcedure.input(z.object({ fineTunedModel: z.string().min(1) })).query(({ ctx, input }) => listDownloads({ tenant: ctx.tenant, fineTunedModel: input.fineTunedModel })),
+  /** Pushes the adapter or the merged model to a Hugging Face Hub repo with the organization's token (queued on hub.push). */
+  hubPush: projectProcedure.input(ZHubPushInput).mutation(({ ctx, input }) => requestHubPush({ tenant: ctx.tenant, input })),
+  /** The Hub pushes of a fine-tuned model, newest first, with their progress. */
+  hubPushes: projectProcedure.input(z.object({ fineTunedModel: z.string().min(1) })).query(({ ctx, input }) => listHubPushes({ tenant: ctx.tenant, fineTunedModel: input.fineTunedModel })),
   /** The caller's project, for route handlers outside tRPC (playground, downloads). */
   requestScope: projectProcedure.query(({ ctx }) => ({ ...ctx.tenant.scope, userId: ctx.userId, apiKeyId: ctx.tenant.actor.apiKeyId ?? null })),
   alias: aliasRouter,
