@@ -4,6 +4,7 @@ import { deployModel, listDeployments, undeployModel } from '@/server/services/s
 import { createAlias, deleteAlias, listAliases, updateAlias, ZAliasName, ZAliasTarget } from '@/server/services/serving/manage-aliases';
 import { listChatModels } from '@/server/services/serving/list-chat-models';
 import { listDownloads } from '@/server/services/serving/model-downloads';
+import { deleteFineTunedModel, listFineTunedModels } from '@/server/services/serving/fine-tuned-models';
 
 const ZId = z.object({ id: z.string().min(1) });
 const ZBaseModel = z.object({ baseModelId: z.string().min(1) });
@@ -25,6 +26,10 @@ export const servingRouter = router({
   chatModels: projectProcedure.query(({ ctx }) => listChatModels({ tenant: ctx.tenant })),
   /** Download links of a fine-tuned model, named by id or by its `ft:...` name. */
   downloads: projectProcedure.input(z.object({ fineTunedModel: z.string().min(1) })).query(({ ctx, input }) => listDownloads({ tenant: ctx.tenant, fineTunedModel: input.fineTunedModel })),
+  /** The project's fine-tuned models with their job and downloads (the Models page's section). */
+  fineTuned: projectProcedure.query(({ ctx }) => listFineTunedModels({ tenant: ctx.tenant })),
+  /** Deletes a fine-tuned model; the job that made it stays. */
+  deleteFineTuned: projectProcedure.input(ZId).mutation(({ ctx, input }) => deleteFineTunedModel({ tenant: ctx.tenant, db: ctx.db, id: input.id })),
   /** The caller's project, for route handlers outside tRPC (playground, downloads). */
   requestScope: projectProcedure.query(({ ctx }) => ({ ...ctx.tenant.scope, userId: ctx.userId, apiKeyId: ctx.tenant.actor.apiKeyId ?? null })),
   alias: aliasRouter,
