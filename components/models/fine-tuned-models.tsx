@@ -118,7 +118,7 @@ function FineTunedRow({ model, onDelete }: { model: Tuned; onDelete: () => Promi
           )}
         </div>
       </div>
-      <div className="flex flex-wrap gap-2">
+      <div className="flex flex-wrap gap-2 md:shrink-0 md:flex-nowrap">
         <Button variant="outline" size="sm" asChild>
           <Link href={`/playground?model=${encodeURIComponent(model.name)}`} aria-label={t('playgroundFor', { name: model.name })}>
             <MessageSquare aria-hidden /> {t('playground')}
