@@ -15,6 +15,7 @@ import { EmptyState } from '@/components/common/empty-state';
 import { PageHeader } from '@/components/common/page-header';
 import { ProgressWithEta } from '@/components/common/progress-with-eta';
 import { StatusBadge } from '@/components/common/status-badge';
+import { FineTunedModels } from '@/components/models/fine-tuned-models';
 import { ImportModelDialog } from '@/components/models/import-model-dialog';
 import { ModelDetailsSheet } from '@/components/models/model-details-sheet';
 import { estimateSecondsLeft, useModelFormat } from '@/components/models/use-model-format';
@@ -133,6 +134,7 @@ export function ModelsTable({ admin }: { admin: boolean }) {
           </TableBody>
         </Table>
       )}
+      <FineTunedModels admin={admin} canManage={canManage} />
       <ImportModelDialog open={importing} onOpenChange={setImporting} admin={admin} />
       <ModelDetailsSheet model={selected} onOpenChange={(open) => !open && setSelectedId(null)} />
     </div>

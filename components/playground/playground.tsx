@@ -49,7 +49,10 @@ export function Playground() {
   useEffect(() => {
     const first = models.data?.[0]?.id;
     if (!first) return;
-    setPanes((current) => current.map((p, i) => (p.model ? p : { ...p, model: models.data![Math.min(i, models.data!.length - 1)]!.id })));
+    // The Models page's "Open in Playground" names the model in ?model=; the first pane starts on it.
+    const asked = new URLSearchParams(window.location.search).get('model');
+    const wanted = models.data!.some((m) => m.id === asked) ? asked : null;
+    setPanes((current) => current.map((p, i) => (p.model ? p : { ...p, model: i === 0 && wanted ? wanted : models.data![Math.min(i, models.data!.length - 1)]!.id })));
   }, [models.data]);
 
   const active = sideBySide ? panes : panes.slice(0, 1);

@@ -62,10 +62,9 @@ export function DeploymentControls({ baseModelId, name, canUndeploy }: { baseMod
           </Button>
         )}
       </div>
-      {row.status === 'READY' && row.runner && <span className="text-muted-foreground text-xs">{t('runner', { runner: row.runner })}</span>}
       {row.status === 'FAILED' && row.error && (
         <p className="text-destructive text-xs break-words" role="note" aria-label={t('failed')}>
-          {row.error}
+          {t('failedBecause', { reason: row.error })}
         </p>
       )}
     </div>

@@ -1,4 +1,5 @@
 import { LanguageSettings } from '@/components/settings/language-settings';
+import { NotificationSettings } from '@/components/settings/notification-settings';
 import { ProfileSettings } from '@/components/settings/profile-settings';
 
 export default function ProfileSettingsPage() {
@@ -6,6 +7,7 @@ export default function ProfileSettingsPage() {
     <div className="grid gap-6">
       <ProfileSettings />
       <LanguageSettings />
+      <NotificationSettings />
     </div>
   );
 }

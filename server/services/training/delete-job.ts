@@ -28,7 +28,7 @@ export function hashesIn(value: unknown, into = new Set<string>()): Set<string> 
 }
 
 /** Whether any row of any tenant still names the hash: a dataset, a model, a job or a checkpoint. */
-async function stillReferenced(db: Db, sha256: string): Promise<boolean> {
+export async function stillReferenced(db: Db, sha256: string): Promise<boolean> {
   const needle = `%${sha256}%`;
   const rows = await db.$queryRawUnsafe<Array<{ n: bigint }>>(
     `SELECT (SELECT count(*) FROM "Dataset" WHERE sha256 = $1)

@@ -8,6 +8,7 @@ import { trainingPricePerMillion, type PricedModel } from '@/lib/universal/price
 import { getPriceBook } from '@/server/services/billing/price-book';
 import { notifyJob } from '@/server/services/training/job-events';
 import { emitJobEnded } from '@/server/services/webhooks/domain-events';
+import { mailJobEnded } from '@/server/services/training/job-end-mail';
 import { markRunCancelled, markRunFailed, markSucceeded, type JobWriter, type RunAttempt } from '@/server/services/training/job-transitions';
 
 export type RunEnding =
@@ -47,6 +48,9 @@ export async function finishJob({ db, job, attempt, ending }: FinishJobOptions):
     return done;
   });
   await notifyJob(db, { jobId: job.id, status: ending.status });
-  if (ended) await afterCharge({ db, organizationId: job.organizationId });
+  if (ended) {
+    await afterCharge({ db, organizationId: job.organizationId });
+    await mailJobEnded({ db, jobId: job.id });
+  }
   return ended;
 }

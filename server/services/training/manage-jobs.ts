@@ -8,6 +8,7 @@ import { jobInclude } from '@/server/services/training/create-job';
 import { settleJob } from '@/server/services/credits/ledger';
 import { markCancelled, requestCancel } from '@/server/services/training/job-transitions';
 import { emitJobEnded } from '@/server/services/webhooks/domain-events';
+import { mailJobEnded } from '@/server/services/training/job-end-mail';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -109,6 +110,7 @@ export async function cancelJob({ tenant, db, id }: { tenant: TenantContext; db:
     await settleJob({ db, organizationId: job.organizationId, jobId: job.id, actualCost: 0 });
     await appendJobEvents({ db, jobId: job.id, events: [{ seq: await nextEventSeq(db, job.id), message: 'Job cancelled before it started.' }] });
     await emitJobEnded({ db, jobId: job.id, status: 'cancelled' });
+    await mailJobEnded({ db, jobId: job.id });
   }
   await notifyJob(db, { jobId: job.id, status: 'cancel' });
   return getJob({ tenant, id: job.id });

@@ -23,6 +23,7 @@ import { readModelConfig } from '@/server/services/model-format/hf-config';
 import { resolveHyperparameters, trainerConfig } from '@/server/services/training/hyperparameters';
 import { markFailed, markQueued, type JobError } from '@/server/services/training/job-transitions';
 import { emitJobEnded } from '@/server/services/webhooks/domain-events';
+import { mailJobEnded } from '@/server/services/training/job-end-mail';
 import { dpoTrainerConfig, resolvedBeta, storedMethod } from '@/server/services/training/fine-tune-method';
 import { enqueue, prepareTrainingJob, runTrainingJob } from '@/server/queue/contracts';
 import type { PgBoss } from 'pg-boss';
@@ -60,6 +61,7 @@ export async function failJob(db: Db, jobId: string, error: JobError) {
     await appendJobEvents({ db, jobId, events: [{ seq: await nextEventSeq(db, jobId), level: 'error', message: error.message, data: { code: error.code } }] });
     await notifyJob(db, { jobId, status: 'failed' });
     await emitJobEnded({ db, jobId, status: 'failed' });
+    await mailJobEnded({ db, jobId });
   }
 }
 

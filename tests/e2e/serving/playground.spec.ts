@@ -69,7 +69,7 @@ describe('serving in the dashboard', () => {
     expect(await deployment(modelA).getAttribute('data-deployment-status')).toBe('NOT_DEPLOYED');
     await page.getByRole('button', { name: `Deploy ${modelA}` }).click();
     await page.locator(`[data-testid="deployment"][data-model="${modelA}"][data-deployment-status="READY"]`).waitFor({ timeout: 120_000 });
-    expect(await deployment(modelA).getByText('Serving').count()).toBe(1);
+    expect(await deployment(modelA).getByText('Ready to chat').count()).toBe(1);
   }, 180_000);
 
   it('creates an alias pointing at a model', async () => {

@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { router, sessionProcedure } from '@/server/api/trpc';
 import { changePassword } from '@/server/services/users/change-password';
 import { deleteAccount } from '@/server/services/users/delete-account';
+import { setNotificationPreferences } from '@/server/services/users/notification-preferences';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { emailVerificationRequired } from '@/server/services/auth/email-verification';
 import { setUserLocale, ZUserLocale } from '@/server/services/users/set-user-locale';
 
 export const accountRouter = router({
   me: sessionProcedure.query(async ({ ctx }) => {
-    const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.session.userId }, select: { id: true, email: true, name: true, role: true, createdAt: true, emailVerified: true, locale: true } });
+    const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.session.userId }, select: { id: true, email: true, name: true, role: true, createdAt: true, emailVerified: true, locale: true, emailOnJobEnd: true } });
     return { ...user, verificationRequired: emailVerificationRequired() };
   }),
   updateProfile: sessionProcedure.input(z.object({ name: z.string().trim().min(1).max(100) })).mutation(async ({ ctx, input }) => {
@@ -19,6 +20,8 @@ export const accountRouter = router({
     });
   }),
   setLocale: sessionProcedure.input(z.object({ locale: ZUserLocale })).mutation(({ ctx, input }) => setUserLocale({ db: ctx.db, userId: ctx.session.userId, locale: input.locale })),
+  /** Whether the user gets a mail when a job they started ends. */
+  setNotifications: sessionProcedure.input(z.object({ emailOnJobEnd: z.boolean() })).mutation(({ ctx, input }) => setNotificationPreferences({ db: ctx.db, userId: ctx.session.userId, emailOnJobEnd: input.emailOnJobEnd })),
   changePassword: sessionProcedure
     .input(z.object({ currentPassword: z.string().max(256), newPassword: z.string().max(256) }))
     .mutation(async ({ ctx, input }) => {

@@ -5,6 +5,7 @@ import { createAlias, deleteAlias, listAliases, updateAlias, ZAliasName, ZAliasT
 import { listChatModels } from '@/server/services/serving/list-chat-models';
 import { listDownloads } from '@/server/services/serving/model-downloads';
 import { listHubPushes, requestHubPush, ZHubPushInput } from '@/server/services/hub/push-service';
+import { deleteFineTunedModel, listFineTunedModels } from '@/server/services/serving/fine-tuned-models';
 
 const ZId = z.object({ id: z.string().min(1) });
 const ZBaseModel = z.object({ baseModelId: z.string().min(1) });
@@ -30,6 +31,10 @@ export const servingRouter = router({
   hubPush: projectProcedure.input(ZHubPushInput).mutation(({ ctx, input }) => requestHubPush({ tenant: ctx.tenant, input })),
   /** The Hub pushes of a fine-tuned model, newest first, with their progress. */
   hubPushes: projectProcedure.input(z.object({ fineTunedModel: z.string().min(1) })).query(({ ctx, input }) => listHubPushes({ tenant: ctx.tenant, fineTunedModel: input.fineTunedModel })),
+  /** The project's fine-tuned models with their job and downloads (the Models page's section). */
+  fineTuned: projectProcedure.query(({ ctx }) => listFineTunedModels({ tenant: ctx.tenant })),
+  /** Deletes a fine-tuned model; the job that made it stays. */
+  deleteFineTuned: projectProcedure.input(ZId).mutation(({ ctx, input }) => deleteFineTunedModel({ tenant: ctx.tenant, db: ctx.db, id: input.id })),
   /** The caller's project, for route handlers outside tRPC (playground, downloads). */
   requestScope: projectProcedure.query(({ ctx }) => ({ ...ctx.tenant.scope, userId: ctx.userId, apiKeyId: ctx.tenant.actor.apiKeyId ?? null })),
   alias: aliasRouter,
