@@ -5,6 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { getDb } from '@/server/db';
+import { autoHyperparameters } from '@/lib/universal/hyperparameters';
 import { callerFor, createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { datasetStore } from './config';
 import { previewDatasetForModel } from './preview-dataset-for-model';
@@ -57,12 +58,14 @@ describe('dataset.preview', () => {
     expect(first.trainedTokens).toBeGreaterThan(0);
     expect(first.trainedTokens).toBeLessThan(first.tokens);
     const stats = (await callerFor(user).dataset.get({ id: datasetId })).stats!;
+    // The epochs are "auto"'s, from the one rule the job form and the job use.
+    const { epochs } = autoHyperparameters({ examples: stats.examples, trainedTokens: stats.estimatedTrainedTokens });
     expect(preview.cost).toEqual({
       estimatedTrainedTokens: stats.estimatedTrainedTokens,
-      epochs: 8,
-      billedTokens: stats.estimatedTrainedTokens * 8,
+      epochs,
+      billedTokens: stats.estimatedTrainedTokens * epochs,
       pricePerMillionTokens: 3,
-      credits: (stats.estimatedTrainedTokens * 8 * 3) / 1_000_000,
+      credits: (stats.estimatedTrainedTokens * epochs * 3) / 1_000_000,
     });
   });
 
