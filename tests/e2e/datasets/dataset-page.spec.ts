@@ -14,6 +14,7 @@ import { findPort, startPlatform, type Platform } from '@/scripts/lib/supervisor
 import { launchBrowser, signIn } from '@/tests/helpers/browser';
 import { createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { useOwnDatabase } from '@/tests/helpers/own-database';
+import { autoHyperparameters } from '@/lib/universal/hyperparameters';
 
 const FIXTURES = path.resolve('tests/fixtures/datasets');
 let platform: Platform;
@@ -127,7 +128,9 @@ describe('dataset pages in the browser', () => {
     expect(await first.locator('pre').textContent()).toContain('<|im_start|>user\nWhat is the capital of France?<|im_end|>');
     await first.getByText(/^Line 1$/).waitFor();
     await page.getByTestId('cost-estimate').getByText(/credits$/).first().waitFor();
-    await page.getByTestId('cost-estimate').getByText(/× 8 epochs \(automatic\) × 2 credits per million tokens/).waitFor();
+    // 12 examples: "auto" picks the epochs by the one rule the job form and the job use.
+    const { epochs } = autoHyperparameters({ examples: 12, trainedTokens: 1 });
+    await page.getByTestId('cost-estimate').getByText(new RegExp(`× ${epochs} epochs \\(automatic\\) × 2 credits per million tokens`)).waitFor();
 
     const download = await page.request.get(`${platform.url}${await page.getByRole('link', { name: 'Download' }).getAttribute('href')}`);
     expect(download.status()).toBe(200);
