@@ -1,13 +1,4 @@
-import { DEFAULT_PRICE_BOOK, type PriceBook } from '@/lib/universal/price-book';
-
-/**
- * The price book the public pricing page shows. Today the defaults in code; when the billing
- * service stores an administrator's edited copy, return that here (the page is prerendered, so
- * revalidate it when the copy changes).
- */
-export async function readPublicPriceBook(): Promise<PriceBook> {
-  return DEFAULT_PRICE_BOOK;
-}
+import type { PriceBook } from '@/lib/universal/price-book';
 
 /** Digits after the decimal point of a currency's smallest unit (2 for usd and eur, 0 for jpy). */
 export function minorUnitDigits(currency: string): number {

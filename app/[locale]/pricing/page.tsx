@@ -3,14 +3,27 @@ import { getFormatter, getMessages, getTranslations, setRequestLocale } from 'ne
 import { MarketingPage, PageIntro } from '@/components/marketing/marketing-page';
 import { pageMetadata } from '@/components/marketing/page-metadata';
 import { PricingCalculator } from '@/components/marketing/pricing-calculator';
-import { creditsToMoney, minorUnitDigits, readPublicPriceBook } from '@/components/marketing/price-book-source';
-import { SIZE_CLASS_IDS } from '@/lib/universal/price-book';
+import { creditsToMoney, minorUnitDigits } from '@/components/marketing/price-book-source';
+import { DEFAULT_PRICE_BOOK, SIZE_CLASS_IDS, type PriceBook } from '@/lib/universal/price-book';
+import { getPriceBook } from '@/server/services/billing/price-book';
+import { getDb } from '@/server/db';
 import type { Locale } from '@/i18n/locales';
 
 type Props = { params: Promise<{ locale: Locale }> };
 
 // Prerendered per language; a cookie or header read anywhere below fails the build instead.
 export const dynamic = 'error';
+// Rendered again at most once a minute, so a price book an administrator edits shows here too.
+export const revalidate = 60;
+
+/** The price book this installation charges; the defaults in code while no database answers (as during a build without one). */
+async function publicPriceBook(): Promise<PriceBook> {
+  try {
+    return await getPriceBook({ db: getDb() });
+  } catch {
+    return DEFAULT_PRICE_BOOK;
+  }
+}
 
 const FAQ = ['what', 'estimate', 'failed', 'expire', 'selfHost', 'limits'] as const;
 
@@ -25,7 +38,7 @@ export default async function PricingPage({ params }: Props) {
   setRequestLocale(locale);
   const t = await getTranslations({ locale, namespace: 'pricing' });
   const format = await getFormatter({ locale });
-  const book = await readPublicPriceBook();
+  const book = await publicPriceBook();
   const money = (minorUnits: number, currency: string, maximumFractionDigits?: number) =>
     format.number(minorUnits / 10 ** minorUnitDigits(currency), { style: 'currency', currency: currency.toUpperCase(), ...(maximumFractionDigits ? { maximumFractionDigits } : {}) });
   const messages = (await getMessages({ locale })) as { pricing: { calculator: Record<string, string>; sizes: Record<string, string> } };
