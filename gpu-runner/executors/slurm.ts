@@ -253,10 +253,15 @@ export function createSlurmExecutor(options: SlurmExecutorOptions = {}): SlurmEx
     let detached = false;
     let lastStep: number | null = null;
     let killTimer: NodeJS.Timeout | undefined;
+    // The offset reported for re-attaching stops at the start of the trainer's last word (done,
+    // cancelled, error): a runner that dies before it has acted on it reads it again.
+    let lineStart = offset;
+    let endAt: number | null = null;
     const dispatch = dispatchStdout({
       ...handlers,
       onEvent: (event) => {
         if (event.event === 'progress' || event.event === 'checkpoint' || event.event === 'cancelled') lastStep = event.step;
+        if ((event.event === 'done' || event.event === 'cancelled' || event.event === 'error') && endAt === null) endAt = lineStart;
         handlers.onEvent?.(event);
       },
     });
@@ -287,10 +292,12 @@ export function createSlurmExecutor(options: SlurmExecutorOptions = {}): SlurmEx
       while ((at = pending.indexOf(10)) >= 0) {
         const line = pending.subarray(0, at).toString('utf8').replace(/\r$/, '');
         pending = pending.subarray(at + 1);
+        lineStart = offset;
         offset += at + 1;
         dispatch(line);
       }
       if (final && pending.length) {
+        lineStart = offset;
         offset += pending.length;
         const line = pending.toString('utf8');
         pending = Buffer.alloc(0);
@@ -343,7 +350,7 @@ export function createSlurmExecutor(options: SlurmExecutorOptions = {}): SlurmEx
       id: slurmJobId,
       exit,
       get offset() {
-        return offset;
+        return endAt ?? offset;
       },
       get info() {
         return info;

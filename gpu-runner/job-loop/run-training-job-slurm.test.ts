@@ -1,7 +1,7 @@
 // Training jobs through the platform on a real one-node Slurm cluster (tests/helpers/slurm-cluster.ts):
 // real database, artifact store, trainer and Slurm executor. Skips loudly without Slurm, unless
 // LATHE_REQUIRE_SLURM=1, where that is a failure.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,6 +13,7 @@ import { createArtifactStore, artifactStoreConfigFromEnv } from '@/server/servic
 import { requeueLapsed } from '@/server/services/training/job-transitions';
 import { cachedTinyModel, runTrainerModule } from '@/gpu-runner/trainer/python';
 import { createSlurmExecutor } from '@/gpu-runner/executors/slurm';
+import type { SlurmRequest } from '@/gpu-runner/executors/types';
 import { createTestUser } from '@/tests/helpers/factories';
 import { eventually } from '@/tests/helpers/serving';
 import { SLURM_REQUIRED, startSlurmCluster, type SlurmCluster } from '@/tests/helpers/slurm-cluster';
@@ -35,7 +36,7 @@ describe.skipIf(!cluster)('training jobs on Slurm', () => {
   let modelFiles: Record<string, { sha256: string; size: number }>;
   let train: { sha256: string; size: number };
   let runnerId: string;
-  const executor = () => createSlurmExecutor({ env: cluster!.env, defaults: { partition: cluster!.partition }, pollMs: 100 });
+  const executor = (defaults: SlurmRequest = {}) => createSlurmExecutor({ env: cluster!.env, defaults: { partition: cluster!.partition, ...defaults }, pollMs: 100 });
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'lathe-slurm-job-'));
@@ -65,8 +66,8 @@ describe.skipIf(!cluster)('training jobs on Slurm', () => {
       data: { organizationId: organization.id, projectId: project.id, baseModelId: model.id, trainingDatasetId: dataset.id, status: 'queued', hyperparameters: {}, seed: 5, artifacts: { train, valid: null, trainerConfig } },
     });
   };
-  const runJob = (jobId: string, attempt: number, signal?: AbortSignal) =>
-    runTrainingJob({ db, store, executor: executor(), runnerId, jobId, attempt, workRoot: cluster!.workdir, log, cpus: 1, heartbeatMs: 250, signal });
+  const runJob = (jobId: string, attempt: number, signal?: AbortSignal, slurm?: SlurmRequest) =>
+    runTrainingJob({ db, store, executor: executor(slurm), runnerId, jobId, attempt, workRoot: cluster!.workdir, log, cpus: 1, heartbeatMs: 250, signal });
   const messages = async (jobId: string) => (await db.jobEvent.findMany({ where: { jobId }, orderBy: { seq: 'asc' } })).map((e) => e.message);
   const slurmJobsNamed = (jobId: string) => execFileSync('scontrol', ['show', 'job', '-o'], { env: cluster!.env, encoding: 'utf8' }).split('\n').filter((line) => line.includes(`JobName=lathe-${jobId} `)).length;
 
@@ -107,6 +108,57 @@ describe.skipIf(!cluster)('training jobs on Slurm', () => {
     expect(log.filter((m) => m === 'The job has successfully completed.')).toHaveLength(1);
   }, 300_000);
 
+  it('re-attaches after the runner is killed outright mid-job (SIGKILL, no hand-back), with every event exactly once', async () => {
+    const job = await queuedJob({ epochs: 12 });
+    // The first attempt's job loop in a process of its own, killed without warning: nothing is
+    // flushed, handed back or detached, so the next runner has only what was saved along the way.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/run-training-job-child.ts', JSON.stringify({ jobId: job.id, attempt: 1, runnerId, workRoot: cluster!.workdir, partition: cluster!.partition })], {
+      env: cluster!.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let childOutput = '';
+    child.stdout.on('data', (chunk: Buffer) => (childOutput += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (childOutput += chunk));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+    try {
+      await eventually(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`The runner process ended before it was killed: ${childOutput}`);
+          const row = await db.trainingJob.findUnique({ where: { id: job.id } });
+          return ((row?.progress as { step?: number } | null)?.step ?? 0) >= 2 && (row?.slurm as SlurmJobRecord | null)?.jobId ? true : undefined;
+        },
+        120_000,
+        'step 2 with the Slurm job recorded',
+      );
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(await exited).toBe('SIGKILL');
+    const left = await db.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(left.status).toBe('running');
+    expect(left.heartbeatAt!.getTime()).toBeGreaterThan(0);
+    const slurmJobId = (left.slurm as SlurmJobRecord).jobId;
+    // The killed runner's Slurm job goes on without it.
+    expect(execFileSync('scontrol', ['show', 'job', '-o', slurmJobId], { env: cluster!.env, encoding: 'utf8' })).toMatch(/JobState=(PENDING|RUNNING|COMPLETING|COMPLETED) /);
+    // What the reaper does once the dead runner's claim lapses: queue the job for the next attempt.
+    expect(await requeueLapsed(db, { jobId: job.id, attempt: 1 })).toBe(true);
+    const outcome = await runJob(job.id, 2);
+    const after = await db.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect({ outcome, error: after.error }).toEqual({ outcome: 'succeeded', error: null });
+
+    expect(slurmJobsNamed(job.id)).toBe(1);
+    expect((after.slurm as SlurmJobRecord).jobId).toBe(slurmJobId);
+    const log = await messages(job.id);
+    expect(log.filter((m) => m.startsWith('Submitted to Slurm as job '))).toEqual([`Submitted to Slurm as job ${slurmJobId}.`]);
+    const steps = log.filter((m) => m.startsWith('Step ')).map((m) => Number(/^Step (\d+)\//.exec(m)![1]));
+    expect(steps).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    expect(log.filter((m) => m.startsWith('Training '))).toHaveLength(1);
+    const checkpoints = (await db.checkpoint.findMany({ where: { jobId: job.id }, orderBy: { step: 'asc' } })).map((c) => `Checkpoint saved at step ${c.step}.`);
+    expect(checkpoints.length).toBeGreaterThan(0);
+    expect(log.filter((m) => m.startsWith('Checkpoint saved at step '))).toEqual(checkpoints);
+    expect(log.filter((m) => m === 'The job has successfully completed.')).toHaveLength(1);
+  }, 300_000);
+
   it('cancels through scancel --signal=TERM into a checkpoint', async () => {
     const job = await queuedJob({ epochs: 500 });
     const outcome = runJob(job.id, 1);
@@ -129,4 +181,19 @@ describe.skipIf(!cluster)('training jobs on Slurm', () => {
     expect(done.error).toMatchObject({ code: 'slurm_cancelled', message: expect.stringMatching(new RegExp(`^The Slurm job ${slurmJobId} was cancelled outside Lathe at step \\d+ \\(by scancel or a cluster administrator\\)\\.$`)) });
     expect((done.slurm as SlurmJobRecord).state).toBe('CANCELLED');
   }, 240_000);
+
+  it('fails a job that outlives its Slurm time limit with the TIMEOUT message', async () => {
+    // Slurm's smallest limit is a minute, and slurmctld looks for overruns every 30 s: this is the
+    // slowest test here, and it waits on the job's end, never on a clock.
+    const job = await queuedJob({ epochs: 100_000 });
+    expect(await runJob(job.id, 1, undefined, { timeLimit: '1' })).toBe('failed');
+    const done = await db.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
+    const slurm = done.slurm as SlurmJobRecord;
+    expect(slurm.state).toBe('TIMEOUT');
+    expect(done.error).toMatchObject({
+      code: 'slurm_timeout',
+      message: expect.stringMatching(new RegExp(`^The Slurm job ${slurm.jobId} reached its time limit of 00:01:00 at step \\d+ and Slurm stopped it \\(TIMEOUT\\)\\. Ask for a longer time limit or train fewer steps\\.$`)),
+    });
+    expect(await messages(job.id)).toContain(`Fine-tuning failed: ${(done.error as { message: string }).message}`);
+  }, 300_000);
 });

@@ -92,9 +92,11 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
   const slurmExecutor = opts.executor.kind === 'slurm' ? (opts.executor as SlurmExecutor) : null;
   const previousSlurm = slurmExecutor ? (job.slurm as SlurmJobRecord | null) : null;
   const reattach = previousSlurm?.jobId ? await slurmExecutor!.query(previousSlurm.jobId).catch(() => null).then((info) => (info ? previousSlurm : null)) : null;
-  // Replayed output after a re-attach makes the same events with the same numbers, which the
-  // event log skips: every event exactly once, even when the offset was saved a little late.
-  let seq = reattach ? reattach.seq : await nextEventSeq(db, jobId);
+  // The offset is saved in the same transaction as the events read up to it, so a re-attached
+  // run (even after the runner was killed outright) reads on from the first line whose events are
+  // not in the log, and numbers them after the last event there (the trainer's log lines and the
+  // reaper's notice included): every event exactly once.
+  let seq = await nextEventSeq(db, jobId);
   const pendingEvents: NewJobEvent[] = [];
   const event = (e: Omit<NewJobEvent, 'seq' | 'createdAt'>) => pendingEvents.push({ ...e, seq: seq++, createdAt: new Date() });
   let slurmRun: SlurmRun | null = null;
@@ -108,11 +110,15 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
     const batch = pendingEvents.splice(0);
     // The offset and the next event number as of these events, saved once the events are.
     void writes.push('events', async () => {
-      await appendJobEvents({ db, jobId, events: batch });
-      if (record && recordJson !== savedSlurm) {
-        await recordSlurm(db, fence, record);
-        savedSlurm = recordJson;
+      if (!record || recordJson === savedSlurm) {
+        await appendJobEvents({ db, jobId, events: batch });
+        return;
       }
+      await db.$transaction(async (tx) => {
+        await appendJobEvents({ db: tx, jobId, events: batch });
+        await recordSlurm(tx, fence, record);
+      });
+      savedSlurm = recordJson;
     });
   };
   const flusher = setInterval(flushEvents, 300);

@@ -93,7 +93,10 @@ export async function startSlurmCluster(): Promise<SlurmCluster | { reason: stri
       // A finished job's state stays readable with `scontrol show job` (no accounting database here).
       'MinJobAge=3600',
       'JobRequeue=1',
-      'KillWait=10',
+      // A job past its time limit is signalled at the next time-limit sweep (slurmctld runs one
+      // every 30 s, not configurable), with no grace minutes, and killed a few seconds later.
+      'OverTimeLimit=0',
+      'KillWait=3',
       'InactiveLimit=0',
       'SchedulerType=sched/backfill',
       'SlurmctldTimeout=30',

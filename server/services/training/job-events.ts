@@ -24,7 +24,8 @@ export async function notifyJob(db: RawDb, notification: JobNotification) {
   await db.$executeRawUnsafe('SELECT pg_notify($1, $2)', JOB_CHANNEL, JSON.stringify(notification));
 }
 
-export async function appendJobEvents({ db, jobId, events }: { db: Db; jobId: string; events: NewJobEvent[] }) {
+/** `db` may be a transaction: the notification goes out when it commits. */
+export async function appendJobEvents({ db, jobId, events }: { db: Pick<Db, 'jobEvent' | '$executeRawUnsafe'>; jobId: string; events: NewJobEvent[] }) {
   if (events.length === 0) return 0;
   const { count } = await db.jobEvent.createMany({
     data: events.map((e) => ({
