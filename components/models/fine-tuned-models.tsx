@@ -120,8 +120,10 @@ function FineTunedRow({ model, onDelete }: { model: Tuned; onDelete: () => Promi
       </div>
       <div className="flex flex-wrap gap-2 md:shrink-0 md:flex-nowrap">
         <Button variant="outline" size="sm" asChild>
-          <Link href={`/playground?model=${encodeURIComponent(model.name)}`} aria-label={t('playgroundFor', { name: model.name })}>
+          <Link href={`/playground?model=${encodeURIComponent(model.name)}`}>
+            {/* The visible words start the accessible name; the model's name ends it. */}
             <MessageSquare aria-hidden /> {t('playground')}
+            <span className="sr-only">: {model.name}</span>
           </Link>
         </Button>
         <DropdownMenu>
