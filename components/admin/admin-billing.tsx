@@ -41,7 +41,7 @@ export function AdminBilling() {
   return (
     <div className="grid min-w-0 grid-cols-1 gap-6" data-testid="admin-billing">
       <Section title={t('title')} description={t('description')}>
-        <div className="grid gap-4 sm:grid-cols-3">
+        <div className="grid grid-cols-1 gap-4 sm:grid-cols-3 [&>*]:min-w-0">
           <Stat label={t('outstanding')} value={d ? credits(d.creditsOutstanding) : '…'} hint={d ? t('outstandingHint', { count: d.organizationsWithCredits }) : undefined} />
           <Stat label={t('net')} value={d ? d.revenueByMonth.slice(-1).map((r) => money(r.net, r.currency)).join(' · ') || '0' : '…'} />
           <Stat label={t('payments')} value={d ? format.number(d.revenueByDay.reduce((s, r) => s + r.payments, 0)) : '…'} />
@@ -134,7 +134,7 @@ export function AdminBilling() {
           ) : (
             <ul className="grid gap-1 text-sm">
               {d?.recentFailures.map((f) => (
-                <li key={f.id} className="break-words">
+                <li key={f.id} className="min-w-0 [overflow-wrap:anywhere]">
                   <a className="underline" href={`/jobs/${f.id}`}>
                     {f.id}
                   </a>{' '}
@@ -212,17 +212,17 @@ function AccountSearch() {
         </ul>
       )}
       {results.data?.organizations.map((o) => (
-        <div key={o.id} className="grid gap-3 rounded-md border p-4" data-testid={`admin-org-${o.id}`}>
+        <div key={o.id} className="grid min-w-0 grid-cols-1 gap-3 rounded-md border p-4 [&>*]:min-w-0" data-testid={`admin-org-${o.id}`}>
           <div className="flex flex-wrap items-center gap-2">
-            <span className="font-medium break-all">{o.name}</span>
-            <span className="text-muted-foreground font-mono text-xs break-all">{o.id}</span>
+            <span className="min-w-0 font-medium break-all">{o.name}</span>
+            <span className="text-muted-foreground min-w-0 font-mono text-xs break-all">{o.id}</span>
             <Badge variant={o.suspendedAt ? 'destructive' : 'secondary'}>{o.suspendedAt ? t('suspendedState') : t('active')}</Badge>
             {o.frozen && <Badge variant="destructive">{t('frozenState')}</Badge>}
             <span className="ml-auto tabular-nums">
               {t('balance')}: {format.number(Number(o.balance), { maximumFractionDigits: 6 })}
             </span>
           </div>
-          <div className="grid gap-2 sm:grid-cols-2">
+          <div className="grid grid-cols-1 gap-2 sm:grid-cols-2 [&>*]:min-w-0">
             <FormField label={t('amountLabel')}>
               <Input type="number" step="any" value={amount[o.id] ?? ''} onChange={(e) => setAmount((a) => ({ ...a, [o.id]: e.target.value }))} />
             </FormField>

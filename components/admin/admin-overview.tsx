@@ -49,7 +49,7 @@ export function AdminOverview() {
                   <TableRow key={r.id}>
                     <TableCell>
                       <div className="font-medium">{r.name}</div>
-                      <div className="text-muted-foreground text-xs">{r.hostname}</div>
+                      <div className="text-muted-foreground text-xs [overflow-wrap:anywhere]">{r.hostname}</div>
                     </TableCell>
                     <TableCell>
                       <Badge variant={r.status === 'ONLINE' ? 'default' : 'secondary'}>{r.status.toLowerCase()}</Badge>
@@ -59,7 +59,7 @@ export function AdminOverview() {
                       {Array.isArray(r.slurmPartitions) && r.slurmPartitions.length > 0 && (
                         <ul className="mt-1 grid gap-1 text-xs" aria-label={t('partitions')} data-testid="runner-partitions">
                           {(r.slurmPartitions as { name: string; default: boolean; nodes: { name: string; state: string }[] }[]).map((p) => (
-                            <li key={p.name} className="flex flex-wrap items-center gap-1">
+                            <li key={p.name} className="flex min-w-0 flex-wrap items-center gap-1">
                               <span className="font-mono">{p.default ? t('defaultPartition', { name: p.name }) : p.name}</span>
                               {p.nodes.map((n) => (
                                 <Badge key={n.name} variant={/^(idle|mix|alloc)/.test(n.state) ? 'outline' : 'destructive'}>
@@ -84,7 +84,7 @@ export function AdminOverview() {
         <CardHeader>
           <CardTitle>{t('audit')}</CardTitle>
         </CardHeader>
-        <CardContent className="grid gap-3 py-4">
+        <CardContent className="grid min-w-0 grid-cols-1 gap-3 py-4 [&>*]:min-w-0">
           <Button className="w-fit" variant="outline" onClick={() => verify.mutate()} disabled={verify.isPending}>
             {t('verifyAudit')}
           </Button>
@@ -116,7 +116,7 @@ export function AdminOverview() {
                 <TableRow key={u.id}>
                   <TableCell>
                     <div className="font-medium">{u.name}</div>
-                    <div className="text-muted-foreground text-xs">{u.email}</div>
+                    <div className="text-muted-foreground text-xs [overflow-wrap:anywhere]">{u.email}</div>
                   </TableCell>
                   <TableCell>{u.role.toLowerCase()}</TableCell>
                   <TableCell>{format.dateTime(u.createdAt, { dateStyle: 'medium' })}</TableCell>

@@ -37,7 +37,7 @@ export function OrganizationQuotasForm() {
   );
 
   return (
-    <Card data-testid="organization-quotas">
+    <Card className="min-w-0" data-testid="organization-quotas">
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -49,7 +49,7 @@ export function OrganizationQuotasForm() {
           <CardTitle>{t('title')}</CardTitle>
           <CardDescription>{t('description')}</CardDescription>
         </CardHeader>
-        <CardContent className="grid gap-4 py-4">
+        <CardContent className="grid min-w-0 grid-cols-1 gap-4 py-4 [&>*]:min-w-0">
           <FormField label={t('organization')}>
             {(control) => (
               <Select value={organizationId} onValueChange={setOrganizationId}>
@@ -67,7 +67,7 @@ export function OrganizationQuotasForm() {
             )}
           </FormField>
           {quotas.data && (
-            <div className="grid grid-cols-2 gap-4" key={`${organizationId}-${quotas.dataUpdatedAt}`}>
+            <div className="grid grid-cols-1 gap-4 sm:grid-cols-2 [&>*]:min-w-0" key={`${organizationId}-${quotas.dataUpdatedAt}`}>
               {KEYS.map((key) => (
                 <FormField key={key} label={t(key)} description={t('inUse', { used: toField(key, quotas.data.usage[key]) || '0', fallback: toField(key, quotas.data.defaults[key]) })}>
                   <Input name={key} type="number" min={0} step={key === 'storageBytes' ? 'any' : 1} defaultValue={toField(key, quotas.data.overrides[key])} placeholder={toField(key, quotas.data.defaults[key])} />

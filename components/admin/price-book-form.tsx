@@ -27,16 +27,17 @@ export function PriceBookForm() {
   );
   const value = text ?? (book.data ? JSON.stringify(book.data, null, 2) : '');
   return (
-    <Card>
+    <Card className="min-w-0">
       <CardHeader>
         <CardTitle>
           <h2>{t('title')}</h2>
         </CardTitle>
         <CardDescription>{t('description')}</CardDescription>
       </CardHeader>
-      <CardContent>
+      <CardContent className="min-w-0">
+        {/* The JSON's longest line must not size the form: a content-sized textarea in an auto grid track widened the page by the line's length. */}
         <form
-          className="grid gap-3"
+          className="grid min-w-0 grid-cols-1 gap-3 [&>*]:min-w-0"
           onSubmit={(e) => {
             e.preventDefault();
             let parsed: unknown;
@@ -54,8 +55,8 @@ export function PriceBookForm() {
             save.mutate(checked.data);
           }}
         >
-          <FormField label={t('label')} error={error}>
-            <Textarea className="min-h-72 font-mono text-xs" value={value} onChange={(e) => setText(e.target.value)} spellCheck={false} />
+          <FormField label={t('label')} error={error} className="min-w-0">
+            <Textarea className="field-sizing-fixed min-h-72 w-full max-w-full min-w-0 font-mono text-xs [overflow-wrap:anywhere]" value={value} onChange={(e) => setText(e.target.value)} spellCheck={false} />
           </FormField>
           <div>
             <Button type="submit" disabled={save.isPending || !book.data}>
