@@ -18,7 +18,6 @@
 // printed is one JSON object.
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { Readable } from 'node:stream';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,6 +26,7 @@ import { createLathe } from '../../packages/sdk/src/index';
 import { runConversion } from '../../server/services/model-format/convert/run-conversion';
 import { writeRandomModel } from '../../tests/kit/models/random-model';
 import { startWebServing } from './serving-web';
+import { plainPutSeconds } from './plain-put';
 import { benchWebhookDelivery } from './webhook-delivery';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '31' }, 'upload-mb': { type: 'string', default: '200' }, 'webhook-events': { type: 'string', default: '1000' } } });
@@ -95,22 +95,7 @@ async function main() {
     const line = `${JSON.stringify({ messages: [{ role: 'user', content: 'What is two and two?' }, { role: 'assistant', content: 'Four.' }] })}\n`;
     await writeFile(file, line.repeat(Math.ceil(UPLOAD_BYTES / line.length)));
     const size = Math.ceil(UPLOAD_BYTES / line.length) * line.length;
-    const sink = http.createServer((req, res) => {
-      req.on('data', () => {});
-      req.on('end', () => res.end('ok'));
-    });
-    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-    const putStart = performance.now();
-    await new Promise<void>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: (sink.address() as { port: number }).port, method: 'PUT', path: '/', headers: { 'content-length': size } }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('error', reject);
-      createReadStream(file).pipe(req);
-    });
-    const putSeconds = (performance.now() - putStart) / 1000;
-    sink.close();
+    const putSeconds = await plainPutSeconds(file, size);
     const sdkStart = performance.now();
     await lathe.datasets.upload(file, { filename: 'bench.jsonl' });
     const sdkSeconds = (performance.now() - sdkStart) / 1000;

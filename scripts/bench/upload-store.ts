@@ -10,7 +10,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +20,7 @@ import { tenantDb } from '../../server/db/tenant';
 import { PostgresUploadStore } from '../../server/services/datasets/platform/upload-store';
 import { createTestUser } from '../../tests/helpers/factories';
 import { createTestDatabase } from '../../tests/setup/database';
+import { plainPutSeconds } from './plain-put';
 
 const { values: args } = parseArgs({ options: { 'upload-mb': { type: 'string', default: '100' }, 'chunk-mib': { type: 'string', default: '8' } } });
 const UPLOAD_BYTES = Number(args['upload-mb']) * 1_000_000;
@@ -48,22 +48,7 @@ async function main() {
     await writeFile(file, line.repeat(lines));
     const size = lines * line.length;
 
-    const sink = http.createServer((req, res) => {
-      req.on('data', () => {});
-      req.on('end', () => res.end('ok'));
-    });
-    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-    const putStart = performance.now();
-    await new Promise<void>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: (sink.address() as { port: number }).port, method: 'PUT', path: '/', headers: { 'content-length': size } }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('error', reject);
-      createReadStream(file).pipe(req);
-    });
-    const putSeconds = (performance.now() - putStart) / 1000;
-    sink.close();
+    const putSeconds = await plainPutSeconds(file, size);
 
     const id = randomBytes(16).toString('hex');
     const writeStart = performance.now();
