@@ -34,3 +34,33 @@ export async function signIn(page: Page, baseUrl: string, email: string): Promis
 }
 
 export type { Browser };
+
+/**
+ * Resizes the page to `width` and waits until nothing reaches past the right edge: the whole page
+ * (`document.documentElement.scrollWidth`), or only the element with `within` as its test id.
+ * Charts re-measure through ResizeObserver a frame or more after a resize, so the check waits on
+ * animation frames (up to 5 s) before it fails, and the failure names the outermost elements that
+ * still overflow. With LATHE_SCREENSHOTS=dir it keeps a full-page picture as `<name>-<width>.png`.
+ */
+export async function expectFitsWidth(page: Page, width: number, name: string, options: { height?: number; within?: string } = {}): Promise<void> {
+  await page.setViewportSize({ width, height: options.height ?? (width > 800 ? 900 : 844) });
+  // Plain source text, so that no transpiler helper (such as __name) leaks into the page.
+  const measure = `(() => {
+    const within = ${JSON.stringify(options.within ?? null)};
+    const viewport = document.documentElement.clientWidth;
+    const element = within ? document.querySelector('[data-testid="' + within + '"]') : null;
+    const excess = element ? element.getBoundingClientRect().right - viewport : document.documentElement.scrollWidth - viewport;
+    const culprits = excess <= 0 ? [] : [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > viewport + 0.5 && !(el.parentElement && el.parentElement.getBoundingClientRect().right > viewport + 0.5))
+      .slice(0, 5)
+      .map((el) => '<' + el.tagName.toLowerCase() + ' class="' + String(el.getAttribute('class') ?? '').slice(0, 80) + '"> right=' + Math.round(el.getBoundingClientRect().right));
+    return { excess: Math.round(excess), culprits };
+  })()`;
+  await page.waitForFunction(`${measure}.excess <= 0`, null, { timeout: 5_000, polling: 'raf' }).catch(() => undefined);
+  if (process.env.LATHE_SCREENSHOTS) {
+    fs.mkdirSync(process.env.LATHE_SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(process.env.LATHE_SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+  const { excess, culprits } = (await page.evaluate(measure)) as { excess: number; culprits: string[] };
+  if (excess > 0) throw new Error(`${name} at ${width} px reaches ${excess} px past the viewport: ${culprits.join(' ')}`);
+}

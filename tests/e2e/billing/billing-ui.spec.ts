@@ -3,11 +3,10 @@
 // payment is being confirmed, and see the balance change without a reload once the webhook lands.
 // Then the admin area: no link and a 404 for a non-admin; the billing dashboard for an admin.
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { DEFAULT_PRICE_BOOK, packCredits } from '@/lib/universal/price-book';
-import { launchBrowser, signIn } from '@/tests/helpers/browser';
+import { expectFitsWidth, launchBrowser, signIn } from '@/tests/helpers/browser';
 import { startWeb } from '@/tests/helpers/web';
 import { createTestUser } from '@/tests/helpers/factories';
 import { startStripeStandIn, type StripeStandIn } from '@/tests/kit/stripe-server';
@@ -19,7 +18,6 @@ let browser: BrowserContext;
 let closeBrowser: () => Promise<void>;
 let page: Page;
 const consoleErrors: string[] = [];
-const shots = process.env.LATHE_SCREENSHOTS_DIR;
 
 beforeAll(async () => {
   stand = await startStripeStandIn({ webhookSecret: `whsec_${randomBytes(12).toString('hex')}` });
@@ -39,14 +37,7 @@ afterAll(async () => {
 });
 
 async function noOverflow(width: number, name: string) {
-  await page.setViewportSize({ width, height: 900 });
-  await page.waitForTimeout(0);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  if (shots) {
-    fs.mkdirSync(shots, { recursive: true });
-    await page.screenshot({ path: `${shots}/${name}-${width}.png`, fullPage: true });
-  }
-  expect(overflow, `${name} at ${width}px`).toBeLessThanOrEqual(0);
+  await expectFitsWidth(page, width, name, { height: 900 });
 }
 
 describe('usage & billing in the browser', () => {

@@ -3,14 +3,13 @@
 // job's page charts its rewards and margin. Screenshots at 1440 and 390 px go to LATHE_SCREENSHOTS
 // when it is set; neither page overflows either width.
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { getDb } from '@/server/db';
 import { stopBoss } from '@/server/queue/boss';
 import { grantCredits } from '@/server/services/credits/credits';
 import { appendJobEvents } from '@/server/services/training/job-events';
-import { launchBrowser, signIn } from '@/tests/helpers/browser';
+import { expectFitsWidth, launchBrowser, signIn } from '@/tests/helpers/browser';
 import { startWeb } from '@/tests/helpers/web';
 import { createTestUser, type TestUser } from '@/tests/helpers/factories';
 import type { Platform } from '@/scripts/lib/supervisor';
@@ -58,16 +57,9 @@ async function seed(owner: TestUser) {
   return `ftjob-${job.id}`;
 }
 
-/** Screenshots at both widths; `within` names the element that must fit the width (default: the whole page). */
+/** Both widths; `within` names the element that must fit the width (default: the whole page). */
 async function shoot(name: string, within?: string) {
-  for (const width of [1440, 390]) {
-    await page.setViewportSize({ width, height: 900 });
-    if (process.env.LATHE_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.LATHE_SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
-    const overflow = within
-      ? await page.getByTestId(within).evaluate((element) => element.getBoundingClientRect().right - document.documentElement.clientWidth)
-      : await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow, `${name} at ${width} px`).toBeLessThanOrEqual(0);
-  }
+  for (const width of [1440, 390]) await expectFitsWidth(page, width, name, { height: 900, within });
   await page.setViewportSize({ width: 1440, height: 900 });
 }
 

@@ -13,7 +13,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
 import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { learningDataset, toJsonl, type Chat, type LearningDataset } from '@/tests/helpers/learning-datasets';
-import { launchBrowser, signIn } from '@/tests/helpers/browser';
+import { expectFitsWidth, launchBrowser, signIn } from '@/tests/helpers/browser';
 import type { TestUser } from '@/tests/helpers/factories';
 import { importModel, userWithKey } from '@/tests/helpers/serving';
 import { useOwnDatabase } from '@/tests/helpers/own-database';
@@ -185,17 +185,8 @@ describe('defaults that learn, live logs, continuing and early stopping', () => 
 
     // The page, logs panel included, fits a phone's width; LATHE_SCREENSHOTS=dir keeps pictures.
     for (const width of [1440, 390]) {
-      await page.setViewportSize({ width, height: 900 });
       await page.getByTestId('job-logs-lines').scrollIntoViewIfNeeded();
-      if (process.env.LATHE_SCREENSHOTS) await page.screenshot({ path: `${process.env.LATHE_SCREENSHOTS}/job-logs-${width}.png`, fullPage: true });
-      // The elements that reach past the right edge, for the failure message.
-      const wide = await page.evaluate(() =>
-        [...document.querySelectorAll('body *')]
-          .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
-          .slice(0, 5)
-          .map((el) => `${el.tagName.toLowerCase()}.${String(el.className).slice(0, 60)} ${Math.round(el.getBoundingClientRect().right)}px`),
-      );
-      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), wide.join('\n')).toBeLessThanOrEqual(0);
+      await expectFitsWidth(page, width, 'job-logs', { height: 900 });
     }
   }, 360_000);
 });

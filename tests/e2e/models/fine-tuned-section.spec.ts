@@ -7,7 +7,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { getDb } from '@/server/db';
 import { stopBoss } from '@/server/queue/boss';
 import type { Platform } from '@/scripts/lib/supervisor';
-import { launchBrowser, signIn } from '@/tests/helpers/browser';
+import { expectFitsWidth, launchBrowser, signIn } from '@/tests/helpers/browser';
 import { createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { startWeb } from '@/tests/helpers/web';
 import { seedDashboard, watchConsole } from '@/tests/kit/dashboard';
@@ -22,7 +22,6 @@ let world: Awaited<ReturnType<typeof seedDashboard>>;
 let tuned: { id: string; name: string };
 let errors: string[];
 const tag = Math.random().toString(36).slice(2, 8);
-const SHOTS = process.env.LATHE_SCREENSHOTS_DIR;
 
 beforeAll(async () => {
   user = await createTestUser();
@@ -51,9 +50,7 @@ const tunedRow = () => page.locator(`[data-testid="fine-tuned-model"][data-model
 async function noOverflow(width: number, height: number, name: string) {
   await page.setViewportSize({ width, height });
   await tunedRow().waitFor();
-  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/models-fine-tuned-${name}.png`, fullPage: true });
-  expect(scrollWidth).toBeLessThanOrEqual(width);
+  await expectFitsWidth(page, width, `models-fine-tuned-${name}`, { height });
 }
 
 describe('Models page: fine-tuned models', () => {

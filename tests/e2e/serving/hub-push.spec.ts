@@ -14,7 +14,7 @@ import { artifactStoreConfigFromEnv, createArtifactStore } from '@/server/servic
 import { storeFolder } from '@/server/services/artifacts/folders';
 import { runHubPush } from '@/server/services/hub/push-service';
 import { startFakeHub, type FakeHub } from '@/tests/fixtures/hub/fake-hub';
-import { launchBrowser, signIn } from '@/tests/helpers/browser';
+import { expectFitsWidth, launchBrowser, signIn } from '@/tests/helpers/browser';
 import { callerFor, createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { startWeb } from '@/tests/helpers/web';
 import { writeRandomAdapter, writeRandomModel } from '@/tests/kit/models/random-model';
@@ -53,9 +53,7 @@ async function seed(owner: TestUser) {
 
 async function shoot(name: string) {
   for (const width of [1440, 390]) {
-    await page.setViewportSize({ width, height: 900 });
-    if (process.env.LATHE_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.LATHE_SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), `${name} at ${width} px`).toBeLessThanOrEqual(0);
+    await expectFitsWidth(page, width, name, { height: 900 });
   }
   await page.setViewportSize({ width: 1440, height: 900 });
 }

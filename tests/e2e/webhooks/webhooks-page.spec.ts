@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
-import { launchBrowser, signIn } from '@/tests/helpers/browser';
+import { expectFitsWidth, launchBrowser, signIn } from '@/tests/helpers/browser';
 import { createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { useOwnDatabase } from '@/tests/helpers/own-database';
 import { startWebhookReceiver, type WebhookReceiver } from '@/tests/kit/webhook-receiver';
@@ -45,9 +45,7 @@ afterAll(async () => {
 
 async function shoot(name: string) {
   for (const width of [1440, 390]) {
-    await page.setViewportSize({ width, height: 900 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow, `${name} at ${width} px overflows by ${overflow} px`).toBeLessThanOrEqual(0);
+    await expectFitsWidth(page, width, name, { height: 900 });
     await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1440, height: 900 });
