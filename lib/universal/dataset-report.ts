@@ -3,6 +3,10 @@
 // statistics. Browser-safe: the dataset page renders these types, the validator produces them.
 export type DatasetFormat = 'chat' | 'prompt_completion' | 'alpaca' | 'preference';
 
+/** What a dataset is for: training a fine-tune, or evaluating models (an eval set). */
+export const DATASET_PURPOSES = ['fine-tune', 'evals'] as const;
+export type DatasetPurpose = (typeof DATASET_PURPOSES)[number];
+
 export type Severity = 'error' | 'warning';
 
 export interface CodeInfo {
@@ -60,6 +64,10 @@ export const VALIDATION_CODES = {
   template_error: { severity: 'error', summary: 'The chosen model\'s chat template fails on the example.' },
   too_long: { severity: 'warning', summary: 'The example is longer than the model\'s context and will be truncated.' },
   too_few_examples: { severity: 'error', summary: 'The file has fewer examples than a fine-tune needs.' },
+  eval_not_chat: { severity: 'error', summary: 'An eval set example is not a chat with "messages".' },
+  eval_last_turn_not_user: { severity: 'error', summary: 'An eval example\'s conversation does not end with a user message.' },
+  eval_missing_target: { severity: 'error', summary: 'An eval example has neither "expected" nor "rubric".' },
+  eval_invalid_target: { severity: 'error', summary: 'An eval example\'s "expected" or "rubric" is not a non-empty string.' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ValidationCode = keyof typeof VALIDATION_CODES;

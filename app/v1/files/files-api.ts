@@ -33,10 +33,10 @@ export async function withFile<T>(fileId: string, fn: (target: FileTarget) => Pr
 
 export function parsePurpose(value: string | null | undefined): (typeof DATASET_PURPOSES)[number] {
   if (value === undefined || value === null || value === '') {
-    throw new LatheError('BAD_REQUEST', "Missing required parameter: 'purpose'. Lathe accepts 'fine-tune'.", { param: 'purpose', reason: 'missing_required_parameter' });
+    throw new LatheError('BAD_REQUEST', "Missing required parameter: 'purpose'. Lathe accepts 'fine-tune' and 'evals'.", { param: 'purpose', reason: 'missing_required_parameter' });
   }
   if (!(DATASET_PURPOSES as readonly string[]).includes(value)) {
-    throw new LatheError('BAD_REQUEST', `Invalid purpose '${value}': Lathe stores files for fine-tuning only; use 'fine-tune'.`, { param: 'purpose', reason: 'invalid_purpose' });
+    throw new LatheError('BAD_REQUEST', `Invalid purpose '${value}': Lathe stores files for fine-tuning ('fine-tune') and eval sets ('evals').`, { param: 'purpose', reason: 'invalid_purpose' });
   }
   return value as (typeof DATASET_PURPOSES)[number];
 }

@@ -58,6 +58,19 @@ describe('good files', () => {
     expect(report).toMatchObject({ ok: true, format, errors: 0, warnings: 0, byCode: {}, examples: 12, validExamples: 12 });
   });
 
+  it('evals.jsonl validates clean as an eval set, and not as training data (no assistant replies)', async () => {
+    const input = path.join(FIXTURES, 'good', 'evals.jsonl');
+    expect(await validateDataset({ input, purpose: 'evals' })).toMatchObject({ ok: true, format: 'chat', errors: 0, warnings: 0, examples: 12, validExamples: 12 });
+    const asTraining = await validateDataset({ input });
+    expect(asTraining.ok).toBe(false);
+    expect(Object.keys(asTraining.byCode).sort()).toEqual(['no_assistant_message', 'unrecognized_key']);
+  });
+
+  it('needs one example for an eval set, and says so in its own words', async () => {
+    const report = await validateDataset({ input: Readable.from([Buffer.from('\n')]), purpose: 'evals' });
+    expect(report.byCode.too_few_examples!.samples[0]!.message).toBe('The file has 0 examples; an eval set needs at least 1.');
+  });
+
   it('accepts CRLF line ends, a final line without newline, and a stream input', async () => {
     const text = readFileSync(path.join(FIXTURES, 'good', 'chat.jsonl'), 'utf8').trimEnd().replaceAll('\n', '\r\n');
     const report = await validateDataset({ input: Readable.from([Buffer.from(text)]) });

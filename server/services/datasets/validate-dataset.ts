@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { checkExample } from './check-example';
+import { checkEvalExample, type EvalTarget } from './check-eval-example';
 import { DuplicateIndex } from './duplicate-index';
 import { toConversation, toPreferencePair, type Conversation, type DatasetFormat } from './formats';
 import { readLines, type DatasetInput } from './read-lines';
-import { finding, type CodeSummary, type Finding, type ValidationCode, type ValidationReport } from '@/lib/universal/dataset-report';
+import { finding, type DatasetPurpose, type CodeSummary, type Finding, type ValidationCode, type ValidationReport } from '@/lib/universal/dataset-report';
 
 /** Counts the tokens of a conversation as the chosen model will see it (see createTokenCounter). */
 export type TokenCounter = (conversation: Conversation) => number | Promise<number>;
@@ -26,11 +27,14 @@ export interface ValidateDatasetOptions {
   onProgress?: (progress: ValidationProgress) => void;
   /** Size of a stream input, for progress. */
   totalBytes?: number;
-  /** Fewer examples than this is `too_few_examples`. Default 10, OpenAI's minimum. */
+  /** Fewer examples than this is `too_few_examples`. Default 10 (OpenAI's minimum), 1 for an eval set. */
   minExamples?: number;
   /** Lines longer than this are `line_too_long` and are not buffered. Default 32 MiB. */
   maxLineBytes?: number;
+  /** "evals": the file is an eval set (check-eval-example.ts); one example is then enough. */
+  purpose?: DatasetPurpose;
 }
+
 
 export const SAMPLES_PER_CODE = 20;
 export const DEFAULT_MIN_EXAMPLES = 10;
@@ -48,9 +52,11 @@ export async function validateDataset({
   tokenCounter,
   onProgress,
   totalBytes,
-  minExamples = DEFAULT_MIN_EXAMPLES,
+  minExamples,
   maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+  purpose = 'fine-tune',
 }: ValidateDatasetOptions): Promise<ValidationReport> {
+  const leastExamples = minExamples ?? (purpose === 'evals' ? 1 : DEFAULT_MIN_EXAMPLES);
   const total = totalBytes ?? (typeof input === 'string' ? (await stat(input)).size : null);
   const report: ValidationReport = {
     format: null,
@@ -97,7 +103,7 @@ export async function validateDataset({
       continue;
     }
     report.examples++;
-    const lineFindings = checkLine(bytes, line.number, report.format, contextLength !== undefined);
+    const lineFindings = checkLine(bytes, line.number, report.format, contextLength !== undefined, purpose);
     if (contextLength !== undefined && lineFindings.conversation) {
       let tokens = 0;
       try {
@@ -128,8 +134,9 @@ export async function validateDataset({
   if (duplicates.saturated) {
     add(finding(null, 'duplicate_check_limited', 'Only the first few million distinct examples were remembered; later duplicates of later lines may be missed.'));
   }
-  if (report.examples < minExamples) {
-    add(finding(null, 'too_few_examples', `The file has ${report.examples} example${report.examples === 1 ? '' : 's'}; a fine-tune needs at least ${minExamples}.`));
+  if (report.examples < leastExamples) {
+    const needs = purpose === 'evals' ? 'an eval set needs' : 'a fine-tune needs';
+    add(finding(null, 'too_few_examples', `The file has ${report.examples} example${report.examples === 1 ? '' : 's'}; ${needs} at least ${leastExamples}.`));
   }
   report.ok = report.errors === 0;
   progress(true);
@@ -143,10 +150,12 @@ export interface CheckedLine {
   conversation?: Conversation;
   /** For a preference example, the input followed by the non-preferred output (`conversation` holds the preferred one). */
   rejected?: Conversation;
+  /** For an eval example without errors: what its answers are graded against. */
+  evalTarget?: EvalTarget;
 }
 
 /** Decodes, parses and checks one line's bytes; `conversation` is set on request when the line has no error. */
-export function checkLine(bytes: Buffer, line: number, fileFormat: DatasetFormat | null, wantConversation = false): CheckedLine {
+export function checkLine(bytes: Buffer, line: number, fileFormat: DatasetFormat | null, wantConversation = false, purpose: DatasetPurpose = 'fine-tune'): CheckedLine {
   if (!isUtf8(bytes)) {
     const at = firstInvalidUtf8(bytes);
     return { format: null, findings: [finding(line, 'invalid_utf8', `The line is not valid UTF-8 (first bad byte at column ${at + 1}).`)] };
@@ -162,6 +171,11 @@ export function checkLine(bytes: Buffer, line: number, fileFormat: DatasetFormat
     return { format: null, findings: [finding(line, 'invalid_json', `The line is not valid JSON: ${truncate(detail, 200)}`)] };
   }
   const checked: CheckedLine = checkExample({ value, line, fileFormat });
+  if (purpose === 'evals') {
+    const forEval = checkEvalExample(value, line, checked.format, checked.findings);
+    checked.findings = forEval.findings;
+    if (forEval.target) checked.evalTarget = forEval.target;
+  }
   if (wantConversation && checked.format !== null && !checked.findings.some((f) => f.severity === 'error')) {
     if (checked.format === 'preference') {
       const pair = toPreferencePair(value as Record<string, unknown>);

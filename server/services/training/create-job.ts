@@ -79,6 +79,12 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
   const trainingId = fromApiFileId(input.training_file);
   const training = await tenant.db.dataset.findUnique({ where: { id: trainingId } });
   if (!training) throw new LatheError('NOT_FOUND', `The training file '${input.training_file}' was not found.`, { param: 'training_file', reason: 'file_not_found' });
+  if (training.purpose === 'evals') {
+    throw new LatheError('BAD_REQUEST', `The file '${input.training_file}' is an eval set (purpose "evals"), which has no answers to train on. Upload the training data with purpose "fine-tune".`, {
+      param: 'training_file',
+      reason: 'wrong_file_purpose',
+    });
+  }
   assertMethodFitsFile(method, training, 'training_file');
   const validationId = input.validation_file ? fromApiFileId(input.validation_file) : null;
   const validation = validationId ? await tenant.db.dataset.findUnique({ where: { id: validationId } }) : null;

@@ -10,9 +10,9 @@ import { assertStorageFor } from '@/server/services/quotas/enforce-quotas';
 import { cleanFilename, datasetStore, formatBytes, maxUploadBytes } from './config';
 import { toDatasetSummary, type DatasetSummary } from './dataset-views';
 import { enqueueInTransaction } from './job-queue';
+import type { DatasetPurpose } from '@/lib/universal/dataset-report';
 
-export const DATASET_PURPOSES = ['fine-tune'] as const;
-export type DatasetPurpose = (typeof DATASET_PURPOSES)[number];
+export { DATASET_PURPOSES, type DatasetPurpose } from '@/lib/universal/dataset-report';
 
 export interface CreateDatasetOptions {
   tenant: TenantContext;

@@ -67,7 +67,7 @@ export async function runDatasetValidation({
     if (!row.sha256) throw new ArtifactError('not_found', 'the dataset has no stored file');
     // Two streams read in parallel: the report and the statistics each take one pass.
     [report, stats] = await Promise.all([
-      store.get(row.sha256, { verify: true }).then((input) => validateDataset({ input, totalBytes, onProgress })),
+      store.get(row.sha256, { verify: true }).then((input) => validateDataset({ input, totalBytes, onProgress, purpose: row.purpose === 'evals' ? 'evals' : 'fine-tune' })),
       store.get(row.sha256).then((input) => computeDatasetStats({ input })),
     ]);
   } catch (error) {
