@@ -4,6 +4,7 @@ import { pushToHubHandler } from '@/worker/handlers/push-to-hub';
 import { prepareTrainingJobHandler } from '@/worker/handlers/prepare-training-job';
 import { validateDatasetHandler } from '@/worker/handlers/validate-dataset';
 import { deliverWebhookHandler } from '@/worker/handlers/deliver-webhook';
+import { runEvalHandler } from '@/worker/handlers/run-eval';
 import type { WorkerHandler } from '@/worker/handlers/define-handler';
 
-export const handlers: readonly WorkerHandler[] = [prepareTrainingJobHandler, importModelHandler, validateDatasetHandler, deliverWebhookHandler, pushToHubHandler];
+export const handlers: readonly WorkerHandler[] = [prepareTrainingJobHandler, importModelHandler, validateDatasetHandler, deliverWebhookHandler, pushToHubHandler, runEvalHandler];

@@ -12,6 +12,7 @@ import { datasetRouter } from '@/server/api/routers/dataset/router';
 import { jobRouter } from '@/server/api/routers/job/router';
 import { servingRouter } from '@/server/api/routers/serving/router';
 import { webhooksRouter } from '@/server/api/routers/webhooks';
+import { evalsRouter } from '@/server/api/routers/evals/router';
 
 export const appRouter = router({
   auth: authRouter,
@@ -27,6 +28,7 @@ export const appRouter = router({
   job: jobRouter,
   serving: servingRouter,
   webhooks: webhooksRouter,
+  evals: evalsRouter,
 });
 
 export type AppRouter = typeof appRouter;

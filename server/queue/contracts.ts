@@ -79,6 +79,17 @@ export const pushToHubJob = defineJob({
   notify: true,
 });
 
+export const runEvalJob = defineJob({
+  name: 'eval.run',
+  version: 1,
+  // The run row records the outcome and each graded answer, so a retry resumes where it stopped.
+  schema: z.object({ runId: z.string().min(1) }),
+  retryLimit: 2,
+  // Many examples on several models through a busy runner take a while.
+  expireInSeconds: 6 * 3600,
+  notify: true,
+});
+
 /** Every queue Lathe uses. Features add their contracts here. */
 export const jobs = {
   prepareTrainingJob,
@@ -87,6 +98,7 @@ export const jobs = {
   validateDatasetJob,
   deliverWebhookJob,
   pushToHubJob,
+  runEvalJob,
 } as const satisfies Record<string, JobContract<z.ZodType>>;
 
 export type JobName = keyof typeof jobs;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { projectProcedure, router } from '@/server/api/trpc';
 import { maxUploadBytes } from '@/server/services/datasets/platform/config';
+import { DATASET_PURPOSES } from '@/lib/universal/dataset-report';
 import { createDataset } from '@/server/services/datasets/platform/create-dataset';
 import { deleteDataset } from '@/server/services/datasets/platform/delete-dataset';
 import { MAX_PREVIEW_EXAMPLES, previewDatasetForModel } from '@/server/services/datasets/platform/preview-dataset-for-model';
@@ -17,6 +18,8 @@ export const ZCreateDatasetFromText = z.object({
   name: z.string().trim().max(200).optional(),
   /** SHA-256 (hex) of the UTF-8 content, checked when given. */
   sha256: z.string().optional(),
+  /** "evals" for an eval set. */
+  purpose: z.enum(DATASET_PURPOSES).default('fine-tune'),
 });
 
 export const datasetRouter = router({
@@ -31,6 +34,7 @@ export const datasetRouter = router({
       filename: input.filename,
       name: input.name,
       expectedSha256: input.sha256,
+      purpose: input.purpose,
       maxBytes: Math.min(TEXT_UPLOAD_MAX_BYTES, maxUploadBytes()),
     }),
   ),
