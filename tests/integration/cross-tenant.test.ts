@@ -36,7 +36,7 @@ type World = {
   a: TestUser;
   b: TestUser;
   aKey: string;
-  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; modelId: string; ledgerEntryId: string; datasetId: string; uploadUrl: string; tunedId: string; tunedName: string; aliasId: string; aliasName: string; resultFileId: string; jobId: string; webhookId: string; webhookUrl: string };
+  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; modelId: string; ledgerEntryId: string; datasetId: string; uploadUrl: string; tunedId: string; tunedName: string; aliasId: string; aliasName: string; resultFileId: string; jobId: string; webhookId: string; webhookUrl: string; evalSetId: string; evalRunId: string };
 };
 
 let world: World;
@@ -61,12 +61,16 @@ beforeAll(async () => {
   await bCaller.organization.hubToken.set({ token: `hf_b_private_${Date.now()}` });
   // An IP literal: saved without a DNS look-up, and public, so the SSRF check lets it through.
   const webhook = await bCaller.webhooks.create({ url: `https://93.184.215.14/b-hooks-${Date.now()}`, events: ['model.ready'] });
+  const evalSet = await bCaller.dataset.createFromText({ filename: 'b-evals.jsonl', content: '{"messages":[{"role":"user","content":"b?"}],"expected":"b"}\n', purpose: 'evals' });
+  const evalRun = await db.evalRun.create({
+    data: { organizationId: b.organization.id, projectId: b.project.id, evalSetId: evalSet.id, name: `b-eval-${Date.now()}`, models: [model.name], grader: { type: 'exact_match', ignoreCase: false } },
+  });
   const upload = await createUpload(new Request('http://lathe.test/api/uploads', { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '10', authorization: `Bearer ${await createTestKey(b)}` } }));
   world = {
     a,
     b,
     aKey: await createTestKey(a),
-    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, modelId: model.id, ledgerEntryId: entry.id, datasetId: dataset.id, uploadUrl: new URL(upload.headers.get('location')!, 'http://lathe.test').toString(), tunedId: tuned.id, tunedName: tuned.name, aliasId: alias.id, aliasName: alias.name, resultFileId: `file-${finished.id}-metrics`, jobId: finished.id, webhookId: webhook.endpoint.id, webhookUrl: webhook.endpoint.url },
+    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, modelId: model.id, ledgerEntryId: entry.id, datasetId: dataset.id, uploadUrl: new URL(upload.headers.get('location')!, 'http://lathe.test').toString(), tunedId: tuned.id, tunedName: tuned.name, aliasId: alias.id, aliasName: alias.name, resultFileId: `file-${finished.id}-metrics`, jobId: finished.id, webhookId: webhook.endpoint.id, webhookUrl: webhook.endpoint.url, evalSetId: evalSet.id, evalRunId: evalRun.id },
   };
 });
 
@@ -104,6 +108,8 @@ const byId: { name: string; call: (caller: Caller, w: World) => Promise<unknown>
   { name: 'webhooks.rotateSecret', call: (c, w) => c.webhooks.rotateSecret({ id: w.b_.webhookId }), asKey: true },
   { name: 'webhooks.sendTest', call: (c, w) => c.webhooks.sendTest({ id: w.b_.webhookId }), asKey: true },
   { name: 'webhooks.deliveries', call: (c, w) => c.webhooks.deliveries({ endpointId: w.b_.webhookId }), asKey: true },
+  { name: 'evals.get', call: (c, w) => c.evals.get({ id: w.b_.evalRunId }), asKey: true },
+  { name: 'evals.create', call: (c, w) => c.evals.create({ evalSetId: w.b_.evalSetId, models: [w.b_.modelName], grader: { type: 'exact_match' } }), asKey: true },
 ];
 
 /** Lists that must not contain B's rows. */
@@ -128,6 +134,7 @@ const lists: { name: string; call: (caller: Caller) => Promise<unknown>; asKey?:
   { name: 'job.list', call: (c) => c.job.list(), asKey: true },
   { name: 'webhooks.list', call: (c) => c.webhooks.list(), asKey: true },
   { name: 'job.continuable', call: (c) => c.job.continuable(), asKey: true },
+  { name: 'evals.list', call: (c) => c.evals.list(), asKey: true },
 ];
 
 /** Procedures that address no row of another organization, and why. */
@@ -258,7 +265,7 @@ function fileRequest(w: World, suffix: string, method = 'GET', fileId = `file-${
 }
 
 function bIdentifiers(w: World) {
-  return [w.b.organization.id, w.b_.apiKeyId, w.b_.membershipId, w.b_.invitationId, w.b_.projectId, w.b_.modelName, w.b_.modelId, w.b_.ledgerEntryId, w.b.email, w.b_.datasetId, w.b_.tunedId, w.b_.tunedName, w.b_.aliasId, w.b_.aliasName, w.b_.webhookId, w.b_.webhookUrl];
+  return [w.b.organization.id, w.b_.apiKeyId, w.b_.membershipId, w.b_.invitationId, w.b_.projectId, w.b_.modelName, w.b_.modelId, w.b_.ledgerEntryId, w.b.email, w.b_.datasetId, w.b_.tunedId, w.b_.tunedName, w.b_.aliasId, w.b_.aliasName, w.b_.webhookId, w.b_.webhookUrl, w.b_.evalSetId, w.b_.evalRunId];
 }
 
 describe('cross-tenant isolation', () => {
@@ -393,5 +400,6 @@ describe('cross-tenant isolation', () => {
     expect((await db.trainingJob.findUniqueOrThrow({ where: { id: world.b_.jobId } })).status).toBe('succeeded');
     expect(await db.webhookEndpoint.findUniqueOrThrow({ where: { id: world.b_.webhookId }, omit: { previousSecretCiphertext: false } })).toMatchObject({ enabled: true, url: world.b_.webhookUrl, previousSecretCiphertext: null });
     expect(await db.webhookDelivery.count({ where: { endpointId: world.b_.webhookId } })).toBe(0);
+    expect(await db.evalRun.count({ where: { evalSetId: world.b_.evalSetId } })).toBe(1);
   });
 });

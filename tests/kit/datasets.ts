@@ -1,4 +1,5 @@
 // Shared by the platform tests: a tenant acting as a test user, and a fixture uploaded and validated.
+import type { DatasetPurpose } from '@/lib/universal/dataset-report';
 import path from 'node:path';
 import { getDb } from '@/server/db';
 import { tenantDb, type TenantContext } from '@/server/db/tenant';
@@ -15,8 +16,8 @@ export function tenantOf(user: TestUser): TenantContext {
 }
 
 /** Uploads a corpus file's exact bytes through the service every upload path uses, then runs the worker's validation. */
-export async function uploadAndValidate(user: TestUser, relative: string) {
-  const created = await createDataset({ tenant: tenantOf(user), source: { path: path.join(FIXTURES, relative) }, filename: path.basename(relative) });
+export async function uploadAndValidate(user: TestUser, relative: string, purpose: DatasetPurpose = 'fine-tune') {
+  const created = await createDataset({ tenant: tenantOf(user), source: { path: path.join(FIXTURES, relative) }, filename: path.basename(relative), purpose });
   const outcome = await runDatasetValidation({ datasetId: created.id, db: getDb() });
   const row = await getDb().dataset.findUniqueOrThrow({ where: { id: created.id } });
   return { created, outcome, row };

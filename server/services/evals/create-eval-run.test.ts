@@ -1,0 +1,95 @@
+// Starting an eval through tRPC with a real database: what is refused up front (a training file, a
+// set still validating, a broken grader, an unknown model, a judge that is not deployed, which must
+// answer at once rather than wait for a deployment), what a good request queues, and the worker's
+// own fail-fast when the judge went away before the run started.
+import { TRPCError } from '@trpc/server';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { getDb } from '@/server/db';
+import { getBoss } from '@/server/queue/boss';
+import { runEvalJob } from '@/server/queue/contracts';
+import { callerFor, createTestUser, type TestUser } from '@/tests/helpers/factories';
+import { uploadAndValidate } from '@/tests/kit/datasets';
+import { runEval } from './run-eval';
+
+let owner: TestUser;
+let evalSetId: string;
+let trainingId: string;
+let model: string;
+let judge: string;
+
+const reasonOf = async (promise: Promise<unknown>) => {
+  const error = await promise.catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(TRPCError);
+  const trpc = error as TRPCError & { cause?: { details?: { reason?: string; param?: string } } };
+  return { code: trpc.code, reason: trpc.cause?.details?.reason, param: trpc.cause?.details?.param, message: trpc.message };
+};
+
+beforeAll(async () => {
+  owner = await createTestUser();
+  const db = getDb();
+  await db.creditLedgerEntry.create({ data: { organizationId: owner.organization.id, kind: 'GRANT', amount: 10 } });
+  const evals = await uploadAndValidate(owner, 'good/evals.jsonl', 'evals');
+  expect(evals.outcome).toBe('VALID');
+  evalSetId = evals.created.id;
+  trainingId = (await uploadAndValidate(owner, 'good/chat.jsonl')).created.id;
+  const servable = (name: string) =>
+    db.baseModel.create({ data: { organizationId: owner.organization.id, name, source: 'FOLDER', status: 'READY', chatTemplate: true, artifacts: { gguf: { sha256: '0'.repeat(64), size: 1 } } } });
+  const suffix = Date.now().toString(36);
+  model = (await servable(`eval-subject-${suffix}`)).name;
+  judge = (await servable(`eval-judge-${suffix}`)).name;
+});
+
+describe('evals.create', () => {
+  it('refuses a training file, naming the parameter', async () => {
+    const refused = await reasonOf(callerFor(owner).evals.create({ evalSetId: trainingId, models: [model], grader: { type: 'exact_match' } }));
+    expect(refused).toMatchObject({ code: 'BAD_REQUEST', reason: 'wrong_file_purpose', param: 'evalSetId' });
+  });
+
+  it('refuses an eval set that is still being validated', async () => {
+    const pending = await callerFor(owner).dataset.createFromText({ filename: 'later.jsonl', content: '{"messages":[{"role":"user","content":"Hi"}],"expected":"Hello."}\n', purpose: 'evals' });
+    const refused = await reasonOf(callerFor(owner).evals.create({ evalSetId: pending.id, models: [model], grader: { type: 'exact_match' } }));
+    expect(refused).toMatchObject({ code: 'BAD_REQUEST', reason: 'dataset_not_ready', param: 'evalSetId' });
+  });
+
+  it('refuses a pattern that does not compile and a schema that is not one', async () => {
+    const caller = callerFor(owner);
+    expect(await reasonOf(caller.evals.create({ evalSetId, models: [model], grader: { type: 'regex', pattern: '(open' } }))).toMatchObject({ reason: 'invalid_grader', param: 'grader.pattern' });
+    expect(await reasonOf(caller.evals.create({ evalSetId, models: [model], grader: { type: 'json_schema', schema: { type: 'no-such-type' } } }))).toMatchObject({
+      reason: 'invalid_grader',
+      param: 'grader.schema',
+    });
+  });
+
+  it('names which model of the list the project cannot call', async () => {
+    const refused = await reasonOf(callerFor(owner).evals.create({ evalSetId, models: [model, 'nobody-serves-this'], grader: { type: 'exact_match' } }));
+    expect(refused).toMatchObject({ code: 'NOT_FOUND', reason: 'model_not_found', param: 'models[1]' });
+  });
+
+  it('answers at once that the judge is not deployed, and says to deploy it', async () => {
+    const refused = await reasonOf(callerFor(owner).evals.create({ evalSetId, models: [model], grader: { type: 'model', judgeModel: judge } }));
+    expect(refused).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'judge_not_deployed', param: 'grader.judgeModel' });
+    expect(refused.message).toBe(`The judge model \`${judge}\` is not deployed. Deploy it from the Models page, then start the evaluation again.`);
+    expect(await getDb().evalRun.count({ where: { organizationId: owner.organization.id } })).toBe(0);
+  });
+
+  it('queues a run with its progress total and its eval.run job once the judge is deployed', async () => {
+    const db = getDb();
+    const base = await db.baseModel.findFirstOrThrow({ where: { name: judge } });
+    const deployment = await db.deployment.create({ data: { baseModelId: base.id, status: 'REQUESTED' } });
+    const run = await callerFor(owner).evals.create({ evalSetId, models: [model, judge], grader: { type: 'model', judgeModel: judge, rubric: 'Correct.' } });
+    expect(run).toMatchObject({ status: 'queued', models: [model, judge], progress: { done: 0, total: 24 }, grader: { type: 'model', passScore: 4 } });
+    const queued = (await (await getBoss()).fetch<unknown>(runEvalJob.name, { batchSize: 50 })).find((j) => (j.data as { payload?: { runId?: string } }).payload?.runId === run.id);
+    expect(queued).toBeDefined();
+    const listed = await callerFor(owner).evals.list();
+    expect(listed.map((r) => r.id)).toContain(run.id);
+    expect(await db.auditLogEntry.count({ where: { action: 'eval.create', targetId: run.id } })).toBe(1);
+
+    // The judge is undeployed before the worker starts: the run fails at once with the same sentence.
+    await db.deployment.update({ where: { id: deployment.id }, data: { status: 'STOPPED' } });
+    expect(await runEval({ runId: run.id })).toBe('failed');
+    const failed = await callerFor(owner).evals.get({ id: run.id });
+    expect(failed).toMatchObject({ status: 'failed', errorCode: 'judge_not_deployed', examples: [] });
+    expect(failed.error).toContain('is not deployed');
+    expect(await runEval({ runId: run.id })).toBe('skipped');
+  });
+});
