@@ -4,7 +4,7 @@ import { usePathname, useRouter } from 'next/navigation';
 import { signOut } from 'next-auth/react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslations } from 'next-intl';
-import { BarChart3, Bot, Cpu, Database, FlaskConical, KeyRound, MessagesSquare, Settings, Shield, Webhook } from 'lucide-react';
+import { BarChart3, Bot, Cpu, Database, FlaskConical, Gauge, KeyRound, MessagesSquare, Settings, Shield, Webhook } from 'lucide-react';
 import { AppShell } from '@/components/layout/app-shell';
 import { ProjectSwitcher } from '@/components/layout/project-switcher';
 import { UserMenu } from '@/components/layout/user-menu';
@@ -25,6 +25,7 @@ export function DashboardShell({ user, children }: { user: { name: string | null
     { href: '/datasets', label: t('datasets'), icon: Database },
     { href: '/models', label: t('models'), icon: Bot },
     { href: '/jobs', label: t('jobs'), icon: FlaskConical },
+    { href: '/evaluations', label: t('evaluations'), icon: Gauge },
     { href: '/playground', label: t('playground'), icon: MessagesSquare },
     { href: '/api-keys', label: t('apiKeys'), icon: KeyRound },
     { href: '/webhooks', label: t('webhooks'), icon: Webhook },

@@ -31,6 +31,9 @@ export interface LatheOptions {
   fetch?: typeof fetch;
 }
 
+/** What `evals.create` takes: the eval set, the models (baseline first), the grader. */
+export type EvalCreateInput = Parameters<LatheTrpcClient['evals']['create']['mutate']>[0];
+
 export type JobStatus = 'validating_files' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export const FINAL_JOB_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 
@@ -297,10 +300,31 @@ export function createLathe(options: LatheOptions) {
     },
   };
 
+  const evals = {
+    /**
+     * Scores models on an eval set (a dataset uploaded with purpose "evals") through the serving
+     * path, charged as inference. The first model is the baseline of the others' win rates.
+     */
+    create: (input: EvalCreateInput) => trpcCall(() => trpc.evals.create.mutate(input)),
+    /** The run with its per-model summary and each example's answers side by side. */
+    get: (id: string) => trpcCall(() => trpc.evals.get.query({ id })),
+    list: (opts: { jobId?: string } = {}) => trpcCall(() => trpc.evals.list.query(opts)),
+    /** Resolves when the run has ended (succeeded or failed), with the run. */
+    async wait(id: string, opts: { pollMs?: number; timeoutMs?: number; signal?: AbortSignal } = {}) {
+      const deadline = Date.now() + (opts.timeoutMs ?? 6 * 3600_000);
+      for (;;) {
+        const run = await evals.get(id);
+        if (run.status === 'succeeded' || run.status === 'failed') return run;
+        if (Date.now() > deadline) throw new LatheApiError(`Evaluation ${id} is still ${run.status}.`, { code: 'timeout', status: 0 });
+        await sleep(opts.pollMs ?? 1000, opts.signal);
+      }
+    },
+  };
+
   const usage = { get: () => trpcCall(() => trpc.billing.usage.query()) };
   const credits = { balance: async () => (await trpcCall(() => trpc.billing.balance.query())).balance };
 
-  return { trpc, baseUrl, datasets, jobs, models, aliases, chat, usage, credits };
+  return { trpc, baseUrl, datasets, jobs, models, aliases, chat, evals, usage, credits };
 }
 
 export type Lathe = ReturnType<typeof createLathe>;
