@@ -1,6 +1,7 @@
 // A populated organization for the dashboard's page-wide browser tests: a validated dataset, a
 // READY base model, a running and a finished job with events and a checkpoint, and an API key
 // that has been used. Rows are written the way the services and the runner write them.
+import { seedEvalRun } from '@/tests/kit/evals';
 import { getDb } from '@/server/db';
 import { appendJobEvents, type NewJobEvent } from '@/server/services/training/job-events';
 import { createTestKey, type TestUser } from '@/tests/helpers/factories';
@@ -66,9 +67,11 @@ export async function seedDashboard(owner: TestUser, tag: string) {
   const lagging = await job('queued', `lag-${tag}`, { progress: { step: 1, totalSteps: 10 } });
   await appendJobEvents({ db, jobId: lagging.id, events: losses.slice(0, 7).map((loss, i) => trainEvent(1 + i, i + 1, 10, loss)) });
 
+  const evaluation = await seedEvalRun(owner, { base: model.name, tuned: `ft:${model.name}:${scope.organizationId}:done-${tag}:${done.id}` });
+
   const key = await createTestKey(owner);
   await db.apiKey.updateMany({ where: { organizationId: owner.organization.id }, data: { lastUsedAt: new Date(Date.now() - 60_000) } });
-  return { dataset, model, key, running: `ftjob-${running.id}`, runningRaw: running.id, done: `ftjob-${done.id}`, doneRaw: done.id, lagging: `ftjob-${lagging.id}` };
+  return { dataset, model, key, evalRun: evaluation.run.id, running: `ftjob-${running.id}`, runningRaw: running.id, done: `ftjob-${done.id}`, doneRaw: done.id, lagging: `ftjob-${lagging.id}` };
 }
 
 /** Collects console errors and uncaught page errors; browser tests fail on any of them. */

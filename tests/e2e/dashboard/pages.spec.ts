@@ -52,6 +52,8 @@ const pages = () => [
   `/jobs/${world.running}`,
   `/jobs/${world.done}`,
   `/jobs/compare?ids=${world.running},${world.done}`,
+  '/evaluations',
+  `/evaluations/${world.evalRun}`,
   '/models',
   '/playground',
   '/api-keys',
