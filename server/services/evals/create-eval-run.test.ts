@@ -10,6 +10,10 @@ import { runEvalJob } from '@/server/queue/contracts';
 import { callerFor, createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { uploadAndValidate } from '@/tests/kit/datasets';
 import { runEval } from './run-eval';
+import { readTrainingFileAsEvalSet } from './read-eval-set';
+import { startEvalOnSuccess } from './start-eval-on-success';
+import { FIXTURES } from '@/tests/kit/datasets';
+import path from 'node:path';
 
 let owner: TestUser;
 let evalSetId: string;
@@ -91,5 +95,60 @@ describe('evals.create', () => {
     expect(failed).toMatchObject({ status: 'failed', errorCode: 'judge_not_deployed', examples: [] });
     expect(failed.error).toContain('is not deployed');
     expect(await runEval({ runId: run.id })).toBe('skipped');
+  });
+});
+
+describe('an evaluation when a job succeeds', () => {
+  const succeededJob = async (evaluation: object | null) => {
+    const db = getDb();
+    const base = await db.baseModel.findFirstOrThrow({ where: { name: model } });
+    const job = await db.trainingJob.create({
+      data: {
+        organizationId: owner.organization.id,
+        projectId: owner.project.id,
+        baseModelId: base.id,
+        trainingDatasetId: trainingId,
+        validationDatasetId: trainingId,
+        status: 'succeeded',
+        finishedAt: new Date(),
+        seed: 1,
+        hyperparameters: evaluation ? { preset: 'standard', evaluation } : { preset: 'standard' },
+      },
+    });
+    const tuned = await db.fineTunedModel.create({
+      data: { organizationId: owner.organization.id, projectId: owner.project.id, name: `ft:${model}:o:auto:${job.id}`, baseModelId: base.id, jobId: job.id, artifacts: { gguf: { sha256: '1'.repeat(64), size: 1 } } },
+    });
+    return { job, tuned };
+  };
+
+  it('reads a validation file as an eval set: each chat up to its last assistant reply, which is the expected answer', async () => {
+    const examples = await readTrainingFileAsEvalSet({ input: path.join(FIXTURES, 'good', 'chat.jsonl') });
+    // The two tool conversations end with a reply to a tool result, not to the user: skipped.
+    expect(examples).toHaveLength(10);
+    expect(examples[0]).toEqual({ messages: [{ role: 'system', content: 'Answer briefly.' }, { role: 'user', content: 'What is the capital of France?' }], expected: 'Paris.', rubric: null });
+    expect(examples.find((e) => e.expected === '4.')!.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+  });
+
+  it('queues the fine-tune against its base on the validation file, once', async () => {
+    const { job, tuned } = await succeededJob({ grader: { type: 'exact_match' } });
+    const runId = await startEvalOnSuccess({ db: getDb(), jobId: job.id });
+    expect(runId).not.toBeNull();
+    const run = await callerFor(owner).evals.get({ id: runId! });
+    expect(run).toMatchObject({ status: 'queued', jobId: job.id, evalSetId: trainingId, models: [model, tuned.name], grader: { type: 'exact_match' } });
+    expect(await startEvalOnSuccess({ db: getDb(), jobId: job.id })).toBeNull();
+    expect((await callerFor(owner).evals.list({ jobId: job.id })).map((r) => r.id)).toEqual([runId]);
+  });
+
+  it('records a refusal that comes up only at the end as a failed run with its sentence', async () => {
+    const { job } = await succeededJob({ grader: { type: 'model', judgeModel: `${judge}-gone` } });
+    const runId = await startEvalOnSuccess({ db: getDb(), jobId: job.id });
+    const run = await callerFor(owner).evals.get({ id: runId! });
+    expect(run).toMatchObject({ status: 'failed', errorCode: 'model_not_found', jobId: job.id });
+    expect(run.error).toContain(`The judge model \`${judge}-gone\` does not exist`);
+  });
+
+  it('does nothing for a job that asked for no evaluation', async () => {
+    const { job } = await succeededJob(null);
+    expect(await startEvalOnSuccess({ db: getDb(), jobId: job.id })).toBeNull();
   });
 });

@@ -22,6 +22,8 @@ export interface CreateEvalRunOptions {
   input: TCreateEvalRequest;
   /** The training job that starts this run when it succeeds. */
   jobId?: string | null;
+  /** A fine-tune file (the job's validation file) may stand in for an eval set: its last assistant replies are the expected answers. */
+  allowTrainingFile?: boolean;
 }
 
 /** Refuses a grader that could only fail every answer: a pattern that does not compile, a schema Ajv rejects. */
@@ -42,12 +44,12 @@ export function assertGraderUsable(grader: TGrader): void {
   }
 }
 
-export async function createEvalRun({ tenant, input, jobId = null }: CreateEvalRunOptions): Promise<EvalRunSummary> {
+export async function createEvalRun({ tenant, input, jobId = null, allowTrainingFile = false }: CreateEvalRunOptions): Promise<EvalRunSummary> {
   const request = ZCreateEvalRequest.parse(input);
   const { db, scope, actor } = tenant;
   const evalSet = await db.dataset.findUnique({ where: { id: request.evalSetId.replace(/^file-/, '') } });
   if (!evalSet) throw new LatheError('NOT_FOUND', `The eval set '${request.evalSetId}' was not found.`, { param: 'evalSetId', reason: 'file_not_found' });
-  if (evalSet.purpose !== 'evals') {
+  if (evalSet.purpose !== 'evals' && !allowTrainingFile) {
     throw new LatheError('BAD_REQUEST', `The file '${request.evalSetId}' was uploaded for fine-tuning; upload the eval set with purpose "evals".`, { param: 'evalSetId', reason: 'wrong_file_purpose' });
   }
   assertDatasetUsable(evalSet, 'evalSetId');

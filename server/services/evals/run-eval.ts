@@ -15,7 +15,7 @@ import { winRate, ZGrader, type EvalModelSummary, type EvalSummary, type TGrader
 import { askModel } from './ask-model';
 import { gradeByRule, gradeFromJudge, judgePrompt, type EvalExample, type Grade } from './graders';
 import { assertJudgeDeployed } from './judge';
-import { readEvalSet } from './read-eval-set';
+import { readEvalSet, readTrainingFileAsEvalSet } from './read-eval-set';
 
 export interface RunEvalOptions {
   runId: string;
@@ -44,7 +44,8 @@ export async function runEval({ runId, db = getDb(), store = datasetStore(), sig
     if (grader.type === 'model') await assertJudgeDeployed({ tenantDb: tenant.db, judgeModel: grader.judgeModel, db });
     const evalSet = run.evalSetId ? await db.dataset.findUnique({ where: { id: run.evalSetId } }) : null;
     if (!evalSet?.sha256) throw new LatheError('PRECONDITION_FAILED', 'The eval set of this run was deleted. Upload it again and start a new evaluation.', { reason: 'file_not_found' });
-    const examples = await readEvalSet({ input: await store.get(evalSet.sha256) });
+    const input = await store.get(evalSet.sha256);
+    const examples = evalSet.purpose === 'evals' ? await readEvalSet({ input }) : await readTrainingFileAsEvalSet({ input });
     const total = examples.length * run.models.length;
     const done = new Set((await db.evalResult.findMany({ where: { runId }, select: { model: true, example: true } })).map((r) => `${r.model}\n${r.example}`));
     const progress = { done: done.size, total };

@@ -12,6 +12,8 @@ import { ZCheckpointSelection, ZDpoHyperparameters, ZEarlyStopping, ZHyperparame
 import { assertMethodFitsFile, methodSettings } from '@/server/services/training/fine-tune-method';
 import { enqueue, prepareTrainingJob } from '@/server/queue/contracts';
 import { getBoss } from '@/server/queue/boss';
+import { ZEvalOnSuccess } from '@/lib/universal/evals';
+import { assertEvalOnSuccessUsable } from '@/server/services/evals/start-eval-on-success';
 import { assertTrainingAvailable } from '@/server/services/platform/training-availability';
 
 /**
@@ -44,6 +46,8 @@ export const ZCreateJobRequest = z.strictObject({
   early_stopping: ZEarlyStopping.nullish(),
   /** Lathe's own: the fine-tuned model is the best checkpoint by validation loss, or the last step. */
   select_checkpoint: ZCheckpointSelection.optional(),
+  /** Lathe's own: when the job succeeds, evaluate the fine-tune against its base (server/services/evals). */
+  evaluation: ZEvalOnSuccess.nullish(),
 });
 export type TCreateJobRequest = z.infer<typeof ZCreateJobRequest>;
 
@@ -92,6 +96,7 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
     throw new LatheError('NOT_FOUND', `The validation file '${input.validation_file}' was not found.`, { param: 'validation_file', reason: 'file_not_found' });
   }
   if (validation) assertMethodFitsFile(method, validation, 'validation_file');
+  if (input.evaluation) await assertEvalOnSuccessUsable({ tenantDb: tenant.db, option: input.evaluation, hasValidationFile: validation !== null });
   // Before the credit check: the fix is the operator's, and a 402 would send the user to billing for nothing.
   await assertTrainingAvailable({ db });
   await assertHasCredits({ db, organizationId: scope.organizationId, apiKeyId: tenant.actor.apiKeyId ?? null });
@@ -112,6 +117,7 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
           preset: input.preset ?? 'standard',
           ...(input.early_stopping ? { early_stopping: input.early_stopping } : {}),
           ...(input.select_checkpoint ? { select_checkpoint: input.select_checkpoint } : {}),
+          ...(input.evaluation ? { evaluation: input.evaluation } : {}),
           ...(method ? { method } : {}),
         },
         parentModelId: parent?.id ?? null,

@@ -9,6 +9,7 @@ import { getPriceBook } from '@/server/services/billing/price-book';
 import { notifyJob } from '@/server/services/training/job-events';
 import { emitJobEnded } from '@/server/services/webhooks/domain-events';
 import { mailJobEnded } from '@/server/services/training/job-end-mail';
+import { startEvalOnSuccess } from '@/server/services/evals/start-eval-on-success';
 import { markRunCancelled, markRunFailed, markSucceeded, type JobWriter, type RunAttempt } from '@/server/services/training/job-transitions';
 
 export type RunEnding =
@@ -51,6 +52,7 @@ export async function finishJob({ db, job, attempt, ending }: FinishJobOptions):
   if (ended) {
     await afterCharge({ db, organizationId: job.organizationId });
     await mailJobEnded({ db, jobId: job.id });
+    if (ending.status === 'succeeded') await startEvalOnSuccess({ db, jobId: job.id });
   }
   return ended;
 }

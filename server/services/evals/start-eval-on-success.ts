@@ -1,0 +1,77 @@
+// A job's `evaluation` option: when the job succeeds, its fine-tune is evaluated against its base
+// on the chosen eval set, or on the job's validation file read as one (each chat's last assistant
+// reply is the expected answer). Checked when the job is created, started when it ends.
+import type { Db } from '@/server/db';
+import { tenantDb, type TenantDb } from '@/server/db/tenant';
+import type { Prisma } from '@/server/generated/prisma/client';
+import { logger } from '@/server/logger';
+import { LatheError } from '@/server/services/errors';
+import { ZEvalOnSuccess, type TEvalOnSuccess } from '@/lib/universal/evals';
+import { assertGraderUsable, createEvalRun } from './create-eval-run';
+import { assertJudgeDeployed } from './judge';
+
+/** Refuses, at job creation, an option that could only fail when the job ends. */
+export async function assertEvalOnSuccessUsable({ tenantDb: db, option, hasValidationFile }: { tenantDb: TenantDb; option: TEvalOnSuccess; hasValidationFile: boolean }): Promise<void> {
+  if (option.evalSetId) {
+    const set = await db.dataset.findUnique({ where: { id: option.evalSetId.replace(/^file-/, '') }, select: { purpose: true } });
+    if (!set) throw new LatheError('NOT_FOUND', `The eval set '${option.evalSetId}' was not found.`, { param: 'evaluation.evalSetId', reason: 'file_not_found' });
+    if (set.purpose !== 'evals') {
+      throw new LatheError('BAD_REQUEST', `The file '${option.evalSetId}' was uploaded for fine-tuning; upload the eval set with purpose "evals".`, { param: 'evaluation.evalSetId', reason: 'wrong_file_purpose' });
+    }
+  } else if (!hasValidationFile) {
+    throw new LatheError('BAD_REQUEST', 'An evaluation on success needs an eval set (evaluation.evalSetId) or a validation file to evaluate on; give one of them.', { param: 'evaluation', reason: 'missing_required_parameter' });
+  }
+  assertGraderUsable(option.grader);
+  if (option.grader.type === 'model') await assertJudgeDeployed({ tenantDb: db, judgeModel: option.grader.judgeModel });
+}
+
+/**
+ * Starts the evaluation a succeeded job asked for, once (a run already recorded for the job is
+ * left alone). What refuses it (the judge undeployed since, the eval set deleted) is recorded as a
+ * failed run with its sentence, where the user looks for the results. Never throws: the job has
+ * succeeded whatever happens here.
+ */
+export async function startEvalOnSuccess({ db, jobId }: { db: Db; jobId: string }): Promise<string | null> {
+  try {
+    const job = await db.trainingJob.findUnique({
+      where: { id: jobId },
+      select: { id: true, status: true, organizationId: true, projectId: true, createdById: true, hyperparameters: true, validationDatasetId: true, baseModel: { select: { name: true } }, fineTunedModel: { select: { name: true } } },
+    });
+    const raw = (job?.hyperparameters as { evaluation?: unknown } | null)?.evaluation;
+    if (!job || job.status !== 'succeeded' || !job.fineTunedModel || raw === undefined || raw === null) return null;
+    if ((await db.evalRun.count({ where: { jobId } })) > 0) return null;
+    const option = ZEvalOnSuccess.parse(raw);
+    const scope = { organizationId: job.organizationId, projectId: job.projectId };
+    const tenant = { db: tenantDb(scope, db), scope, actor: { userId: job.createdById } };
+    const models = [job.baseModel.name, job.fineTunedModel.name];
+    const evalSetId = option.evalSetId ?? job.validationDatasetId;
+    try {
+      if (!evalSetId) throw new LatheError('BAD_REQUEST', 'The job has neither an eval set nor a validation file to evaluate on.', { reason: 'missing_required_parameter' });
+      const run = await createEvalRun({ tenant, input: { evalSetId, models, grader: option.grader, maxTokens: 256, name: `${job.fineTunedModel.name} vs ${job.baseModel.name}` }, jobId, allowTrainingFile: !option.evalSetId });
+      return run.id;
+    } catch (error) {
+      if (!(error instanceof LatheError)) throw error;
+      const setId = evalSetId?.replace(/^file-/, '') ?? null;
+      const setExists = setId !== null && (await db.dataset.count({ where: { id: setId, organizationId: job.organizationId } })) > 0;
+      const failed = await db.evalRun.create({
+        data: {
+          ...scope,
+          evalSetId: setExists ? setId : null,
+          jobId,
+          name: `${job.fineTunedModel.name} vs ${job.baseModel.name}`,
+          models,
+          grader: option.grader as unknown as Prisma.InputJsonObject,
+          status: 'failed',
+          error: error.message,
+          errorCode: error.details.reason ?? null,
+          finishedAt: new Date(),
+          createdById: job.createdById,
+        },
+      });
+      return failed.id;
+    }
+  } catch (error) {
+    logger.error({ err: error, jobId }, 'could not start the evaluation the job asked for');
+    return null;
+  }
+}
