@@ -144,5 +144,5 @@ export const ZCompletion = z.object({
 
 export const ZFileUpload = z.object({
   file: z.string().describe('The JSONL file (binary).'),
-  purpose: z.literal('fine-tune'),
+  purpose: z.enum(['fine-tune', 'evals']).describe('"fine-tune" for training data, "evals" for an eval set.'),
 });
