@@ -5,6 +5,7 @@ import { prepareTrainingJobHandler } from '@/worker/handlers/prepare-training-jo
 import { validateDatasetHandler } from '@/worker/handlers/validate-dataset';
 import { deliverWebhookHandler } from '@/worker/handlers/deliver-webhook';
 import { runEvalHandler } from '@/worker/handlers/run-eval';
+import { evalOnJobSuccessHandler } from '@/worker/handlers/eval-on-job-success';
 import type { WorkerHandler } from '@/worker/handlers/define-handler';
 
-export const handlers: readonly WorkerHandler[] = [prepareTrainingJobHandler, importModelHandler, validateDatasetHandler, deliverWebhookHandler, pushToHubHandler, runEvalHandler];
+export const handlers: readonly WorkerHandler[] = [prepareTrainingJobHandler, importModelHandler, validateDatasetHandler, deliverWebhookHandler, pushToHubHandler, runEvalHandler, evalOnJobSuccessHandler];

@@ -90,6 +90,15 @@ export const runEvalJob = defineJob({
   notify: true,
 });
 
+export const evalOnJobSuccessJob = defineJob({
+  name: 'eval.on-job-success',
+  version: 1,
+  // Sent by finishJob for a job that asked for an evaluation; the handler starts it once.
+  schema: z.object({ jobId: z.string().min(1) }),
+  retryLimit: 3,
+  notify: true,
+});
+
 /** Every queue Lathe uses. Features add their contracts here. */
 export const jobs = {
   prepareTrainingJob,
@@ -99,6 +108,7 @@ export const jobs = {
   deliverWebhookJob,
   pushToHubJob,
   runEvalJob,
+  evalOnJobSuccessJob,
 } as const satisfies Record<string, JobContract<z.ZodType>>;
 
 export type JobName = keyof typeof jobs;

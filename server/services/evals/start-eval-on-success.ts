@@ -1,29 +1,13 @@
-// A job's `evaluation` option: when the job succeeds, its fine-tune is evaluated against its base
-// on the chosen eval set, or on the job's validation file read as one (each chat's last assistant
-// reply is the expected answer). Checked when the job is created, started when it ends.
+// A job's `evaluation` option: when the job succeeds (finishJob queues `eval.on-job-success`), its
+// fine-tune is evaluated against its base on the chosen eval set, or on the job's validation file
+// read as one (each chat's last assistant reply is the expected answer).
 import type { Db } from '@/server/db';
-import { tenantDb, type TenantDb } from '@/server/db/tenant';
+import { tenantDb } from '@/server/db/tenant';
 import type { Prisma } from '@/server/generated/prisma/client';
 import { logger } from '@/server/logger';
 import { LatheError } from '@/server/services/errors';
-import { ZEvalOnSuccess, type TEvalOnSuccess } from '@/lib/universal/evals';
-import { assertGraderUsable, createEvalRun } from './create-eval-run';
-import { assertJudgeDeployed } from './judge';
-
-/** Refuses, at job creation, an option that could only fail when the job ends. */
-export async function assertEvalOnSuccessUsable({ tenantDb: db, option, hasValidationFile }: { tenantDb: TenantDb; option: TEvalOnSuccess; hasValidationFile: boolean }): Promise<void> {
-  if (option.evalSetId) {
-    const set = await db.dataset.findUnique({ where: { id: option.evalSetId.replace(/^file-/, '') }, select: { purpose: true } });
-    if (!set) throw new LatheError('NOT_FOUND', `The eval set '${option.evalSetId}' was not found.`, { param: 'evaluation.evalSetId', reason: 'file_not_found' });
-    if (set.purpose !== 'evals') {
-      throw new LatheError('BAD_REQUEST', `The file '${option.evalSetId}' was uploaded for fine-tuning; upload the eval set with purpose "evals".`, { param: 'evaluation.evalSetId', reason: 'wrong_file_purpose' });
-    }
-  } else if (!hasValidationFile) {
-    throw new LatheError('BAD_REQUEST', 'An evaluation on success needs an eval set (evaluation.evalSetId) or a validation file to evaluate on; give one of them.', { param: 'evaluation', reason: 'missing_required_parameter' });
-  }
-  assertGraderUsable(option.grader);
-  if (option.grader.type === 'model') await assertJudgeDeployed({ tenantDb: db, judgeModel: option.grader.judgeModel });
-}
+import { ZEvalOnSuccess } from '@/lib/universal/evals';
+import { createEvalRun } from './create-eval-run';
 
 /**
  * Starts the evaluation a succeeded job asked for, once (a run already recorded for the job is

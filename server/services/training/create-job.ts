@@ -12,8 +12,7 @@ import { ZCheckpointSelection, ZDpoHyperparameters, ZEarlyStopping, ZHyperparame
 import { assertMethodFitsFile, methodSettings } from '@/server/services/training/fine-tune-method';
 import { enqueue, prepareTrainingJob } from '@/server/queue/contracts';
 import { getBoss } from '@/server/queue/boss';
-import { ZEvalOnSuccess } from '@/lib/universal/evals';
-import { assertEvalOnSuccessUsable } from '@/server/services/evals/start-eval-on-success';
+import { ZEvalOnSuccess, type TEvalOnSuccess } from '@/lib/universal/evals';
 import { assertTrainingAvailable } from '@/server/services/platform/training-availability';
 
 /**
@@ -96,7 +95,7 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
     throw new LatheError('NOT_FOUND', `The validation file '${input.validation_file}' was not found.`, { param: 'validation_file', reason: 'file_not_found' });
   }
   if (validation) assertMethodFitsFile(method, validation, 'validation_file');
-  if (input.evaluation) await assertEvalOnSuccessUsable({ tenantDb: tenant.db, option: input.evaluation, hasValidationFile: validation !== null });
+  if (input.evaluation) await assertEvaluationFile(tenant, input.evaluation, validation !== null);
   // Before the credit check: the fix is the operator's, and a 402 would send the user to billing for nothing.
   await assertTrainingAvailable({ db });
   await assertHasCredits({ db, organizationId: scope.organizationId, apiKeyId: tenant.actor.apiKeyId ?? null });
@@ -140,4 +139,21 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
   await appendJobEvents({ db, jobId: job.id, events: [{ seq: 1, message: `Validating training file: ${training.filename ?? training.name}` }] });
   await enqueue(await getBoss(), prepareTrainingJob, { jobId: job.id }, { singletonKey: `prepare:${job.id}` });
   return job;
+}
+
+/**
+ * The `evaluation` option needs something to evaluate on: an eval set of the project, or the
+ * validation file. The grader is checked when the evaluation starts (a refusal then is recorded
+ * as a failed run, server/services/evals/start-eval-on-success.ts).
+ */
+async function assertEvaluationFile(tenant: TenantContext, option: TEvalOnSuccess, hasValidationFile: boolean): Promise<void> {
+  if (option.evalSetId) {
+    const set = await tenant.db.dataset.findUnique({ where: { id: fromApiFileId(option.evalSetId) }, select: { purpose: true } });
+    if (!set) throw new LatheError('NOT_FOUND', `The eval set '${option.evalSetId}' was not found.`, { param: 'evaluation.evalSetId', reason: 'file_not_found' });
+    if (set.purpose !== 'evals') {
+      throw new LatheError('BAD_REQUEST', `The file '${option.evalSetId}' was uploaded for fine-tuning; upload the eval set with purpose "evals".`, { param: 'evaluation.evalSetId', reason: 'wrong_file_purpose' });
+    }
+  } else if (!hasValidationFile) {
+    throw new LatheError('BAD_REQUEST', 'An evaluation on success needs an eval set (evaluation.evalSetId) or a validation file to evaluate on; give one of them.', { param: 'evaluation', reason: 'missing_required_parameter' });
+  }
 }

@@ -9,7 +9,9 @@ import { getPriceBook } from '@/server/services/billing/price-book';
 import { notifyJob } from '@/server/services/training/job-events';
 import { emitJobEnded } from '@/server/services/webhooks/domain-events';
 import { mailJobEnded } from '@/server/services/training/job-end-mail';
-import { startEvalOnSuccess } from '@/server/services/evals/start-eval-on-success';
+import { getBoss } from '@/server/queue/boss';
+import { enqueue, evalOnJobSuccessJob } from '@/server/queue/contracts';
+import { logger } from '@/server/logger';
 import { markRunCancelled, markRunFailed, markSucceeded, type JobWriter, type RunAttempt } from '@/server/services/training/job-transitions';
 
 export type RunEnding =
@@ -52,7 +54,19 @@ export async function finishJob({ db, job, attempt, ending }: FinishJobOptions):
   if (ended) {
     await afterCharge({ db, organizationId: job.organizationId });
     await mailJobEnded({ db, jobId: job.id });
-    if (ending.status === 'succeeded') await startEvalOnSuccess({ db, jobId: job.id });
+    if (ending.status === 'succeeded') await requestEvaluation(db, job.id);
   }
   return ended;
+}
+
+/** A job created with `evaluation` gets it from the worker (server/services/evals/start-eval-on-success.ts). */
+async function requestEvaluation(db: Db, jobId: string): Promise<void> {
+  const row = await db.trainingJob.findUnique({ where: { id: jobId }, select: { hyperparameters: true } });
+  if (!(row?.hyperparameters as { evaluation?: unknown } | null)?.evaluation) return;
+  try {
+    await enqueue(await getBoss(), evalOnJobSuccessJob, { jobId }, { singletonKey: `eval-on-success:${jobId}` });
+  } catch (error) {
+    // The job has succeeded either way; the evaluation can be started by hand from the Evaluations page.
+    logger.error({ err: error, jobId }, 'could not queue the evaluation the job asked for');
+  }
 }
