@@ -3,6 +3,7 @@
 // and credit check, and the answer's tokens charged as inference at the model's price.
 import type { TenantContext } from '@/server/db/tenant';
 import { InferenceError } from '@/lib/universal/openai/errors';
+import { LatheError } from '@/server/services/errors';
 import { serveGeneration } from '@/server/services/serving/serve-generation';
 
 export interface AskModelOptions {
@@ -41,7 +42,15 @@ export async function askModel({ tenant, caller, model, messages, maxTokens, sig
       body: JSON.stringify({ model, messages, temperature: 0, max_tokens: maxTokens }),
       ...(signal ? { signal } : {}),
     });
-    const response = await serveGeneration({ tenant, path: '/v1/chat/completions', request, caller, apiKeyId: null });
+    let response: Response;
+    try {
+      response = await serveGeneration({ tenant, path: '/v1/chat/completions', request, caller, apiKeyId: null });
+    } catch (error) {
+      // The run's own rate limit (a fast model answers more than LATHE_RATE_LIMIT_RPM a minute): wait it out.
+      if (!(error instanceof LatheError) || error.code !== 'TOO_MANY_REQUESTS' || Date.now() > deadline || signal?.aborted) throw error;
+      await sleep((error.details.retryAfterSeconds ?? 1) * 1000, signal);
+      continue;
+    }
     const body = (await response.json().catch(() => null)) as {
       choices?: { message?: { content?: string | null } }[];
       usage?: { prompt_tokens: number; completion_tokens: number };

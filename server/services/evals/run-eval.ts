@@ -88,7 +88,8 @@ export async function runEval({ runId, db = getDb(), store = datasetStore(), sig
     return 'succeeded';
   } catch (error) {
     const known = error instanceof LatheError || error instanceof InferenceError;
-    if (!known && !finalAttempt) throw error;
+    // The worker is stopping or pg-boss expired the job: the next attempt resumes from the answers stored.
+    if ((signal?.aborted || !known) && !finalAttempt) throw error;
     logger.warn({ err: error, runId }, 'eval run failed');
     const code = error instanceof LatheError ? (error.details.reason ?? null) : error instanceof InferenceError ? error.code : null;
     const message = error instanceof Error ? error.message : String(error);
