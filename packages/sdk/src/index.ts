@@ -85,6 +85,8 @@ export interface CreateJobOptions {
   suffix?: string | null;
   seed?: number | null;
   metadata?: Record<string, string> | null;
+  /** When the job succeeds, evaluate the fine-tune against its base: on this eval set, or on the validation file. */
+  evaluation?: Parameters<LatheTrpcClient['job']['create']['mutate']>[0]['evaluation'];
 }
 
 type RawJob = {
@@ -215,6 +217,7 @@ export function createLathe(options: LatheOptions) {
           suffix: opts.suffix,
           seed: opts.seed,
           metadata: opts.metadata,
+          evaluation: opts.evaluation,
         }),
       );
       return toJob(raw as RawJob);
