@@ -1,3 +1,4 @@
+import type { Prisma } from '@/server/generated/prisma/client';
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '@/server/db';
@@ -116,7 +117,7 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
           preset: input.preset ?? 'standard',
           ...(input.early_stopping ? { early_stopping: input.early_stopping } : {}),
           ...(input.select_checkpoint ? { select_checkpoint: input.select_checkpoint } : {}),
-          ...(input.evaluation ? { evaluation: input.evaluation } : {}),
+          ...(input.evaluation ? { evaluation: input.evaluation as unknown as Prisma.InputJsonObject } : {}),
           ...(method ? { method } : {}),
         },
         parentModelId: parent?.id ?? null,
