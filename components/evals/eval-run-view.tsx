@@ -73,7 +73,7 @@ export function EvalRunView({ id }: { id: string }) {
                 <BarChart data={chart} margin={{ left: 0, right: 8 }}>
                   <CartesianGrid strokeDasharray="3 3" vertical={false} />
                   <XAxis dataKey="model" tick={{ fontSize: 11 }} interval={0} tickFormatter={(name: string) => (name.length > 18 ? `${name.slice(0, 17)}…` : name)} />
-                  <YAxis domain={[0, 100]} unit="%" width={44} />
+                  <YAxis domain={[0, 100]} unit="%" width={52} />
                   <Tooltip formatter={(value) => `${String(value)}%`} />
                   <Legend />
                   <Bar dataKey="score" name={t('score')} fill="var(--chart-1)" isAnimationActive={false} />

@@ -23,7 +23,7 @@ export async function seedEvalRun(owner: TestUser, { base, tuned }: { base: stri
     const prompt = example.messages.at(-1)?.content ?? '';
     const tunedRight = index % 6 !== 5;
     const baseRight = index === 0 || index === 11;
-    const answer = (right: boolean) => (right ? expected : `I am not sure, but maybe the answer to "${prompt}" is something else entirely.`);
+    const answer = (right: boolean) => (right ? expected || 'Paris is the capital of France.' : `I am not sure, but maybe the answer to "${prompt}" is something else entirely.`);
     for (const [model, right] of [[base, baseRight], [tuned, tunedRight]] as const) {
       rows.push({
         ...scope,

@@ -92,6 +92,9 @@ describe('the Evaluations pages', () => {
     const alert = page.getByTestId('judge-not-deployed');
     await alert.waitFor();
     expect(await alert.innerText()).toContain(`${base} cannot grade answers until ${base} is deployed.`);
+    // The refusal itself is the browser's only complaint: the 412 it was answered with.
+    expect(errors).toEqual([expect.stringMatching(/status of 412/)]);
+    errors.length = 0;
     expect(await getDb().evalRun.count({ where: { organizationId: owner.organization.id } })).toBe(1);
     await expectFitsWidth(page, 390, 'evaluations-judge-not-deployed');
     await alert.getByRole('button', { name: `Deploy ${base}` }).click();
