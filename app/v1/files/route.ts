@@ -10,7 +10,7 @@ import { receiveUpload } from './receive-upload';
 
 export const dynamic = 'force-dynamic';
 
-/** Upload a JSONL training file: multipart with `file` and `purpose` = fine-tune. */
+/** Upload a JSONL file: multipart with `file` and `purpose` = fine-tune (training data) or evals (an eval set). */
 export const POST = withApiKey(async ({ req, tenant }) => {
   const maxBytes = maxUploadBytes();
   let upload;

@@ -1,6 +1,7 @@
 // validating_files → queued: tokenize the job's files with its base model's tokenizer and chat
 // template, store them, then reserve the estimated cost and queue the job in one transaction, and
 // hand it to the runners' queue.
+import type { Prisma } from '@/server/generated/prisma/client';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,7 +92,7 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
     if (!dataset.sha256) return fail('invalid_file', `The ${param.replace('_', ' ')} has no stored content.`, param);
   }
 
-  const hp = job.hyperparameters as THyperparameters & { preset?: TPreset; early_stopping?: TEarlyStopping; select_checkpoint?: TCheckpointSelection };
+  const hp = job.hyperparameters as THyperparameters & { preset?: TPreset; early_stopping?: TEarlyStopping; select_checkpoint?: TCheckpointSelection; evaluation?: Prisma.InputJsonObject };
   const work = await fs.mkdtemp(path.join(workRoot, `lathe-prepare-${jobId}-`));
   try {
     const modelDir = path.join(work, 'model');
@@ -154,7 +155,13 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
     let queued: boolean;
     try {
       queued = await db.$transaction(async (tx) => {
-        const choices = { ...(hp.early_stopping ? { early_stopping: hp.early_stopping } : {}), ...(hp.select_checkpoint ? { select_checkpoint: hp.select_checkpoint } : {}), ...(method ? { method: { ...method, beta: resolvedBeta(method) } } : {}) };
+        const choices = {
+          ...(hp.early_stopping ? { early_stopping: hp.early_stopping } : {}),
+          ...(hp.select_checkpoint ? { select_checkpoint: hp.select_checkpoint } : {}),
+          ...(method ? { method: { ...method, beta: resolvedBeta(method) } } : {}),
+          // Read when the job succeeds (finish-job.ts queues the evaluation it asks for).
+          ...(hp.evaluation ? { evaluation: hp.evaluation } : {}),
+        };
         const prepared = { hyperparameters: { ...resolved, preset: hp.preset ?? 'standard', ...choices }, trainedTokens: BigInt(cost.billedTokens), estimatedCost: cost.credits, artifacts: artifacts as object };
         if (!(await markQueued(tx, jobId, prepared))) return false;
         await reserveForJob({ db, tx, organizationId: job.organizationId, jobId, amount: cost.credits, unitPrice: pricePerMillionTokens, actor: {} });

@@ -12,6 +12,7 @@ import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { learningCheckChats, type Chat } from '@/tests/helpers/learning-check';
 import { callerFor, type TestUser } from '@/tests/helpers/factories';
 import { getDb } from '@/server/db';
+import { stopBoss } from '@/server/queue/boss';
 import { eventually, importModel, userWithKey } from '@/tests/helpers/serving';
 import { useOwnDatabase } from '@/tests/helpers/own-database';
 
@@ -44,6 +45,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await platform?.stop();
+  // evals.create queued its job through this process's pg-boss client, before the database goes.
+  await stopBoss();
 });
 
 afterEach(({ task }) => {
