@@ -1,7 +1,7 @@
 import type { Conversation, DatasetFormat } from './formats';
 import { readLines, type DatasetInput } from './read-lines';
 import { DEFAULT_MAX_LINE_BYTES, bomMessage, checkLine, isBlank, startsWithBom } from './validate-dataset';
-import { finding, type Finding } from '@/lib/universal/dataset-report';
+import { finding, type DatasetPurpose, type Finding } from '@/lib/universal/dataset-report';
 
 export type ExampleOrError =
   | { line: number; conversation: Conversation; rejected?: Conversation; error?: undefined }
@@ -11,13 +11,15 @@ export interface ReadExamplesOptions {
   input: DatasetInput;
   maxLineBytes?: number;
   onBytes?: (bytesRead: number) => void;
+  /** "evals": the lines are checked as an eval set's (check-eval-example.ts). */
+  purpose?: DatasetPurpose;
 }
 
 /**
  * The examples of a dataset as chat conversations, in file order, with the same rules as
  * validateDataset: a line with an error yields its first error instead of a conversation.
  */
-export async function* readExamples({ input, maxLineBytes = DEFAULT_MAX_LINE_BYTES, onBytes }: ReadExamplesOptions): AsyncGenerator<ExampleOrError> {
+export async function* readExamples({ input, maxLineBytes = DEFAULT_MAX_LINE_BYTES, onBytes, purpose = 'fine-tune' }: ReadExamplesOptions): AsyncGenerator<ExampleOrError> {
   let format: DatasetFormat | null = null;
   for await (const line of readLines({ input, maxLineBytes, onBytes })) {
     if (line.oversized) {
@@ -33,7 +35,7 @@ export async function* readExamples({ input, maxLineBytes = DEFAULT_MAX_LINE_BYT
       yield { line: line.number, error: finding(line.number, 'blank_line', 'The line is empty.') };
       continue;
     }
-    const checked = checkLine(bytes, line.number, format, true);
+    const checked = checkLine(bytes, line.number, format, true, purpose);
     if (format === null && checked.format !== null) format = checked.format;
     const error = checked.findings.find((f) => f.severity === 'error');
     if (error || !checked.conversation) {

@@ -44,6 +44,12 @@ beforeAll(async () => {
 });
 
 describe('evals.create', () => {
+  it('validates an uploaded eval set as one: valid, with every example counted in its statistics', async () => {
+    const row = await getDb().dataset.findUniqueOrThrow({ where: { id: evalSetId } });
+    expect(row).toMatchObject({ purpose: 'evals', status: 'VALID', format: 'chat', examples: 12 });
+    expect((row.stats as { examples: number }).examples).toBe(12);
+  });
+
   it('refuses a training file, naming the parameter', async () => {
     const refused = await reasonOf(callerFor(owner).evals.create({ evalSetId: trainingId, models: [model], grader: { type: 'exact_match' } }));
     expect(refused).toMatchObject({ code: 'BAD_REQUEST', reason: 'wrong_file_purpose', param: 'evalSetId' });

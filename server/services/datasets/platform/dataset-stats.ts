@@ -1,3 +1,4 @@
+import type { DatasetPurpose } from '@/lib/universal/dataset-report';
 import type { Conversation } from '@/server/services/datasets/formats';
 import { readExamples } from '@/server/services/datasets/read-examples';
 import type { DatasetInput } from '@/server/services/datasets/read-lines';
@@ -26,7 +27,7 @@ export function characterCounts(conversation: Conversation): { characters: numbe
 }
 
 /** One streaming pass over the examples without errors; memory stays constant. */
-export async function computeDatasetStats({ input, onBytes }: { input: DatasetInput; onBytes?: (bytes: number) => void }): Promise<DatasetStats> {
+export async function computeDatasetStats({ input, onBytes, purpose = 'fine-tune' }: { input: DatasetInput; onBytes?: (bytes: number) => void; purpose?: DatasetPurpose }): Promise<DatasetStats> {
   const histogram = emptyHistogram();
   let examples = 0;
   let messages = 0;
@@ -36,7 +37,7 @@ export async function computeDatasetStats({ input, onBytes }: { input: DatasetIn
   let estimatedTrainedTokens = 0;
   let maxExampleCharacters = 0;
   let bytes = 0;
-  for await (const example of readExamples({ input, onBytes: (read) => ((bytes = read), onBytes?.(read)) })) {
+  for await (const example of readExamples({ input, purpose, onBytes: (read) => ((bytes = read), onBytes?.(read)) })) {
     if (!example.conversation) continue;
     const counts = characterCounts(example.conversation);
     const count = example.conversation.messages.length;

@@ -61,14 +61,15 @@ export async function runDatasetValidation({
     );
   };
 
+  const purpose = row.purpose === 'evals' ? 'evals' : 'fine-tune';
   let report: ValidationReport;
   let stats: Awaited<ReturnType<typeof computeDatasetStats>>;
   try {
     if (!row.sha256) throw new ArtifactError('not_found', 'the dataset has no stored file');
     // Two streams read in parallel: the report and the statistics each take one pass.
     [report, stats] = await Promise.all([
-      store.get(row.sha256, { verify: true }).then((input) => validateDataset({ input, totalBytes, onProgress, purpose: row.purpose === 'evals' ? 'evals' : 'fine-tune' })),
-      store.get(row.sha256).then((input) => computeDatasetStats({ input })),
+      store.get(row.sha256, { verify: true }).then((input) => validateDataset({ input, totalBytes, onProgress, purpose })),
+      store.get(row.sha256).then((input) => computeDatasetStats({ input, purpose })),
     ]);
   } catch (error) {
     await writing;
