@@ -1,6 +1,7 @@
 import { ChatTokenizer } from './chat-tokenizer';
 import { readExamples } from './read-examples';
 import type { DatasetInput } from './read-lines';
+import type { DatasetPurpose } from '@/lib/universal/dataset-report';
 
 export interface PreviewDatasetOptions {
   input: DatasetInput;
@@ -9,6 +10,8 @@ export interface PreviewDatasetOptions {
   limit?: number;
   /** Tokens kept per example, as in training; the rest is left out of the segments. */
   maxLength?: number;
+  /** "evals": an eval set's chats, which end with the user's turn (nothing in them is trained). */
+  purpose?: DatasetPurpose;
 }
 
 export interface PreviewSegment {
@@ -48,19 +51,19 @@ const MAX_SKIPPED = 100;
  * The first examples rendered through the model's chat template and split into segments by loss
  * mask, computed by the same code as tokenizeDataset so the highlighting is what training does.
  */
-export async function previewDataset({ input, modelDir, limit = DEFAULT_LIMIT, maxLength = Number.MAX_SAFE_INTEGER }: PreviewDatasetOptions): Promise<DatasetPreview> {
+export async function previewDataset({ input, modelDir, limit = DEFAULT_LIMIT, maxLength = Number.MAX_SAFE_INTEGER, purpose = 'fine-tune' }: PreviewDatasetOptions): Promise<DatasetPreview> {
   const tokenizer = await ChatTokenizer.load({ modelDir });
   try {
-    return await previewExamples(tokenizer, input, limit, maxLength);
+    return await previewExamples(tokenizer, input, limit, maxLength, purpose);
   } finally {
     await tokenizer.close();
   }
 }
 
-async function previewExamples(tokenizer: ChatTokenizer, input: DatasetInput, limit: number, maxLength: number): Promise<DatasetPreview> {
+async function previewExamples(tokenizer: ChatTokenizer, input: DatasetInput, limit: number, maxLength: number, purpose: DatasetPurpose): Promise<DatasetPreview> {
   const examples: PreviewExample[] = [];
   const skippedLines: number[] = [];
-  for await (const example of readExamples({ input })) {
+  for await (const example of readExamples({ input, purpose })) {
     if (examples.length >= limit) break;
     if (example.error) {
       skippedLines.push(example.line);

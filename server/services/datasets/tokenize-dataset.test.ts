@@ -339,6 +339,14 @@ describe('previewDataset', () => {
     expect(preview.examples[6]!.segments.find((s) => s.text.includes('Hello! How can I help?'))!.trained).toBe(false);
   });
 
+  it('previews an eval set as the models will be asked it: up to the user\'s turn, nothing trained, no line skipped', async () => {
+    const preview = await previewDataset({ input: path.join(FIXTURES, 'good', 'evals.jsonl'), modelDir: MODEL, limit: 12, purpose: 'evals' });
+    expect(preview.skippedLines).toEqual([]);
+    expect(preview.examples).toHaveLength(12);
+    expect(preview.examples.every((e) => e.trainedTokens === 0 && e.segments.every((s) => !s.trained))).toBe(true);
+    expect(preview.examples[0]!.segments.map((s) => s.text).join('')).toContain('What is the capital of France?');
+  });
+
   it('skips lines with errors and shows where truncation cuts', async () => {
     const preview = await previewDataset({ input: path.join(FIXTURES, 'bad', 'invalid_json.jsonl'), modelDir: MODEL, limit: 7, maxLength: 10 });
     expect(preview.skippedLines).toEqual([7]);

@@ -183,6 +183,8 @@ export function checkLine(bytes: Buffer, line: number, fileFormat: DatasetFormat
       checked.rejected = pair.rejected;
     } else {
       checked.conversation = toConversation(value as Record<string, unknown>, checked.format);
+      // An eval example's earlier assistant turns are context for the models asked, never a target.
+      if (purpose === 'evals') checked.conversation.messages = checked.conversation.messages.map((m) => (m.role === 'assistant' ? { ...m, weight: 0 } : m));
     }
   }
   return checked;

@@ -79,6 +79,7 @@ export async function previewDatasetForModel({
       modelDir,
       limit: Math.min(Math.max(1, limit), MAX_PREVIEW_EXAMPLES),
       maxLength: model.contextLength ?? undefined,
+      purpose: dataset.purpose === 'evals' ? 'evals' : 'fine-tune',
     });
   } catch (error) {
     if (error instanceof DatasetError) throw new LatheError('BAD_REQUEST', error.message, { param: 'model', reason: error.code });
@@ -86,7 +87,8 @@ export async function previewDatasetForModel({
   }
 
   let cost: CostPreview | null = null;
-  if (isFinalStats(dataset.stats) && dataset.stats.examples > 0) {
+  // An eval set is not trained on: it has no training cost to estimate.
+  if (dataset.purpose !== 'evals' && isFinalStats(dataset.stats) && dataset.stats.examples > 0) {
     const trainedTokens = dataset.stats.estimatedTrainedTokens;
     const { epochs } = autoHyperparameters({ examples: dataset.stats.examples, trainedTokens, hiddenSize: hiddenSizeOf(model.details) });
     const pricePerMillionTokens = trainingPricePerMillion(await getPriceBook({ db: getDb() }), model);
