@@ -20,6 +20,7 @@ import { ProgressWithEta } from '@/components/common/progress-with-eta';
 import { Stat } from '@/components/common/stat';
 import { StatusBadge } from '@/components/common/status-badge';
 import { JobCheckpointsTable } from '@/components/jobs/job-checkpoints-table';
+import { JobEvaluationsCard } from '@/components/evals/job-evaluations-card';
 import { JobEventsTable } from '@/components/jobs/job-events-table';
 import { JobLogsPanel } from '@/components/jobs/job-logs-panel';
 import { JobMetricsChart } from '@/components/jobs/job-metrics-chart';
@@ -244,6 +245,8 @@ function LiveJob({ job }: { job: JobDetail }) {
           </CardContent>
         </Card>
       </div>
+
+      <JobEvaluationsCard jobId={job.rawId} />
 
       {job.slurm && (
         <Card className="py-4" data-testid="job-slurm">

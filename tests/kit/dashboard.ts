@@ -1,11 +1,11 @@
 // A populated organization for the dashboard's page-wide browser tests: a validated dataset, a
-// READY base model, a running and a finished job with events and a checkpoint, and an API key
-// that has been used. Rows are written the way the services and the runner write them.
-import { seedEvalRun } from '@/tests/kit/evals';
+// READY base model, a running and a finished job with events and a checkpoint, a finished
+// evaluation of that job's fine-tune against its base, and an API key that has been used. Rows are written the way the services and the runner write them.
 import { getDb } from '@/server/db';
 import { appendJobEvents, type NewJobEvent } from '@/server/services/training/job-events';
 import { createTestKey, type TestUser } from '@/tests/helpers/factories';
 import { seedTokenizerModel, storeFixtureTokenizer, uploadAndValidate } from '@/tests/kit/datasets';
+import { seedEvalRun } from '@/tests/kit/evals';
 
 const trainEvent = (seq: number, step: number, total: number, loss: number): NewJobEvent => ({
   seq,
@@ -67,7 +67,7 @@ export async function seedDashboard(owner: TestUser, tag: string) {
   const lagging = await job('queued', `lag-${tag}`, { progress: { step: 1, totalSteps: 10 } });
   await appendJobEvents({ db, jobId: lagging.id, events: losses.slice(0, 7).map((loss, i) => trainEvent(1 + i, i + 1, 10, loss)) });
 
-  const evaluation = await seedEvalRun(owner, { base: model.name, tuned: `ft:${model.name}:${scope.organizationId}:done-${tag}:${done.id}` });
+  const evaluation = await seedEvalRun(owner, { base: model.name, tuned: `ft:${model.name}:${scope.organizationId}:done-${tag}:${done.id}`, jobId: done.id });
 
   const key = await createTestKey(owner);
   await db.apiKey.updateMany({ where: { organizationId: owner.organization.id }, data: { lastUsedAt: new Date(Date.now() - 60_000) } });

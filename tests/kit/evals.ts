@@ -9,13 +9,13 @@ import type { Prisma } from '@/server/generated/prisma/client';
 import type { TestUser } from '@/tests/helpers/factories';
 import { uploadAndValidate } from '@/tests/kit/datasets';
 
-export async function seedEvalRun(owner: TestUser, { base, tuned }: { base: string; tuned: string }) {
+export async function seedEvalRun(owner: TestUser, { base, tuned, jobId = null }: { base: string; tuned: string; jobId?: string | null }) {
   const db = getDb();
   const scope = { organizationId: owner.organization.id, projectId: owner.project.id };
   const { row: evalSet } = await uploadAndValidate(owner, 'good/evals.jsonl', 'evals');
   const examples = await readEvalSet({ input: await datasetStore().get(evalSet.sha256!) });
   const run = await db.evalRun.create({
-    data: { ...scope, evalSetId: evalSet.id, name: `${evalSet.name}: ${base} vs ${tuned}`, models: [base, tuned], grader: { type: 'exact_match', ignoreCase: false }, status: 'succeeded', finishedAt: new Date() },
+    data: { ...scope, evalSetId: evalSet.id, jobId, name: `${evalSet.name}: ${base} vs ${tuned}`, models: [base, tuned], grader: { type: 'exact_match', ignoreCase: false }, status: 'succeeded', finishedAt: new Date() },
   });
   const rows: Prisma.EvalResultCreateManyInput[] = [];
   examples.forEach((example, index) => {

@@ -24,6 +24,7 @@ let newcomer: TestUser;
 let base: string;
 let baseId: string;
 let runId: string;
+let jobId: string;
 let errors: string[];
 
 beforeAll(async () => {
@@ -38,7 +39,8 @@ beforeAll(async () => {
     data: { organizationId: owner.organization.id, projectId: owner.project.id, baseModelId: model.id, trainingDatasetId: (await db.dataset.create({ data: { organizationId: owner.organization.id, projectId: owner.project.id, name: 'train.jsonl', status: 'VALID' } })).id, status: 'succeeded', hyperparameters: {}, seed: 1, finishedAt: new Date() },
   });
   const tuned = await db.fineTunedModel.create({ data: { organizationId: owner.organization.id, projectId: owner.project.id, name: `ft:${base}:${owner.organization.id}:facts:${job.id}`, baseModelId: model.id, jobId: job.id } });
-  runId = (await seedEvalRun(owner, { base, tuned: tuned.name })).run.id;
+  jobId = job.id;
+  runId = (await seedEvalRun(owner, { base, tuned: tuned.name, jobId })).run.id;
   web = await startWeb();
   ({ browser, close: closeBrowser } = await launchBrowser());
   page = await browser.newPage();
@@ -75,6 +77,16 @@ describe('the Evaluations pages', () => {
     await page.locator('[data-testid="eval-run-row"][data-status="succeeded"]').waitFor();
     expect(await page.getByTestId('eval-run-row').innerText()).toContain(`${base}: 17%`);
     for (const width of [1440, 390]) await expectFitsWidth(page, width, 'evaluations');
+  }, 60_000);
+
+  it("links the run from its job's page, with the fine-tune's win rate", async () => {
+    await page.goto(`${web.url}/jobs/ftjob-${jobId}`);
+    const card = page.getByTestId('job-evaluations');
+    await card.waitFor();
+    expect(await card.innerText()).toContain(`Win rate against ${base}: 83%`);
+    await card.getByRole('link').click();
+    await page.locator('[data-testid="eval-run"][data-status="succeeded"]').waitFor();
+    expect(page.url()).toBe(`${web.url}/evaluations/${runId}`);
   }, 60_000);
 
   it('says at once that the judge is not deployed, and deploys it from the same alert', async () => {
