@@ -1,6 +1,7 @@
 // A populated organization for the dashboard's page-wide browser tests: a validated dataset, a
 // READY base model, a running and a finished job with events and a checkpoint, a finished
-// evaluation of that job's fine-tune against its base, and an API key that has been used. Rows are written the way the services and the runner write them.
+// evaluation of that job's fine-tune against its base, and an API key that has been used. Rows
+// are written the way the services and the runner write them.
 import { getDb } from '@/server/db';
 import { appendJobEvents, type NewJobEvent } from '@/server/services/training/job-events';
 import { createTestKey, type TestUser } from '@/tests/helpers/factories';
