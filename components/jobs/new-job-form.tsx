@@ -17,6 +17,7 @@ import { Switch } from '@/components/ui/switch';
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@/components/ui/select';
 import { PageHeader } from '@/components/common/page-header';
 import { JobEstimateCard } from '@/components/jobs/job-estimate-card';
+import { EvalOnSuccessField, evaluationOption, type EvalOnSuccessValue } from '@/components/evals/eval-on-success-field';
 import {
   emptyNewJobValues,
   HYPERPARAMETERS,
@@ -122,6 +123,8 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
     setErrors((e) => ({ ...e, trainingFile: undefined }));
   }
 
+  const [evaluation, setEvaluation] = useState<EvalOnSuccessValue>({ enabled: false, evalSetId: '' });
+
   function setHyperparameter(name: (typeof HYPERPARAMETERS)[number], value: string) {
     setValues((v) => ({ ...v, hyperparameters: { ...v.hyperparameters, [name]: value } }));
     setErrors((e) => ({ ...e, [name]: undefined }));
@@ -137,7 +140,7 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
     }
     setErrors({});
     // `method` has a catch-all for methods Lathe refuses by name, which a literal type does not satisfy.
-    create.mutate(result.input as Parameters<typeof create.mutate>[0]);
+    create.mutate({ ...result.input, ...evaluationOption(evaluation) } as Parameters<typeof create.mutate>[0]);
   }
 
   const message = (field: FieldName): string | undefined => {
@@ -243,6 +246,7 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
                   </Select>
                 )}
               </FormField>
+              <EvalOnSuccessField value={evaluation} onChange={setEvaluation} hasValidationFile={values.validationFile !== ''} />
               <FormField label={t('suffix')} description={t('suffixHint')} error={message('suffix')}>
                 <Input name="suffix" value={values.suffix} maxLength={64} autoComplete="off" spellCheck={false} placeholder="support-bot" onChange={(e) => set('suffix', e.target.value)} />
               </FormField>

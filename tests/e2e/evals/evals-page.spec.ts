@@ -89,6 +89,16 @@ describe('the Evaluations pages', () => {
     expect(page.url()).toBe(`${web.url}/evaluations/${runId}`);
   }, 60_000);
 
+  it('offers an evaluation against the base as an option of a new job', async () => {
+    await page.goto(`${web.url}/jobs/new`);
+    await page.getByTestId('eval-on-success-switch').click();
+    await page.getByText('Choose an eval set, or a validation file above.').waitFor();
+    await page.getByTestId('eval-on-success-set').click();
+    await page.getByRole('option', { name: /evals\.jsonl/ }).click();
+    expect(await page.getByText('Choose an eval set, or a validation file above.').count()).toBe(0);
+    for (const width of [1440, 390]) await expectFitsWidth(page, width, 'new-job-evaluation');
+  }, 60_000);
+
   it('says at once that the judge is not deployed, and deploys it from the same alert', async () => {
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(`${web.url}/evaluations`);
