@@ -59,9 +59,7 @@ export function UsageCharts() {
     <>
       <Card>
         <CardHeader>
-          <CardTitle>
-            <h2>{t('title')}</h2>
-          </CardTitle>
+          <CardTitle>{t('title')}</CardTitle>
           <CardDescription>{t('description')}</CardDescription>
         </CardHeader>
         <CardContent className="grid gap-4">
