@@ -34,6 +34,7 @@ function subsets(weight: number): Subset[] {
 }
 
 export interface OgFont {
+  /** `Noto Sans JP <subset>`: one family per unicode-range subset. */
   name: string;
   data: Buffer;
   weight: 400 | 600;
@@ -47,8 +48,17 @@ export function japaneseFonts(text: string, weights: readonly (400 | 600)[] = [4
   for (const weight of weights) {
     for (const subset of subsets(weight)) {
       if (![...points].some((p) => subset.ranges.some(([from, to]) => p >= from && p <= to))) continue;
-      fonts.push({ name: 'Noto Sans JP', data: fs.readFileSync(path.join(PACKAGE, 'files', subset.file)), weight, style: 'normal' });
+      // One family name per subset, shared by its weights: satori picks a font by family name and
+      // weight, and falls back through the families that fontFamily lists (japaneseFontFamily);
+      // subsets under one name would hide each other's glyphs.
+      const id = /^noto-sans-jp-([a-z0-9]+)-/.exec(subset.file)?.[1] ?? subset.file;
+      fonts.push({ name: `Noto Sans JP ${id}`, data: fs.readFileSync(path.join(PACKAGE, 'files', subset.file)), weight, style: 'normal' });
     }
   }
   return fonts;
+}
+
+/** The CSS font-family that falls back through the subsets japaneseFonts chose. */
+export function japaneseFontFamily(fonts: readonly OgFont[]): string {
+  return [...new Set(fonts.map((f) => `'${f.name}'`))].join(', ');
 }
