@@ -168,6 +168,30 @@ describe('accessibility', () => {
   }, 120_000);
 });
 
+describe('keyboard', () => {
+  it('reaches every select of the new-job form on the first pass of Tab', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await measure('/jobs/new', 1440);
+    const selects = await page.locator('main [role="combobox"]:visible, main select:visible').evaluateAll((elements) =>
+      elements.map((el, i) => {
+        el.setAttribute('data-tab-probe', String(i));
+        return String(i);
+      }),
+    );
+    expect(selects.length).toBeGreaterThan(1);
+    const reached = new Set<string>();
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    // One pass: stop when focus wraps back to the document or after 80 stops.
+    for (let stop = 0; stop < 80; stop++) {
+      await page.keyboard.press('Tab');
+      const probe = await page.evaluate(() => document.activeElement?.getAttribute('data-tab-probe') ?? (document.activeElement === document.body ? 'body' : null));
+      if (probe === 'body' && stop > 0) break;
+      if (probe && probe !== 'body') reached.add(probe);
+    }
+    expect([...reached].sort()).toEqual([...selects].sort());
+  }, 120_000);
+});
+
 describe('the job page', () => {
   it('shows status, progress, chart and events from one state when the row lags the stream', async () => {
     await page.setViewportSize({ width: 1440, height: 900 });
