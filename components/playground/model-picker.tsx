@@ -28,6 +28,9 @@ function groupModels(models: PickerModel[]): BaseGroup[] {
   return [...bases.values()];
 }
 
+/** Under its job, a checkpoint is told apart by its step: the name's last part. */
+const checkpointLabel = (id: string) => id.slice(id.lastIndexOf(':') + 1);
+
 function matches(model: PickerModel, words: string[]): boolean {
   const haystack = [model.id, model.baseModel, model.job?.name ?? '', model.job?.id ?? '', model.target ?? ''].join(' ').toLowerCase();
   return words.every((word) => haystack.includes(word));
@@ -123,7 +126,7 @@ export function ModelPicker({ models, value, onChange, control, testId }: ModelP
       >
         <Check aria-hidden className={cn('size-4 shrink-0', model.id === value ? 'opacity-100' : 'opacity-0')} />
         <span className="min-w-0 flex-1 truncate font-mono text-xs" title={model.id}>
-          {model.id}
+          {inJob && model.kind === 'checkpoint' ? checkpointLabel(model.id) : model.id}
         </span>
         <span className="text-muted-foreground shrink-0 text-xs">· {tk(model.kind)}</span>
       </div>

@@ -61,6 +61,11 @@ export function Playground() {
   const waiting = active.some((p) => p.turns.some((turn) => turn.pending));
   // While a request waits for its model, the deployment's state says why (starting, loading on a runner).
   const deployments = useQuery({ ...trpc.serving.deployments.queryOptions(), refetchInterval: waiting ? 1000 : false });
+  const { refetch: refetchDeployments } = deployments;
+  // Once the last reply is in, the model's state is read once more (it is ready now, or failed).
+  useEffect(() => {
+    if (!waiting) void refetchDeployments();
+  }, [waiting, refetchDeployments]);
   const optionOf = (model: string) => models.data?.find((m) => m.id === model);
   const deploymentOf = (model: string) => deployments.data?.find((d) => d.baseModelName === optionOf(model)?.baseModel);
 

@@ -72,6 +72,9 @@ export function PresetControls({ current, active, onApply, onForget }: PresetCon
   const others = list.filter((p) => !p.mine);
   const pending = create.isPending || update.isPending;
   const name = draft?.name.trim() ?? '';
+  const changed =
+    active !== null &&
+    (active.systemPrompt !== current.systemPrompt || (Object.keys(active.parameters) as (keyof TPresetParameters)[]).some((k) => active.parameters[k] !== current.parameters[k]));
 
   function submit() {
     if (!draft || !name) return;
@@ -120,6 +123,14 @@ export function PresetControls({ current, active, onApply, onForget }: PresetCon
           </Select>
         )}
       </FormField>
+      {changed && (
+        <p className="text-muted-foreground flex flex-wrap items-center gap-x-2 text-xs" data-testid="preset-changed">
+          {t('changed')}
+          <Button type="button" variant="link" size="sm" className="h-auto p-0 text-xs" onClick={() => onApply(active)}>
+            {t('restore', { name: active.name })}
+          </Button>
+        </p>
+      )}
       <div className="flex flex-wrap gap-2">
         <Button type="button" variant="outline" size="sm" onClick={() => (setError(null), setDraft({ mode: 'create', name: '', shared: false }))}>
           <Save aria-hidden /> {t('saveAs')}

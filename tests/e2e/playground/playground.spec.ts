@@ -165,6 +165,8 @@ describe('playground', () => {
     await page.getByTestId('playground-input').fill('Hello!');
     await page.keyboard.press('Enter');
     await page.getByTestId('model-waking').getByText(`Waiting for a runner to load ${world.model.name}…`).waitFor();
+    // The request itself asked for the deployment; the page follows its state.
+    await page.locator('[data-testid="model-waking"][data-status="REQUESTED"]').waitFor();
     const deployment = await getDb().deployment.findFirstOrThrow({ where: { baseModelId: world.model.id, status: 'REQUESTED' } });
     await fits('playground-waking');
 
@@ -236,15 +238,17 @@ describe('playground', () => {
       createdById: user.user.id,
     });
 
-    // Change everything, then take the preset again from its list by keyboard.
+    expect(await page.getByTestId('preset-select').textContent()).toBe('Terse (shared)');
+
+    // Change the prompt and a parameter; the preset says so and restores itself by keyboard.
     await page.getByLabel('System prompt').fill('Something else');
     await page.getByLabel('Temperature').fill('1.5');
-    await page.getByTestId('preset-select').focus();
-    await page.keyboard.press('Enter');
-    await page.getByRole('option', { name: 'Terse (shared)' }).waitFor();
+    await page.getByTestId('preset-changed').getByText('Changed since you chose it.').waitFor();
+    await page.getByRole('button', { name: 'Restore Terse' }).focus();
     await page.keyboard.press('Enter');
     expect(await page.getByLabel('System prompt').inputValue()).toBe('You answer in one short sentence.');
     expect(await page.getByLabel('Temperature').inputValue()).toBe('0.3');
+    expect(await page.getByTestId('preset-changed').count()).toBe(0);
     await fits('playground-presets');
   });
 
@@ -285,8 +289,12 @@ describe('playground', () => {
       shared: true,
     });
     await page.reload();
-    await page.getByTestId('preset-select').click();
-    await page.getByRole('option', { name: `Team voice, by ${member.user.name || member.email}` }).click();
+    // Chosen from the list by keyboard: open it, move down past the own preset, take it.
+    await page.getByTestId('preset-select').focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('option', { name: `Team voice, by ${member.user.name || member.email}` }).waitFor();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
     await page.getByText(`Shared by ${member.user.name || member.email}. Save a copy to change it.`).waitFor();
     expect(await page.getByLabel('System prompt').inputValue()).toBe('You write like our support team.');
     expect(await page.getByRole('button', { name: 'Update preset' }).count()).toBe(0);
