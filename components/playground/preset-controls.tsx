@@ -50,6 +50,8 @@ export function PresetControls({ current, active, onApply, onForget }: PresetCon
     toast.success(message);
     setDraft(null);
     setError(null);
+    // In the list at once, so the picker names the preset before the list is read again.
+    queryClient.setQueryData(trpc.playground.preset.list.queryKey(), (list) => (list ? [...list.filter((p) => p.id !== preset.id), preset as (typeof list)[number]] : list));
     onApply(preset);
     void refresh();
   };
@@ -78,6 +80,11 @@ export function PresetControls({ current, active, onApply, onForget }: PresetCon
 
   function submit() {
     if (!draft || !name) return;
+    // Said before the round trip; the server refuses the same (its unique key) if another tab got there first.
+    if (mine.some((p) => p.name === name && (draft.mode === 'create' || p.id !== active?.id))) {
+      setError(t('errors.nameTaken', { name }));
+      return;
+    }
     const fields = { name, systemPrompt: current.systemPrompt, parameters: current.parameters, shared: draft.shared };
     if (draft.mode === 'update' && active) update.mutate({ id: active.id, fields });
     else create.mutate(fields);

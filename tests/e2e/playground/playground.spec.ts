@@ -238,7 +238,7 @@ describe('playground', () => {
       createdById: user.user.id,
     });
 
-    expect(await page.getByTestId('preset-select').textContent()).toBe('Terse (shared)');
+    await page.getByTestId('preset-select').getByText('Terse (shared)', { exact: true }).waitFor();
 
     // Change the prompt and a parameter; the preset says so and restores itself by keyboard.
     await page.getByLabel('System prompt').fill('Something else');
