@@ -290,7 +290,8 @@ describe('playground', () => {
     });
     await page.reload();
     // Chosen from the list by keyboard: open it, move down past the own preset, take it.
-    await page.getByTestId('preset-select').focus();
+    // The list is enabled once the presets are read.
+    await page.locator('[data-testid="preset-select"]:not([disabled])').focus();
     await page.keyboard.press('Enter');
     await page.getByRole('option', { name: `Team voice, by ${member.user.name || member.email}` }).waitFor();
     await page.keyboard.press('ArrowDown');
