@@ -9,6 +9,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { getDb } from '@/server/db';
@@ -142,6 +143,8 @@ describe('playground', () => {
     const running = base.locator(`[data-testid="picker-job-group"][data-job="${world.running}"]`);
     expect(await running.getByRole('option').evaluateAll((els) => els.map((el) => el.getAttribute('data-model')))).toEqual([names.runningCheckpoint]);
     await fits('playground-picker');
+    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.target.join(' ')}`)).toEqual([]);
 
     // Search by the job's name, move with the arrow keys, pick with Enter.
     await search.fill(`done-${tag} ckpt`);
@@ -289,12 +292,12 @@ describe('playground', () => {
       shared: true,
     });
     await page.reload();
-    // Chosen from the list by keyboard: open it, move down past the own preset, take it.
+    // Chosen from the list by keyboard: open it, go to its last entry (the shared group), take it.
     // The list is enabled once the presets are read.
     await page.locator('[data-testid="preset-select"]:not([disabled])').focus();
     await page.keyboard.press('Enter');
     await page.getByRole('option', { name: `Team voice, by ${member.user.name || member.email}` }).waitFor();
-    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
     await page.keyboard.press('Enter');
     await page.getByText(`Shared by ${member.user.name || member.email}. Save a copy to change it.`).waitFor();
     expect(await page.getByLabel('System prompt').inputValue()).toBe('You write like our support team.');
