@@ -60,7 +60,12 @@ export function Playground() {
   const busy = running > 0;
   const waiting = active.some((p) => p.turns.some((turn) => turn.pending));
   // While a request waits for its model, the deployment's state says why (starting, loading on a runner).
-  const deployments = useQuery({ ...trpc.serving.deployments.queryOptions(), refetchInterval: waiting ? 1000 : false });
+  const activeBases = active.map((p) => models.data?.find((m) => m.id === p.model)?.baseModel);
+  const deployments = useQuery({
+    ...trpc.serving.deployments.queryOptions(),
+    refetchInterval: (query) =>
+      waiting || query.state.data?.some((d) => activeBases.includes(d.baseModelName) && (d.status === 'REQUESTED' || d.status === 'LOADING')) ? 1000 : false,
+  });
   const { refetch: refetchDeployments } = deployments;
   // Once the last reply is in, the model's state is read once more (it is ready now, or failed).
   useEffect(() => {
@@ -290,7 +295,7 @@ export function Playground() {
   );
 }
 
-type DeploymentState = { status: string; runner: string | null; baseModelName: string };
+type DeploymentState = { status: string; runner: string | null; baseModelName: string; error: string | null };
 
 /**
  * The state of the deployment behind a pane's model, in words: ready, or, while a message waits
@@ -307,8 +312,16 @@ function ModelState({ pending, deployment }: { pending: boolean; deployment: Dep
       </p>
     );
   }
-  if (status === 'FAILED') return null;
-  if (!pending) {
+  if (status === 'FAILED') {
+    return (
+      <p className="text-destructive text-xs break-words" data-testid="model-state" data-status={status}>
+        {t('failed', { model, reason: deployment.error ?? '—' })}
+      </p>
+    );
+  }
+  // Starting without a message waiting for it (deployed from the Models page, or by another member's request).
+  const starting = status === 'REQUESTED' || status === 'LOADING';
+  if (!pending && !starting) {
     return (
       <p className="text-muted-foreground text-xs" data-testid="model-state" data-status={status}>
         {t('asleep', { model })}
@@ -316,7 +329,7 @@ function ModelState({ pending, deployment }: { pending: boolean; deployment: Dep
     );
   }
   return (
-    <p role="status" className="flex items-center gap-2 text-sm" data-testid="model-waking" data-status={status}>
+    <p role="status" className="flex items-center gap-2 text-sm" data-testid={pending ? 'model-waking' : 'model-state'} data-status={status}>
       <Loader2 aria-hidden className="size-4 shrink-0 animate-spin" />
       <span className="min-w-0 break-words">
         {status === 'LOADING' ? (runner ? t('loadingOn', { model, runner }) : t('loading', { model })) : t('waking', { model })}

@@ -4,7 +4,7 @@
 // words ("Waiting for a runner…", "Loading … on a runner…") until it is ready; side by side turned
 // on mid-conversation, both panes sending the same history and "View code" showing both models;
 // and saved presets (save, share, use, update, delete, another member's shared one) with their
-// prompt and parameters in "View code". At 1440 and 390 px, none wider than the viewport, and no
+// prompt and parameters in "View code"; a failed deployment's reason. At 1440 and 390 px, none wider than the viewport, and no
 // console error.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -313,6 +313,12 @@ describe('playground', () => {
     await page.getByText('Deleted preset Terse').waitFor();
     expect(await getDb().playgroundPreset.count({ where: { projectId: user.project.id, name: 'Terse' } })).toBe(0);
     expect(await page.getByLabel('System prompt').inputValue()).toBe('You answer in one short sentence.');
+  });
+
+  it("says why a model's deployment failed, and logged no console error on the way", async () => {
+    await getDb().deployment.updateMany({ where: { baseModelId: world.model.id }, data: { status: 'FAILED', endpoint: null, error: 'the GGUF has no tokenizer' } });
+    await page.reload();
+    await page.locator('[data-testid="model-state"][data-status="FAILED"]').getByText(`${world.model.name} could not be loaded: the GGUF has no tokenizer`).waitFor();
     expect(errors).toEqual([]);
   });
 });
