@@ -296,8 +296,10 @@ describe('playground', () => {
     // The list is enabled once the presets are read.
     await page.locator('[data-testid="preset-select"]:not([disabled])').focus();
     await page.keyboard.press('Enter');
-    await page.getByRole('option', { name: `Team voice, by ${member.user.name || member.email}` }).waitFor();
+    // Keys reach the list once it has put its highlight on an entry.
+    await page.locator('[role="option"][data-highlighted]').waitFor();
     await page.keyboard.press('End');
+    await page.getByRole('option', { name: `Team voice, by ${member.user.name || member.email}` }).and(page.locator('[data-highlighted]')).waitFor();
     await page.keyboard.press('Enter');
     await page.getByText(`Shared by ${member.user.name || member.email}. Save a copy to change it.`).waitFor();
     expect(await page.getByLabel('System prompt').inputValue()).toBe('You write like our support team.');
