@@ -24,12 +24,21 @@ const MAX_DEPTH = 8;
 export function importRootFor({ organizationId, platformAdmin, env = process.env }: { organizationId: string; platformAdmin: boolean; env?: Record<string, string | undefined> }): ImportRoot {
   const root = env.LATHE_IMPORT_ROOT?.trim();
   if (platformAdmin) return root ? path.resolve(root) : null;
-  if (!root) {
+  if (!mayImportServerPaths({ platformAdmin, env })) {
     throw new LatheError('FORBIDDEN', 'Importing from a server folder needs a platform administrator, or LATHE_IMPORT_ROOT set to the folder whose per-organization sub-folders users may import from.', {
       reason: 'outside_import_root',
     });
   }
   return path.join(path.resolve(root), organizationId);
+}
+
+/**
+ * Whether a caller may import from the server's disk at all: a platform administrator always, anyone
+ * else (who may import) only when LATHE_IMPORT_ROOT gives organizations folders. The import dialog
+ * shows its "Server path" tab by the same rule.
+ */
+export function mayImportServerPaths({ platformAdmin, env = process.env }: { platformAdmin: boolean; env?: Record<string, string | undefined> }): boolean {
+  return platformAdmin || Boolean(env.LATHE_IMPORT_ROOT?.trim());
 }
 
 const inside = (root: string, candidate: string) => candidate === root || candidate.startsWith(root + path.sep);
