@@ -24,7 +24,7 @@ const MAX_DEPTH = 8;
 export function importRootFor({ organizationId, platformAdmin, env = process.env }: { organizationId: string; platformAdmin: boolean; env?: Record<string, string | undefined> }): ImportRoot {
   const root = env.LATHE_IMPORT_ROOT?.trim();
   if (platformAdmin) return root ? path.resolve(root) : null;
-  if (!mayImportServerPaths({ platformAdmin, env })) {
+  if (!root) {
     throw new LatheError('FORBIDDEN', 'Importing from a server folder needs a platform administrator, or LATHE_IMPORT_ROOT set to the folder whose per-organization sub-folders users may import from.', {
       reason: 'outside_import_root',
     });
@@ -34,8 +34,8 @@ export function importRootFor({ organizationId, platformAdmin, env = process.env
 
 /**
  * Whether a caller may import from the server's disk at all: a platform administrator always, anyone
- * else (who may import) only when LATHE_IMPORT_ROOT gives organizations folders. The import dialog
- * shows its "Server path" tab by the same rule.
+ * else (who may import) only when LATHE_IMPORT_ROOT gives organizations folders, as importRootFor
+ * refuses otherwise. The import dialog shows its "Server path" tab by this rule.
  */
 export function mayImportServerPaths({ platformAdmin, env = process.env }: { platformAdmin: boolean; env?: Record<string, string | undefined> }): boolean {
   return platformAdmin || Boolean(env.LATHE_IMPORT_ROOT?.trim());

@@ -25,8 +25,8 @@ export function toOpenAIJob(job: JobWithNames) {
     batch_size: hp.batch_size ?? 'auto',
     learning_rate_multiplier: hp.learning_rate_multiplier ?? 'auto',
     // Lathe's own settings, once asked for or (after the files are validated) chosen by "auto".
-    ...Object.fromEntries(ADVANCED_FIELDS.filter((field) => hp[field] !== undefined).map((field) => [field, hp[field]])),
-  } as { n_epochs: unknown; batch_size: unknown; learning_rate_multiplier: unknown } & Partial<Record<(typeof ADVANCED_FIELDS)[number], unknown>>;
+    ...(Object.fromEntries(ADVANCED_FIELDS.filter((field) => hp[field] !== undefined).map((field) => [field, hp[field]])) as Partial<Record<(typeof ADVANCED_FIELDS)[number], number | string | string[]>>),
+  };
   return {
     id: toApiJobId(job.id),
     object: 'fine_tuning.job' as const,
