@@ -51,7 +51,8 @@ async function retryImport(ctx: Caller, input: { id: string; name?: string; sour
   const scope: ModelScope = row && row.organizationId === null ? 'platform' : 'project';
   assertCanImport(ctx, scope);
   const kind = input.source?.kind ?? (row?.source === 'HUGGING_FACE' ? 'hub' : 'folder');
-  const importRoot = kind === 'hub' ? null : importRootFor({ organizationId: ctx.tenant.scope.organizationId, platformAdmin: Boolean(platformAdmin(ctx)) });
+  // A row the caller cannot see is NOT_FOUND from the service, before any question of folders.
+  const importRoot = !row || kind === 'hub' ? null : importRootFor({ organizationId: ctx.tenant.scope.organizationId, platformAdmin: Boolean(platformAdmin(ctx)) });
   const model = await retryModelImport({ tenant: ctx.tenant, admin: scope === 'platform' ? platformAdmin(ctx) : undefined, id: input.id, name: input.name, source: input.source, importRoot });
   return toModelSummary(model, ctx.tenant.scope.organizationId);
 }
