@@ -241,7 +241,8 @@ describe('fine-tuning jobs in the browser', () => {
     await row('lr_scheduler').getByText('Linear').waitFor();
     expect(await row('n_epochs').getAttribute('data-differs')).toBe('false');
     expect(await row('model').getAttribute('data-differs')).toBe('false');
-    await page.getByText('4 settings differ between the runs and are marked.').waitFor();
+    // The seven advanced settings: chosen for the finished run, left to auto (not yet resolved) on the other.
+    await page.getByText('7 settings differ between the runs and are marked.').waitFor();
 
     await page.getByLabel('Smoothing').fill('0.9');
     await page.locator('[data-testid="compare-chart"][data-smoothing="0.9"]').waitFor();
@@ -306,8 +307,9 @@ describe('fine-tuning jobs in the browser', () => {
     await page.getByLabel('Learning-rate scheduler').focus();
     await page.keyboard.press('Enter');
     await page.getByRole('option', { name: 'Linear' }).waitFor();
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('ArrowDown');
+    // Type-ahead moves to the option, Enter chooses it.
+    await page.keyboard.press('l');
+    await expect.poll(() => page.getByRole('option', { name: 'Linear' }).getAttribute('data-highlighted')).toBe('');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByLabel('Learning-rate scheduler').textContent()).toBe('Linear');
     // Longer than the model's context of 256 tokens: the server's own check, shown at the field.
@@ -319,7 +321,9 @@ describe('fine-tuning jobs in the browser', () => {
     await expectFitsWidth(page, 1440, 'jobs-new-advanced');
     await expectFitsWidth(page, 390, 'jobs-new-advanced');
     await page.setViewportSize({ width: 1440, height: 900 });
-    expect(consoleErrors).toEqual([]);
+    // The browser logs the refused job.create (the 400 above, on purpose) as a failed resource; nothing else.
+    expect(consoleErrors.filter((e) => !/status of 400 \(Bad Request\)/.test(e))).toEqual([]);
+    expect(consoleErrors.length).toBeLessThanOrEqual(1);
     watchConsole = false;
   });
 
