@@ -2,7 +2,7 @@
 
 // The compare view: runs chosen from the filtered jobs list, their loss curves (smoothed, by step
 // or by epoch), what each ended with, and a table of their settings with the differences marked.
-import { useId, useMemo, useState } from 'react';
+import { Fragment, useId, useMemo, useState } from 'react';
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
 import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query';
@@ -127,8 +127,8 @@ export function JobsCompareView({ ids }: { ids: readonly string[] }) {
               />
             </CardContent>
           </Card>
-          <ResultsCard ids={ids} labels={labels} jobs={jobs.map((q) => q.data ?? null)} finals={series.map(finalMetrics)} />
-          <SettingsCard ids={ids} labels={labels} jobs={jobs.map((q) => q.data ?? null)} />
+          <ResultsCard ids={ids} jobs={jobs.map((q) => q.data ?? null)} finals={series.map(finalMetrics)} />
+          <SettingsCard ids={ids} jobs={jobs.map((q) => q.data ?? null)} />
         </>
       )}
     </div>
@@ -242,77 +242,112 @@ function ChartControls({ axis, onAxis, smoothing, onSmoothing }: { axis: Compare
   );
 }
 
-function ResultsCard({ ids, labels, jobs, finals }: { ids: readonly string[]; labels: string[]; jobs: Array<Job | null>; finals: Array<ReturnType<typeof finalMetrics>> }) {
+/** A run as its name (the suffix) over its id, so narrow columns wrap instead of growing. */
+function RunLabel({ id, job }: { id: string; job: Job | null }) {
+  return (
+    <Link href={`/jobs/${job?.id ?? id}`} className="grid min-w-0 underline-offset-4 hover:underline">
+      {job?.suffix && <span className="text-sm font-medium">{job.suffix}</span>}
+      <span className={cn('font-mono break-all', job?.suffix ? 'text-muted-foreground text-xs' : 'text-xs font-medium')}>{job?.id ?? id}</span>
+    </Link>
+  );
+}
+
+function ResultsCard({ ids, jobs, finals }: { ids: readonly string[]; jobs: Array<Job | null>; finals: Array<ReturnType<typeof finalMetrics>> }) {
   const t = useTranslations('jobs.compare');
   const tJobs = useTranslations('jobs');
   const format = useFormatter();
   const formatDuration = useFormatDuration();
   const none = <span className="text-muted-foreground">—</span>;
   const loss = (v: number | null) => (v === null ? none : format.number(v, { maximumFractionDigits: 4 }));
+  const rows = ids.map((id, i) => {
+    const job = jobs[i] ?? null;
+    const final = finals[i]!;
+    const end = job?.finished_at ?? (job && !isFinalStatus(job.status) ? Math.floor(Date.now() / 1000) : null);
+    const duration = job?.started_at && end ? formatDuration(Math.max(0, end - job.started_at)) : null;
+    const cost =
+      job?.charged != null ? (
+        <span title={tJobs('costCharged')}>{format.number(Number(job.charged), { maximumFractionDigits: 6 })}</span>
+      ) : job?.estimatedCost != null ? (
+        <span className="text-muted-foreground" title={tJobs('costEstimated')}>
+          ≈ {format.number(Number(job.estimatedCost), { maximumFractionDigits: 6 })}
+        </span>
+      ) : (
+        none
+      );
+    return {
+      id,
+      job,
+      cells: [
+        ['duration', t('columns.duration'), duration ?? none],
+        ['cost', t('columns.cost'), cost],
+        ['tokens', t('columns.trainedTokens'), job?.trained_tokens != null ? format.number(job.trained_tokens) : none],
+        ['final-train', t('columns.finalTrain'), loss(final.trainLoss)],
+        ['final-valid', t('columns.finalValid'), loss(final.validLoss)],
+        ['best-valid', t('columns.bestValid'), loss(final.bestValidLoss)],
+      ] as const,
+    };
+  });
   return (
     <Card>
       <CardHeader>
         <CardTitle>{t('resultsTitle')}</CardTitle>
       </CardHeader>
       <CardContent>
-        <Table data-testid="compare-results">
-          <TableHeader>
-            <TableRow>
-              <TableHead>{t('columns.run')}</TableHead>
-              <TableHead>{t('columns.status')}</TableHead>
-              <TableHead className="text-right">{t('columns.duration')}</TableHead>
-              <TableHead className="text-right">{t('columns.cost')}</TableHead>
-              <TableHead className="text-right">{t('columns.trainedTokens')}</TableHead>
-              <TableHead className="text-right">{t('columns.finalTrain')}</TableHead>
-              <TableHead className="text-right">{t('columns.finalValid')}</TableHead>
-              <TableHead className="text-right">{t('columns.bestValid')}</TableHead>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {ids.map((id, i) => {
-              const job = jobs[i];
-              const final = finals[i]!;
-              const end = job?.finished_at ?? (job && !isFinalStatus(job.status) ? Math.floor(Date.now() / 1000) : null);
-              const duration = job?.started_at && end ? formatDuration(Math.max(0, end - job.started_at)) : null;
-              return (
+        {/* A table where there is room for it; on a phone, one block per run. */}
+        <div className="hidden md:block">
+          <Table data-testid="compare-results">
+            <TableHeader>
+              <TableRow>
+                <TableHead>{t('columns.run')}</TableHead>
+                <TableHead>{t('columns.status')}</TableHead>
+                {rows[0]?.cells.map(([key, label]) => (
+                  <TableHead key={key} className="text-right whitespace-normal">
+                    {label}
+                  </TableHead>
+                ))}
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {rows.map(({ id, job, cells }) => (
                 <TableRow key={id} data-testid="compare-result" data-job={id}>
-                  <TableCell>
-                    <Link href={`/jobs/${job?.id ?? id}`} className="font-mono text-xs underline-offset-4 hover:underline">
-                      {labels[i]}
-                    </Link>
+                  <TableCell className="max-w-56 whitespace-normal">
+                    <RunLabel id={id} job={job} />
                   </TableCell>
                   <TableCell>{job ? <StatusBadge status={job.status} /> : none}</TableCell>
-                  <TableCell className="text-right tabular-nums" data-testid="compare-duration">
-                    {duration ?? none}
-                  </TableCell>
-                  <TableCell className="text-right tabular-nums" data-testid="compare-cost">
-                    {job?.charged != null ? (
-                      <span title={tJobs('costCharged')}>{format.number(Number(job.charged), { maximumFractionDigits: 6 })}</span>
-                    ) : job?.estimatedCost != null ? (
-                      <span className="text-muted-foreground" title={tJobs('costEstimated')}>
-                        ≈ {format.number(Number(job.estimatedCost), { maximumFractionDigits: 6 })}
-                      </span>
-                    ) : (
-                      none
-                    )}
-                  </TableCell>
-                  <TableCell className="text-right tabular-nums">{job?.trained_tokens != null ? format.number(job.trained_tokens) : none}</TableCell>
-                  <TableCell className="text-right tabular-nums" data-testid="compare-final-train">
-                    {loss(final.trainLoss)}
-                  </TableCell>
-                  <TableCell className="text-right tabular-nums">{loss(final.validLoss)}</TableCell>
-                  <TableCell className="text-right tabular-nums">{loss(final.bestValidLoss)}</TableCell>
+                  {cells.map(([key, , value]) => (
+                    <TableCell key={key} className="text-right tabular-nums" data-testid={`compare-${key}`}>
+                      {value}
+                    </TableCell>
+                  ))}
                 </TableRow>
-              );
-            })}
-          </TableBody>
-        </Table>
+              ))}
+            </TableBody>
+          </Table>
+        </div>
+        <ul className="grid gap-4 md:hidden">
+          {rows.map(({ id, job, cells }) => (
+            <li key={id} className="grid gap-2 rounded-md border p-3">
+              <div className="flex flex-wrap items-start justify-between gap-2">
+                <RunLabel id={id} job={job} />
+                {job && <StatusBadge status={job.status} />}
+              </div>
+              <dl className="grid grid-cols-[minmax(0,1fr)_auto] gap-x-4 gap-y-1 text-sm">
+                {cells.map(([key, label, value]) => (
+                  <Fragment key={key}>
+                    <dt className="text-muted-foreground">{label}</dt>
+                    <dd className="text-right tabular-nums">{value}</dd>
+                  </Fragment>
+                ))}
+              </dl>
+            </li>
+          ))}
+        </ul>
       </CardContent>
     </Card>
   );
 }
 
-function SettingsCard({ ids, labels, jobs }: { ids: readonly string[]; labels: string[]; jobs: Array<Job | null> }) {
+function SettingsCard({ ids, jobs }: { ids: readonly string[]; jobs: Array<Job | null> }) {
   const t = useTranslations('jobs.compare');
   const tForm = useTranslations('jobs.form');
   const hp = useHyperparameterFormat();
@@ -349,8 +384,8 @@ function SettingsCard({ ids, labels, jobs }: { ids: readonly string[]; labels: s
             <TableRow>
               <TableHead>{t('setting')}</TableHead>
               {ids.map((id, i) => (
-                <TableHead key={id} className="font-mono text-xs">
-                  {labels[i]}
+                <TableHead key={id} className="h-auto max-w-48 py-2 align-bottom whitespace-normal">
+                  <RunLabel id={id} job={jobs[i] ?? null} />
                 </TableHead>
               ))}
             </TableRow>
@@ -371,7 +406,7 @@ function SettingsCard({ ids, labels, jobs }: { ids: readonly string[]; labels: s
                     </span>
                   </TableCell>
                   {ids.map((id, i) => (
-                    <TableCell key={id} className={cn('tabular-nums', (key === 'model' || key === 'training_file') && 'font-mono text-xs break-all', differs && 'font-semibold')}>
+                    <TableCell key={id} className={cn('max-w-48 tabular-nums whitespace-normal', (key === 'model' || key === 'training_file') && 'font-mono text-xs break-all', differs && 'font-semibold')}>
                       {display(key, jobs[i] ?? null, runs[i]?.[key])}
                     </TableCell>
                   ))}
