@@ -139,7 +139,16 @@ export function ImportModelDialog({
 
   return (
     <Dialog open={open} onOpenChange={close}>
-      <DialogContent className="sm:max-w-lg">
+      <DialogContent
+        className="sm:max-w-lg"
+        onEscapeKeyDown={(event) => {
+          // The dialog hears Escape before the field does: the first one closes the search results only.
+          if (showResults && tab === 'hub' && query.length >= 2) {
+            event.preventDefault();
+            setShowResults(false);
+          }
+        }}
+      >
         <DialogHeader>
           <DialogTitle>{editing ? t('editTitle', { name: editing.name }) : t('title')}</DialogTitle>
           <DialogDescription>{editing ? t('editDescription') : t('description')}</DialogDescription>

@@ -58,8 +58,9 @@ describe('the import dialog without the Hub and without an import root', () => {
     const submit = dialog.getByRole('button', { name: 'Import unavailable: the Hub cannot be reached' });
     expect(await submit.isDisabled()).toBe(true);
     expect(await submit.getAttribute('aria-describedby')).toBe(await outage.getAttribute('id'));
-    // Closing the results reads the repo's files, which fails the same way: still held.
+    // Escape closes the results, not the dialog; the repo's files are then read, which fails the same way: still held.
     await dialog.getByLabel('Repository').press('Escape');
+    await expect.poll(() => dialog.getByText('Search is unavailable while the Hub cannot be reached.').count()).toBe(0);
     await outage.waitFor();
     expect(await dialog.getByRole('button', { name: 'Import unavailable: the Hub cannot be reached' }).isDisabled()).toBe(true);
     await outage.getByRole('button', { name: 'Check again' }).click();
@@ -71,6 +72,7 @@ describe('the import dialog without the Hub and without an import root', () => {
 
   it('shows no "Server path" tab to an organization owner when no import root is configured', async () => {
     const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Repository').waitFor();
     expect(await dialog.getByRole('tab', { name: 'Server path' }).count()).toBe(0);
     expect(await dialog.getByLabel('Path on the server').count()).toBe(0);
     await page.keyboard.press('Escape');
