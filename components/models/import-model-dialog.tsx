@@ -107,6 +107,7 @@ export function ImportModelDialog({
 
   function close(next: boolean) {
     if (!next) {
+      setTab('hub');
       setRepo('');
       setPath('');
       setName('');
@@ -143,7 +144,7 @@ export function ImportModelDialog({
         className="sm:max-w-lg"
         onEscapeKeyDown={(event) => {
           // The dialog hears Escape before the field does: the first one closes the search results only.
-          if (showResults && tab === 'hub' && query.length >= 2) {
+          if (showResults && tab === 'hub' && repo.trim().length >= 2) {
             event.preventDefault();
             setShowResults(false);
           }
