@@ -125,6 +125,9 @@ describe('Models page', () => {
     await dialog.getByRole('button', { name: 'Import', exact: true }).click();
     await dialog.waitFor({ state: 'detached' });
     await page.locator(`[data-testid="model-row"][data-model="${name}"][data-status="FAILED"]`).waitFor({ timeout: 90_000 });
+    await expectFitsWidth(page, 1440, 'models-failed-import');
+    await expectFitsWidth(page, 390, 'models-failed-import');
+    await page.setViewportSize({ width: 1440, height: 900 });
 
     await row(name).getByRole('button', { name: `Edit: ${name}` }).click();
     dialog = page.getByRole('dialog', { name: `Edit the import of ${name}` });
@@ -138,9 +141,6 @@ describe('Models page', () => {
     await page.locator(`[data-testid="model-row"][data-model="${name}"][data-status="READY"]`).waitFor({ timeout: 120_000 });
     const rows = await getDb().baseModel.findMany({ where: { name } });
     expect(rows.map((m) => m.sourceRef)).toEqual(['lathe/tiny-chat']);
-    await expectFitsWidth(page, 1440, 'models-retry');
-    await expectFitsWidth(page, 390, 'models-retry');
-    await page.setViewportSize({ width: 1440, height: 900 });
   });
 
   it("lists a gated repo's files only once the organization stored its own Hugging Face token, never with the server's", async () => {
