@@ -112,6 +112,27 @@ export function ModelsTable({ admin, serverPaths }: { admin: boolean; serverPath
                 </TableCell>
                 <TableCell className="w-60 max-w-60 align-top whitespace-normal">
                   <ModelStatus model={m} />
+                  {m.status === 'FAILED' && canManage && (m.scope === 'organization' || admin) && (
+                    <div className="mt-2 flex flex-wrap gap-2">
+                      <Button
+                        variant="outline"
+                        size="sm"
+                        disabled={retry.isPending && retry.variables?.id === m.id}
+                        onClick={() => retry.mutate({ id: m.id })}
+                        aria-label={`${t('retry.button')}: ${m.name}`}
+                      >
+                        {t('retry.button')}
+                      </Button>
+                      <Button
+                        variant="outline"
+                        size="sm"
+                        onClick={() => setEditing({ id: m.id, name: m.name, source: m.source, sourceRef: m.sourceRef, revision: m.revision, scope: m.scope })}
+                        aria-label={`${t('retry.edit')}: ${m.name}`}
+                      >
+                        {t('retry.edit')}
+                      </Button>
+                    </div>
+                  )}
                   {m.status === 'READY' && <DeploymentControls baseModelId={m.id} name={m.name} canUndeploy={m.scope === 'organization' ? canManage : admin} />}
                 </TableCell>
                 <TableCell className="align-top">{m.architecture ?? '—'}</TableCell>
@@ -124,27 +145,6 @@ export function ModelsTable({ admin, serverPaths }: { admin: boolean; serverPath
                     <Button variant="outline" size="sm" onClick={() => setSelectedId(m.id)} aria-label={`${t('detailsButton')}: ${m.name}`}>
                       {t('detailsButton')}
                     </Button>
-                    {m.status === 'FAILED' && canManage && (m.scope === 'organization' || admin) && (
-                      <>
-                        <Button
-                          variant="outline"
-                          size="sm"
-                          disabled={retry.isPending && retry.variables?.id === m.id}
-                          onClick={() => retry.mutate({ id: m.id })}
-                          aria-label={`${t('retry.button')}: ${m.name}`}
-                        >
-                          {t('retry.button')}
-                        </Button>
-                        <Button
-                          variant="outline"
-                          size="sm"
-                          onClick={() => setEditing({ id: m.id, name: m.name, source: m.source, sourceRef: m.sourceRef, revision: m.revision, scope: m.scope })}
-                          aria-label={`${t('retry.edit')}: ${m.name}`}
-                        >
-                          {t('retry.edit')}
-                        </Button>
-                      </>
-                    )}
                     {canManage && (m.scope === 'organization' || admin) && !IMPORTING.has(m.status) && (
                       <ConfirmDialog
                         trigger={
