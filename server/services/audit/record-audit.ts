@@ -39,6 +39,17 @@ export function auditChainOf(organizationId: string | null): string {
   return organizationId ? `org:${organizationId}` : 'platform';
 }
 
+const lockHead = (tx: RawTx, chain: string) => tx.$queryRawUnsafe<{ hash: string }[]>('SELECT "hash" FROM "AuditChainHead" WHERE "chain" = $1 FOR UPDATE', chain);
+
+/** Locks the chain's head row until the transaction ends and returns it, creating it the first time. */
+async function lockChainHead(tx: RawTx, chain: string) {
+  // FOR UPDATE writes no new row version, so a busy chain's head does not bloat; only the append does.
+  const heads = await lockHead(tx, chain);
+  if (heads.length > 0) return heads;
+  await tx.$executeRawUnsafe(`INSERT INTO "AuditChainHead" ("chain","lastId","hash","entries") VALUES ($1, 0, $2, 0) ON CONFLICT ("chain") DO NOTHING`, chain, GENESIS_HASH);
+  return lockHead(tx, chain);
+}
+
 /**
  * Appends one entry to its organization's hash chain. Must run inside the transaction of the change
  * it records, so the change and its audit entry commit or roll back together. The chain's head row
@@ -48,13 +59,7 @@ export function auditChainOf(organizationId: string | null): string {
 export async function recordAudit(tx: RawTx, options: RecordAuditOptions): Promise<void> {
   const organizationId = options.organizationId ?? null;
   const chain = auditChainOf(organizationId);
-  // An upsert that changes nothing still takes the row lock, and returns the head as it was.
-  const heads = await tx.$queryRawUnsafe<{ hash: string }[]>(
-    `INSERT INTO "AuditChainHead" ("chain","lastId","hash","entries") VALUES ($1, 0, $2, 0)
-     ON CONFLICT ("chain") DO UPDATE SET "chain" = EXCLUDED."chain" RETURNING "hash"`,
-    chain,
-    GENESIS_HASH,
-  );
+  const heads = await lockChainHead(tx, chain);
   const prevHash = heads[0]?.hash ?? GENESIS_HASH;
   // Millisecond precision: what timestamp(3) stores is exactly what was hashed.
   const fields: AuditFields = {
