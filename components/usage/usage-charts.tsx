@@ -33,7 +33,7 @@ export function UsageCharts() {
 
   const label = React.useCallback(
     (p: { kind: string; model: string; projectName: string; apiKeyName: string | null }) =>
-      split === 'model' ? (p.kind === 'fine-tuning' ? t('fineTuning', { model: p.model }) : p.model) : split === 'project' ? p.projectName : (p.apiKeyName ?? t('noKey')),
+      split === 'model' ? (p.kind === 'fine-tuning' ? t('fineTuning', { model: p.model }) : p.kind === 'deployment' ? t('deploymentHours', { model: p.model }) : p.model) : split === 'project' ? p.projectName : (p.apiKeyName ?? t('noKey')),
     [split, t],
   );
   const { data, groups } = React.useMemo(() => {
