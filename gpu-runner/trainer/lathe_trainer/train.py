@@ -563,7 +563,7 @@ class Trainer:
         )
         log(
             f"training {trainable} LoRA parameters of {total} on {self.dist.device} ({self.precision}),"
-            f" {self.total_steps} steps, world size {self.dist.world}"
+            f" {self.total_steps} steps, world size {self.dist.world}, LoRA A at 1/{config.lora.lr_ratio:g} of the learning rate"
         )
         self.model.train()
         step_time = 0.0
