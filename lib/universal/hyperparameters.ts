@@ -145,9 +145,10 @@ export const AUTO_RULE = {
 /**
  * The values "auto" resolves to:
  * - batch size: about 0.2% of the examples as a power of two (1 to 256), as OpenAI's auto does;
- * - learning rate: 2e-4 at width 4096 and batch 8, scaled by 4096/width (muP: Adam's per-weight
- *   update must shrink as 1/width for the change of a layer's output to stay the same size) and by
- *   sqrt(batch/8) (the square-root scaling rule for Adam), kept within 1e-5 to 5e-3;
+ * - learning rate of LoRA's B matrices (the trainer runs A at 1/16 of it, LoRA+): 2e-4 at width
+ *   4096 and batch 8, scaled by 4096/width (muP: Adam's per-weight update must shrink as 1/width for
+ *   the change of a layer's output to stay the same size) and by sqrt(batch/8) (the square-root
+ *   scaling rule for Adam), kept within 1e-5 to 5e-3;
  * - epochs: 3, raised so the job makes at least 1,000 optimizer steps (at most 50 epochs), lowered
  *   for large files so about 25,000 examples are seen (at least 1), and capped so trained tokens x
  *   epochs stays within maxBilledTokens.
