@@ -18,14 +18,14 @@ export const SAME_IN_EVERY_LOCALE: readonly string[] = [
 
 /** Words that are spelled the same in that language (or that its developers keep), per locale. */
 export const SAME_IN_LOCALE: Partial<Record<Locale, readonly string[]>> = {
-  de: ['Partition', 'Administration', 'Beta', 'Status', 'GPUs', 'Name', 'Jobs', 'Job', 'Admin', 'Format', 'Code', 'Suffix', 'Standard', 'Seed', 'Info', 'Live', 'Details', 'Repository', 'Downloads', 'Limits', 'Navigation', 'Webhooks', '{ms} ms'],
+  de: ['Partition', 'Administration', 'Beta', 'Status', 'GPUs', 'Name', 'Jobs', 'Job', 'Job {name}', 'Admin', 'Format', 'Code', 'Suffix', 'Standard', 'Seed', 'Info', 'Live', 'Details', 'Repository', 'Downloads', 'Limits', 'Navigation', 'Webhooks', '{ms} ms'],
   es: ['Base', 'Beta', 'Tokens (est.)', 'Error', '{speed} tokens/s', '{tokens} tokens', 'Tokens', 'Webhooks', 'Endpoint', '{ms} ms'],
   fr: ['Partition', 'Partitions', 'Administration', 'Actions', 'Date', 'Base', 'Pause', 'Format', 'Messages', 'Code', 'Message', 'Standard', 'Info', 'Architecture', 'Licence', 'Source', 'Assistant', 'Navigation', 'Net', 'Active', 'Description', 'Webhooks', '{ms} ms', 'Notifications', 'Score'],
   ja: ['{ms} ms'],
-  it: ['Job', 'Standard', 'Seed', 'Learning rate', 'Fine-tuning', 'Password', 'Repository', 'fine-tuning: {model}', 'Endpoint', '{ms} ms', 'Beta', 'Early stopping', 'Dataset'],
-  nl: ['Nodes', 'Status', 'Datasets', 'Jobs', 'Job', 'Model', 'Code', 'Context', '{credits} credits', 'credits', 'Epochs', 'Seed', 'Tokens per epoch', 'Hyperparameters', 'Learning rate', 'Info', 'epoch {epoch}', '{speed} tokens/s', 'Metrics', 'Live', 'Parameters', 'Details', '{tokens} tokens', 'Repository', '{count, plural, one {# download} other {# downloads}}', 'Downloads', 'Project', 'Tokens', 'Webhooks', 'Endpoint', 'Events', 'Event', '{ms} ms', 'Beta', 'Early stopping', 'Dataset', 'Score'],
+  it: ['Job', 'Job {name}', 'Preset', 'Standard', 'Seed', 'Learning rate', 'Fine-tuning', 'Password', 'Repository', 'fine-tuning: {model}', 'Endpoint', '{ms} ms', 'Beta', 'Early stopping', 'Dataset'],
+  nl: ['Nodes', 'Status', 'Datasets', 'Jobs', 'Job', 'Model', 'Code', 'Context', '{credits} credits', 'credits', 'Epochs', 'Seed', 'Tokens per epoch', 'Hyperparameters', 'Learning rate', 'Info', 'epoch {epoch}', '{speed} tokens/s', 'Metrics', 'Live', 'Parameters', 'Details', '{tokens} tokens', 'Repository', '{count, plural, one {# download} other {# downloads}}', 'Downloads', 'Project', 'Tokens', 'Webhooks', 'Endpoint', 'Events', 'Event', '{ms} ms', 'Beta', 'Early stopping', 'Dataset', 'Epoch {epoch}', 'Score'],
   pl: ['Model', 'Format', 'Endpoint', '{ms} ms', 'Beta'],
-  pt: ['Status', 'GPUs', 'Jobs', 'Job', 'Base', 'Tokens (est.)', '{speed} tokens/s', '{tokens} tokens', '{count, plural, one {# download} other {# downloads}}', 'Downloads', 'Tokens', 'Webhooks', 'Endpoint', '{ms} ms', 'Beta'],
+  pt: ['Status', 'GPUs', 'Jobs', 'Job', 'Job {name}', 'Base', 'Tokens (est.)', '{speed} tokens/s', '{tokens} tokens', '{count, plural, one {# download} other {# downloads}}', 'Downloads', 'Tokens', 'Webhooks', 'Endpoint', '{ms} ms', 'Beta'],
 };
 
 /** Whether `value`, equal to its English source, may stay so in `locale`. */

@@ -12,8 +12,10 @@ import { startOpsServer } from '@/server/observability/metrics';
 import { reapLapsedJobs } from '@/server/services/training/reap-lapsed-jobs';
 import { releaseStaleReservations } from '@/server/services/credits/release-stale-reservations';
 import { pruneWebhookLog } from '@/server/services/webhooks/prune-webhook-log';
+import { chargeDeploymentHours } from '@/server/services/billing/charge-deployment-hours';
 
 const RESERVATION_SWEEP_MS = 5 * 60_000;
+const DEPLOYMENT_HOUR_SAMPLE_MS = 60_000;
 
 // LISTEN/NOTIFY: queues that NOTIFY on send (webhook.deliver) are picked up at once, not at the next poll.
 const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: 'pgboss', max: 4, useListenNotify: true });
@@ -44,6 +46,14 @@ const sweeper = setInterval(() => {
   pruneWebhookLog({ db: getDb() }).catch((error: unknown) => logger.warn({ err: error }, 'pruning the webhook delivery log failed'));
 }, RESERVATION_SWEEP_MS);
 
+// Ready deployments are charged per clock hour; the ledger key per deployment and hour makes
+// every sample after the first in an hour, and samples by other workers, no-ops.
+const deploymentHours = setInterval(() => {
+  chargeDeploymentHours({ db: getDb() })
+    .then((result) => result.charged > 0 && logger.info(result, 'charged deployment hours'))
+    .catch((error: unknown) => logger.warn({ err: error }, 'charging deployment hours failed'));
+}, DEPLOYMENT_HOUR_SAMPLE_MS);
+
 const ops = startOpsServer({
   port: env.WORKER_OPS_PORT,
   processName: 'worker',
@@ -61,6 +71,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down worker');
   clearInterval(reaper);
   clearInterval(sweeper);
+  clearInterval(deploymentHours);
   await boss.stop({ graceful: true, timeout: 20_000 });
   ops.close();
   await disconnectDb();

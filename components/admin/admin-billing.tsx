@@ -20,9 +20,7 @@ function Section({ title, description, children }: { title: string; description?
   return (
     <Card className="min-w-0">
       <CardHeader>
-        <CardTitle>
-          <h2>{title}</h2>
-        </CardTitle>
+        <CardTitle>{title}</CardTitle>
         {description && <CardDescription>{description}</CardDescription>}
       </CardHeader>
       <CardContent className="grid min-w-0 gap-4">{children}</CardContent>

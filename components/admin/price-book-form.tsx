@@ -29,9 +29,7 @@ export function PriceBookForm() {
   return (
     <Card className="min-w-0">
       <CardHeader>
-        <CardTitle>
-          <h2>{t('title')}</h2>
-        </CardTitle>
+        <CardTitle>{t('title')}</CardTitle>
         <CardDescription>{t('description')}</CardDescription>
       </CardHeader>
       <CardContent className="min-w-0">

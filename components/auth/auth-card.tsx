@@ -4,9 +4,7 @@ export function AuthCard({ title, description, children, footer }: { title: stri
   return (
     <Card>
       <CardHeader>
-        <CardTitle className="text-xl">
-          <h1>{title}</h1>
-        </CardTitle>
+        <CardTitle className="text-xl" as="h1">{title}</CardTitle>
         {description && <CardDescription>{description}</CardDescription>}
       </CardHeader>
       <CardContent>{children}</CardContent>

@@ -84,9 +84,7 @@ export function BuyCredits({ summary }: { summary: Summary }) {
     return (
       <Card data-testid="billing-off">
         <CardHeader>
-          <CardTitle>
-            <h2>{t('off.title')}</h2>
-          </CardTitle>
+          <CardTitle>{t('off.title')}</CardTitle>
           <CardDescription>{t('off.description')}</CardDescription>
         </CardHeader>
         <CardContent className="grid gap-2 text-sm">
@@ -100,9 +98,7 @@ export function BuyCredits({ summary }: { summary: Summary }) {
   return (
     <Card>
       <CardHeader>
-        <CardTitle>
-          <h2>{t('buy.title')}</h2>
-        </CardTitle>
+        <CardTitle>{t('buy.title')}</CardTitle>
         <CardDescription>{canBuy ? t('buy.description') : t('buy.onlyAdmins')}</CardDescription>
       </CardHeader>
       <CardContent className="grid gap-3 sm:grid-cols-3">
@@ -132,9 +128,7 @@ export function PortalAndInvoices({ summary }: { summary: Summary }) {
   return (
     <Card>
       <CardHeader>
-        <CardTitle>
-          <h2>{t('portal.title')}</h2>
-        </CardTitle>
+        <CardTitle>{t('portal.title')}</CardTitle>
         <CardDescription>{summary.hasCustomer ? t('portal.description') : t('portal.noCustomer')}</CardDescription>
       </CardHeader>
       <CardContent className="grid gap-4">
@@ -199,9 +193,7 @@ export function AutoTopUpForm({ summary }: { summary: Summary }) {
   return (
     <Card>
       <CardHeader>
-        <CardTitle>
-          <h2>{t('autoTopUp.title')}</h2>
-        </CardTitle>
+        <CardTitle>{t('autoTopUp.title')}</CardTitle>
         <CardDescription>{owner ? (summary.hasCustomer ? t('autoTopUp.description') : t('autoTopUp.needsPurchase')) : t('autoTopUp.ownersOnly')}</CardDescription>
       </CardHeader>
       <CardContent>
@@ -265,9 +257,7 @@ export function SpendCaps({ summary }: { summary: Summary }) {
   return (
     <Card>
       <CardHeader>
-        <CardTitle>
-          <h2>{t('cap.title')}</h2>
-        </CardTitle>
+        <CardTitle>{t('cap.title')}</CardTitle>
         <CardDescription>{t('cap.description')}</CardDescription>
       </CardHeader>
       <CardContent className="grid gap-6">

@@ -45,9 +45,7 @@ export function FirstRunChecklist() {
   return (
     <Card data-testid="first-run-checklist" aria-labelledby="first-run-title">
       <CardHeader>
-        <CardTitle>
-          <h2 id="first-run-title">{t('title')}</h2>
-        </CardTitle>
+        <CardTitle id="first-run-title">{t('title')}</CardTitle>
         <CardDescription>{t('progress', { done: count, total: STEPS.length })}</CardDescription>
       </CardHeader>
       <CardContent>

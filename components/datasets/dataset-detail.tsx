@@ -94,6 +94,25 @@ export function DatasetDetail({ id, docs }: { id: string; docs: Record<string, C
         }
       />
 
+      {d.duplicates.length > 0 && (
+        <Alert data-testid="dataset-duplicate">
+          <AlertTitle>{t('detail.duplicateTitle')}</AlertTitle>
+          <AlertDescription>
+            <p>
+              {t.rich('detail.duplicateDescription', {
+                count: d.duplicates.length,
+                date: fmt.date(d.duplicates[0]!.createdAt),
+                link: (chunks) => (
+                  <Link href={`/datasets/${d.duplicates[0]!.id}`} className="font-medium break-all underline underline-offset-4">
+                    {chunks}
+                  </Link>
+                ),
+                name: d.duplicates[0]!.name,
+              })}
+            </p>
+          </AlertDescription>
+        </Alert>
+      )}
       {d.status === 'UPLOADED' && <p className="text-muted-foreground text-sm">{t('detail.uploadedWaiting')}</p>}
       {d.status === 'VALIDATING' && <ProgressWithEta value={(d.progress ?? 0) * 100} label={t('detail.validating')} />}
       {d.status === 'FAILED' && (
@@ -123,7 +142,7 @@ export function DatasetDetail({ id, docs }: { id: string; docs: Record<string, C
           </CardHeader>
           <CardContent className="grid gap-6">
             <div className="grid grid-cols-2 gap-4 md:grid-cols-3 lg:grid-cols-6" data-testid="dataset-stats">
-              <Stat label={t('detail.examples')} value={fmt.count(stats.examples)} />
+              <Stat label={t('detail.examples')} value={fmt.count(stats.examples)} hint={report && report.lines !== stats.examples ? t('detail.examplesOfLines', { count: report.lines }) : undefined} />
               <Stat label={t('detail.format')} value={d.format && t.has(`detail.formats.${d.format}`) ? t(`detail.formats.${d.format}`) : '—'} />
               <Stat label={t('detail.messages')} value={fmt.count(stats.messages)} />
               <Stat label={t('detail.estimatedTokens')} value={fmt.compact(stats.estimatedTokens)} />

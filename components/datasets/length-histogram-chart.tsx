@@ -2,21 +2,21 @@
 
 import { useTranslations } from 'next-intl';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { CharacterBucket } from '@/lib/universal/dataset-report';
+import { binHistogram, type CharacterBucket } from '@/lib/universal/dataset-report';
 import { useDatasetFormat } from '@/components/datasets/use-dataset-format';
 
-/** Examples per length bucket; empty buckets past the longest example are left out. */
+/** Examples per length, in at most twelve bars spanning the shortest to the longest example. */
 export function LengthHistogramChart({ histogram }: { histogram: readonly CharacterBucket[] }) {
   const t = useTranslations('datasets.detail');
   const fmt = useDatasetFormat();
-  const last = histogram.findLastIndex((b) => b.count > 0);
-  const data = histogram.slice(0, Math.max(1, last + 1)).map((b) => ({
+  const bars = binHistogram(histogram);
+  const data = bars.map((b) => ({
     label: b.max === null ? `${fmt.compact(b.min)}+` : `${fmt.compact(b.min)}–${fmt.compact(b.max)}`,
     name: b.max === null ? t('histogramLastBucket', { min: fmt.count(b.min) }) : t('histogramBucket', { min: fmt.count(b.min), max: fmt.count(b.max - 1) }),
     count: b.count,
   }));
   return (
-    <figure className="grid gap-2" data-testid="length-histogram" data-buckets={data.length}>
+    <figure className="grid gap-2" data-testid="length-histogram" data-buckets={data.length} data-range={`${bars[0]?.min ?? 0}–${bars.at(-1)?.max ?? ''}`}>
       <figcaption className="text-muted-foreground text-sm">{t('histogramDescription')}</figcaption>
       <div className="h-56 w-full" role="img" aria-label={data.map((d) => `${d.name}: ${t('histogramCount', { count: d.count })}`).join('; ')}>
         <ResponsiveContainer width="100%" height="100%">

@@ -1,6 +1,6 @@
 'use client';
 
-import { useMemo } from 'react';
+import { Fragment, useMemo } from 'react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -24,6 +24,7 @@ import { JobEvaluationsCard } from '@/components/evals/job-evaluations-card';
 import { JobEventsTable } from '@/components/jobs/job-events-table';
 import { JobLogsPanel } from '@/components/jobs/job-logs-panel';
 import { JobMetricsChart } from '@/components/jobs/job-metrics-chart';
+import { HYPERPARAMETER_KEYS, useHyperparameterFormat } from '@/components/jobs/use-hyperparameter-format';
 import { isFinalStatus, liveJobState, metricSeries, progressPercent, readProgress } from '@/components/jobs/job-metrics';
 import { useJobLive } from '@/lib/realtime/use-job-live';
 import { useTRPC } from '@/lib/trpc/client';
@@ -31,6 +32,9 @@ import type { AppRouter } from '@/server/api/root';
 import { ModelDownloadsCard } from '@/components/serving/model-downloads-card';
 
 export type JobDetail = inferRouterOutputs<AppRouter>['job']['get'];
+
+/** Lathe's own settings, listed on the job page once asked for or chosen by "auto". */
+const ADVANCED_KEYS = HYPERPARAMETER_KEYS.slice(3);
 
 export function JobDetailView({ id }: { id: string }) {
   const t = useTranslations('jobs.detail');
@@ -114,6 +118,7 @@ function LiveJob({ job }: { job: JobDetail }) {
   const created = new Date(job.created_at * 1000);
   const finished = job.finished_at ? new Date(job.finished_at * 1000) : null;
   const hp = job.hyperparameters;
+  const hpFormat = useHyperparameterFormat();
   const hpValue = (v: unknown) => (typeof v === 'number' ? format.number(v, { maximumSignificantDigits: 4 }) : t('auto'));
 
   return (
@@ -285,6 +290,14 @@ function LiveJob({ job }: { job: JobDetail }) {
               <dd className="tabular-nums">{hpValue(hp.batch_size)}</dd>
               <dt className="text-muted-foreground">{t('learningRateMultiplier')}</dt>
               <dd className="tabular-nums">{hpValue(hp.learning_rate_multiplier)}</dd>
+              {ADVANCED_KEYS.filter((key) => (hp as Record<string, unknown>)[key] !== undefined).map((key) => (
+                <Fragment key={key}>
+                  <dt className="text-muted-foreground">{hpFormat.label(key)}</dt>
+                  <dd className="tabular-nums break-words" data-testid={`job-hp-${key}`}>
+                    {hpFormat.display(key, (hp as Record<string, unknown>)[key])}
+                  </dd>
+                </Fragment>
+              ))}
               <dt className="text-muted-foreground">{t('seed')}</dt>
               <dd className="tabular-nums">{job.seed}</dd>
               <dt className="text-muted-foreground">{t('earlyStopping')}</dt>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareSeries, liveJobState, metricSeries, presentSeries, progressPercent, readProgress, type JobEventLike } from '@/components/jobs/job-metrics';
+import { compareSeries, differingKeys, finalMetrics, smoothEma, liveJobState, metricSeries, presentSeries, progressPercent, readProgress, type JobEventLike } from '@/components/jobs/job-metrics';
 
 const train = (seq: number, step: number, loss: number, accuracy?: number): JobEventLike => ({
   seq,
@@ -47,10 +47,44 @@ describe('compareSeries', () => {
     const a = metricSeries([train(1, 1, 2), train(2, 2, 1.5), { seq: 3, type: 'metrics', data: { step: 2, valid_loss: 1.6 } }]);
     const b = metricSeries([train(1, 2, 3), { seq: 2, type: 'metrics', data: { step: 3, full_valid_loss: 2.5 } }]);
     expect(compareSeries([a, b])).toEqual([
-      { step: 1, train_0: 2 },
-      { step: 2, train_0: 1.5, valid_0: 1.6, train_1: 3 },
-      { step: 3, valid_1: 2.5 },
+      { x: 1, train_0: 2 },
+      { x: 2, train_0: 1.5, valid_0: 1.6, train_1: 3 },
+      { x: 3, valid_1: 2.5 },
     ]);
+  });
+
+  it('places points by epoch: the reported one, else step over steps per epoch; a job with neither has none', () => {
+    const a = metricSeries([{ seq: 1, type: 'metrics', data: { step: 5, epoch: 0.5, train_loss: 2 } }, { seq: 2, type: 'metrics', data: { step: 10, epoch: 1, train_loss: 1 } }]);
+    const b = metricSeries([train(1, 4, 3), train(2, 8, 2)]);
+    const c = metricSeries([train(1, 1, 9)]);
+    expect(compareSeries([a, b, c], { axis: 'epoch', stepsPerEpoch: [null, 4, null] })).toEqual([
+      { x: 0.5, train_0: 2 },
+      { x: 1, train_0: 1, train_1: 3 },
+      { x: 2, train_1: 2 },
+    ]);
+  });
+
+  it('smooths each curve with a debiased moving average that starts at the first value', () => {
+    expect(smoothEma([2, 2, 2], 0.9)).toEqual([2, 2, 2].map((v) => expect.closeTo(v, 10)));
+    const smoothed = smoothEma([4, 0, 4, 0], 0.5);
+    expect(smoothed[0]).toBeCloseTo(4);
+    expect(Math.max(...smoothed.slice(1)) - Math.min(...smoothed.slice(1))).toBeLessThan(4);
+    expect(smoothEma([1, 3], 0)).toEqual([1, 3]);
+    const a = metricSeries([train(1, 1, 4), train(2, 2, 0)]);
+    expect(compareSeries([a], { smoothing: 0.5 })[1]!.train_0).toBeCloseTo(smoothEma([4, 0], 0.5)[1]!);
+  });
+});
+
+describe('finalMetrics and differingKeys', () => {
+  it('reads the last train loss, the last and the best validation loss', () => {
+    const points = metricSeries([train(1, 1, 2), { seq: 2, type: 'metrics', data: { step: 1, valid_loss: 1.5 } }, train(3, 2, 1), { seq: 4, type: 'metrics', data: { step: 2, full_valid_loss: 1.7 } }]);
+    expect(finalMetrics(points)).toEqual({ trainLoss: 1, validLoss: 1.7, bestValidLoss: 1.5 });
+    expect(finalMetrics([])).toEqual({ trainLoss: null, validLoss: null, bestValidLoss: null });
+  });
+
+  it('names the settings whose values differ, counting a missing one as auto', () => {
+    const runs = [{ n_epochs: 3, lora_rank: 8, lr_scheduler: 'auto' }, { n_epochs: 3, lora_rank: 16 }, { n_epochs: 3, lora_rank: 8, lr_scheduler: 'auto' }];
+    expect([...differingKeys(['n_epochs', 'lora_rank', 'lr_scheduler'], runs)]).toEqual(['lora_rank']);
   });
 });
 

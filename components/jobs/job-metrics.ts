@@ -11,6 +11,8 @@ export interface JobEventLike {
 /** One step of a job: train metrics at every logged step, validation metrics at evaluation steps. */
 export interface MetricPoint {
   step: number;
+  /** Fractional epoch at this step, as the trainer reported it (events written before it did have none). */
+  epoch?: number;
   trainLoss?: number;
   trainAccuracy?: number;
   validLoss?: number;
@@ -50,6 +52,7 @@ export function metricSeries(events: readonly JobEventLike[]): MetricPoint[] {
     if (event.type !== 'metrics' || !finite(event.data.step)) continue;
     const step = event.data.step;
     const point = byStep.get(step) ?? { step };
+    if (finite(event.data.epoch)) point.epoch = event.data.epoch;
     for (const [key, field] of FIELDS) {
       const value = event.data[field];
       if (finite(value)) point[key] = value;
@@ -67,24 +70,87 @@ export function presentSeries(points: readonly MetricPoint[]): Set<keyof Omit<Me
 }
 
 export type CompareKey = `train_${number}` | `valid_${number}`;
-export type ComparePoint = { step: number } & Partial<Record<CompareKey, number>>;
+/** One x of the comparison chart (a step, or an epoch) and each job's losses there. */
+export type ComparePoint = { x: number } & Partial<Record<CompareKey, number>>;
+export type CompareAxis = 'step' | 'epoch';
+
+export interface CompareOptions {
+  axis?: CompareAxis;
+  /** Exponential moving average weight, 0 (raw) to below 1, applied to each job's train and validation curves. */
+  smoothing?: number;
+  /** Per job, its optimizer steps per epoch, for points whose epoch the trainer did not report; null when unknown. */
+  stepsPerEpoch?: ReadonlyArray<number | null | undefined>;
+}
 
 /**
- * Several jobs' train and validation losses on one step axis, for one chart: job i's values sit
- * under `train_i` and `valid_i` (full validation counts as validation where no plain one exists).
+ * Exponential moving average with TensorBoard's debiasing: the first values are not pulled toward
+ * zero, so the smoothed curve starts where the raw one does.
  */
-export function compareSeries(jobs: ReadonlyArray<readonly MetricPoint[]>): ComparePoint[] {
-  const byStep = new Map<number, ComparePoint>();
+export function smoothEma(values: readonly number[], weight: number): number[] {
+  if (weight <= 0) return [...values];
+  const w = Math.min(weight, 0.999);
+  let last = 0;
+  return values.map((value, i) => {
+    last = last * w + (1 - w) * value;
+    return last / (1 - w ** (i + 1));
+  });
+}
+
+/** Where a job's point sits on the epoch axis: its reported epoch, else its step over the steps per epoch; null when neither is known. */
+function epochOf(point: MetricPoint, stepsPerEpoch: number | null | undefined): number | null {
+  if (point.epoch !== undefined) return point.epoch;
+  return stepsPerEpoch && stepsPerEpoch > 0 ? point.step / stepsPerEpoch : null;
+}
+
+/**
+ * Several jobs' train and validation losses on one axis, for one chart: job i's values sit under
+ * `train_i` and `valid_i` (full validation counts as validation where no plain one exists). On the
+ * epoch axis, a job whose epochs are unknown has no points.
+ */
+export function compareSeries(jobs: ReadonlyArray<readonly MetricPoint[]>, { axis = 'step', smoothing = 0, stepsPerEpoch = [] }: CompareOptions = {}): ComparePoint[] {
+  const byX = new Map<number, ComparePoint>();
   jobs.forEach((points, index) => {
-    for (const p of points) {
-      const row = byStep.get(p.step) ?? { step: p.step };
-      if (p.trainLoss !== undefined) row[`train_${index}`] = p.trainLoss;
-      const valid = p.validLoss ?? p.fullValidLoss;
-      if (valid !== undefined) row[`valid_${index}`] = valid;
-      byStep.set(p.step, row);
+    const placed = points.flatMap((p) => {
+      const x = axis === 'step' ? p.step : epochOf(p, stepsPerEpoch[index]);
+      return x === null ? [] : [{ x: Number(x.toFixed(6)), train: p.trainLoss, valid: p.validLoss ?? p.fullValidLoss }];
+    });
+    for (const series of ['train', 'valid'] as const) {
+      const present = placed.filter((p) => p[series] !== undefined);
+      const values = smoothEma(present.map((p) => p[series]!), smoothing);
+      present.forEach((p, i) => {
+        const row = byX.get(p.x) ?? { x: p.x };
+        row[`${series}_${index}`] = values[i];
+        byX.set(p.x, row);
+      });
     }
   });
-  return [...byStep.values()].sort((a, b) => a.step - b.step);
+  return [...byX.values()].sort((a, b) => a.x - b.x);
+}
+
+/** What a run ended with: its last train loss, its last and its lowest validation loss (null where it has none). */
+export function finalMetrics(points: readonly MetricPoint[]): { trainLoss: number | null; validLoss: number | null; bestValidLoss: number | null } {
+  let trainLoss: number | null = null;
+  let validLoss: number | null = null;
+  let bestValidLoss: number | null = null;
+  for (const p of points) {
+    if (p.trainLoss !== undefined) trainLoss = p.trainLoss;
+    const valid = p.validLoss ?? p.fullValidLoss;
+    if (valid !== undefined) {
+      validLoss = valid;
+      bestValidLoss = bestValidLoss === null ? valid : Math.min(bestValidLoss, valid);
+    }
+  }
+  return { trainLoss, validLoss, bestValidLoss };
+}
+
+/** The settings that differ between runs: a key's values compared as JSON, "auto" and missing alike. */
+export function differingKeys<K extends string>(keys: readonly K[], runs: ReadonlyArray<Partial<Record<K, unknown>>>): Set<K> {
+  const differ = new Set<K>();
+  for (const key of keys) {
+    const seen = new Set(runs.map((run) => JSON.stringify(run[key] ?? 'auto')));
+    if (seen.size > 1) differ.add(key);
+  }
+  return differ;
 }
 
 /** Progress as a percentage of steps done; 0 before the trainer reported its total. */

@@ -3,15 +3,12 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { keepPreviousData, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useQueries, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import { useFormatter, useNow, useTranslations } from 'next-intl';
 import { FlaskConical, GitCompare, Plus } from 'lucide-react';
 import { Button } from '@/components/ui/button';
 import { Checkbox } from '@/components/ui/checkbox';
-import { Input } from '@/components/ui/input';
-import { Label } from '@/components/ui/label';
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@/components/ui/select';
 import { useFormatDuration } from '@/components/common/use-format-duration';
 import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
@@ -23,6 +20,7 @@ import { ProgressWithEta } from '@/components/common/progress-with-eta';
 import { StatusBadge } from '@/components/common/status-badge';
 import { isFinalStatus, MAX_COMPARED, progressPercent, readProgress } from '@/components/jobs/job-metrics';
 import { TrainerStatusAlert } from '@/components/jobs/trainer-status-alert';
+import { JobFilters, useJobFilters } from '@/components/jobs/job-filters';
 import { POLL_INTERVAL_MS } from '@/lib/realtime/use-job-live';
 import { useJobUpdates } from '@/lib/realtime/use-job-updates';
 import { useTRPC } from '@/lib/trpc/client';
@@ -31,18 +29,6 @@ import type { AppRouter } from '@/server/api/root';
 export type JobRow = inferRouterOutputs<AppRouter>['job']['list']['jobs'][number];
 
 const PAGE_SIZE = 25;
-const ANY = '__any';
-const STATUSES = ['validating_files', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-type JobStatusFilter = (typeof STATUSES)[number];
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [current, setCurrent] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setCurrent(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return current;
-}
 const LIST_REFRESH_MS = 1_000;
 
 export function JobsTable() {
@@ -54,23 +40,9 @@ export function JobsTable() {
   const queryClient = useQueryClient();
   // Page i starts after the last job of page i - 1 (OpenAI's `after` cursor).
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
-  const [filter, setFilter] = useState<{ status: string; model: string; dataset: string; search: string }>({ status: ANY, model: ANY, dataset: ANY, search: '' });
-  const search = useDebounced(filter.search.trim(), 250);
-  const query = {
-    status: filter.status === ANY ? null : (filter.status as JobStatusFilter),
-    model: filter.model === ANY ? null : filter.model,
-    dataset: filter.dataset === ANY ? null : filter.dataset,
-    search: search || null,
-  };
-  const filtered = Object.values(query).some((v) => v !== null);
-  const changeFilter = (patch: Partial<typeof filter>) => {
-    setFilter((f) => ({ ...f, ...patch }));
-    setCursors([null]);
-  };
+  const { filter, query, filtered, change: changeFilter, clear: clearFilter } = useJobFilters(() => setCursors([null]));
   // The previous results stay on screen while a changed filter's first page loads.
   const pages = useQueries({ queries: cursors.map((after) => trpc.job.list.queryOptions({ after, limit: PAGE_SIZE, ...query }, { placeholderData: keepPreviousData })) });
-  const models = useQuery(trpc.model.list.queryOptions());
-  const datasets = useQuery(trpc.dataset.list.queryOptions({ purpose: 'fine-tune' }));
   const formatDuration = useFormatDuration();
   const jobs = pages.flatMap((p) => p.data?.jobs ?? []);
   const last = pages.at(-1);
@@ -144,22 +116,14 @@ export function JobsTable() {
         </Alert>
       )}
       {(jobs.length > 0 || filtered) && (
-        <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4" data-testid="job-filters">
-          <div className="grid gap-1.5">
-            <Label htmlFor="jobs-search">{t('filters.search')}</Label>
-            <Input id="jobs-search" type="search" value={filter.search} placeholder={t('filters.searchPlaceholder')} onChange={(e) => changeFilter({ search: e.target.value })} />
-          </div>
-          <FilterSelect id="jobs-status" label={t('filters.status')} value={filter.status} onChange={(status) => changeFilter({ status })} any={t('filters.anyStatus')} options={STATUSES.map((s) => ({ value: s, label: t(`filters.statuses.${s}`) }))} />
-          <FilterSelect id="jobs-model" label={t('filters.model')} value={filter.model} onChange={(model) => changeFilter({ model })} any={t('filters.anyModel')} options={(models.data ?? []).map((m) => ({ value: m.name, label: m.name }))} />
-          <FilterSelect id="jobs-dataset" label={t('filters.dataset')} value={filter.dataset} onChange={(dataset) => changeFilter({ dataset })} any={t('filters.anyDataset')} options={(datasets.data ?? []).map((d) => ({ value: d.id, label: d.name }))} />
-        </div>
+        <JobFilters idPrefix="jobs" filter={filter} onChange={changeFilter} />
       )}
       {loading ? (
         <Skeleton className="h-32 w-full" />
       ) : !jobs.length && !error && filtered ? (
         <p className="text-muted-foreground text-sm" data-testid="jobs-none-match">
           {t('filters.none')}{' '}
-          <Button variant="link" className="h-auto p-0" onClick={() => changeFilter({ status: ANY, model: ANY, dataset: ANY, search: '' })}>
+          <Button variant="link" className="h-auto p-0" onClick={clearFilter}>
             {t('filters.clear')}
           </Button>
         </p>
@@ -266,27 +230,6 @@ export function JobsTable() {
           )}
         </>
       )}
-    </div>
-  );
-}
-
-function FilterSelect({ id, label, value, onChange, any, options }: { id: string; label: string; value: string; onChange: (value: string) => void; any: string; options: ReadonlyArray<{ value: string; label: string }> }) {
-  return (
-    <div className="grid min-w-0 gap-1.5">
-      <Label htmlFor={id}>{label}</Label>
-      <Select value={value} onValueChange={onChange}>
-        <SelectTrigger id={id} className="w-full min-w-0">
-          <SelectValue />
-        </SelectTrigger>
-        <SelectContent>
-          <SelectItem value={ANY}>{any}</SelectItem>
-          {options.map((o) => (
-            <SelectItem key={o.value} value={o.value}>
-              {o.label}
-            </SelectItem>
-          ))}
-        </SelectContent>
-      </Select>
     </div>
   );
 }

@@ -19,7 +19,10 @@ import { PageHeader } from '@/components/common/page-header';
 import { JobEstimateCard } from '@/components/jobs/job-estimate-card';
 import { EvalOnSuccessField, evaluationOption, type EvalOnSuccessValue } from '@/components/evals/eval-on-success-field';
 import {
+  ADVANCED_FIELDS,
+  DECIMAL_HYPERPARAMETERS,
   emptyNewJobValues,
+  FIELD_ERROR_KEYS,
   HYPERPARAMETERS,
   parseHyperparameters,
   PRESETS,
@@ -31,7 +34,8 @@ import {
 } from '@/components/jobs/new-job-values';
 import { useTRPC } from '@/lib/trpc/client';
 import { cn } from '@/lib/utils';
-import type { TPreset } from '@/lib/universal/hyperparameters';
+import { LORA_TARGET_MODULES, LR_SCHEDULERS, type TLoraTargetModule, type TLrScheduler, type TPreset } from '@/lib/universal/hyperparameters';
+import { Checkbox } from '@/components/ui/checkbox';
 
 /** Dataset states after validation passed (tokenizing for a job and tokenized come later). */
 const USABLE_DATASET = new Set(['VALID', 'TOKENIZING', 'READY']);
@@ -73,7 +77,7 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
   const usable = useMemo(() => (datasets.data ?? []).filter((d) => USABLE_DATASET.has(d.status)), [datasets.data]);
   const unusable = (datasets.data?.length ?? 0) - usable.length;
 
-  const hp = parseHyperparameters(values.hyperparameters);
+  const hp = parseHyperparameters(values);
   const estimateInput = useDebounced(
     values.model && values.trainingFile && Object.keys(hp.errors).length === 0
       ? { model: values.model, training_file: values.trainingFile, hyperparameters: hp.hyperparameters, preset: values.preset }
@@ -102,7 +106,7 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
           if (field && messages?.length) next[field] = messages.join(' ');
         }
         setErrors(next);
-        if (next.seed || HYPERPARAMETERS.some((name) => next[name])) setAdvanced(true);
+        if (ADVANCED_FIELDS.some((name) => next[name])) setAdvanced(true);
       },
     }),
   );
@@ -135,7 +139,7 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
     const result = toCreateJobInput(values);
     if (result.errors) {
       setErrors(result.errors);
-      if (HYPERPARAMETERS.some((name) => result.errors[name]) || result.errors.seed) setAdvanced(true);
+      if (ADVANCED_FIELDS.some((name) => result.errors[name])) setAdvanced(true);
       return;
     }
     setErrors({});
@@ -146,12 +150,26 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
   const message = (field: FieldName): string | undefined => {
     const error = errors[field];
     if (!error) return undefined;
-    return ['required', 'suffix', 'seed', 'beta', 'sameFile', ...HYPERPARAMETERS].includes(error) ? t(`errors.${error as FieldErrorKey}`) : error;
+    return FIELD_ERROR_KEYS.has(error) ? t(`errors.${error as FieldErrorKey}`) : error;
   };
 
   const resolved = estimate.data?.hyperparameters;
-  const autoPlaceholder = (name: (typeof HYPERPARAMETERS)[number]) =>
-    resolved ? t('advanced.autoValue', { value: format.number(resolved[name], { maximumSignificantDigits: 4 }) }) : t('advanced.auto');
+  const autoPlaceholder = (name: (typeof HYPERPARAMETERS)[number]) => {
+    const value = resolved?.[name];
+    return typeof value === 'number' ? t('advanced.autoValue', { value: format.number(value, { maximumSignificantDigits: 4 }) }) : t('advanced.auto');
+  };
+  const numberField = (name: (typeof HYPERPARAMETERS)[number]) => (
+    <FormField key={name} label={t(`advanced.${name}`)} description={t(`advanced.${name}Hint`)} error={message(name)}>
+      <Input
+        name={name}
+        value={values.hyperparameters[name]}
+        inputMode={DECIMAL_HYPERPARAMETERS.has(name) ? 'decimal' : 'numeric'}
+        autoComplete="off"
+        placeholder={autoPlaceholder(name)}
+        onChange={(e) => setHyperparameter(name, e.target.value)}
+      />
+    </FormField>
+  );
 
   return (
     <div className="grid gap-6">
@@ -292,19 +310,38 @@ export function NewJobForm({ prefill }: { prefill?: { model?: string; trainingFi
                 </Button>
                 <div id={advancedId} role="region" aria-label={t('advanced.title')} hidden={!advanced} className="grid gap-4 pt-2">
                   <p className="text-muted-foreground text-sm">{t('advanced.description')}</p>
+                  <div className="grid gap-4 sm:grid-cols-3">{(['n_epochs', 'batch_size', 'learning_rate_multiplier'] as const).map(numberField)}</div>
+                  <h3 className="text-sm font-semibold">{t('advanced.loraTitle')}</h3>
+                  <div className="grid gap-4 sm:grid-cols-3">{(['lora_rank', 'lora_alpha', 'lora_dropout'] as const).map(numberField)}</div>
+                  <TargetModulesControl
+                    value={values.targetModules}
+                    error={message('lora_target_modules')}
+                    onChange={(targetModules) => {
+                      setValues((v) => ({ ...v, targetModules }));
+                      setErrors((e) => ({ ...e, lora_target_modules: undefined }));
+                    }}
+                  />
+                  <h3 className="text-sm font-semibold">{t('advanced.scheduleTitle')}</h3>
                   <div className="grid gap-4 sm:grid-cols-3">
-                    {HYPERPARAMETERS.map((name) => (
-                      <FormField key={name} label={t(`advanced.${name}`)} description={t(`advanced.${name}Hint`)} error={message(name)}>
-                        <Input
-                          name={name}
-                          value={values.hyperparameters[name]}
-                          inputMode={name === 'learning_rate_multiplier' ? 'decimal' : 'numeric'}
-                          autoComplete="off"
-                          placeholder={autoPlaceholder(name)}
-                          onChange={(e) => setHyperparameter(name, e.target.value)}
-                        />
-                      </FormField>
-                    ))}
+                    <FormField label={t('advanced.lr_scheduler')} description={t('advanced.lr_schedulerHint')} error={message('lr_scheduler')}>
+                      {(control) => (
+                        <Select value={values.scheduler} onValueChange={(v) => set('scheduler', v as NewJobValues['scheduler'])}>
+                          <SelectTrigger {...control} className="w-full" data-testid="scheduler-select">
+                            <SelectValue />
+                          </SelectTrigger>
+                          <SelectContent>
+                            <SelectItem value="auto">{t('advanced.autoValue', { value: t('advanced.schedulers.cosine') })}</SelectItem>
+                            {LR_SCHEDULERS.map((name: TLrScheduler) => (
+                              <SelectItem key={name} value={name}>
+                                {t(`advanced.schedulers.${name}`)}
+                              </SelectItem>
+                            ))}
+                          </SelectContent>
+                        </Select>
+                      )}
+                    </FormField>
+                    {numberField('warmup_ratio')}
+                    {numberField('max_sequence_length')}
                   </div>
                   <FormField label={t('advanced.earlyStopping')} description={t('advanced.earlyStoppingHint')} orientation="horizontal">
                     <Switch checked={values.earlyStopping} onCheckedChange={(v) => set('earlyStopping', v)} data-testid="early-stopping-switch" />
@@ -387,6 +424,42 @@ function PresetControl({ value, onChange }: { value: TPreset; onChange: (preset:
           </label>
         ))}
       </div>
+    </fieldset>
+  );
+}
+
+/** LoRA's target layers: "auto" (all seven), or the ones ticked. Native checkboxes, so Tab and Space work. */
+function TargetModulesControl({ value, error, onChange }: { value: 'auto' | TLoraTargetModule[]; error?: string; onChange: (value: 'auto' | TLoraTargetModule[]) => void }) {
+  const t = useTranslations('jobs.form.advanced');
+  const id = useId();
+  const chosen = value === 'auto' ? LORA_TARGET_MODULES : value;
+  return (
+    <fieldset className="grid gap-2" aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`} data-testid="target-modules">
+      <legend className="mb-2 text-sm leading-none font-medium">{t('lora_target_modules')}</legend>
+      <p id={`${id}-hint`} className="text-muted-foreground text-sm">
+        {t('lora_target_modulesHint')}
+      </p>
+      <label className="flex items-center gap-2 text-sm">
+        <Checkbox checked={value === 'auto'} onCheckedChange={(on) => onChange(on === true ? 'auto' : [...LORA_TARGET_MODULES])} />
+        {t('allModules')}
+      </label>
+      <div className="grid grid-cols-2 gap-2 sm:grid-cols-4">
+        {LORA_TARGET_MODULES.map((module) => (
+          <label key={module} className={cn('flex items-center gap-2 font-mono text-sm', value === 'auto' && 'text-muted-foreground')}>
+            <Checkbox
+              disabled={value === 'auto'}
+              checked={chosen.includes(module)}
+              onCheckedChange={(on) => onChange(on === true ? [...chosen, module] : chosen.filter((m) => m !== module))}
+            />
+            {module}
+          </label>
+        ))}
+      </div>
+      {error && (
+        <p id={`${id}-error`} className="text-destructive text-sm" role="alert">
+          {error}
+        </p>
+      )}
     </fieldset>
   );
 }

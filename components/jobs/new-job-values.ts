@@ -1,11 +1,16 @@
 // The new-job form's values and their conversion to job.create / job.estimate input. The limits
 // are the server's own zod schemas, so the form refuses exactly what the API would.
-import { ZDpoHyperparameters, ZHyperparameters, type TFineTuneMethod, type THyperparameters, type TPreset } from '@/lib/universal/hyperparameters';
+import { LORA_TARGET_MODULES, ZDpoHyperparameters, ZHyperparameters, type TFineTuneMethod, type THyperparameters, type TLoraTargetModule, type TLrScheduler, type TPreset } from '@/lib/universal/hyperparameters';
 
 export const PRESETS = ['quick', 'standard', 'thorough'] as const satisfies readonly TPreset[];
 
-export type HyperparameterName = 'n_epochs' | 'batch_size' | 'learning_rate_multiplier';
-export const HYPERPARAMETERS: readonly HyperparameterName[] = ['n_epochs', 'batch_size', 'learning_rate_multiplier'];
+export type HyperparameterName = 'n_epochs' | 'batch_size' | 'learning_rate_multiplier' | 'lora_rank' | 'lora_alpha' | 'lora_dropout' | 'max_sequence_length' | 'warmup_ratio';
+/** The numeric settings, typed as text: OpenAI's three, then the LoRA shape, the length and the warmup. */
+export const HYPERPARAMETERS: readonly HyperparameterName[] = ['n_epochs', 'batch_size', 'learning_rate_multiplier', 'lora_rank', 'lora_alpha', 'lora_dropout', 'max_sequence_length', 'warmup_ratio'];
+/** Those with a fractional value (the keyboard offers a decimal point). */
+export const DECIMAL_HYPERPARAMETERS: ReadonlySet<HyperparameterName> = new Set(['learning_rate_multiplier', 'lora_alpha', 'lora_dropout', 'warmup_ratio']);
+/** Every setting under "Advanced" with an error of its own (the form opens the section to show it). */
+export const ADVANCED_FIELDS: readonly FieldName[] = [...HYPERPARAMETERS, 'lora_target_modules', 'lr_scheduler', 'seed'];
 
 /** What the user typed: an empty hyperparameter (or "auto") means "auto". */
 export interface NewJobValues {
@@ -15,6 +20,9 @@ export interface NewJobValues {
   suffix: string;
   preset: TPreset;
   hyperparameters: Record<HyperparameterName, string>;
+  /** "auto" (all seven), or the layers chosen. */
+  targetModules: 'auto' | TLoraTargetModule[];
+  scheduler: 'auto' | TLrScheduler;
   seed: string;
   /** Stop when the validation loss stops improving (patience 3), and keep the best checkpoint. */
   earlyStopping: boolean;
@@ -29,16 +37,19 @@ export const emptyNewJobValues = (prefill: { model?: string; trainingFile?: stri
   validationFile: '',
   suffix: '',
   preset: 'standard',
-  hyperparameters: { n_epochs: '', batch_size: '', learning_rate_multiplier: '' },
+  hyperparameters: Object.fromEntries(HYPERPARAMETERS.map((name) => [name, ''])) as Record<HyperparameterName, string>,
+  targetModules: 'auto',
+  scheduler: 'auto',
   seed: '',
   earlyStopping: false,
   method: 'supervised',
   beta: '',
 });
 
-export type FieldName = 'model' | 'trainingFile' | 'validationFile' | 'suffix' | 'seed' | 'beta' | HyperparameterName;
+export type FieldName = 'model' | 'trainingFile' | 'validationFile' | 'suffix' | 'seed' | 'beta' | HyperparameterName | 'lora_target_modules' | 'lr_scheduler';
 /** Keys under jobs.form.errors. */
-export type FieldErrorKey = 'required' | 'suffix' | 'seed' | 'beta' | HyperparameterName | 'sameFile';
+export type FieldErrorKey = 'required' | 'suffix' | 'seed' | 'beta' | HyperparameterName | 'lora_target_modules' | 'sameFile';
+export const FIELD_ERROR_KEYS: ReadonlySet<string> = new Set<FieldErrorKey>(['required', 'suffix', 'seed', 'beta', 'sameFile', 'lora_target_modules', ...HYPERPARAMETERS]);
 
 const SUFFIX = /^[a-zA-Z0-9_-]{0,64}$/;
 const MAX_SEED = 2_147_483_647;
@@ -50,16 +61,25 @@ function parseNumber(text: string): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
+const OPENAI_HYPERPARAMETERS: ReadonlySet<HyperparameterName> = new Set(['n_epochs', 'batch_size', 'learning_rate_multiplier']);
+
 const isAuto = (text: string) => text.trim() === '' || text.trim().toLowerCase() === 'auto';
 
 /** The hyperparameters as the API takes them, and which fields are not valid. */
-export function parseHyperparameters(values: NewJobValues['hyperparameters']): { hyperparameters: THyperparameters; errors: Partial<Record<HyperparameterName, FieldErrorKey>> } {
+export function parseHyperparameters(values: Pick<NewJobValues, 'hyperparameters' | 'targetModules' | 'scheduler'>): { hyperparameters: THyperparameters; errors: Partial<Record<HyperparameterName | 'lora_target_modules', FieldErrorKey>> } {
   const hyperparameters: THyperparameters = {};
-  const errors: Partial<Record<HyperparameterName, FieldErrorKey>> = {};
+  const errors: Partial<Record<HyperparameterName | 'lora_target_modules', FieldErrorKey>> = {};
+  // Only the settings the user changed are sent, so a job's request reads as what was asked for.
+  if (values.targetModules !== 'auto') {
+    const parsed = ZHyperparameters.shape.lora_target_modules.safeParse(LORA_TARGET_MODULES.filter((m) => (values.targetModules as string[]).includes(m)));
+    if (parsed.success) hyperparameters.lora_target_modules = parsed.data;
+    else errors.lora_target_modules = 'lora_target_modules';
+  }
+  if (values.scheduler !== 'auto') hyperparameters.lr_scheduler = values.scheduler;
   for (const name of HYPERPARAMETERS) {
-    const text = values[name];
+    const text = values.hyperparameters[name];
     if (isAuto(text)) {
-      hyperparameters[name] = 'auto';
+      if (OPENAI_HYPERPARAMETERS.has(name)) hyperparameters[name] = 'auto';
       continue;
     }
     const parsed = ZHyperparameters.shape[name].safeParse(parseNumber(text));
@@ -95,7 +115,7 @@ export function toCreateJobInput(values: NewJobValues): { input: CreateJobInput;
     if (parsed === null || !Number.isInteger(parsed) || parsed > MAX_SEED) errors.seed = 'seed';
     else seed = parsed;
   }
-  const hp = parseHyperparameters(values.hyperparameters);
+  const hp = parseHyperparameters(values);
   Object.assign(errors, hp.errors);
   let beta: number | 'auto' = 'auto';
   if (values.method === 'dpo' && !isAuto(values.beta)) {
@@ -140,4 +160,11 @@ export const SERVER_FIELDS: Readonly<Record<string, FieldName>> = {
   'method.dpo.hyperparameters.n_epochs': 'n_epochs',
   'method.dpo.hyperparameters.batch_size': 'batch_size',
   'method.dpo.hyperparameters.learning_rate_multiplier': 'learning_rate_multiplier',
+  ...Object.fromEntries(
+    (['lora_rank', 'lora_alpha', 'lora_dropout', 'lora_target_modules', 'max_sequence_length', 'lr_scheduler', 'warmup_ratio'] as const).flatMap((name) => [
+      [name, name],
+      [`hyperparameters.${name}`, name],
+      [`method.dpo.hyperparameters.${name}`, name],
+    ]),
+  ),
 };

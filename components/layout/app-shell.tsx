@@ -4,6 +4,7 @@ import { useTranslations } from 'next-intl';
 
 import { Logo } from '@/components/layout/logo';
 import { MobileNav } from '@/components/layout/mobile-nav';
+import { RouteFocus } from '@/components/layout/route-focus';
 import { SidebarNav, type NavItem } from '@/components/layout/sidebar-nav';
 import { cn } from '@/lib/utils';
 
@@ -88,6 +89,7 @@ function AppShell({
         </header>
         <main id={MAIN_ID} tabIndex={-1} className="flex-1 px-4 py-6 outline-none md:px-8 md:py-8">
           <div className="mx-auto w-full max-w-6xl">{children}</div>
+          <RouteFocus mainId={MAIN_ID} />
         </main>
       </div>
     </div>

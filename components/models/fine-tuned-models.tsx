@@ -77,9 +77,7 @@ export function FineTunedModels({ admin, canManage }: { admin: boolean; canManag
           return (
             <Card key={group.baseModelId} className="min-w-0" data-testid="fine-tuned-group" data-base-model={group.baseModel}>
               <CardHeader>
-                <CardTitle className="break-all">
-                  <h3>{t('base', { name: group.baseModel })}</h3>
-                </CardTitle>
+                <CardTitle className="break-all" as="h3">{t('base', { name: group.baseModel })}</CardTitle>
                 <DeploymentControls baseModelId={group.baseModelId} name={group.baseModel} canUndeploy={scope === 'organization' ? canManage : admin} />
               </CardHeader>
               <CardContent>

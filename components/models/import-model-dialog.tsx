@@ -1,10 +1,10 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslations } from 'next-intl';
 import { toast } from 'sonner';
-import { Alert, AlertDescription } from '@/components/ui/alert';
+import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from '@/components/ui/dialog';
 import { FormField } from '@/components/ui/form-field';
@@ -31,7 +31,26 @@ function useDebounced<T>(value: T, ms: number): T {
   return debounced;
 }
 
-export function ImportModelDialog({ open, onOpenChange, admin }: { open: boolean; onOpenChange: (open: boolean) => void; admin: boolean }) {
+/** A failed import being edited: the dialog opens on its source and name, and submitting retries that row. */
+export type EditedImport = { id: string; name: string; source: 'HUGGING_FACE' | 'FOLDER' | 'GGUF'; sourceRef: string | null; revision: string | null; scope: 'platform' | 'organization' };
+
+/** True when a tRPC error says the Hub gave no answer (hub_unreachable), not that a repo is wrong. */
+const hubUnreachable = (error: unknown) => (error as { data?: { reason?: unknown } } | null)?.data?.reason === 'hub_unreachable';
+
+export function ImportModelDialog({
+  open,
+  onOpenChange,
+  admin,
+  serverPaths,
+  editing = null,
+}: {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  admin: boolean;
+  /** Whether this user may import from the server's disk (the server's own rule, mayImportServerPaths). */
+  serverPaths: boolean;
+  editing?: EditedImport | null;
+}) {
   const t = useTranslations('models.dialog');
   const fmt = useModelFormat();
   const trpc = useTRPC();
@@ -60,8 +79,25 @@ export function ImportModelDialog({ open, onOpenChange, admin }: { open: boolean
   const fromHub = useMutation(trpc.model.importFromHub.mutationOptions({ onSuccess }));
   const fromFolder = useMutation(trpc.model.importFromFolder.mutationOptions({ onSuccess }));
   const fromGguf = useMutation(trpc.model.importFromGguf.mutationOptions({ onSuccess }));
-  const pending = fromHub.isPending || fromFolder.isPending || fromGguf.isPending;
-  const error = (tab === 'hub' ? fromHub.error : path.trim().toLowerCase().endsWith('.gguf') ? fromGguf.error : fromFolder.error) ?? null;
+  const retry = useMutation(trpc.model.retryImport.mutationOptions({ onSuccess }));
+  const pending = fromHub.isPending || fromFolder.isPending || fromGguf.isPending || retry.isPending;
+  const error = (editing ? retry.error : tab === 'hub' ? fromHub.error : path.trim().toLowerCase().endsWith('.gguf') ? fromGguf.error : fromFolder.error) ?? null;
+  // While the Hub gives no answer, a Hub import would only fail in the worker: say so, and hold the button.
+  const hubDown = tab === 'hub' && ((showResults && hubUnreachable(search.error)) || (!showResults && hubUnreachable(files.error)));
+  const hubDownId = useId();
+
+  // Editing opens on the failed import's source and name.
+  useEffect(() => {
+    if (!open || !editing) return;
+    const hub = editing.source === 'HUGGING_FACE';
+    setTab(hub ? 'hub' : 'server');
+    setRepo(hub ? (editing.sourceRef ?? '') : '');
+    setPath(hub ? '' : (editing.sourceRef ?? ''));
+    setName(editing.name);
+    setNameEdited(true);
+    setPlatform(editing.scope === 'platform');
+    setShowResults(false);
+  }, [open, editing]);
 
   function updateSource(value: string) {
     if (tab === 'hub') setRepo(value);
@@ -71,13 +107,14 @@ export function ImportModelDialog({ open, onOpenChange, admin }: { open: boolean
 
   function close(next: boolean) {
     if (!next) {
+      setTab('hub');
       setRepo('');
       setPath('');
       setName('');
       setNameEdited(false);
       setPlatform(false);
       setShowResults(false);
-      for (const m of [fromHub, fromFolder, fromGguf]) m.reset();
+      for (const m of [fromHub, fromFolder, fromGguf, retry]) m.reset();
     }
     onOpenChange(next);
   }
@@ -85,6 +122,17 @@ export function ImportModelDialog({ open, onOpenChange, admin }: { open: boolean
   function submit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const scope = admin && platform ? 'platform' : 'project';
+    if (editing) {
+      const file = path.trim();
+      const source =
+        tab === 'hub'
+          ? { kind: 'hub' as const, repo: repo.trim(), ...(editing.revision && repo.trim() === editing.sourceRef ? { revision: editing.revision } : {}) }
+          : file.toLowerCase().endsWith('.gguf')
+            ? { kind: 'gguf' as const, file }
+            : { kind: 'folder' as const, dir: file };
+      retry.mutate({ id: editing.id, name: name.trim(), source });
+      return;
+    }
     if (tab === 'hub') fromHub.mutate({ repo: repo.trim(), name: name.trim() || undefined, scope });
     else if (path.trim().toLowerCase().endsWith('.gguf')) fromGguf.mutate({ file: path.trim(), name: name.trim(), scope });
     else fromFolder.mutate({ dir: path.trim(), name: name.trim(), scope });
@@ -92,10 +140,19 @@ export function ImportModelDialog({ open, onOpenChange, admin }: { open: boolean
 
   return (
     <Dialog open={open} onOpenChange={close}>
-      <DialogContent className="sm:max-w-lg">
+      <DialogContent
+        className="sm:max-w-lg"
+        onEscapeKeyDown={(event) => {
+          // The dialog hears Escape before the field does: the first one closes the search results only.
+          if (showResults && tab === 'hub' && repo.trim().length >= 2) {
+            event.preventDefault();
+            setShowResults(false);
+          }
+        }}
+      >
         <DialogHeader>
-          <DialogTitle>{t('title')}</DialogTitle>
-          <DialogDescription>{t('description')}</DialogDescription>
+          <DialogTitle>{editing ? t('editTitle', { name: editing.name }) : t('title')}</DialogTitle>
+          <DialogDescription>{editing ? t('editDescription') : t('description')}</DialogDescription>
         </DialogHeader>
         <form className="grid gap-4" onSubmit={submit}>
           {error && (
@@ -111,10 +168,12 @@ export function ImportModelDialog({ open, onOpenChange, admin }: { open: boolean
               if (!nameEdited) setName(suggestName(next === 'hub' ? repo : path));
             }}
           >
-            <TabsList>
-              <TabsTrigger value="hub">{t('tabs.hub')}</TabsTrigger>
-              <TabsTrigger value="server">{t('tabs.server')}</TabsTrigger>
-            </TabsList>
+            {serverPaths && (
+              <TabsList>
+                <TabsTrigger value="hub">{t('tabs.hub')}</TabsTrigger>
+                <TabsTrigger value="server">{t('tabs.server')}</TabsTrigger>
+              </TabsList>
+            )}
             <TabsContent value="hub" className="grid gap-2 pt-2">
               <FormField label={t('repo')} description={t('repoHint')} required>
                 <Input
@@ -138,6 +197,8 @@ export function ImportModelDialog({ open, onOpenChange, admin }: { open: boolean
                 <div className="rounded-md border" aria-live="polite">
                   {search.isFetching && !search.data ? (
                     <p className="text-muted-foreground p-2 text-sm">{t('searching')}</p>
+                  ) : hubUnreachable(search.error) ? (
+                    <p className="text-muted-foreground p-2 text-sm">{t('hubDown.noSearch')}</p>
                   ) : search.error ? (
                     <p className="text-destructive p-2 text-sm">{search.error.message}</p>
                   ) : !search.data?.length ? (
@@ -171,7 +232,18 @@ export function ImportModelDialog({ open, onOpenChange, admin }: { open: boolean
                   {t('files', { count: downloads.length, size: fmt.bytes(downloads.reduce((s, f) => s + f.size, 0)) })}
                 </p>
               )}
-              {!showResults && repoValid && files.error && <p className="text-destructive text-sm">{files.error.message}</p>}
+              {!showResults && repoValid && files.error && !hubDown && <p className="text-destructive text-sm">{files.error.message}</p>}
+              {hubDown && (
+                <Alert id={hubDownId} data-testid="hub-unreachable">
+                  <AlertTitle>{t('hubDown.title')}</AlertTitle>
+                  <AlertDescription>
+                    <p>{t('hubDown.description')}</p>
+                    <Button type="button" variant="outline" size="sm" className="mt-2" onClick={() => void (showResults ? search.refetch() : files.refetch())}>
+                      {t('hubDown.retry')}
+                    </Button>
+                  </AlertDescription>
+                </Alert>
+              )}
             </TabsContent>
             <TabsContent value="server" className="grid gap-2 pt-2">
               <FormField label={t('path')} description={t('pathHint')} required>
@@ -191,7 +263,7 @@ export function ImportModelDialog({ open, onOpenChange, admin }: { open: boolean
               }}
             />
           </FormField>
-          {admin && (
+          {admin && !editing && (
             <FormField label={t('platform')} description={t('platformHint')} orientation="horizontal">
               <Switch checked={platform} onCheckedChange={setPlatform} />
             </FormField>
@@ -200,8 +272,8 @@ export function ImportModelDialog({ open, onOpenChange, admin }: { open: boolean
             <Button type="button" variant="outline" onClick={() => close(false)}>
               {t('cancel')}
             </Button>
-            <Button type="submit" disabled={pending || !name.trim() || (tab === 'hub' ? !repoValid : !path.trim())}>
-              {t('submit')}
+            <Button type="submit" disabled={pending || hubDown || !name.trim() || (tab === 'hub' ? !repoValid : !path.trim())} aria-describedby={hubDown ? hubDownId : undefined}>
+              {hubDown ? t('hubDown.submit') : editing ? t('editSubmit') : t('submit')}
             </Button>
           </DialogFooter>
         </form>

@@ -16,7 +16,7 @@ import { PageHeader } from '@/components/common/page-header';
 import { ProgressWithEta } from '@/components/common/progress-with-eta';
 import { StatusBadge } from '@/components/common/status-badge';
 import { FineTunedModels } from '@/components/models/fine-tuned-models';
-import { ImportModelDialog } from '@/components/models/import-model-dialog';
+import { ImportModelDialog, type EditedImport } from '@/components/models/import-model-dialog';
 import { ModelDetailsSheet } from '@/components/models/model-details-sheet';
 import { estimateSecondsLeft, useModelFormat } from '@/components/models/use-model-format';
 import { DeploymentControls } from '@/components/serving/deployment-controls';
@@ -25,7 +25,7 @@ import type { ModelRow } from '@/components/models/model-row';
 
 const IMPORTING = new Set<ModelRow['status']>(['REQUESTED', 'DOWNLOADING', 'CONVERTING']);
 
-export function ModelsTable({ admin }: { admin: boolean }) {
+export function ModelsTable({ admin, serverPaths }: { admin: boolean; serverPaths: boolean }) {
   const t = useTranslations('models');
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -37,7 +37,17 @@ export function ModelsTable({ admin }: { admin: boolean }) {
   const org = useQuery(trpc.organization.current.queryOptions());
   const canManage = admin || org.data?.role === 'OWNER' || org.data?.role === 'ADMIN';
   const [importing, setImporting] = useState(false);
+  const [editing, setEditing] = useState<EditedImport | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
+  const retry = useMutation(
+    trpc.model.retryImport.mutationOptions({
+      onSuccess: (model) => {
+        toast.success(t('retry.done', { name: model.name }));
+        void queryClient.invalidateQueries({ queryKey: trpc.model.list.queryKey() });
+      },
+      onError: (error) => toast.error(error.message),
+    }),
+  );
   const selected = models.data?.find((m) => m.id === selectedId) ?? null;
   const remove = useMutation(
     trpc.model.delete.mutationOptions({
@@ -102,6 +112,27 @@ export function ModelsTable({ admin }: { admin: boolean }) {
                 </TableCell>
                 <TableCell className="w-60 max-w-60 align-top whitespace-normal">
                   <ModelStatus model={m} />
+                  {m.status === 'FAILED' && canManage && (m.scope === 'organization' || admin) && (
+                    <div className="mt-2 flex flex-wrap gap-2">
+                      <Button
+                        variant="outline"
+                        size="sm"
+                        disabled={retry.isPending && retry.variables?.id === m.id}
+                        onClick={() => retry.mutate({ id: m.id })}
+                        aria-label={`${t('retry.button')}: ${m.name}`}
+                      >
+                        {t('retry.button')}
+                      </Button>
+                      <Button
+                        variant="outline"
+                        size="sm"
+                        onClick={() => setEditing({ id: m.id, name: m.name, source: m.source, sourceRef: m.sourceRef, revision: m.revision, scope: m.scope })}
+                        aria-label={`${t('retry.edit')}: ${m.name}`}
+                      >
+                        {t('retry.edit')}
+                      </Button>
+                    </div>
+                  )}
                   {m.status === 'READY' && <DeploymentControls baseModelId={m.id} name={m.name} canUndeploy={m.scope === 'organization' ? canManage : admin} />}
                 </TableCell>
                 <TableCell className="align-top">{m.architecture ?? '—'}</TableCell>
@@ -135,7 +166,8 @@ export function ModelsTable({ admin }: { admin: boolean }) {
         </Table>
       )}
       <FineTunedModels admin={admin} canManage={canManage} />
-      <ImportModelDialog open={importing} onOpenChange={setImporting} admin={admin} />
+      <ImportModelDialog open={importing} onOpenChange={setImporting} admin={admin} serverPaths={serverPaths} />
+      <ImportModelDialog open={editing !== null} onOpenChange={(open) => !open && setEditing(null)} admin={admin} serverPaths={serverPaths} editing={editing} />
       <ModelDetailsSheet model={selected} onOpenChange={(open) => !open && setSelectedId(null)} />
     </div>
   );

@@ -1,6 +1,8 @@
 // "View code": the playground's current settings as curl and openai-SDK calls against /v1.
 export type PlaygroundSettings = {
   model: string;
+  /** The saved preset the prompt and parameters came from, named in a comment. */
+  preset?: string;
   system: string;
   temperature: number;
   topP: number;
@@ -13,6 +15,8 @@ function requestMessages(settings: PlaygroundSettings) {
   return [...(settings.system.trim() ? [{ role: 'system', content: settings.system }] : []), ...messages];
 }
 
+const presetComment = (settings: PlaygroundSettings, marker: string) => (settings.preset ? `${marker} Preset: ${settings.preset.replace(/\s+/g, ' ')}\n` : '');
+
 export function curlSnippet(baseUrl: string, settings: PlaygroundSettings): string {
   const body = {
     model: settings.model,
@@ -23,14 +27,14 @@ export function curlSnippet(baseUrl: string, settings: PlaygroundSettings): stri
     stream: true,
   };
   const json = JSON.stringify(body, null, 2).replace(/'/g, "'\\''");
-  return `curl ${baseUrl}/v1/chat/completions \\\n  -H "Authorization: Bearer $LATHE_API_KEY" \\\n  -H "Content-Type: application/json" \\\n  -d '${json}'`;
+  return `${presetComment(settings, '#')}curl ${baseUrl}/v1/chat/completions \\\n  -H "Authorization: Bearer $LATHE_API_KEY" \\\n  -H "Content-Type: application/json" \\\n  -d '${json}'`;
 }
 
 export function pythonSnippet(baseUrl: string, settings: PlaygroundSettings): string {
   const messages = requestMessages(settings)
     .map((m) => `        {"role": ${JSON.stringify(m.role)}, "content": ${JSON.stringify(m.content)}},`)
     .join('\n');
-  return [
+  return (presetComment(settings, '#') + [
     'import os',
     'from openai import OpenAI',
     '',
@@ -49,14 +53,14 @@ export function pythonSnippet(baseUrl: string, settings: PlaygroundSettings): st
     'for chunk in stream:',
     '    if chunk.choices:',
     '        print(chunk.choices[0].delta.content or "", end="", flush=True)',
-  ].join('\n');
+  ].join('\n'));
 }
 
 export function nodeSnippet(baseUrl: string, settings: PlaygroundSettings): string {
   const messages = requestMessages(settings)
     .map((m) => `    { role: ${JSON.stringify(m.role)}, content: ${JSON.stringify(m.content)} },`)
     .join('\n');
-  return [
+  return (presetComment(settings, '//') + [
     "import OpenAI from 'openai';",
     '',
     `const client = new OpenAI({ baseURL: '${baseUrl}/v1', apiKey: process.env.LATHE_API_KEY });`,
@@ -72,5 +76,5 @@ export function nodeSnippet(baseUrl: string, settings: PlaygroundSettings): stri
     '  stream: true,',
     '});',
     'for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta.content ?? "");',
-  ].join('\n');
+  ].join('\n'));
 }

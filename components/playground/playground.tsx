@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslations } from 'next-intl';
-import { Code2, MessagesSquare, RotateCcw, Send, Square } from 'lucide-react';
+import { Code2, Loader2, MessagesSquare, RotateCcw, Send, Square } from 'lucide-react';
 import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
@@ -11,7 +11,6 @@ import { Card, CardContent } from '@/components/ui/card';
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from '@/components/ui/dialog';
 import { FormField } from '@/components/ui/form-field';
 import { Input } from '@/components/ui/input';
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@/components/ui/select';
 import { Skeleton } from '@/components/ui/skeleton';
 import { Switch } from '@/components/ui/switch';
 import { Tabs, TabsContent, TabsList, TabsTrigger } from '@/components/ui/tabs';
@@ -20,21 +19,23 @@ import { CodeBlock } from '@/components/common/code-block';
 import { EmptyState } from '@/components/common/empty-state';
 import { PageHeader } from '@/components/common/page-header';
 import { readChatStream } from '@/components/playground/chat-stream';
+import { ModelPicker, type PickerModel } from '@/components/playground/model-picker';
+import { PresetControls, type Preset } from '@/components/playground/preset-controls';
 import { curlSnippet, nodeSnippet, pythonSnippet, type PlaygroundSettings } from '@/components/playground/code-snippets';
 import { useTRPC } from '@/lib/trpc/client';
 
-type Turn = { role: 'user' | 'assistant'; content: string; error?: string; stopped?: boolean; usage?: { prompt_tokens: number; completion_tokens: number } };
+type Turn = { role: 'user' | 'assistant'; content: string; error?: string; stopped?: boolean; pending?: boolean; usage?: { prompt_tokens: number; completion_tokens: number } };
 type Pane = { model: string; turns: Turn[] };
 
 const clamp = (value: number, min: number, max: number) => (Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : min);
 
 export function Playground() {
   const t = useTranslations('playground');
-  const tk = useTranslations('serving.kinds');
   const trpc = useTRPC();
   const models = useQuery(trpc.serving.chatModels.queryOptions());
   const [panes, setPanes] = useState<Pane[]>([{ model: '', turns: [] }, { model: '', turns: [] }]);
   const [sideBySide, setSideBySide] = useState(false);
+  const [preset, setPreset] = useState<Preset | null>(null);
   const [system, setSystem] = useState('');
   const [temperature, setTemperature] = useState(0.7);
   const [topP, setTopP] = useState(1);
@@ -57,6 +58,35 @@ export function Playground() {
 
   const active = sideBySide ? panes : panes.slice(0, 1);
   const busy = running > 0;
+  const waiting = active.some((p) => p.turns.some((turn) => turn.pending));
+  // While a request waits for its model, the deployment's state says why (starting, loading on a runner).
+  const activeBases = active.map((p) => models.data?.find((m) => m.id === p.model)?.baseModel);
+  const deployments = useQuery({
+    ...trpc.serving.deployments.queryOptions(),
+    refetchInterval: (query) =>
+      waiting || query.state.data?.some((d) => activeBases.includes(d.baseModelName) && (d.status === 'REQUESTED' || d.status === 'LOADING')) ? 1000 : false,
+  });
+  const { refetch: refetchDeployments } = deployments;
+  // Once the last reply is in, the model's state is read once more (it is ready now, or failed).
+  useEffect(() => {
+    if (!waiting) void refetchDeployments();
+  }, [waiting, refetchDeployments]);
+  const optionOf = (model: string) => models.data?.find((m) => m.id === model);
+  const deploymentOf = (model: string) => deployments.data?.find((d) => d.baseModelName === optionOf(model)?.baseModel);
+
+  function toggleSideBySide(on: boolean) {
+    // The second pane joins the conversation where it stands, so both panes send the same history.
+    if (on) setPanes((current) => [current[0]!, { ...current[1]!, turns: current[0]!.turns.map((turn) => ({ ...turn })) }]);
+    setSideBySide(on);
+  }
+
+  function applyPreset(chosen: Preset) {
+    setPreset(chosen);
+    setSystem(chosen.systemPrompt);
+    setTemperature(chosen.parameters.temperature);
+    setTopP(chosen.parameters.topP);
+    setMaxTokens(chosen.parameters.maxTokens);
+  }
 
   const updateTurn = (pane: number, index: number, change: (turn: Turn) => Turn) =>
     setPanes((current) => current.map((p, i) => (i !== pane ? p : { ...p, turns: p.turns.map((turn, j) => (j === index ? change(turn) : turn)) })));
@@ -64,7 +94,7 @@ export function Playground() {
   async function ask(paneIndex: number, history: Turn[], controller: AbortController) {
     const pane = panes[paneIndex]!;
     const assistantIndex = history.length;
-    setPanes((current) => current.map((p, i) => (i === paneIndex ? { ...p, turns: [...history, { role: 'assistant', content: '' }] } : p)));
+    setPanes((current) => current.map((p, i) => (i === paneIndex ? { ...p, turns: [...history, { role: 'assistant', content: '', pending: true }] } : p)));
     try {
       const response = await fetch('/api/playground', {
         method: 'POST',
@@ -91,6 +121,7 @@ export function Playground() {
       if (controller.signal.aborted) updateTurn(paneIndex, assistantIndex, (turn) => ({ ...turn, stopped: true }));
       else updateTurn(paneIndex, assistantIndex, (turn) => ({ ...turn, error: (error as Error).message }));
     } finally {
+      updateTurn(paneIndex, assistantIndex, (turn) => ({ ...turn, pending: false }));
       setRunning((n) => n - 1);
     }
   }
@@ -115,6 +146,7 @@ export function Playground() {
 
   const settingsFor = (pane: Pane): PlaygroundSettings => ({
     model: pane.model,
+    preset: preset?.name,
     system,
     temperature,
     topP,
@@ -149,8 +181,14 @@ export function Playground() {
           <Card className="h-fit">
             <CardContent className="grid gap-4">
               <FormField label={t('sideBySide')} description={t('sideBySideHint')} orientation="horizontal">
-                <Switch checked={sideBySide} onCheckedChange={setSideBySide} data-testid="side-by-side" />
+                <Switch checked={sideBySide} onCheckedChange={toggleSideBySide} disabled={busy} data-testid="side-by-side" />
               </FormField>
+              <PresetControls
+                current={{ systemPrompt: system, parameters: { temperature, topP, maxTokens } }}
+                active={preset}
+                onApply={applyPreset}
+                onForget={() => setPreset(null)}
+              />
               <FormField label={t('system')}>
                 <Textarea value={system} onChange={(e) => setSystem(e.target.value)} placeholder={t('systemPlaceholder')} rows={4} />
               </FormField>
@@ -172,20 +210,16 @@ export function Playground() {
                   <CardContent className="grid gap-3">
                     <FormField label={i === 0 ? t('model') : t('modelB')}>
                       {(control) => (
-                        <Select value={pane.model} onValueChange={(model) => setPanes((current) => current.map((p, j) => (j === i ? { ...p, model } : p)))}>
-                          <SelectTrigger {...control} className="w-full" data-testid={`model-select-${i}`}>
-                            <SelectValue placeholder={t('modelPlaceholder')} />
-                          </SelectTrigger>
-                          <SelectContent>
-                            {models.data!.map((m) => (
-                              <SelectItem key={m.id} value={m.id}>
-                                <span className="font-mono text-xs">{m.id}</span> <span className="text-muted-foreground text-xs">· {tk(m.kind)}</span>
-                              </SelectItem>
-                            ))}
-                          </SelectContent>
-                        </Select>
+                        <ModelPicker
+                          models={models.data as PickerModel[]}
+                          value={pane.model}
+                          onChange={(model) => setPanes((current) => current.map((p, j) => (j === i ? { ...p, model } : p)))}
+                          control={control}
+                          testId={`model-select-${i}`}
+                        />
                       )}
                     </FormField>
+                    <ModelState pending={pane.turns.some((turn) => turn.pending && !turn.content)} deployment={deploymentOf(pane.model)} />
                     <Conversation turns={pane.turns} />
                   </CardContent>
                 </Card>
@@ -227,30 +261,80 @@ export function Playground() {
         </div>
       )}
       <Dialog open={showCode} onOpenChange={setShowCode}>
-        <DialogContent className="sm:max-w-3xl">
+        <DialogContent className="max-h-[90vh] overflow-y-auto sm:max-w-3xl">
           <DialogHeader>
             <DialogTitle>{t('codeTitle')}</DialogTitle>
             <DialogDescription>{t('codeDescription')}</DialogDescription>
           </DialogHeader>
-          <Tabs defaultValue="curl">
+          <Tabs defaultValue="curl" className="min-w-0">
             <TabsList>
               <TabsTrigger value="curl">curl</TabsTrigger>
               <TabsTrigger value="python">Python</TabsTrigger>
               <TabsTrigger value="node">Node.js</TabsTrigger>
             </TabsList>
-            <TabsContent value="curl">
-              <CodeBlock language="bash" code={curlSnippet(origin, settingsFor(panes[0]!))} />
-            </TabsContent>
-            <TabsContent value="python">
-              <CodeBlock language="python" code={pythonSnippet(origin, settingsFor(panes[0]!))} />
-            </TabsContent>
-            <TabsContent value="node">
-              <CodeBlock language="typescript" code={nodeSnippet(origin, settingsFor(panes[0]!))} />
-            </TabsContent>
+            {(
+              [
+                ['curl', 'bash', curlSnippet],
+                ['python', 'python', pythonSnippet],
+                ['node', 'typescript', nodeSnippet],
+              ] as const
+            ).map(([tab, language, snippet]) => (
+              <TabsContent key={tab} value={tab} className="grid min-w-0 gap-4">
+                {active.map((pane, i) => (
+                  <section key={i} className="grid min-w-0 gap-2" data-testid="code-for-model" data-model={pane.model}>
+                    {active.length > 1 && <h3 className="truncate text-sm font-medium">{t('codeFor', { model: pane.model })}</h3>}
+                    <CodeBlock language={language} code={snippet(origin, settingsFor(pane))} />
+                  </section>
+                ))}
+              </TabsContent>
+            ))}
           </Tabs>
         </DialogContent>
       </Dialog>
     </div>
+  );
+}
+
+type DeploymentState = { status: string; runner: string | null; baseModelName: string; error: string | null };
+
+/**
+ * The state of the deployment behind a pane's model, in words: ready, or, while a message waits
+ * for it, why (waiting for a runner, loading on one), so a first message never spins in silence.
+ */
+function ModelState({ pending, deployment }: { pending: boolean; deployment: DeploymentState | undefined }) {
+  const t = useTranslations('playground.state');
+  if (!deployment) return null;
+  const { status, runner, baseModelName: model } = deployment;
+  if (status === 'READY') {
+    return (
+      <p className="text-muted-foreground text-xs" data-testid="model-state" data-status={status}>
+        {t('ready', { model })}
+      </p>
+    );
+  }
+  if (status === 'FAILED') {
+    return (
+      <p className="text-destructive text-xs break-words" data-testid="model-state" data-status={status}>
+        {t('failed', { model, reason: deployment.error ?? '—' })}
+      </p>
+    );
+  }
+  // Starting without a message waiting for it (deployed from the Models page, or by another member's request).
+  const starting = status === 'REQUESTED' || status === 'LOADING';
+  if (!pending && !starting) {
+    return (
+      <p className="text-muted-foreground text-xs" data-testid="model-state" data-status={status}>
+        {t('asleep', { model })}
+      </p>
+    );
+  }
+  return (
+    <p role="status" className="flex items-center gap-2 text-sm" data-testid={pending ? 'model-waking' : 'model-state'} data-status={status}>
+      <Loader2 aria-hidden className="size-4 shrink-0 animate-spin" />
+      <span className="min-w-0 break-words">
+        {status === 'LOADING' ? (runner ? t('loadingOn', { model, runner }) : t('loading', { model })) : t('waking', { model })}
+      </span>
+    </p>
   );
 }
 

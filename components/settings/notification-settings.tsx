@@ -27,9 +27,7 @@ export function NotificationSettings() {
   return (
     <Card className="max-w-2xl" data-testid="notification-settings">
       <CardHeader>
-        <CardTitle>
-          <h2>{t('title')}</h2>
-        </CardTitle>
+        <CardTitle>{t('title')}</CardTitle>
         <CardDescription>{t('description')}</CardDescription>
       </CardHeader>
       <CardContent className="flex items-start justify-between gap-4 py-4">

@@ -28,9 +28,13 @@ function CardHeader({ className, ...props }: React.ComponentProps<'div'>) {
   );
 }
 
-function CardTitle({ className, ...props }: React.ComponentProps<'div'>) {
+/**
+ * A card's title is a heading (h2 by default, under the page's h1), so screen-reader users can
+ * jump between cards. Pass `as="h3"` for a card inside a section that has its own h2.
+ */
+function CardTitle({ className, as: Heading = 'h2', ...props }: React.ComponentProps<'h2'> & { as?: 'h1' | 'h2' | 'h3' | 'h4' }) {
   return (
-    <div
+    <Heading
       data-slot="card-title"
       className={cn('leading-none font-semibold', className)}
       {...props}

@@ -25,9 +25,7 @@ export function StatementTable({ from, to }: { from: string; to: string }) {
   return (
     <Card>
       <CardHeader>
-        <CardTitle>
-          <h2>{t('statement.title')}</h2>
-        </CardTitle>
+        <CardTitle>{t('statement.title')}</CardTitle>
         <CardDescription>{t('statement.description')}</CardDescription>
       </CardHeader>
       <CardContent className="grid gap-4">

@@ -33,7 +33,7 @@ export function UsageCharts() {
 
   const label = React.useCallback(
     (p: { kind: string; model: string; projectName: string; apiKeyName: string | null }) =>
-      split === 'model' ? (p.kind === 'fine-tuning' ? t('fineTuning', { model: p.model }) : p.model) : split === 'project' ? p.projectName : (p.apiKeyName ?? t('noKey')),
+      split === 'model' ? (p.kind === 'fine-tuning' ? t('fineTuning', { model: p.model }) : p.kind === 'deployment' ? t('deploymentHours', { model: p.model }) : p.model) : split === 'project' ? p.projectName : (p.apiKeyName ?? t('noKey')),
     [split, t],
   );
   const { data, groups } = React.useMemo(() => {
@@ -59,9 +59,7 @@ export function UsageCharts() {
     <>
       <Card>
         <CardHeader>
-          <CardTitle>
-            <h2>{t('title')}</h2>
-          </CardTitle>
+          <CardTitle>{t('title')}</CardTitle>
           <CardDescription>{t('description')}</CardDescription>
         </CardHeader>
         <CardContent className="grid gap-4">

@@ -257,7 +257,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
               event({
                 type: 'metrics',
                 message: `Step ${e.step}/${e.total_steps}: training loss=${e.train_loss?.toFixed(4) ?? 'n/a'}`,
-                data: { step: e.step, total_steps: e.total_steps, train_loss: e.train_loss, train_mean_token_accuracy: e.train_accuracy, learning_rate: e.learning_rate, tokens_per_s: e.tokens_per_s, eta_s: e.eta_s, ...dpoMetrics(e) },
+                data: { step: e.step, total_steps: e.total_steps, epoch: e.epoch, train_loss: e.train_loss, train_mean_token_accuracy: e.train_accuracy, learning_rate: e.learning_rate, tokens_per_s: e.tokens_per_s, eta_s: e.eta_s, ...dpoMetrics(e) },
               });
               if (Date.now() - progressWritten > 1000 || e.step === e.total_steps) {
                 progressWritten = Date.now();
@@ -274,8 +274,8 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
                 type: 'metrics',
                 message: `Step ${e.step}: ${e.full ? 'full validation' : 'validation'} loss=${e.valid_loss?.toFixed(4) ?? 'n/a'}`,
                 data: e.full
-                  ? { step: e.step, full_valid_loss: e.valid_loss, full_valid_mean_token_accuracy: e.valid_mean_token_accuracy }
-                  : { step: e.step, valid_loss: e.valid_loss, valid_mean_token_accuracy: e.valid_mean_token_accuracy },
+                  ? { step: e.step, epoch: e.epoch, full_valid_loss: e.valid_loss, full_valid_mean_token_accuracy: e.valid_mean_token_accuracy }
+                  : { step: e.step, epoch: e.epoch, valid_loss: e.valid_loss, valid_mean_token_accuracy: e.valid_mean_token_accuracy },
               });
               break;
             case 'checkpoint': {

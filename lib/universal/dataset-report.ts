@@ -143,6 +143,25 @@ export interface DatasetStats {
   estimatedTrainedTokens: number;
   maxExampleCharacters: number;
   meanExampleCharacters: number;
-  /** Example lengths in characters, in fixed buckets so datasets compare. */
+  /** Example lengths in characters, in fine fixed buckets (binHistogram picks the chart's bars). */
   histogram: CharacterBucket[];
+}
+
+/**
+ * The bars a length chart shows, picked from the data: the buckets from the shortest to the longest
+ * example, merged in runs of equal size until at most `maxBars` are left. A dataset whose
+ * examples are all 40–200 characters gets bars across 40–200, not one "0–256" bar.
+ */
+export function binHistogram(buckets: readonly CharacterBucket[], maxBars = 12): CharacterBucket[] {
+  const first = buckets.findIndex((b) => b.count > 0);
+  if (first < 0) return buckets.length > 0 ? [{ ...buckets[0]! }] : [];
+  const last = buckets.findLastIndex((b) => b.count > 0);
+  const span = buckets.slice(first, last + 1);
+  const size = Math.ceil(span.length / Math.max(1, maxBars));
+  const bars: CharacterBucket[] = [];
+  for (let i = 0; i < span.length; i += size) {
+    const run = span.slice(i, i + size);
+    bars.push({ min: run[0]!.min, max: run.at(-1)!.max, count: run.reduce((sum, b) => sum + b.count, 0) });
+  }
+  return bars;
 }

@@ -114,6 +114,7 @@ export const ERROR_CODES = {
   hub_token_missing: { class: 'PRECONDITION_FAILED', action: "An owner or admin adds a Hugging Face token with write access under Settings → Organization, then push again." },
   hub_push_unavailable: { class: 'PRECONDITION_FAILED', action: 'Wait for the fine-tuning job to succeed: a model is pushed with its adapter.' },
   hub_token_unreadable: { class: 'PRECONDITION_FAILED', action: "Store the organization's Hugging Face token again (Settings → Organization)." },
+  hub_unreachable: { class: 'SERVICE_UNAVAILABLE', action: 'Try again when the Hugging Face Hub answers; if it never does, the operator checks that this server reaches the Hub (or HF_ENDPOINT).' },
   outside_import_root: { class: 'FORBIDDEN', action: "Import from your organization's own folder under the import root the operator configured (LATHE_IMPORT_ROOT/<organization id>)." },
   rate_limit_exceeded: { class: 'TOO_MANY_REQUESTS' },
   // money

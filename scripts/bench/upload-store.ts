@@ -17,7 +17,7 @@ import { Upload } from '@tus/server';
 import { disconnectDb } from '../../server/db';
 import { getBoss, stopBoss } from '../../server/queue/boss';
 import { tenantDb } from '../../server/db/tenant';
-import { PostgresUploadStore } from '../../server/services/datasets/platform/upload-store';
+import { UploadStore } from '../../server/services/datasets/platform/upload-store';
 import { createTestUser } from '../../tests/helpers/factories';
 import { createTestDatabase } from '../../tests/setup/database';
 import { plainPutSeconds } from './plain-put';
@@ -38,7 +38,7 @@ async function main() {
     const scope = { organizationId: user.organization.id, projectId: user.project.id };
     const tenant = { db: tenantDb(scope), scope, actor: { userId: user.user.id } };
     const { getDb } = await import('../../server/db');
-    const store = new PostgresUploadStore({ db: getDb, databaseUrl: () => database.url, expirationMs: 3600_000 });
+    const store = new UploadStore({ db: getDb, databaseUrl: () => database.url, expirationMs: 3600_000 });
 
     // A web process has its queue client running already: started before the clock.
     await getBoss();

@@ -11,6 +11,7 @@ import { modelRouter } from '@/server/api/routers/model/router';
 import { datasetRouter } from '@/server/api/routers/dataset/router';
 import { jobRouter } from '@/server/api/routers/job/router';
 import { servingRouter } from '@/server/api/routers/serving/router';
+import { playgroundRouter } from '@/server/api/routers/playground/router';
 import { webhooksRouter } from '@/server/api/routers/webhooks';
 import { evalsRouter } from '@/server/api/routers/evals/router';
 
@@ -27,6 +28,7 @@ export const appRouter = router({
   dataset: datasetRouter,
   job: jobRouter,
   serving: servingRouter,
+  playground: playgroundRouter,
   webhooks: webhooksRouter,
   evals: evalsRouter,
 });

@@ -84,22 +84,47 @@ function loadWasm() {
   return wasmReady;
 }
 
-async function openEngine(databaseUrl: string, schemaPath: string): Promise<SchemaEngine> {
+type OpenEngine = SchemaEngine & { close(): Promise<void> };
+
+async function openEngine(databaseUrl: string, schemaPath: string): Promise<OpenEngine> {
   const { SchemaEngine } = await loadWasm();
   const main = new PrismaPg(pgConfigFromUrl(databaseUrl));
+  // The adapters the engine opens hold pg connections, and with them Prisma's own session-level
+  // advisory lock: they are closed with the engine, so the next migrator does not wait on it.
+  const opened: { dispose(): Promise<void> }[] = [];
   const factory = {
     provider: main.provider,
     adapterName: main.adapterName,
-    connect: () => main.connect(),
+    connect: async () => {
+      const adapter = await main.connect();
+      opened.push(adapter);
+      return adapter;
+    },
     connectToShadowDb: async () => {
       throw new Error('Lathe migrations diff schema files and never need a shadow database');
     },
   };
-  return SchemaEngine.new(
+  const engine = await SchemaEngine.new(
     { datamodels: [[schemaPath, fs.readFileSync(schemaPath, 'utf8')]] },
     () => {},
     bindMigrationAwareSqlAdapterFactory(factory as never),
   );
+  return Object.assign(engine, {
+    close: async () => {
+      engine.free();
+      await Promise.all(opened.splice(0).map((adapter) => adapter.dispose().catch(() => undefined)));
+    },
+  });
+}
+
+/** Whether every migration folder is recorded as finished (then there is nothing to lock or run). */
+async function allApplied(client: pg.Client, migrationsDir: string): Promise<boolean> {
+  const wanted = migrationDirs(migrationsDir);
+  const table = await client.query<{ exists: boolean }>("SELECT to_regclass('_prisma_migrations') IS NOT NULL AS exists");
+  if (!table.rows[0]?.exists) return wanted.length === 0;
+  const done = await client.query<{ migration_name: string }>('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL');
+  const names = new Set(done.rows.map((r) => r.migration_name));
+  return wanted.every((name) => names.has(name));
 }
 
 const filters = { externalTables: [], externalEnums: [] };
@@ -110,13 +135,16 @@ export async function applyMigrations({ databaseUrl, rootDir = process.cwd() }: 
   const lockClient = new pg.Client(pgConfigFromUrl(databaseUrl));
   await lockClient.connect();
   try {
+    // Most starts find the database current (tests start many web processes on one database):
+    // answer without the lock or the schema engine.
+    if (await allApplied(lockClient, p.migrations)) return [];
     await lockClient.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     const engine = await openEngine(databaseUrl, p.schema);
     try {
       const result = await engine.applyMigrations({ migrationsList: migrationsList(p.migrations), filters });
       return result.appliedMigrationNames;
     } finally {
-      engine.free();
+      await engine.close();
     }
   } finally {
     await lockClient.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
@@ -161,6 +189,6 @@ export async function createMigration({ databaseUrl, rootDir = process.cwd(), na
     fs.writeFileSync(path.join(dir, 'schema.prisma'), content);
     return dir;
   } finally {
-    engine.free();
+    await engine.close();
   }
 }

@@ -6,7 +6,7 @@ import { getDb, type Db } from '@/server/db';
 
 export type TenantScope = { organizationId: string; projectId: string };
 
-const PROJECT_MODELS = new Set(['ApiKey', 'Dataset', 'FineTunedModel', 'TrainingJob', 'UsageRecord', 'ModelAlias', 'WebhookEndpoint', 'WebhookDelivery', 'WebhookAttempt', 'HubPush', 'EvalRun', 'EvalResult']);
+const PROJECT_MODELS = new Set(['ApiKey', 'Dataset', 'FineTunedModel', 'TrainingJob', 'UsageRecord', 'ModelAlias', 'PlaygroundPreset', 'WebhookEndpoint', 'WebhookDelivery', 'WebhookAttempt', 'HubPush', 'EvalRun', 'EvalResult']);
 const ORG_MODELS = new Set(['Membership', 'Invitation', 'Project', 'CreditLedgerEntry', 'AuditLogEntry', 'OrganizationQuota', 'OrganizationHubToken', 'WebhookEvent']);
 const JOB_CHILD_MODELS = new Set(['JobEvent', 'Checkpoint']);
 

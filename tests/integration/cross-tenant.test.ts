@@ -36,7 +36,7 @@ type World = {
   a: TestUser;
   b: TestUser;
   aKey: string;
-  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; modelId: string; ledgerEntryId: string; datasetId: string; uploadUrl: string; tunedId: string; tunedName: string; aliasId: string; aliasName: string; resultFileId: string; jobId: string; webhookId: string; webhookUrl: string; evalSetId: string; evalRunId: string };
+  b_: { apiKeyId: string; membershipId: string; invitationId: string; projectId: string; modelName: string; modelId: string; ledgerEntryId: string; datasetId: string; uploadUrl: string; tunedId: string; tunedName: string; aliasId: string; aliasName: string; resultFileId: string; jobId: string; webhookId: string; webhookUrl: string; presetId: string; presetName: string; evalSetId: string; evalRunId: string };
 };
 
 let world: World;
@@ -65,12 +65,14 @@ beforeAll(async () => {
   const evalRun = await db.evalRun.create({
     data: { organizationId: b.organization.id, projectId: b.project.id, evalSetId: evalSet.id, name: `b-eval-${Date.now()}`, models: [model.name], grader: { type: 'exact_match', ignoreCase: false } },
   });
+  // Shared within B's project: visible to every member of B, and to no one else.
+  const preset = await bCaller.playground.preset.create({ name: `b-preset-${Date.now()}`, systemPrompt: 'B private prompt', parameters: { temperature: 0.3, topP: 1, maxTokens: 64 }, shared: true });
   const upload = await createUpload(new Request('http://lathe.test/api/uploads', { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '10', authorization: `Bearer ${await createTestKey(b)}` } }));
   world = {
     a,
     b,
     aKey: await createTestKey(a),
-    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, modelId: model.id, ledgerEntryId: entry.id, datasetId: dataset.id, uploadUrl: new URL(upload.headers.get('location')!, 'http://lathe.test').toString(), tunedId: tuned.id, tunedName: tuned.name, aliasId: alias.id, aliasName: alias.name, resultFileId: `file-${finished.id}-metrics`, jobId: finished.id, webhookId: webhook.endpoint.id, webhookUrl: webhook.endpoint.url, evalSetId: evalSet.id, evalRunId: evalRun.id },
+    b_: { apiKeyId: apiKey.id, membershipId: membership.id, invitationId: invitation.id, projectId: b.project.id, modelName: model.name, modelId: model.id, ledgerEntryId: entry.id, datasetId: dataset.id, uploadUrl: new URL(upload.headers.get('location')!, 'http://lathe.test').toString(), tunedId: tuned.id, tunedName: tuned.name, aliasId: alias.id, aliasName: alias.name, resultFileId: `file-${finished.id}-metrics`, jobId: finished.id, webhookId: webhook.endpoint.id, webhookUrl: webhook.endpoint.url, presetId: preset.id, presetName: preset.name, evalSetId: evalSet.id, evalRunId: evalRun.id },
   };
 });
 
@@ -79,6 +81,8 @@ const byId: { name: string; call: (caller: Caller, w: World) => Promise<unknown>
   { name: 'apiKey.revoke', call: (c, w) => c.apiKey.revoke({ id: w.b_.apiKeyId }) },
   { name: 'model.get', call: (c, w) => c.model.get({ id: w.b_.modelId }), asKey: true },
   { name: 'model.delete', call: (c, w) => c.model.delete({ id: w.b_.modelId }) },
+  { name: 'model.retryImport', call: (c, w) => c.model.retryImport({ id: w.b_.modelId }) },
+  { name: 'model.retryImport (edited)', call: (c, w) => c.model.retryImport({ id: w.b_.modelId, name: 'taken-over', source: { kind: 'hub', repo: 'lathe/tiny-chat' } }) },
   { name: 'dataset.get', call: (c, w) => c.dataset.get({ id: w.b_.datasetId }), asKey: true },
   { name: 'dataset.delete', call: (c, w) => c.dataset.delete({ id: w.b_.datasetId }), asKey: true },
   { name: 'dataset.preview', call: (c, w) => c.dataset.preview({ id: w.b_.datasetId, model: w.b_.modelName }), asKey: true },
@@ -107,6 +111,8 @@ const byId: { name: string; call: (caller: Caller, w: World) => Promise<unknown>
   { name: 'webhooks.delete', call: (c, w) => c.webhooks.delete({ id: w.b_.webhookId }), asKey: true },
   { name: 'webhooks.rotateSecret', call: (c, w) => c.webhooks.rotateSecret({ id: w.b_.webhookId }), asKey: true },
   { name: 'webhooks.sendTest', call: (c, w) => c.webhooks.sendTest({ id: w.b_.webhookId }), asKey: true },
+  { name: 'playground.preset.update', call: (c, w) => c.playground.preset.update({ id: w.b_.presetId, fields: { name: 'stolen', systemPrompt: '', parameters: { temperature: 1, topP: 1, maxTokens: 16 }, shared: true } }), asKey: true },
+  { name: 'playground.preset.delete', call: (c, w) => c.playground.preset.delete({ id: w.b_.presetId }), asKey: true },
   { name: 'webhooks.deliveries', call: (c, w) => c.webhooks.deliveries({ endpointId: w.b_.webhookId }), asKey: true },
   { name: 'evals.get', call: (c, w) => c.evals.get({ id: w.b_.evalRunId }), asKey: true },
   { name: 'evals.create', call: (c, w) => c.evals.create({ evalSetId: w.b_.evalSetId, models: [w.b_.modelName], grader: { type: 'exact_match' } }), asKey: true },
@@ -135,6 +141,7 @@ const lists: { name: string; call: (caller: Caller) => Promise<unknown>; asKey?:
   { name: 'webhooks.list', call: (c) => c.webhooks.list(), asKey: true },
   { name: 'job.continuable', call: (c) => c.job.continuable(), asKey: true },
   { name: 'evals.list', call: (c) => c.evals.list(), asKey: true },
+  { name: 'playground.preset.list', call: (c) => c.playground.preset.list(), asKey: true },
 ];
 
 /** Procedures that address no row of another organization, and why. */
@@ -194,6 +201,7 @@ const NOT_ADDRESSED: Record<string, string> = {
   'serving.requestScope': "the caller's own scope",
   'serving.alias.create': "creates in the caller's own project, pointing at a model it can call",
   'webhooks.create': "creates in the caller's own project",
+  'playground.preset.create': "creates in the caller's own project, owned by the caller",
 };
 
 /** Every route file: the row above that covers it, or why it addresses no row of another organization. */
@@ -265,7 +273,7 @@ function fileRequest(w: World, suffix: string, method = 'GET', fileId = `file-${
 }
 
 function bIdentifiers(w: World) {
-  return [w.b.organization.id, w.b_.apiKeyId, w.b_.membershipId, w.b_.invitationId, w.b_.projectId, w.b_.modelName, w.b_.modelId, w.b_.ledgerEntryId, w.b.email, w.b_.datasetId, w.b_.tunedId, w.b_.tunedName, w.b_.aliasId, w.b_.aliasName, w.b_.webhookId, w.b_.webhookUrl, w.b_.evalSetId, w.b_.evalRunId];
+  return [w.b.organization.id, w.b_.apiKeyId, w.b_.membershipId, w.b_.invitationId, w.b_.projectId, w.b_.modelName, w.b_.modelId, w.b_.ledgerEntryId, w.b.email, w.b_.datasetId, w.b_.tunedId, w.b_.tunedName, w.b_.aliasId, w.b_.aliasName, w.b_.webhookId, w.b_.webhookUrl, w.b_.presetId, w.b_.presetName, w.b_.evalSetId, w.b_.evalRunId];
 }
 
 describe('cross-tenant isolation', () => {
@@ -401,5 +409,6 @@ describe('cross-tenant isolation', () => {
     expect(await db.webhookEndpoint.findUniqueOrThrow({ where: { id: world.b_.webhookId }, omit: { previousSecretCiphertext: false } })).toMatchObject({ enabled: true, url: world.b_.webhookUrl, previousSecretCiphertext: null });
     expect(await db.webhookDelivery.count({ where: { endpointId: world.b_.webhookId } })).toBe(0);
     expect(await db.evalRun.count({ where: { evalSetId: world.b_.evalSetId } })).toBe(1);
+    expect(await db.playgroundPreset.findUniqueOrThrow({ where: { id: world.b_.presetId } })).toMatchObject({ name: world.b_.presetName, shared: true });
   });
 });

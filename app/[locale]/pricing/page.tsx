@@ -91,6 +91,11 @@ export default async function PricingPage({ params }: Props) {
                 <th scope="col" className="p-3 text-right font-medium">
                   {t('tokens.completion')}
                 </th>
+                {book.deploymentHour && (
+                  <th scope="col" className="p-3 text-right font-medium">
+                    {t('tokens.deploymentHour')}
+                  </th>
+                )}
               </tr>
             </thead>
             <tbody>
@@ -102,12 +107,13 @@ export default async function PricingPage({ params }: Props) {
                   <td className="p-3 text-right tabular-nums">{format.number(book.training[size])}</td>
                   <td className="p-3 text-right tabular-nums">{format.number(book.inference[size].prompt)}</td>
                   <td className="p-3 text-right tabular-nums">{format.number(book.inference[size].completion)}</td>
+                  {book.deploymentHour && <td className="p-3 text-right tabular-nums">{format.number(book.deploymentHour[size])}</td>}
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
-        {book.deploymentHour === null && <p className="text-muted-foreground mt-3 text-sm">{t('tokens.deployment')}</p>}
+        <p className="text-muted-foreground mt-3 text-sm">{t(book.deploymentHour ? 'tokens.deploymentHourNote' : 'tokens.deployment')}</p>
       </section>
 
       <section aria-labelledby="calculator" className="mx-auto max-w-5xl px-4 py-8 sm:px-6">

@@ -1,5 +1,5 @@
-// Resumable dataset uploads (tus 1.0) on @tus/server with their state in PostgreSQL
-// (PostgresUploadStore, bytes included), so any web process can take any request of an upload. Each upload belongs
+// Resumable dataset uploads (tus 1.0) on @tus/server with their state in PostgreSQL and their bytes
+// in files under the data directory (UploadStore), so any web process can take any request of an upload. Each upload belongs
 // to the project of the caller who created it (session cookie or API key, resolved as tRPC does);
 // when its last byte arrives it becomes a Dataset through the same service as every other upload
 // path, and its bytes are dropped.
@@ -8,7 +8,7 @@ import { ERROR_CLASSES } from '@/lib/universal/errors';
 import { callerFromRequest, RequestAuthError, type RequestCaller } from '@/server/api/request-tenant';
 import { getDb } from '@/server/db';
 import { formatBytes, maxUploadBytes } from '@/server/services/datasets/platform/config';
-import { PostgresUploadStore } from '@/server/services/datasets/platform/upload-store';
+import { UploadStore } from '@/server/services/datasets/platform/upload-store';
 import { LatheError } from '@/server/services/errors';
 import { assertStorageFor } from '@/server/services/quotas/enforce-quotas';
 import { logger } from '@/server/logger';
@@ -24,7 +24,7 @@ type HookError = { status_code: number; body: string };
 const refuse = (status_code: number, message: string): HookError => ({ status_code, body: `${message}\n` });
 
 function createUploadServer(): Server {
-  const datastore = new PostgresUploadStore({
+  const datastore = new UploadStore({
     db: getDb,
     databaseUrl: () => process.env.DATABASE_URL ?? '',
     expirationMs: EXPIRATION_MS,

@@ -21,6 +21,8 @@ class LoRAConfig:
     dropout: float = 0.05
     target_modules: tuple = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
     use_rslora: bool = False
+    # LoRA+ (Hayou et al., 2024): A learns at learning_rate / lr_ratio, B at learning_rate. 1 is plain LoRA.
+    lr_ratio: float = 16.0
 
     def spec(self) -> LoRASpec:
         return LoRASpec(self.rank, self.alpha, self.dropout, self.target_modules, self.use_rslora)
@@ -106,7 +108,7 @@ def _number(key: str, value: Any) -> float:
 def _parse_lora(raw: Any) -> LoRAConfig:
     if not isinstance(raw, dict):
         raise _bad("lora", "an object", raw)
-    known = {"r", "rank", "alpha", "lora_alpha", "dropout", "lora_dropout", "target_modules", "use_rslora"}
+    known = {"r", "rank", "alpha", "lora_alpha", "dropout", "lora_dropout", "target_modules", "use_rslora", "lr_ratio"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise TrainerError("invalid_config", f"unknown lora field(s): {', '.join(unknown)}")
@@ -124,7 +126,10 @@ def _parse_lora(raw: Any) -> LoRAConfig:
     use_rslora = raw.get("use_rslora", False)
     if not isinstance(use_rslora, bool):
         raise _bad("lora.use_rslora", "true or false", use_rslora)
-    return LoRAConfig(rank, alpha, dropout, normalize_targets(targets), use_rslora)
+    lr_ratio = _number("lora.lr_ratio", raw.get("lr_ratio", defaults.lr_ratio))
+    if not 1 <= lr_ratio <= 1024:
+        raise _bad("lora.lr_ratio", "in [1, 1024]", lr_ratio)
+    return LoRAConfig(rank, alpha, dropout, normalize_targets(targets), use_rslora, lr_ratio)
 
 
 def parse_train_config(raw: Any) -> TrainConfig:

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import lora as lora_lib
 from .data import PreparedData, make_batch, split_evenly
 from .errors import TrainerError
 from .model import CausalLM, LoRALinear
@@ -188,8 +189,7 @@ def _optimizer_step(trainer, step: int, train_loss: float):
         grad_norm = float(torch.sqrt(sum((p.grad.float() ** 2).sum() for p in params if p.grad is not None)))
     if not math.isfinite(grad_norm):
         raise TrainerError("nan_loss", f"the gradient norm became {grad_norm} at step {step + 1}; lower the learning rate")
-    for group in trainer.optimizer.param_groups:
-        group["lr"] = lr
+    lora_lib.set_learning_rate(trainer.optimizer, lr)
     trainer.optimizer.step()
     trainer.optimizer.zero_grad(set_to_none=True)
     return lr, grad_norm

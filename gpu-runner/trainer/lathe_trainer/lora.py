@@ -73,6 +73,23 @@ def apply_lora(model: CausalLM, spec: LoRASpec, seed: int) -> List[torch.nn.Para
     return params
 
 
+def optimizer_groups(model: CausalLM, lr_ratio: float) -> List[Dict[str, object]]:
+    """AdamW parameter groups for LoRA+ (Hayou et al., 2024): every `B` trains at the scheduled
+    learning rate, every `A` at that rate / `lr_ratio`. set_learning_rate applies each group's
+    `lr_scale`."""
+    modules = [module for _name, module in model.lora_modules()]
+    return [
+        {"params": [m.lora_A for m in modules], "lr_scale": 1.0 / lr_ratio},
+        {"params": [m.lora_B for m in modules], "lr_scale": 1.0},
+    ]
+
+
+def set_learning_rate(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    """Sets the scheduled learning rate of a step on every group, scaled by the group's `lr_scale`."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr * group.get("lr_scale", 1.0)
+
+
 def adapter_state_dict(model: CausalLM) -> Dict[str, torch.Tensor]:
     tensors = {}
     for name, module in model.lora_modules():

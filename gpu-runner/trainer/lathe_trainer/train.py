@@ -250,7 +250,7 @@ class Trainer:
         if not self.params:
             raise TrainerError("invalid_config", "no module matched lora.target_modules")
         self.optimizer = torch.optim.AdamW(
-            self.params, lr=config.learning_rate, betas=(0.9, 0.999), eps=1e-8, weight_decay=config.weight_decay
+            lora_lib.optimizer_groups(self.model, config.lora.lr_ratio), lr=config.learning_rate, betas=(0.9, 0.999), eps=1e-8, weight_decay=config.weight_decay
         )
 
         self.steps_per_epoch = math.ceil(len(self.train.rows) / config.batch_size)
@@ -516,8 +516,7 @@ class Trainer:
         if not math.isfinite(grad_norm):
             raise TrainerError("nan_loss", f"the gradient norm became {grad_norm} at step {step + 1}; lower the learning rate")
         lr = learning_rate_at(config, step, self.total_steps, self.warmup)
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
+        lora_lib.set_learning_rate(self.optimizer, lr)
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         return {
@@ -564,7 +563,7 @@ class Trainer:
         )
         log(
             f"training {trainable} LoRA parameters of {total} on {self.dist.device} ({self.precision}),"
-            f" {self.total_steps} steps, world size {self.dist.world}"
+            f" {self.total_steps} steps, world size {self.dist.world}, LoRA A at 1/{config.lora.lr_ratio:g} of the learning rate"
         )
         self.model.train()
         step_time = 0.0

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 import helpers  # noqa: F401  (puts lathe_trainer on the path)
 
 from lathe_trainer.errors import TrainerError
-from lathe_trainer.lora import LoRASpec, apply_lora
+from lathe_trainer.lora import LoRASpec, apply_lora, optimizer_groups, set_learning_rate
 from lathe_trainer.model import CausalLM, base_state_dict, init_random_weights, load_model, masked_lm_loss, rope_inv_freq
 from lathe_trainer.modelconfig import parse_model_config
 from lathe_trainer.safetensors import save_file
@@ -199,6 +199,21 @@ class LoRA(unittest.TestCase):
             merged = model(ids)
         self.assertAlmostEqual(spec.scaling, 3.0)
         self.assertLess(float((with_lora - merged).abs().max()), 1e-4)
+
+    def test_lora_plus_trains_a_slower_than_b(self):
+        model = random_model(BASE)
+        apply_lora(model, LoRASpec(rank=4, alpha=8.0, dropout=0.0, target_modules=("q_proj", "down_proj")), seed=0)
+        optimizer = torch.optim.AdamW(optimizer_groups(model, 16.0), lr=1.0)
+        set_learning_rate(optimizer, 1e-3)
+        a_group, b_group = optimizer.param_groups
+        modules = [module for _, module in model.lora_modules()]
+        self.assertEqual(len(modules), 2 * BASE["num_hidden_layers"])
+        self.assertEqual([id(p) for p in a_group["params"]], [id(m.lora_A) for m in modules])
+        self.assertEqual([id(p) for p in b_group["params"]], [id(m.lora_B) for m in modules])
+        self.assertAlmostEqual(a_group["lr"], 1e-3 / 16)
+        self.assertAlmostEqual(b_group["lr"], 1e-3)
+        set_learning_rate(optimizer, 2e-3)
+        self.assertAlmostEqual(a_group["lr"], 2e-3 / 16)
 
     def test_checkpoint_round_trip_through_files(self):
         model = random_model(dict(BASE, architectures=["Qwen2ForCausalLM"]))

@@ -9,6 +9,7 @@ import unittest
 from helpers import code_chats, fixture_model, quick_config, run_train_in_process, write_chats
 
 from lathe_trainer.config import parse_train_config
+from lathe_trainer.errors import TrainerError
 from lathe_trainer.train import learning_rate_at
 
 
@@ -69,6 +70,20 @@ class Options(unittest.TestCase):
         self.assertAlmostEqual(learning_rate_at(cosine, 2, 10, 2), 1.0)
         run = self.run_config("warmup", epochs=2, max_steps=6, warmup_ratio=0.5, scheduler="constant", learning_rate=0.001)
         self.assertEqual([round(e["learning_rate"], 6) for e in run.of("progress")], [0.000333, 0.000667, 0.001, 0.001, 0.001, 0.001])
+
+    def test_lora_plus_ratio(self):
+        self.assertEqual(parse_train_config({}).lora.lr_ratio, 16.0)
+        self.assertEqual(parse_train_config({"lora": {"lr_ratio": 1}}).lora.lr_ratio, 1.0)
+        for bad in (0.5, 2000, "16"):
+            with self.assertRaises(TrainerError) as caught:
+                parse_train_config({"lora": {"lr_ratio": bad}})
+            self.assertEqual(caught.exception.code, "invalid_config")
+        self.assertNotEqual(parse_train_config({}).fingerprint(), parse_train_config({"lora": {"lr_ratio": 1}}).fingerprint())
+        # B starts at zero, so A's gradient is zero on the first step: the runs part from step 3 on.
+        plus = self.run_config("lora-plus", max_steps=4, scheduler="constant", learning_rate=0.002, lora={"r": 8, "alpha": 16, "dropout": 0.0}).losses()
+        plain = self.run_config("lora-plain", max_steps=4, scheduler="constant", learning_rate=0.002, lora={"r": 8, "alpha": 16, "dropout": 0.0, "lr_ratio": 1}).losses()
+        self.assertAlmostEqual(plus[2], plain[2], delta=1e-6)
+        self.assertNotAlmostEqual(plus[4], plain[4], delta=1e-4)
 
 
 if __name__ == "__main__":

@@ -81,7 +81,19 @@ export interface CreateJobOptions {
   trainingFile: string;
   validationFile?: string | null;
   preset?: 'quick' | 'standard' | 'thorough';
-  hyperparameters?: { n_epochs?: number | 'auto'; batch_size?: number | 'auto'; learning_rate_multiplier?: number | 'auto' };
+  /** OpenAI's three, and Lathe's own LoRA shape, sequence length and schedule; the server checks each with the schema /v1 uses. */
+  hyperparameters?: {
+    n_epochs?: number | 'auto';
+    batch_size?: number | 'auto';
+    learning_rate_multiplier?: number | 'auto';
+    lora_rank?: number | 'auto';
+    lora_alpha?: number | 'auto';
+    lora_dropout?: number | 'auto';
+    lora_target_modules?: Array<'q_proj' | 'k_proj' | 'v_proj' | 'o_proj' | 'gate_proj' | 'up_proj' | 'down_proj'> | 'auto';
+    max_sequence_length?: number | 'auto';
+    lr_scheduler?: 'cosine' | 'linear' | 'constant' | 'auto';
+    warmup_ratio?: number | 'auto';
+  };
   suffix?: string | null;
   seed?: number | null;
   metadata?: Record<string, string> | null;

@@ -43,6 +43,13 @@ const ZJobHyperparameters = z.object({
   n_epochs: ZAutoOr(z.number()),
   batch_size: ZAutoOr(z.number()),
   learning_rate_multiplier: ZAutoOr(z.number()),
+  lora_rank: ZAutoOr(z.number().int()).optional(),
+  lora_alpha: ZAutoOr(z.number()).optional(),
+  lora_dropout: ZAutoOr(z.number()).optional(),
+  lora_target_modules: ZAutoOr(z.array(z.string())).optional(),
+  max_sequence_length: ZAutoOr(z.number().int()).optional(),
+  lr_scheduler: ZAutoOr(z.enum(['cosine', 'linear', 'constant'])).optional(),
+  warmup_ratio: ZAutoOr(z.number()).optional(),
 });
 
 export const ZFineTuningJob = z.object({

@@ -1,15 +1,16 @@
 // What the usage page shows: credits and tokens per day split by model, project and API key
-// (inference from the usage rows, fine-tuning from the ledger's job entries), and the statement
+// (inference from the usage rows, fine-tuning from the ledger's job entries, deployment hours from
+// the ledger's deployment entries), and the statement
 // of ledger entries with a running balance. Always one organization, named in every WHERE.
 import { Prisma } from '@/server/generated/prisma/client';
 import type { Db } from '@/server/db';
 
-export type UsagePoint = { day: string; kind: 'inference' | 'fine-tuning'; model: string; projectId: string; projectName: string; apiKeyId: string | null; apiKeyName: string | null; credits: number; tokens: number };
+export type UsagePoint = { day: string; kind: 'inference' | 'fine-tuning' | 'deployment'; model: string; projectId: string; projectName: string; apiKeyId: string | null; apiKeyName: string | null; credits: number; tokens: number };
 
 const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 
 export async function usageSeries({ db, organizationId, from, to }: { db: Db; organizationId: string; from: Date; to: Date }): Promise<UsagePoint[]> {
-  const [rows, projects, keys, training] = await Promise.all([
+  const [rows, projects, keys, training, deployments] = await Promise.all([
     db.usageRecord.findMany({ where: { organizationId, day: { gte: from, lte: to } }, orderBy: { day: 'asc' } }),
     db.project.findMany({ where: { organizationId }, select: { id: true, name: true } }),
     db.apiKey.findMany({ where: { organizationId }, select: { id: true, name: true, prefix: true } }),
@@ -18,6 +19,15 @@ export async function usageSeries({ db, organizationId, from, to }: { db: Db; or
               SUM(CASE WHEN e.kind = 'SETTLEMENT' THEN j."trainedTokens" ELSE 0 END)::bigint AS tokens
          FROM "CreditLedgerEntry" e JOIN "TrainingJob" j ON j.id = e."jobId" JOIN "BaseModel" b ON b.id = j."baseModelId"
         WHERE e."organizationId" = $1 AND e.kind IN ('RESERVATION', 'SETTLEMENT') AND e."createdAt" >= $2 AND e."createdAt" < $3::date + 1
+        GROUP BY 1, 2, 3 ORDER BY 1`,
+      organizationId,
+      from,
+      to,
+    ),
+    db.$queryRawUnsafe<{ day: Date; projectId: string | null; model: string; credits: Prisma.Decimal }[]>(
+      `SELECT date_trunc('day', e."createdAt" AT TIME ZONE 'UTC') AS day, b."projectId", b.name AS model, -SUM(e.amount) AS credits
+         FROM "CreditLedgerEntry" e JOIN "Deployment" d ON d.id = e."deploymentId" JOIN "BaseModel" b ON b.id = d."baseModelId"
+        WHERE e."organizationId" = $1 AND e."deploymentId" IS NOT NULL AND e."createdAt" >= $2 AND e."createdAt" < $3::date + 1
         GROUP BY 1, 2, 3 ORDER BY 1`,
       organizationId,
       from,
@@ -39,6 +49,10 @@ export async function usageSeries({ db, organizationId, from, to }: { db: Db; or
   }));
   for (const t of training) {
     points.push({ day: dayOf(t.day), kind: 'fine-tuning', model: t.model, projectId: t.projectId, projectName: projectName.get(t.projectId) ?? t.projectId, apiKeyId: null, apiKeyName: null, credits: Number(t.credits), tokens: Number(t.tokens ?? 0) });
+  }
+  for (const d of deployments) {
+    const projectId = d.projectId ?? '';
+    points.push({ day: dayOf(d.day), kind: 'deployment', model: d.model, projectId, projectName: projectName.get(projectId) ?? projectId, apiKeyId: null, apiKeyName: null, credits: Number(d.credits), tokens: 0 });
   }
   return points.sort((a, b) => a.day.localeCompare(b.day));
 }

@@ -120,16 +120,29 @@ export async function releaseReservation({ db, jobId }: { db: Db; jobId: string 
   return reservation ? settleJob({ db, organizationId: reservation.organizationId, jobId, actualCost: 0 }) : null;
 }
 
-export type ChargeUsageOptions = { db: Db; organizationId: string; amount: Decimalish; idempotencyKey: string; memo: string; apiKeyId?: string | null };
+export type ChargeUsageOptions = {
+  db: Db;
+  organizationId: string;
+  amount: Decimalish;
+  idempotencyKey: string;
+  memo: string;
+  apiKeyId?: string | null;
+  deploymentId?: string | null;
+  /** An audit entry written in the charge's transaction (the entry's id is its target). */
+  audit?: { action: string; data: Record<string, unknown> };
+};
 
-/** Charges metered usage (inference). Idempotent per key. */
-export async function chargeUsage({ db, organizationId, amount, idempotencyKey, memo, apiKeyId = null }: ChargeUsageOptions) {
+/** Charges metered usage (inference, deployment hours). Idempotent per key. */
+export async function chargeUsage({ db, organizationId, amount, idempotencyKey, memo, apiKeyId = null, deploymentId = null, audit }: ChargeUsageOptions) {
   const value = D(amount);
   if (value.lte(0)) return null;
   try {
     const entry = await db.$transaction(async (tx) => {
       await lockOrganization(tx, organizationId);
-      const entry = await tx.creditLedgerEntry.create({ data: { organizationId, kind: 'USAGE', amount: value.neg(), idempotencyKey, memo, apiKeyId } });
+      const entry = await tx.creditLedgerEntry.create({ data: { organizationId, kind: 'USAGE', amount: value.neg(), idempotencyKey, memo, apiKeyId, deploymentId } });
+      if (audit) {
+        await recordAudit(tx, { organizationId, actor: {}, action: audit.action, targetType: 'CreditLedgerEntry', targetId: entry.id, data: { amount: entry.amount.toString(), ...audit.data } });
+      }
       await emitCreditsLowIfCrossed({ db, tx, entry });
       return entry;
     }, QUEUED);

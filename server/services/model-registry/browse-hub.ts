@@ -10,6 +10,11 @@ function toLatheError(error: unknown): never {
   if (isModelError(error)) {
     if (error.code === 'hub_not_found') throw new LatheError('NOT_FOUND', error.message, { reason: error.code });
     if (error.code === 'hub_unauthorized') throw new LatheError('PRECONDITION_FAILED', error.message, { reason: error.code });
+    // No answer at all, or the Hub's own failure: an import would fail the same way now.
+    const status = (error.details as { status?: number } | undefined)?.status;
+    if (error.code === 'hub_error' && (status === undefined || status >= 500)) {
+      throw new LatheError('SERVICE_UNAVAILABLE', `The Hugging Face Hub could not be reached: ${error.message}`, { reason: 'hub_unreachable' });
+    }
     throw new LatheError('BAD_REQUEST', `The Hugging Face Hub could not be reached: ${error.message}`, { reason: error.code });
   }
   throw error;

@@ -32,6 +32,15 @@ export function importRootFor({ organizationId, platformAdmin, env = process.env
   return path.join(path.resolve(root), organizationId);
 }
 
+/**
+ * Whether a caller may import from the server's disk at all: a platform administrator always, anyone
+ * else (who may import) only when LATHE_IMPORT_ROOT gives organizations folders, as importRootFor
+ * refuses otherwise. The import dialog shows its "Server path" tab by this rule.
+ */
+export function mayImportServerPaths({ platformAdmin, env = process.env }: { platformAdmin: boolean; env?: Record<string, string | undefined> }): boolean {
+  return platformAdmin || Boolean(env.LATHE_IMPORT_ROOT?.trim());
+}
+
 const inside = (root: string, candidate: string) => candidate === root || candidate.startsWith(root + path.sep);
 
 function outside(root: string, param: string, what = 'Imports are limited'): LatheError {

@@ -16,6 +16,8 @@ export type BaseModelSummary = {
   scope: 'platform' | 'organization';
   projectId: string | null;
   source: BaseModel['source'];
+  /** The Hub revision an import asked for; null for the default branch and other sources. */
+  revision: string | null;
   /** Hub repo id, or (only to the owning organization) the server path it was imported from. */
   sourceRef: string | null;
   status: BaseModel['status'];
@@ -55,6 +57,7 @@ export function toModelSummary(model: BaseModel, viewerOrganizationId: string | 
     projectId: model.projectId,
     source: model.source,
     sourceRef: ownPath ? model.sourceRef : null,
+    revision: model.source === 'HUGGING_FACE' ? str(details.revision) : null,
     status: model.status,
     progress: model.progress,
     error: model.error,

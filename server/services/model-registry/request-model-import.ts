@@ -6,7 +6,7 @@ import { enqueue, importBaseModel } from '@/server/queue/contracts';
 import type { AuditActor } from '@/server/services/audit/record-audit';
 import { recordAudit } from '@/server/services/audit/record-audit';
 import { LatheError } from '@/server/services/errors';
-import type { ModelSource } from '@/server/generated/prisma/client';
+import { Prisma, type ModelSource } from '@/server/generated/prisma/client';
 import { isModelError } from '@/server/services/model-format/errors';
 import { assertImportAllowed, assertStorageFor } from '@/server/services/quotas/enforce-quotas';
 import { listImportFiles, resolveImportPath, type ImportRoot } from './import-root';
@@ -144,4 +144,100 @@ async function checkSource(source: TModelImportSource, importRoot: ImportRoot): 
     throw error;
   });
   return { sourceRef: resolved.path, bytes: files.reduce((sum, file) => sum + file.size, 0) };
+}
+
+export interface RetryModelImportOptions {
+  tenant: TenantContext;
+  /** Needed for a platform-wide model's import. */
+  admin?: PlatformImporter;
+  id: string;
+  /** Edit: another source (repo, revision, path) than the failed import's; left out, the same one again. */
+  source?: TModelImportSource;
+  /** Edit: another name; left out, the same. */
+  name?: string;
+  importRoot?: ImportRoot;
+  enqueue?: boolean;
+}
+
+/** The source a model row was imported from, as requestModelImport took it. */
+function sourceOfRow(row: { source: ModelSource; sourceRef: string | null; details: unknown }): TModelImportSource {
+  const ref = row.sourceRef ?? '';
+  if (row.source === 'HUGGING_FACE') {
+    const revision = (row.details as { revision?: unknown } | null)?.revision;
+    return { kind: 'hub', repo: ref, ...(typeof revision === 'string' ? { revision } : {}) };
+  }
+  return row.source === 'GGUF' ? { kind: 'gguf', file: ref } : { kind: 'folder', dir: ref };
+}
+
+/**
+ * Runs a failed import again, as it was or edited (source, name), on the same row: it goes back to
+ * REQUESTED with its audit entry and is queued. Only a FAILED import can be retried; the name and
+ * the organization's import and storage limits are checked as for a new import.
+ */
+export async function retryModelImport(options: RetryModelImportOptions) {
+  const { tenant, admin, id } = options;
+  const row = await tenant.db.baseModel.findFirst({ where: { id } });
+  if (!row) throw new LatheError('NOT_FOUND', `The model '${id}' does not exist or you do not have access to it.`, { param: 'id', reason: 'model_not_found' });
+  const organizationId = row.organizationId;
+  if (organizationId === null && !admin) throw new LatheError('FORBIDDEN', 'Only platform administrators can import platform-wide base models again.', { param: 'id' });
+  if (row.status !== 'FAILED') throw new LatheError('CONFLICT', `The import of "${row.name}" did not fail (${row.status.toLowerCase()}); only a failed import can be retried.`, { param: 'id' });
+  const parsedName = ZModelName.safeParse(options.name ?? row.name);
+  if (!parsedName.success) throw new LatheError('BAD_REQUEST', parsedName.error.issues[0]!.message, { param: 'name' });
+  const name = parsedName.data;
+  const source = ZModelImportSource.parse(options.source ?? sourceOfRow(row));
+  const importRoot = options.importRoot ?? null;
+  const { sourceRef, bytes } = await checkSource(source, importRoot);
+  const actor = organizationId === null ? admin!.actor : tenant.actor;
+  const db = (organizationId === null ? admin!.db : tenant.db) as Db;
+
+  const model = await db.$transaction(async (tx: Tx) => {
+    await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock($1, hashtext($2))', NAME_LOCK_KEY, name.toLowerCase());
+    const clash = await tx.baseModel.findFirst({
+      where: { id: { not: id }, name: { equals: name, mode: 'insensitive' }, ...(organizationId ? { OR: [{ organizationId }, { organizationId: null }] } : {}) },
+      select: { organizationId: true },
+    });
+    if (clash) {
+      const where = clash.organizationId === null ? 'a platform-wide model' : organizationId ? 'a model of this organization' : 'a model of an organization';
+      throw new LatheError('CONFLICT', `The name "${name}" is already used by ${where}; choose another.`, { param: 'name' });
+    }
+    // The failed import's reserved size no longer counts while the new one's is checked.
+    const reset = await tx.baseModel.updateMany({ where: { id, status: 'FAILED' }, data: { sizeBytes: null } });
+    if (reset.count === 0) throw new LatheError('CONFLICT', `The import of "${row.name}" is already running again.`, { param: 'id' });
+    if (organizationId) {
+      await assertImportAllowed(tx, organizationId);
+      await assertStorageFor(tx, organizationId, bytes, source.kind === 'hub' ? 'Importing a model' : `${source.kind === 'folder' ? source.dir : source.file}`, { lock: false });
+    }
+    const updated = await tx.baseModel.update({
+      where: { id },
+      data: {
+        name,
+        source: SOURCE_KIND[source.kind],
+        sourceRef,
+        status: 'REQUESTED',
+        progress: 0,
+        error: null,
+        sizeBytes: bytes > 0 ? BigInt(bytes) : null,
+        details: source.kind === 'hub' ? (source.revision ? { revision: source.revision } : Prisma.DbNull) : { importRoot },
+      },
+    });
+    await recordAudit(tx, {
+      organizationId,
+      actor,
+      action: 'model.import.retry',
+      targetType: 'BaseModel',
+      targetId: id,
+      data: { name, source: source.kind, sourceRef, ...(name !== row.name ? { previousName: row.name } : {}), ...(sourceRef !== row.sourceRef ? { previousSourceRef: row.sourceRef } : {}) },
+    });
+    return updated;
+  });
+
+  if (options.enqueue !== false) {
+    try {
+      await enqueue(await getBoss(), importBaseModel, { modelId: model.id });
+    } catch (error) {
+      await db.baseModel.update({ where: { id: model.id }, data: { status: 'FAILED', error: 'The import could not be queued; try again.' } });
+      throw new LatheError('INTERNAL', `The import could not be queued: ${(error as Error).message}`);
+    }
+  }
+  return model;
 }

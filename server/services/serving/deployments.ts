@@ -7,6 +7,7 @@ import type { Deployment } from '@/server/generated/prisma/client';
 import { InferenceError } from '@/lib/universal/openai/errors';
 import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
 import { assertDeploymentSlot } from '@/server/services/quotas/enforce-quotas';
+import { chargeDeploymentHours } from '@/server/services/billing/charge-deployment-hours';
 
 export const ACTIVE_DEPLOYMENT_STATUSES = ['REQUESTED', 'LOADING', 'READY'] as const;
 /** A failed deployment is not retried by requests for this long, so a broken model does not loop. */
@@ -56,6 +57,8 @@ export async function requestDeployment({ db, baseModelId, audit, retryFailed = 
 
 /** Marks the model's active deployments STOPPED; their runners stop the servers. Returns how many. */
 export async function stopDeployments({ db, baseModelId, audit }: { db: Db; baseModelId: string; audit: { organizationId: string | null; actor: AuditActor } }): Promise<number> {
+  // The hour it stops in is charged even when no sample of the worker saw it.
+  await chargeDeploymentHours({ db, baseModelId });
   return db.$transaction(async (tx) => {
     const { count } = await tx.deployment.updateMany({ where: { baseModelId, status: { in: [...ACTIVE_DEPLOYMENT_STATUSES] } }, data: { status: 'STOPPED', endpoint: null } });
     if (count > 0) await recordAudit(tx, { organizationId: audit.organizationId, actor: audit.actor, action: 'deployment.stop', targetType: 'BaseModel', targetId: baseModelId, data: { stopped: count } });

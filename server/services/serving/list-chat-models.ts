@@ -1,10 +1,15 @@
 // The models the playground offers: chat-capable base models, their fine-tunes, those fine-tunes'
-// checkpoints, and the project's aliases.
+// checkpoints, and the project's aliases. Fine-tunes and checkpoints name the job that made them,
+// so the picker can group a job's checkpoints under it.
 import type { TenantContext } from '@/server/db/tenant';
 import type { StoredFolder } from '@/server/services/artifacts/folders';
 import { fineTunedModelName } from '@/server/services/training/openai-shapes';
 
-export type ChatModelOption = { id: string; kind: 'base' | 'fine-tuned' | 'checkpoint' | 'alias'; baseModel: string; target?: string };
+export type ChatModelJob = { id: string; name: string };
+export type ChatModelOption = { id: string; kind: 'base' | 'fine-tuned' | 'checkpoint' | 'alias'; baseModel: string; target?: string; job?: ChatModelJob };
+
+/** A job's name in lists: its suffix, else its id as /v1 spells it. */
+const jobOf = (id: string, suffix: string | null): ChatModelJob => ({ id: `ftjob-${id}`, name: suffix || `ftjob-${id}` });
 
 const CHECKPOINTS_PER_JOB = 5;
 
@@ -16,7 +21,7 @@ export async function listChatModels({ tenant }: { tenant: TenantContext }): Pro
   const baseName = new Map(servable.map((b) => [b.id, b.name]));
   const tuned = await tenant.db.fineTunedModel.findMany({
     where: { baseModelId: { in: [...baseName.keys()] } },
-    select: { name: true, baseModelId: true, jobId: true },
+    select: { name: true, baseModelId: true, jobId: true, job: { select: { suffix: true } } },
     orderBy: { createdAt: 'desc' },
   });
   const checkpoints = await tenant.db.checkpoint.findMany({
@@ -27,11 +32,12 @@ export async function listChatModels({ tenant }: { tenant: TenantContext }): Pro
   const options: ChatModelOption[] = servable.map((b) => ({ id: b.name, kind: 'base', baseModel: b.name }));
   for (const t of tuned) {
     const base = baseName.get(t.baseModelId)!;
-    options.push({ id: t.name, kind: 'fine-tuned', baseModel: base });
+    const job = t.jobId ? jobOf(t.jobId, t.job?.suffix ?? null) : undefined;
+    options.push({ id: t.name, kind: 'fine-tuned', baseModel: base, job });
     checkpoints
       .filter((c) => c.jobId === t.jobId && hasAdapter(c.artifacts))
       .slice(0, CHECKPOINTS_PER_JOB)
-      .forEach((c) => options.push({ id: `${t.name}:ckpt-step-${c.step}`, kind: 'checkpoint', baseModel: base }));
+      .forEach((c) => options.push({ id: `${t.name}:ckpt-step-${c.step}`, kind: 'checkpoint', baseModel: base, job }));
   }
   // Checkpoints of jobs still without their model, under the name they keep once it exists.
   const training = await tenant.db.trainingJob.findMany({
@@ -45,7 +51,7 @@ export async function listChatModels({ tenant }: { tenant: TenantContext }): Pro
     job.checkpoints
       .filter((c) => hasAdapter(c.artifacts))
       .slice(0, CHECKPOINTS_PER_JOB)
-      .forEach((c) => options.push({ id: `${parent}:ckpt-step-${c.step}`, kind: 'checkpoint', baseModel: base }));
+      .forEach((c) => options.push({ id: `${parent}:ckpt-step-${c.step}`, kind: 'checkpoint', baseModel: base, job: jobOf(job.id, job.suffix) }));
   }
   const aliases = await tenant.db.modelAlias.findMany({ orderBy: { name: 'asc' } });
   for (const alias of aliases) {

@@ -9,7 +9,7 @@ import { assertHasCredits } from '@/server/services/credits/ledger';
 import { assertJobSlot } from '@/server/services/quotas/enforce-quotas';
 import { appendJobEvents } from '@/server/services/training/job-events';
 import { fromApiFileId, type JobWithNames } from '@/server/services/training/openai-shapes';
-import { ZCheckpointSelection, ZDpoHyperparameters, ZEarlyStopping, ZHyperparameters, ZPreset, type THyperparameters } from '@/lib/universal/hyperparameters';
+import { ADAPTER_SHAPE_FIELDS, ZCheckpointSelection, ZDpoHyperparameters, ZEarlyStopping, ZHyperparameters, ZPreset, type THyperparameters } from '@/lib/universal/hyperparameters';
 import { assertMethodFitsFile, methodSettings } from '@/server/services/training/fine-tune-method';
 import { enqueue, prepareTrainingJob } from '@/server/queue/contracts';
 import { getBoss } from '@/server/queue/boss';
@@ -80,6 +80,7 @@ export async function createJob({ tenant, db, input }: { tenant: TenantContext; 
     const why = typeof details.trainingBlocker === 'string' ? details.trainingBlocker : 'the trainer does not support it';
     throw new LatheError('BAD_REQUEST', `The model '${input.model}' can be served but not fine-tuned: ${why}.`, { param: 'model', reason: 'model_not_trainable' });
   }
+  assertAdvancedFitModel(hyperparameters, { contextLength: model.contextLength, continues: parent !== null, param: input.method ? `method.${input.method.type}.hyperparameters` : 'hyperparameters' });
   const trainingId = fromApiFileId(input.training_file);
   const training = await tenant.db.dataset.findUnique({ where: { id: trainingId } });
   if (!training) throw new LatheError('NOT_FOUND', `The training file '${input.training_file}' was not found.`, { param: 'training_file', reason: 'file_not_found' });
@@ -156,5 +157,21 @@ async function assertEvaluationFile(tenant: TenantContext, option: TEvalOnSucces
     }
   } else if (!hasValidationFile) {
     throw new LatheError('BAD_REQUEST', 'An evaluation on success needs an eval set (evaluation.evalSetId) or a validation file to evaluate on; give one of them.', { param: 'evaluation', reason: 'missing_required_parameter' });
+  }
+}
+
+/**
+ * The advanced settings a model cannot take: a sequence longer than its context, or (for a job that
+ * continues a fine-tuned model, whose adapter keeps its shape) another LoRA rank, alpha or targets.
+ */
+function assertAdvancedFitModel(hp: THyperparameters | undefined, { contextLength, continues, param }: { contextLength: number | null; continues: boolean; param: string }) {
+  const length = hp?.max_sequence_length;
+  if (typeof length === 'number' && contextLength && length > contextLength) {
+    throw new LatheError('BAD_REQUEST', `The maximum sequence length ${length} is longer than the model's context of ${contextLength} tokens; choose at most ${contextLength}, or "auto".`, { param: `${param}.max_sequence_length`, reason: 'invalid_request' });
+  }
+  if (!continues) return;
+  const shaped = ADAPTER_SHAPE_FIELDS.find((field) => hp?.[field] !== undefined && hp[field] !== 'auto');
+  if (shaped) {
+    throw new LatheError('BAD_REQUEST', `A job that continues a fine-tuned model keeps that model's adapter, so ${shaped} must be "auto".`, { param: `${param}.${shaped}`, reason: 'invalid_request' });
   }
 }

@@ -22,7 +22,7 @@ export async function estimateJob(opts: { tenant: TenantContext; model: string; 
   const stats = (dataset.stats ?? {}) as { estimatedTokens?: number; trainedTokensEstimate?: number; examples?: number };
   const examples = dataset.examples ?? stats.examples ?? 0;
   const trainedTokens = Math.round(stats.trainedTokensEstimate ?? stats.estimatedTokens ?? 0);
-  const hyperparameters = resolveHyperparameters({ requested: opts.hyperparameters, preset: opts.preset, examples, trainedTokens, hiddenSize: hiddenSizeOf(model.details) });
+  const hyperparameters = resolveHyperparameters({ requested: opts.hyperparameters, preset: opts.preset, examples, trainedTokens, hiddenSize: hiddenSizeOf(model.details), contextLength: model.contextLength });
   const pricePerMillionTokens = trainingPricePerMillion(await getPriceBook({ db: getDb() }), model);
   const cost = estimateCost({ trainedTokens, epochs: hyperparameters.n_epochs, pricePerMillionTokens });
   return { hyperparameters, trainedTokens, billedTokens: cost.billedTokens, credits: cost.credits, pricePerMillionTokens: String(pricePerMillionTokens), exact: false };

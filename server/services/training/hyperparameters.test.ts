@@ -18,7 +18,31 @@ describe('resolveHyperparameters and presets', () => {
 
   it('takes values given over auto', () => {
     const r = resolveHyperparameters({ ...base, requested: { n_epochs: 10, learning_rate_multiplier: 2, batch_size: 4 } });
-    expect(r).toEqual({ n_epochs: 10, batch_size: 4, learning_rate_multiplier: 2, learning_rate: 4e-4 });
+    expect(r).toMatchObject({ n_epochs: 10, batch_size: 4, learning_rate_multiplier: 2, learning_rate: 4e-4 });
+  });
+
+  it('resolves the advanced settings: auto is rank 16, alpha twice the rank, the context length up to 2048', () => {
+    expect(resolveHyperparameters({ ...base, contextLength: 256 })).toMatchObject({
+      lora_rank: 16,
+      lora_alpha: 32,
+      lora_dropout: 0.05,
+      lora_target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+      max_sequence_length: 256,
+      lr_scheduler: 'cosine',
+      warmup_ratio: 0.03,
+    });
+    expect(resolveHyperparameters({ ...base, contextLength: 8192 }).max_sequence_length).toBe(2048);
+    const given = resolveHyperparameters({ ...base, requested: { lora_rank: 4, lora_target_modules: ['v_proj', 'q_proj'], lr_scheduler: 'constant', warmup_ratio: 0, max_sequence_length: 128, lora_dropout: 0 } });
+    expect(given).toMatchObject({ lora_rank: 4, lora_alpha: 8, lora_target_modules: ['q_proj', 'v_proj'], lr_scheduler: 'constant', warmup_ratio: 0, max_sequence_length: 128, lora_dropout: 0 });
+  });
+
+  it("hands the LoRA shape, the scheduler and the warmup to the trainer's config", () => {
+    const hyperparameters = resolveHyperparameters({ ...base, requested: { lora_rank: 8, lora_alpha: 4, lora_dropout: 0.1, lora_target_modules: ['q_proj'], lr_scheduler: 'linear', warmup_ratio: 0.1 } });
+    expect(trainerConfig({ hyperparameters, seed: 1, sequenceLength: 64, baseModelName: 'm', examples: 24 })).toMatchObject({
+      lora: { rank: 8, alpha: 4, dropout: 0.1, target_modules: ['q_proj'] },
+      scheduler: 'linear',
+      warmup_ratio: 0.1,
+    });
   });
 
   it('passes early stopping and the checkpoint choice to the trainer', () => {

@@ -1,5 +1,5 @@
 // OpenAI-style hyperparameters ("auto" or a value), presets, and the trainer's job config.
-import { autoHyperparameters, type ResolvedHyperparameters, type TCheckpointSelection, type TEarlyStopping, type THyperparameters, type TPreset } from '@/lib/universal/hyperparameters';
+import { autoHyperparameters, resolveAdvanced, type ResolvedHyperparameters, type TCheckpointSelection, type TEarlyStopping, type THyperparameters, type TPreset } from '@/lib/universal/hyperparameters';
 
 const BASE_LEARNING_RATE = 2e-4;
 
@@ -7,7 +7,7 @@ const BASE_LEARNING_RATE = 2e-4;
  * "auto" follows the one rule in lib/universal/hyperparameters.ts (model width and dataset size);
  * presets shift it: quick is one epoch, thorough doubles the epochs at half the learning rate.
  */
-export function resolveHyperparameters(opts: { requested?: THyperparameters; preset?: TPreset; examples: number; trainedTokens: number; hiddenSize?: number | null }): ResolvedHyperparameters {
+export function resolveHyperparameters(opts: { requested?: THyperparameters; preset?: TPreset; examples: number; trainedTokens: number; hiddenSize?: number | null; contextLength?: number | null }): ResolvedHyperparameters {
   const derived = autoHyperparameters({ examples: Math.max(1, opts.examples), trainedTokens: opts.trainedTokens, hiddenSize: opts.hiddenSize });
   const preset = opts.preset ?? 'standard';
   const presetEpochs = preset === 'quick' ? 1 : preset === 'thorough' ? Math.min(100, derived.epochs * 2) : derived.epochs;
@@ -17,7 +17,13 @@ export function resolveHyperparameters(opts: { requested?: THyperparameters; pre
   const batch_size = typeof r.batch_size === 'number' ? r.batch_size : derived.batchSize;
   const autoMultiplier = (derived.learningRate / BASE_LEARNING_RATE) * presetMultiplier;
   const learning_rate_multiplier = typeof r.learning_rate_multiplier === 'number' ? r.learning_rate_multiplier : Number(autoMultiplier.toPrecision(3));
-  return { n_epochs, batch_size, learning_rate_multiplier, learning_rate: Number((BASE_LEARNING_RATE * learning_rate_multiplier).toPrecision(4)) };
+  return {
+    n_epochs,
+    batch_size,
+    learning_rate_multiplier,
+    learning_rate: Number((BASE_LEARNING_RATE * learning_rate_multiplier).toPrecision(4)),
+    ...resolveAdvanced(r, opts.contextLength),
+  };
 }
 
 export type TrainerConfigOptions = {
@@ -38,8 +44,9 @@ export function trainerConfig({ hyperparameters, seed, sequenceLength, baseModel
     epochs: hyperparameters.n_epochs,
     batch_size: hyperparameters.batch_size,
     learning_rate: hyperparameters.learning_rate,
-    warmup_ratio: 0.03,
-    scheduler: 'cosine',
+    warmup_ratio: hyperparameters.warmup_ratio,
+    scheduler: hyperparameters.lr_scheduler,
+    lora: { rank: hyperparameters.lora_rank, alpha: hyperparameters.lora_alpha, dropout: hyperparameters.lora_dropout, target_modules: hyperparameters.lora_target_modules },
     seed,
     sequence_length: sequenceLength,
     // About ten evaluations and ten checkpoints per job, whatever its length.

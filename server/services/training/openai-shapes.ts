@@ -3,6 +3,8 @@ import type { Checkpoint, JobEvent, TrainingJob } from '@/server/generated/prism
 import { toResultFileId } from '@/server/services/training/result-files';
 import { openAIMethod } from '@/server/services/training/fine-tune-method';
 
+const ADVANCED_FIELDS = ['lora_rank', 'lora_alpha', 'lora_dropout', 'lora_target_modules', 'max_sequence_length', 'lr_scheduler', 'warmup_ratio'] as const;
+
 export const FT_JOB_PREFIX = 'ftjob-';
 export const FILE_PREFIX = 'file-';
 export const toApiJobId = (id: string) => `${FT_JOB_PREFIX}${id}`;
@@ -22,6 +24,8 @@ export function toOpenAIJob(job: JobWithNames) {
     n_epochs: hp.n_epochs ?? 'auto',
     batch_size: hp.batch_size ?? 'auto',
     learning_rate_multiplier: hp.learning_rate_multiplier ?? 'auto',
+    // Lathe's own settings, once asked for or (after the files are validated) chosen by "auto".
+    ...(Object.fromEntries(ADVANCED_FIELDS.filter((field) => hp[field] !== undefined).map((field) => [field, hp[field]])) as Partial<Record<(typeof ADVANCED_FIELDS)[number], number | string | string[]>>),
   };
   return {
     id: toApiJobId(job.id),

@@ -18,7 +18,7 @@ import { DatasetError } from '@/server/services/datasets/dataset-error';
 import { ModelError } from '@/server/services/model-format/errors';
 import { ArtifactError } from '@/server/services/artifacts/errors';
 import { appendJobEvents, nextEventSeq, notifyJob } from '@/server/services/training/job-events';
-import { hiddenSizeOf, type TCheckpointSelection, type TEarlyStopping, type THyperparameters, type TPreset } from '@/lib/universal/hyperparameters';
+import { hiddenSizeOf, resolveAdvanced, type TCheckpointSelection, type TEarlyStopping, type THyperparameters, type TPreset } from '@/lib/universal/hyperparameters';
 import type { AdapterFrom } from '@/server/services/training/training-choices';
 import { readModelConfig } from '@/server/services/model-format/hf-config';
 import { resolveHyperparameters, trainerConfig } from '@/server/services/training/hyperparameters';
@@ -29,7 +29,6 @@ import { dpoTrainerConfig, resolvedBeta, storedMethod } from '@/server/services/
 import { enqueue, prepareTrainingJob, runTrainingJob } from '@/server/queue/contracts';
 import type { PgBoss } from 'pg-boss';
 
-const DEFAULT_MAX_SEQUENCE = 2048;
 const AUTO_VALIDATION_PERCENT = 10;
 /** Dataset states of a file that passed validation (TOKENIZING and READY come after VALID). */
 const USABLE = new Set(['VALID', 'TOKENIZING', 'READY']);
@@ -99,7 +98,8 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
     await materializeModelFolder({ store, artifacts: job.baseModel.artifacts, destDir: modelDir });
     const trainFile = path.join(work, 'train.jsonl');
     await store.materialize(job.trainingDataset.sha256!, trainFile);
-    const maxLength = Math.min(job.baseModel.contextLength ?? DEFAULT_MAX_SEQUENCE, DEFAULT_MAX_SEQUENCE);
+    // The job's own maximum, else the model's context length up to ADVANCED_AUTO.maxSequenceLength.
+    const maxLength = resolveAdvanced(hp, job.baseModel.contextLength).max_sequence_length;
     const trainOut = path.join(work, 'train.ltok');
     const validOut = path.join(work, 'valid.ltok');
     let stats: TokenizeStats;
@@ -126,7 +126,7 @@ export async function prepareJob({ db, store, boss, jobId, workRoot = os.tmpdir(
     // The width "auto" scales the learning rate by: the model's own config.json, which every
     // trainable model has; the import's record of it otherwise.
     const hiddenSize = await readModelConfig(modelDir).then((c) => c.hiddenSize, () => hiddenSizeOf(job.baseModel.details));
-    const resolved = resolveHyperparameters({ requested: hp, preset: hp.preset, examples: stats.train.examples, trainedTokens: stats.train.trainedTokens, hiddenSize });
+    const resolved = resolveHyperparameters({ requested: hp, preset: hp.preset, examples: stats.train.examples, trainedTokens: stats.train.trainedTokens, hiddenSize, contextLength: job.baseModel.contextLength });
     const pricePerMillionTokens = trainingPricePerMillion(await getPriceBook({ db }), job.baseModel);
     const cost = estimateCost({ trainedTokens: stats.train.trainedTokens, epochs: resolved.n_epochs, pricePerMillionTokens });
     const train = await store.put(trainOut);

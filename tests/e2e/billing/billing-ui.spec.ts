@@ -9,6 +9,8 @@ import { DEFAULT_PRICE_BOOK, packCredits } from '@/lib/universal/price-book';
 import { expectFitsWidth, launchBrowser, signIn } from '@/tests/helpers/browser';
 import { startWeb } from '@/tests/helpers/web';
 import { createTestUser } from '@/tests/helpers/factories';
+import { getDb } from '@/server/db';
+import { chargeUsage } from '@/server/services/credits/ledger';
 import { startStripeStandIn, type StripeStandIn } from '@/tests/kit/stripe-server';
 import type { Platform } from '@/scripts/lib/supervisor';
 
@@ -72,6 +74,28 @@ describe('usage & billing in the browser', () => {
     await page.getByRole('cell', { name: 'LATHE-1' }).first().waitFor();
     await page.getByRole('heading', { name: 'Statement' }).waitFor();
     await page.getByText(`purchased pack ${pack.id}`).first().waitFor();
+  });
+
+  it('shows the hours a deployment was charged for on the usage charts and in the statement', async () => {
+    consoleErrors.splice(0);
+    const user = await createTestUser();
+    const db = getDb();
+    const model = await db.baseModel.create({ data: { organizationId: user.organization.id, projectId: user.project.id, name: `hourly-ui-${randomBytes(3).toString('hex')}`, source: 'GGUF', status: 'READY', parameters: 70_000_000_000n } });
+    const deployment = await db.deployment.create({ data: { baseModelId: model.id, status: 'STOPPED' } });
+    // The entries the worker's hourly sample writes (server/services/billing/charge-deployment-hours.ts),
+    // written here through the same ledger call so that this file does not change the shared price book.
+    for (const hour of ['05', '06']) {
+      await chargeUsage({ db, organizationId: user.organization.id, amount: 12, idempotencyKey: `deployment-hour:${deployment.id}:${hour}`, deploymentId: deployment.id, memo: `deployment of ${model.name}, hour from 2026-12-07 ${hour}:00 UTC` });
+    }
+    await signIn(page, web.url, user.email);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${web.url}/usage`);
+    await page.getByText(`deployment: ${model.name}`).first().waitFor();
+    await page.getByText(`deployment of ${model.name}, hour from 2026-12-07 06:00 UTC`).first().waitFor();
+    await noOverflow(1440, 'usage-deployment-hours');
+    await noOverflow(390, 'usage-deployment-hours');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
   });
 
   it('keeps the admin area out of sight and out of reach for others, and shows the billing dashboard to admins', async () => {

@@ -150,6 +150,48 @@ describe('accessibility', () => {
     }
     expect(found).toEqual([]);
   }, 300_000);
+
+  it('moves focus to the new page\'s main heading after a client-side navigation, and titles cards with headings', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${web.url}/datasets`);
+    await page.getByRole('heading', { level: 1 }).first().waitFor();
+    for (const [label, path] of [['Jobs', /\/jobs$/], ['Usage & billing', /\/usage$/]] as const) {
+      await page.getByRole('navigation').getByRole('link', { name: label, exact: true }).first().click();
+      await page.waitForURL(path);
+      await page.waitForFunction(() => document.activeElement?.tagName === 'H1', null, { timeout: 10_000 });
+      const focused = await page.evaluate(() => ({ text: document.activeElement?.textContent ?? '', inMain: !!document.activeElement?.closest('main') }));
+      expect(focused.inMain, `focus after opening ${label}`).toBe(true);
+      expect(focused.text.length).toBeGreaterThan(0);
+    }
+    // The usage page is made of cards: each card title is a heading element a screen reader lists.
+    const titles = await page.locator('main [data-slot="card-title"]').evaluateAll((elements) => elements.map((el) => el.tagName));
+    expect(titles.length).toBeGreaterThan(0);
+    for (const tag of titles) expect(tag).toMatch(/^H[1-6]$/);
+  }, 120_000);
+});
+
+describe('keyboard', () => {
+  it('reaches every select of the new-job form on the first pass of Tab', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await measure('/jobs/new', 1440);
+    const selects = await page.locator('main [role="combobox"]:visible, main select:visible').evaluateAll((elements) =>
+      elements.map((el, i) => {
+        el.setAttribute('data-tab-probe', String(i));
+        return String(i);
+      }),
+    );
+    expect(selects.length).toBeGreaterThan(1);
+    const reached = new Set<string>();
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    // One pass: stop when focus wraps back to the document or after 80 stops.
+    for (let stop = 0; stop < 80; stop++) {
+      await page.keyboard.press('Tab');
+      const probe = await page.evaluate(() => document.activeElement?.getAttribute('data-tab-probe') ?? (document.activeElement === document.body ? 'body' : null));
+      if (probe === 'body' && stop > 0) break;
+      if (probe && probe !== 'body') reached.add(probe);
+    }
+    expect([...reached].sort()).toEqual([...selects].sort());
+  }, 120_000);
 });
 
 describe('the job page', () => {

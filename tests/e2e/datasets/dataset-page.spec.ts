@@ -116,7 +116,11 @@ describe('dataset pages in the browser', () => {
     await stats.getByText('Examples').waitFor();
     expect(await stats.locator('dl').first().locator('dd').first().textContent()).toBe('12');
     await stats.getByText('Chat').waitFor();
-    expect(Number(await page.getByTestId('length-histogram').getAttribute('data-buckets'))).toBeGreaterThan(0);
+    // Examples of about 20–120 characters: the bars span that range, not one "0–256" bar.
+    expect(Number(await page.getByTestId('length-histogram').getAttribute('data-buckets'))).toBeGreaterThan(3);
+    const [from, to] = (await page.getByTestId('length-histogram').getAttribute('data-range'))!.split('–').map(Number);
+    expect(from).toBeGreaterThan(8);
+    expect(to).toBeLessThan(256);
     await page.getByTestId('length-histogram').locator('.recharts-bar-rectangle').first().waitFor();
     await page.getByText('No findings: every line is a valid example.').waitFor();
 
@@ -135,6 +139,26 @@ describe('dataset pages in the browser', () => {
     const download = await page.request.get(`${platform.url}${await page.getByRole('link', { name: 'Download' }).getAttribute('href')}`);
     expect(download.status()).toBe(200);
     expect((await download.body()).toString()).toContain('What is the capital of France?');
+  });
+
+  it('warns when the same content was uploaded before, linking the earlier dataset', async () => {
+    const first = await getDb().dataset.findFirstOrThrow({ where: { organizationId: user.organization.id, filename: 'chat.jsonl' } });
+    await upload('good/chat.jsonl');
+    const again = await getDb().dataset.findFirstOrThrow({ where: { organizationId: user.organization.id, filename: 'chat.jsonl', id: { not: first.id } } });
+    await page.goto(`${platform.url}/datasets/${again.id}`);
+    const warning = page.getByTestId('dataset-duplicate');
+    await warning.getByText('Uploaded before').waitFor();
+    await warning.getByRole('link', { name: first.name }).click();
+    await page.waitForURL(new RegExp(`/datasets/${first.id}$`));
+    // The earlier upload is the original: no warning on it.
+    await page.getByTestId('dataset-detail').waitFor();
+    expect(await page.getByTestId('dataset-duplicate').count()).toBe(0);
+    // The advice it gives: delete the copy (the later tests expect one chat.jsonl).
+    await page.goto(`${platform.url}/datasets/${again.id}`);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+    await page.waitForURL(/\/datasets$/);
+    await expect.poll(() => getDb().dataset.count({ where: { id: again.id } })).toBe(0);
   });
 
   it("answers a model's runaway chat template with template_timeout, and the web server answers others meanwhile", async () => {

@@ -71,7 +71,9 @@ describe('fine-tuning through the OpenAI API', () => {
       training_file: file.id,
       suffix: 'codes',
       seed: 1,
-      hyperparameters: { n_epochs: 80, batch_size: 8, learning_rate_multiplier: 20 },
+      // Lathe's own settings ride along in `hyperparameters` (here at their auto values, so the
+      // learning check below measures the same training).
+      hyperparameters: { n_epochs: 80, batch_size: 8, learning_rate_multiplier: 20, lora_rank: 16, lora_target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], lr_scheduler: 'cosine' } as OpenAI.FineTuning.JobCreateParams['hyperparameters'],
     });
     expect(job.status).toBe('validating_files');
     expect(job.model).toBe(modelName);
@@ -106,6 +108,12 @@ describe('fine-tuning through the OpenAI API', () => {
     const adapter = (row.artifacts as { adapter: Record<string, { sha256: string; size: number }> }).adapter;
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-adapter-')), 'adapter');
     await materializeFolder(createArtifactStore(artifactStoreConfigFromEnv()), adapter, dir);
+    // The adapter has the shape the job asked for, and the job reports every setting it trained with.
+    const adapterConfig = JSON.parse(fs.readFileSync(path.join(dir, 'adapter_config.json'), 'utf8')) as { r: number; lora_alpha: number; target_modules: string[] };
+    expect(adapterConfig).toMatchObject({ r: 16, lora_alpha: 32 });
+    expect([...adapterConfig.target_modules].sort()).toEqual(['down_proj', 'gate_proj', 'k_proj', 'o_proj', 'q_proj', 'up_proj', 'v_proj']);
+    const reported = (await client.fineTuning.jobs.retrieve(jobId)).hyperparameters as Record<string, unknown>;
+    expect(reported).toMatchObject({ lora_rank: 16, lora_alpha: 32, lora_dropout: 0.05, lr_scheduler: 'cosine', warmup_ratio: 0.03 });
     const tuned = await learningCheck(modelDir, dir, chats);
     const base = await learningCheck(modelDir, null, chats);
     expect(base.hits).toBe(0);

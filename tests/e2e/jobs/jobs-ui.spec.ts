@@ -9,7 +9,7 @@ import { getDb } from '@/server/db';
 import { stopBoss } from '@/server/queue/boss';
 import { grantCredits } from '@/server/services/credits/credits';
 import { appendJobEvents, notifyJob, type NewJobEvent } from '@/server/services/training/job-events';
-import { launchBrowser, signIn } from '@/tests/helpers/browser';
+import { expectFitsWidth, launchBrowser, signIn } from '@/tests/helpers/browser';
 import { startWeb } from '@/tests/helpers/web';
 import { createTestUser, type TestUser } from '@/tests/helpers/factories';
 import type { Platform } from '@/scripts/lib/supervisor';
@@ -22,6 +22,9 @@ let user: TestUser;
 let world: Awaited<ReturnType<typeof seed>>;
 let heartbeat: NodeJS.Timeout | undefined;
 const pageErrors: string[] = [];
+// Console errors of the pages these tests look at (the restart test's dropped socket logs its own).
+const consoleErrors: string[] = [];
+let watchConsole = false;
 
 const tag = Math.random().toString(36).slice(2, 8);
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -106,7 +109,10 @@ async function seed(owner: TestUser) {
   });
   await db.checkpoint.create({ data: { jobId: running.id, step: 5, metrics: { step: 5, train_loss: 1.5, train_accuracy: 0.35, valid_loss: 1.6 } } });
 
-  const done = await job('succeeded', 'ui-done', { finishedAt: new Date(), trainedTokens: 9000n, progress: { step: 10, totalSteps: 10, etaSeconds: 0 } });
+  // Resolved as prepare-job stores them, with a smaller adapter and another schedule than auto's.
+  const doneSettings = { n_epochs: 2, batch_size: 4, learning_rate_multiplier: 1, preset: 'standard', lora_rank: 8, lora_alpha: 16, lora_dropout: 0.05, lora_target_modules: ['q_proj', 'v_proj'], max_sequence_length: 256, lr_scheduler: 'linear', warmup_ratio: 0.03 };
+  const doneStart = new Date();
+  const done = await job('succeeded', 'ui-done', { startedAt: doneStart, finishedAt: new Date(doneStart.getTime() + 95_000), trainedTokens: 9000n, progress: { step: 10, totalSteps: 10, etaSeconds: 0 }, hyperparameters: doneSettings });
   await db.fineTunedModel.create({ data: { ...scope, name: `ft:${model.name}:${scope.organizationId}:ui-done:${done.id}`, baseModelId: model.id, jobId: done.id } });
   await appendJobEvents({
     db,
@@ -131,6 +137,9 @@ beforeAll(async () => {
   page = await browser.newPage();
   page.setDefaultTimeout(20_000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (watchConsole && message.type() === 'error') consoleErrors.push(message.text());
+  });
   await signIn(page, web.url, user.email);
 }, 300_000);
 
@@ -217,6 +226,107 @@ describe('fine-tuning jobs in the browser', () => {
     await page.getByTestId('compare-legend').getByText(`ui-done (${world.done})`).waitFor();
   });
 
+  it('picks runs from the filtered list, smooths the curves, plots by epoch and marks the settings that differ', async () => {
+    watchConsole = true;
+    const results = page.getByTestId('compare-results');
+    await results.locator(`[data-testid="compare-result"][data-job="${world.done}"]`).getByTestId('compare-final-train').getByText('0.9', { exact: true }).waitFor();
+    await results.locator(`[data-testid="compare-result"][data-job="${world.done}"]`).getByTestId('compare-duration').getByText('1m 35s').waitFor();
+    expect(await results.locator(`[data-testid="compare-result"][data-job="${world.running}"]`).getByTestId('compare-cost').textContent()).toMatch(/0\.01/);
+
+    const settings = page.getByTestId('compare-settings');
+    const row = (key: string) => settings.locator(`[data-testid="compare-setting"][data-key="${key}"]`);
+    expect(await row('lora_rank').getAttribute('data-differs')).toBe('true');
+    await row('lora_rank').getByText('differs').waitFor();
+    await row('lora_target_modules').getByText('q_proj, v_proj').waitFor();
+    await row('lr_scheduler').getByText('Linear').waitFor();
+    expect(await row('n_epochs').getAttribute('data-differs')).toBe('false');
+    expect(await row('model').getAttribute('data-differs')).toBe('false');
+    // The seven advanced settings: chosen for the finished run, left to auto (not yet resolved) on the other.
+    await page.getByText('7 settings differ between the runs and are marked.').waitFor();
+
+    await page.getByLabel('Smoothing').fill('0.9');
+    await page.locator('[data-testid="compare-chart"][data-smoothing="0.9"]').waitFor();
+    expect(await page.getByTestId('smoothing-value').textContent()).toBe('0.90');
+    // The axis is a pair of radio buttons: arrow keys move between them.
+    await page.getByRole('radio', { name: 'Step' }).focus();
+    await page.keyboard.press('ArrowRight');
+    const byEpoch = page.locator('[data-testid="compare-chart"][data-axis="epoch"][data-jobs="2"]');
+    await byEpoch.waitFor();
+    expect(await byEpoch.locator('path.recharts-line-curve').count()).toBeGreaterThanOrEqual(2);
+
+    // The picker filters as the jobs list does; ticking a run adds it to the comparison and the address.
+    const picker = page.getByTestId('compare-picker');
+    await picker.getByLabel('Search').fill('ui-fail');
+    await expect.poll(() => picker.getByTestId('compare-pick').count()).toBe(1);
+    await picker.getByRole('checkbox', { name: `Compare ui-fail (${world.failed})` }).click();
+    await page.waitForURL(new RegExp(`ids=.*${world.failed}`));
+    await expect.poll(() => page.getByTestId('compare-legend-item').count()).toBe(3);
+    await page.getByText('3 runs chosen; compare up to 8.').waitFor();
+    await picker.getByLabel('Search').fill('no-such-run');
+    await picker.getByTestId('compare-picker-empty').waitFor();
+
+    await expectFitsWidth(page, 1440, 'jobs-compare');
+    await expectFitsWidth(page, 390, 'jobs-compare');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('keeps the advanced settings under "Advanced", each auto with its help, checked before sending', async () => {
+    await page.goto(`${web.url}/jobs/new`);
+    await page.getByLabel('Base model').click();
+    await page.getByRole('option', { name: world.model.name }).click();
+    await page.getByLabel('Training file').click();
+    await page.getByRole('option', { name: new RegExp(`^${world.training.name}`) }).click();
+    expect(await page.getByRole('textbox', { name: 'LoRA rank' }).isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Advanced' }).click();
+    const rank = page.getByRole('textbox', { name: 'LoRA rank' });
+    await rank.waitFor();
+    // Each field says what "auto" chose for this model and file.
+    await expect.poll(() => rank.getAttribute('placeholder')).toBe('auto (16)');
+    await expect.poll(() => page.getByRole('textbox', { name: 'Max sequence length' }).getAttribute('placeholder')).toBe('auto (256)');
+    await page.getByText("The adapter's size: a higher rank learns more and trains slower. 1 to 256.").waitFor();
+
+    await rank.fill('300');
+    await page.getByRole('textbox', { name: 'Warmup' }).fill('0.9');
+    await page.getByRole('checkbox', { name: 'All seven (auto)' }).click();
+    for (const module of ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']) await page.getByRole('checkbox', { name: module }).click();
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByText('Enter a whole number from 1 to 256, or leave it empty for auto.').waitFor();
+    await page.getByText('Enter a share from 0 to 0.5, or leave it empty for auto.').waitFor();
+    await page.getByText('Tick at least one module, or choose all seven (auto).').waitFor();
+
+    // By keyboard: type, tick with Space, open the scheduler and choose with the arrows.
+    await rank.fill('8');
+    await page.getByRole('textbox', { name: 'Warmup' }).fill('0.1');
+    await page.getByRole('checkbox', { name: 'q_proj' }).focus();
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Space');
+    expect(await page.getByRole('checkbox', { name: 'v_proj' }).getAttribute('aria-checked')).toBe('true');
+    await page.getByLabel('Learning-rate scheduler').focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('option', { name: 'Linear' }).waitFor();
+    // Type-ahead moves to the option, Enter chooses it.
+    await page.keyboard.press('l');
+    await expect.poll(() => page.getByRole('option', { name: 'Linear' }).getAttribute('data-highlighted')).toBe('');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByLabel('Learning-rate scheduler').textContent()).toBe('Linear');
+    // Longer than the model's context of 256 tokens: the server's own check, shown at the field.
+    await page.getByRole('textbox', { name: 'Max sequence length' }).fill('512');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByText("The maximum sequence length 512 is longer than the model's context of 256 tokens", { exact: false }).waitFor();
+    await page.getByRole('textbox', { name: 'Max sequence length' }).fill('128');
+
+    await expectFitsWidth(page, 1440, 'jobs-new-advanced');
+    await expectFitsWidth(page, 390, 'jobs-new-advanced');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    // The browser logs the refused job.create (the 400 above, on purpose) as a failed resource; nothing else.
+    expect(consoleErrors.filter((e) => !/status of 400 \(Bad Request\)/.test(e))).toEqual([]);
+    expect(consoleErrors.length).toBeLessThanOrEqual(1);
+    watchConsole = false;
+  });
+
   it('estimates the cost on the new-job form, explains a missing balance, then creates the job', async () => {
     await page.goto(`${web.url}/jobs/new`);
     await page.getByLabel('Base model').click();
@@ -231,6 +341,10 @@ describe('fine-tuning jobs in the browser', () => {
     await waitForText(estimate.getByTestId('estimate-hyperparameters'), /^Epochs1Batch size/);
 
     await page.getByRole('button', { name: 'Advanced' }).click();
+    await page.getByRole('textbox', { name: 'LoRA rank' }).fill('8');
+    await page.getByRole('textbox', { name: 'Max sequence length' }).fill('128');
+    await page.getByRole('checkbox', { name: 'All seven (auto)' }).click();
+    for (const module of ['k_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']) await page.getByRole('checkbox', { name: module }).click();
     await page.getByRole('textbox', { name: 'Epochs' }).fill('2.5');
     await page.getByRole('button', { name: 'Create job' }).click();
     await page.getByText('Enter a whole number from 1 to 50, or leave it empty for auto.').waitFor();
@@ -250,7 +364,8 @@ describe('fine-tuning jobs in the browser', () => {
     await detail.waitFor();
     const created = await getDb().trainingJob.findFirstOrThrow({ where: { suffix: 'from-ui' } });
     expect(await detail.getAttribute('data-job')).toBe(`ftjob-${created.id}`);
-    expect(created.hyperparameters).toMatchObject({ n_epochs: 2, batch_size: 'auto', learning_rate_multiplier: 'auto', preset: 'quick' });
+    expect(created.hyperparameters).toMatchObject({ n_epochs: 2, batch_size: 'auto', learning_rate_multiplier: 'auto', preset: 'quick', lora_rank: 8, max_sequence_length: 128, lora_target_modules: ['q_proj', 'v_proj'] });
+    expect(created.hyperparameters).not.toHaveProperty('lora_alpha');
     expect(created.validationDatasetId).toBeNull();
     await page.locator('[data-testid="job-event"][data-seq="1"]').getByText(`Validating training file: ${world.training.filename}`).waitFor();
   });

@@ -2,7 +2,7 @@
 // Hub server through the dialog's search, watch the row become Ready without reloading, read its
 // details, see a bad server folder fail with its reason, and reach a gated repo only with the
 // organization's own Hugging Face token, stored in Settings.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
 import { startFakeHub, type FakeHub } from '@/tests/fixtures/hub/fake-hub';
-import { launchBrowser, signIn } from '@/tests/helpers/browser';
+import { expectFitsWidth, launchBrowser, signIn } from '@/tests/helpers/browser';
+import { getDb } from '@/server/db';
 import { createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { useOwnDatabase } from '@/tests/helpers/own-database';
 
@@ -21,6 +22,7 @@ let closeBrowser: () => Promise<void>;
 let page: Page;
 let owner: TestUser;
 let root: string;
+let fixture: string;
 const logs: string[] = [];
 const suffix = Math.random().toString(36).slice(2, 7);
 const TOKEN = 'hf_lathe_models_page_token';
@@ -29,7 +31,7 @@ const TOKEN = 'hf_lathe_models_page_token';
 useOwnDatabase();
 
 beforeAll(async () => {
-  const fixture = await cachedTinyModel();
+  fixture = await cachedTinyModel();
   root = await mkdtemp(path.join(os.tmpdir(), 'lathe-models-page-'));
   hub = await startFakeHub({ repos: [{ id: 'lathe/tiny-chat', dir: fixture }, { id: 'meta/gated-chat', dir: fixture, gated: true }], token: TOKEN });
   try {
@@ -101,6 +103,44 @@ describe('Models page', () => {
     await dialog.waitFor({ state: 'detached' });
     await page.locator(`[data-testid="model-row"][data-model="${name}"][data-status="FAILED"]`).waitFor({ timeout: 90_000 });
     await row(name).getByText(/no config\.json/).waitFor();
+  });
+
+  it('retries a failed server-folder import once the folder holds a model, on the same row', async () => {
+    const name = `broken-${suffix}`;
+    const failed = await getDb().baseModel.findFirstOrThrow({ where: { name } });
+    await cp(fixture, path.join(root, owner.organization.id, 'not-a-model'), { recursive: true });
+    await row(name).getByRole('button', { name: `Retry: ${name}` }).click();
+    await page.locator(`[data-testid="model-row"][data-model="${name}"][data-status="READY"]`).waitFor({ timeout: 120_000 });
+    expect((await getDb().baseModel.findMany({ where: { name } })).map((m) => m.id)).toEqual([failed.id]);
+    expect(await row(name).getByRole('button', { name: `Retry: ${name}` }).count()).toBe(0);
+  });
+
+  it('edits a failed Hub import to the right repo and imports it under the same row', async () => {
+    const name = `typo-${suffix}`;
+    await page.getByRole('button', { name: 'Import model' }).first().click();
+    let dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Repository').fill('lathe/tiny-chta');
+    await dialog.getByLabel('Repository').press('Escape');
+    await dialog.getByLabel('Name').fill(name);
+    await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator(`[data-testid="model-row"][data-model="${name}"][data-status="FAILED"]`).waitFor({ timeout: 90_000 });
+    await expectFitsWidth(page, 1440, 'models-failed-import');
+    await expectFitsWidth(page, 390, 'models-failed-import');
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    await row(name).getByRole('button', { name: `Edit: ${name}` }).click();
+    dialog = page.getByRole('dialog', { name: `Edit the import of ${name}` });
+    expect(await dialog.getByLabel('Repository').inputValue()).toBe('lathe/tiny-chta');
+    expect(await dialog.getByLabel('Name').inputValue()).toBe(name);
+    await dialog.getByLabel('Repository').fill('tiny');
+    await dialog.getByRole('button', { name: /lathe\/tiny-chat/ }).click();
+    await dialog.getByTestId('hub-files').getByText(/files to download/).waitFor();
+    await dialog.getByRole('button', { name: 'Import again' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator(`[data-testid="model-row"][data-model="${name}"][data-status="READY"]`).waitFor({ timeout: 120_000 });
+    const rows = await getDb().baseModel.findMany({ where: { name } });
+    expect(rows.map((m) => m.sourceRef)).toEqual(['lathe/tiny-chat']);
   });
 
   it("lists a gated repo's files only once the organization stored its own Hugging Face token, never with the server's", async () => {

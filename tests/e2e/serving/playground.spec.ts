@@ -115,8 +115,11 @@ describe('serving in the dashboard', () => {
   it('shows curl and SDK code for the current settings', async () => {
     await page.getByRole('button', { name: 'View code' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByText('"max_tokens": 24').waitFor();
-    expect(await dialog.locator('code').first().textContent()).toContain(`"model": "${modelA}"`);
+    // Side by side, one request per model.
+    const [first, second] = [dialog.getByTestId('code-for-model').nth(0), dialog.getByTestId('code-for-model').nth(1)];
+    await first.getByText('"max_tokens": 24').waitFor();
+    expect(await first.locator('code').textContent()).toContain(`"model": "${modelA}"`);
+    expect(await second.locator('code').textContent()).toContain(`"model": "${modelB}"`);
     await dialog.getByRole('tab', { name: 'Python' }).click();
     await dialog.getByText(`model="${modelA}"`).waitFor();
   });

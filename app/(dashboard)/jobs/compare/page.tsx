@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { JobsCompareChart } from '@/components/jobs/jobs-compare-chart';
+import { JobsCompareView } from '@/components/jobs/jobs-compare-view';
 import { MAX_COMPARED } from '@/components/jobs/job-metrics';
 
 export const metadata: Metadata = { title: 'Compare fine-tuning jobs' };
@@ -10,5 +10,5 @@ export default async function CompareJobsPage({ searchParams }: { searchParams: 
     .split(',')
     .map((id) => id.trim())
     .filter(Boolean);
-  return <JobsCompareChart ids={[...new Set(list)].slice(0, MAX_COMPARED)} />;
+  return <JobsCompareView ids={[...new Set(list)].slice(0, MAX_COMPARED)} />;
 }

@@ -1,11 +1,13 @@
 import { ImageResponse } from 'next/og';
 import { getTranslations } from 'next-intl/server';
 import { listPosts, postSlugs } from '@/components/marketing/blog';
+import { japaneseFontFamily, japaneseFonts } from '@/components/marketing/og-fonts';
 import { MARKETING_PAGES, PAGE_META_KEY } from '@/components/marketing/site-pages';
 import { isLocale, locales, type Locale } from '@/i18n/locales';
 
-// Open Graph images, one per public page and locale, rendered at build time. The bundled font
-// has no Japanese glyphs, so Japanese pages use the English card.
+// Open Graph images, one per public page and locale, rendered at build time. Japanese cards are
+// set in Noto Sans JP (only the subsets their text uses: og-fonts.ts); the others in the font
+// next/og bundles.
 export const dynamic = 'force-static';
 export const dynamicParams = false;
 
@@ -30,11 +32,12 @@ async function cardText(locale: Locale, page: string): Promise<{ title: string; 
 export async function GET(_request: Request, { params }: { params: Promise<{ locale: string; page: string }> }) {
   const { locale, page } = await params;
   if (!isLocale(locale)) return new Response('Not found', { status: 404 });
-  const text = await cardText(locale === 'ja' ? 'en' : locale, page);
+  const text = await cardText(locale, page);
   if (!text) return new Response('Not found', { status: 404 });
+  const fonts = locale === 'ja' ? japaneseFonts(`Lathe${text.title}${text.description}`) : null;
   return new ImageResponse(
     (
-      <div style={{ width: '100%', height: '100%', display: 'flex', flexDirection: 'column', justifyContent: 'space-between', padding: 72, background: '#0b1220', color: '#f5f7fb' }}>
+      <div style={{ width: '100%', height: '100%', display: 'flex', flexDirection: 'column', justifyContent: 'space-between', padding: 72, background: '#0b1220', color: '#f5f7fb', ...(fonts ? { fontFamily: japaneseFontFamily(fonts) } : {}) }}>
         <div style={{ display: 'flex', alignItems: 'center', gap: 20 }}>
           <div style={{ width: 64, height: 64, borderRadius: 16, background: '#3b6fd8', display: 'flex', alignItems: 'center', justifyContent: 'center' }}>
             <div style={{ width: 30, height: 34, borderRadius: 8, background: '#f5f7fb' }} />
@@ -50,6 +53,6 @@ export async function GET(_request: Request, { params }: { params: Promise<{ loc
         </svg>
       </div>
     ),
-    { width: 1200, height: 630 },
+    { width: 1200, height: 630, ...(fonts ? { fonts } : {}) },
   );
 }

@@ -51,7 +51,7 @@ export const jobRouter = router({
   get: projectProcedure.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
     const job = await getJob({ tenant: ctx.tenant, id: input.id });
     const charged = await jobCharge({ tenant: ctx.tenant, job });
-    return { ...toOpenAIJob(job), progress: job.progress, rawId: job.id, estimatedCost: job.estimatedCost?.toString() ?? null, training: trainingChoices(job), charged, slurm: slurmView(job.slurm) };
+    return { ...toOpenAIJob(job), progress: job.progress, rawId: job.id, started_at: job.startedAt ? Math.floor(job.startedAt.getTime() / 1000) : null, estimatedCost: job.estimatedCost?.toString() ?? null, training: trainingChoices(job), charged, slurm: slurmView(job.slurm) };
   }),
   events: projectProcedure
     .input(z.object({ id: z.string(), afterSeq: z.number().int().min(0).max(2_147_483_647).nullish(), limit: z.number().int().min(1).max(1000).default(500) }))

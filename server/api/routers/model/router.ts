@@ -5,7 +5,7 @@ import { listUsableModels } from '@/server/services/model-registry/list-usable-m
 import { listHubRepoFiles, searchHub, type HubLookupOwner } from '@/server/services/model-registry/browse-hub';
 import { importRootFor } from '@/server/services/model-registry/import-root';
 import { deleteModel, getBaseModel, listBaseModels, toModelSummary } from '@/server/services/model-registry/manage-models';
-import { requestModelImport, ZHubRepoId, type ModelScope, type PlatformImporter, type TModelImportSource } from '@/server/services/model-registry/request-model-import';
+import { requestModelImport, retryModelImport, ZHubRepoId, type ModelScope, type PlatformImporter, type TModelImportSource, ZModelImportSource } from '@/server/services/model-registry/request-model-import';
 
 const ZScope = z.enum(['project', 'platform']).default('project');
 const ZName = z.string().trim().min(1).max(64);
@@ -45,6 +45,18 @@ async function startImport(ctx: Caller, input: { name: string; scope: ModelScope
   return toModelSummary(model, ctx.tenant.scope.organizationId);
 }
 
+/** Retry (same source) or Edit (another source or name) of a failed import: the rights of a new import of its scope. */
+async function retryImport(ctx: Caller, input: { id: string; name?: string; source?: TModelImportSource }) {
+  const row = await ctx.tenant.db.baseModel.findFirst({ where: { id: input.id }, select: { organizationId: true, source: true } });
+  const scope: ModelScope = row && row.organizationId === null ? 'platform' : 'project';
+  assertCanImport(ctx, scope);
+  const kind = input.source?.kind ?? (row?.source === 'HUGGING_FACE' ? 'hub' : 'folder');
+  // A row the caller cannot see is NOT_FOUND from the service, before any question of folders.
+  const importRoot = !row || kind === 'hub' ? null : importRootFor({ organizationId: ctx.tenant.scope.organizationId, platformAdmin: Boolean(platformAdmin(ctx)) });
+  const model = await retryModelImport({ tenant: ctx.tenant, admin: scope === 'platform' ? platformAdmin(ctx) : undefined, id: input.id, name: input.name, source: input.source, importRoot });
+  return toModelSummary(model, ctx.tenant.scope.organizationId);
+}
+
 export const modelRouter = router({
   usable: projectProcedure.query(({ ctx }) => listUsableModels({ db: ctx.tenant.db })),
   list: projectProcedure.query(({ ctx }) => listBaseModels({ tenant: ctx.tenant })),
@@ -60,6 +72,10 @@ export const modelRouter = router({
     .mutation(({ ctx, input }) =>
       startImport(ctx, { name: input.name ?? input.repo.split('/').at(-1)!, scope: input.scope }, { kind: 'hub', repo: input.repo, revision: input.revision }),
     ),
+  /** A failed import again: as it was, or with the source and name the user edited. */
+  retryImport: projectProcedure
+    .input(z.object({ id: z.string().min(1).max(100), name: ZName.optional(), source: ZModelImportSource.optional() }))
+    .mutation(({ ctx, input }) => retryImport(ctx, input)),
   searchHub: projectProcedure
     .input(z.object({ query: z.string().trim().max(200), scope: ZScope }))
     .query(({ ctx, input }) => searchHub({ owner: hubOwner(ctx, input.scope), query: input.query })),

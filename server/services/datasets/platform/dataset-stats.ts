@@ -4,8 +4,15 @@ import { readExamples } from '@/server/services/datasets/read-examples';
 import type { DatasetInput } from '@/server/services/datasets/read-lines';
 import type { CharacterBucket, DatasetStats } from '@/lib/universal/dataset-report';
 
-/** Bucket edges of the character histogram (roughly 4x the token histogram's). */
-export const CHARACTER_HISTOGRAM_EDGES = [0, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288] as const;
+/**
+ * Bucket edges of the character histogram: 0, then four per doubling from 8 to about a million
+ * characters (8, 10, 11, 13, 16, 19, …). Fine enough that the chart can pick its bars from the
+ * data (lib/universal/dataset-report.ts binHistogram), with constant memory while streaming.
+ */
+export const CHARACTER_HISTOGRAM_EDGES: readonly number[] = [
+  0,
+  ...new Set(Array.from({ length: 4 * 17 + 1 }, (_, k) => Math.round(8 * 2 ** (k / 4)))),
+];
 const CHARACTERS_PER_TOKEN = 4;
 /** Template tokens a chat template adds around each message (role header, end of turn). */
 const TEMPLATE_TOKENS_PER_MESSAGE = 4;

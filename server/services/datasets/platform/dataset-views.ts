@@ -36,6 +36,8 @@ export interface DatasetDetail extends DatasetSummary {
   stats: DatasetStats | null;
   /** Training jobs that use this dataset (for training or validation); while any does, it cannot be deleted. */
   jobs: number;
+  /** Earlier uploads of the same bytes (same SHA-256) in this project, oldest first. */
+  duplicates: { id: string; name: string; createdAt: Date }[];
 }
 
 export function isFinalStats(stats: unknown): stats is DatasetStats {
@@ -71,11 +73,12 @@ export function toDatasetSummary(row: Dataset): DatasetSummary {
   };
 }
 
-export function toDatasetDetail(row: Dataset, jobs: number): DatasetDetail {
+export function toDatasetDetail(row: Dataset, jobs: number, duplicates: DatasetDetail['duplicates'] = []): DatasetDetail {
   return {
     ...toDatasetSummary(row),
     validation: (row.validation as ValidationReport | null) ?? null,
     stats: isFinalStats(row.stats) ? row.stats : null,
     jobs,
+    duplicates,
   };
 }

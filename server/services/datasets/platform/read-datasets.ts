@@ -30,5 +30,14 @@ export async function findDataset({ db, id }: { db: TenantDb; id: string }): Pro
 export async function getDataset({ db, id }: { db: TenantDb; id: string }): Promise<DatasetDetail> {
   const row = await findDataset({ db, id });
   const jobs = await db.trainingJob.count({ where: { OR: [{ trainingDatasetId: id }, { validationDatasetId: id }] } });
-  return toDatasetDetail(row, jobs);
+  // The same bytes uploaded earlier in this project (the tenant client keeps it to the project).
+  const duplicates = row.sha256
+    ? await db.dataset.findMany({
+        where: { sha256: row.sha256, id: { not: id }, createdAt: { lte: row.createdAt } },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        take: 5,
+        select: { id: true, name: true, createdAt: true },
+      })
+    : [];
+  return toDatasetDetail(row, jobs, duplicates);
 }

@@ -88,7 +88,9 @@ export async function runDatasetValidation({
     error: summary === null ? null : postgresSafe(summary),
     validation: postgresSafe(report) as unknown as Prisma.InputJsonObject,
     format: report.format,
-    examples: report.examples,
+    // One definition of "examples" on every page: those without errors, the ones a job trains on
+    // (the report's own count also includes the lines that failed).
+    examples: stats.examples,
     sizeBytes: BigInt(report.bytes),
     stats: stats as unknown as Prisma.InputJsonObject,
   });

@@ -1,5 +1,8 @@
-// Two stores on one database stand for two web processes: everything one knows, the other must.
+// Two stores on one database and one data directory stand for two web processes: everything one
+// knows, the other must.
 import { createHash, randomBytes } from 'node:crypto';
+import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS, Upload } from '@tus/server';
@@ -7,9 +10,9 @@ import { getDb } from '@/server/db';
 import { tenantDb, type TenantContext } from '@/server/db/tenant';
 import { LatheError } from '@/server/services/errors';
 import { createTestUser, type TestUser } from '@/tests/helpers/factories';
-import { PostgresUploadStore } from './upload-store';
+import { UploadStore } from './upload-store';
 
-const storeOn = (expirationMs = 24 * 3600_000) => new PostgresUploadStore({ db: getDb, databaseUrl: () => process.env.DATABASE_URL!, expirationMs });
+const storeOn = (expirationMs = 24 * 3600_000) => new UploadStore({ db: getDb, databaseUrl: () => process.env.DATABASE_URL!, expirationMs });
 const [one, two] = [storeOn(), storeOn()];
 
 let user: TestUser;
@@ -32,7 +35,7 @@ async function created(size: number, store = one) {
   return upload.id;
 }
 
-describe('PostgresUploadStore', () => {
+describe('UploadStore', () => {
   it('shows what one process wrote to another, and refuses a write from a stale offset there', async () => {
     const data = jsonl(50);
     const id = await created(data.length);
@@ -45,7 +48,7 @@ describe('PostgresUploadStore', () => {
 
   it('stores an upload of many parts, sent in requests that end mid-part, and gives back exactly its bytes', async () => {
     // Small parts, so more than ten of them (their order is numeric, not textual) from a small file.
-    const small = new PostgresUploadStore({ db: getDb, databaseUrl: () => process.env.DATABASE_URL!, expirationMs: 3600_000, partBytes: 1000 });
+    const small = new UploadStore({ db: getDb, databaseUrl: () => process.env.DATABASE_URL!, expirationMs: 3600_000, partBytes: 1000 });
     try {
       const data = jsonl(700);
       const id = await created(data.length, small);
@@ -67,7 +70,7 @@ describe('PostgresUploadStore', () => {
   });
 
   it('refuses to finish an upload that lost a part, and keeps it so the client can be told', async () => {
-    const small = new PostgresUploadStore({ db: getDb, databaseUrl: () => process.env.DATABASE_URL!, expirationMs: 3600_000, partBytes: 1000 });
+    const small = new UploadStore({ db: getDb, databaseUrl: () => process.env.DATABASE_URL!, expirationMs: 3600_000, partBytes: 1000 });
     try {
       const data = jsonl(200);
       const id = await created(data.length, small);
@@ -98,7 +101,7 @@ describe('PostgresUploadStore', () => {
     const id = await created(data.length);
     await one.write(Readable.from([data]), id, 0);
     const before = await getDb().dataset.count({ where: { projectId: user.project.id } });
-    const finish = (store: PostgresUploadStore) => store.finish({ id, tenant, maxBytes: 1 << 20, filename: 'x.jsonl' });
+    const finish = (store: UploadStore) => store.finish({ id, tenant, maxBytes: 1 << 20, filename: 'x.jsonl' });
     const ids = await Promise.all([finish(one), finish(two), finish(one), finish(two)]);
     expect(new Set(ids).size).toBe(1);
     expect(await getDb().dataset.count({ where: { projectId: user.project.id } })).toBe(before + 1);
@@ -118,12 +121,58 @@ describe('PostgresUploadStore', () => {
     expect(await getDb().uploadSession.count({ where: { id } })).toBe(0);
   });
 
+  it('keeps the bytes in files with only offsets and lengths in PostgreSQL, and removes the files with the upload', async () => {
+    const data = jsonl(40);
+    const id = await created(data.length);
+    await one.write(Readable.from([data.subarray(0, 500)]), id, 0);
+    await two.write(Readable.from([data.subarray(500)]), id, 500);
+    const parts = await getDb().uploadPart.findMany({ where: { uploadId: id }, orderBy: { offset: 'asc' } });
+    expect(parts.map((p) => [Number(p.offset), p.length, p.data])).toEqual([
+      [0, 500, null],
+      [500, data.length - 500, null],
+    ]);
+    const directory = path.join(process.env.LATHE_DATA_DIR!, 'uploads', id);
+    expect((await readdir(directory)).sort()).toEqual(parts.map((p) => p.file).sort());
+    expect(Buffer.concat(await Promise.all(parts.map((p) => readFile(path.join(directory, p.file!)))))).toEqual(data);
+    await two.remove(id);
+    await expect(readdir(directory)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('ignores the file of a part that a killed process left unrecorded, and resumes at the recorded offset', async () => {
+    const data = jsonl(60);
+    const id = await created(data.length);
+    await one.write(Readable.from([data.subarray(0, 400)]), id, 0);
+    // A process died while receiving the next part: its file is there, half written, never recorded.
+    const directory = path.join(process.env.LATHE_DATA_DIR!, 'uploads', id);
+    await writeFile(path.join(directory, '400-deadbeef0000.part'), Buffer.alloc(250, 0x7a));
+    expect((await two.getUpload(id)).offset).toBe(400);
+    expect(await two.write(Readable.from([data.subarray(400)]), id, 400)).toBe(data.length);
+    const datasetId = await one.finish({ id, tenant, maxBytes: 1 << 20, filename: 'x.jsonl' });
+    const dataset = await getDb().dataset.findUniqueOrThrow({ where: { id: datasetId } });
+    expect(dataset.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+    await expect(readdir(directory)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('refuses to finish an upload whose part file was cut short, before making anything of it', async () => {
+    const data = jsonl(30);
+    const id = await created(data.length);
+    await one.write(Readable.from([data.subarray(0, 300)]), id, 0);
+    await one.write(Readable.from([data.subarray(300)]), id, 300);
+    const second = await getDb().uploadPart.findUniqueOrThrow({ where: { uploadId_offset: { uploadId: id, offset: 300n } } });
+    await truncate(path.join(process.env.LATHE_DATA_DIR!, 'uploads', id, second.file!), 10);
+    const before = await getDb().dataset.count({ where: { projectId: user.project.id } });
+    await expect(two.finish({ id, tenant, maxBytes: 1 << 20, filename: 'x.jsonl' })).rejects.toThrow('misses the bytes from 300');
+    expect(await getDb().dataset.count({ where: { projectId: user.project.id } })).toBe(before);
+  });
+
   it('removes unfinished uploads past their expiry, and only those', async () => {
     const expiring = storeOn(60_000);
     const old = new Upload({ id: randomBytes(16).toString('hex'), size: 10, offset: 0, metadata: {}, creation_date: new Date(Date.now() - 120_000).toISOString() });
     await expiring.create(old);
     const fresh = await created(10, expiring);
+    await expiring.write(Readable.from([Buffer.from('{"a":1}\n')]), old.id, 0);
     expect(await expiring.deleteExpired()).toBeGreaterThanOrEqual(1);
+    await expect(readdir(path.join(process.env.LATHE_DATA_DIR!, 'uploads', old.id))).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(expiring.getUpload(old.id)).rejects.toBe(ERRORS.FILE_NOT_FOUND);
     expect((await expiring.getUpload(fresh)).offset).toBe(0);
   });

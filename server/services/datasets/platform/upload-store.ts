@@ -1,51 +1,54 @@
-// The tus data store of dataset uploads, in PostgreSQL so that any web process can take any request
-// of an upload: its metadata and offset are an UploadSession row, its bytes UploadPart rows. Each
-// part moves the offset in the statement that stores it, guarded by the offset it started from,
-// so two processes writing the same upload at once cannot both succeed. Finishing holds an
-// advisory lock on the upload, so a final request repeated on another process waits for the first
-// and answers with the same dataset.
-//
-// The bytes take the shortest path: parts are written through a pg pool of the store's own as
-// binary parameters (no text encoding of bytea, no ORM copy), one statement per part, while the
-// next part is already being received. The column is stored
-// uncompressed (migration upload_part_storage), and a finished upload streams from its parts
-// straight into the artifact store, which hashes it on the way: no assembled copy on disk.
+// The tus data store of dataset uploads. Its state is in PostgreSQL so that any web process can
+// take any request of an upload: metadata and offset are an UploadSession row, each stored piece an
+// UploadPart row with its offset and length. The bytes themselves are files under the data
+// directory (`<LATHE_DATA_DIR>/uploads/<upload id>/`), written as they arrive, so a byte is written
+// once and read back once. A part's file is complete and synced before the statement that records
+// it moves the offset, guarded by the offset it started from: the offset never covers bytes that are
+// not on disk, and of two processes writing the same upload at once only one succeeds (the other
+// deletes its file). Finishing holds an advisory lock on the upload, so a final request repeated on
+// another process waits for the first and answers with the same dataset. The web processes of one
+// installation share the data directory, as they share the local artifact store.
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { DataStore, ERRORS, Upload } from '@tus/server';
 import type { Db } from '@/server/db';
 import type { TenantContext } from '@/server/db/tenant';
-import { logger } from '@/server/logger';
 import { LatheError } from '@/server/services/errors';
 import { createDataset } from './create-dataset';
+import { dataDir } from './config';
 
 /**
- * Bytes buffered per stored part: the SDK's chunk size, so one PATCH is one row. A request holds at
- * most two parts in memory (one being stored, one arriving), and a broken request loses at most the
- * part it was receiving.
+ * Bytes per stored part: the SDK's chunk size, so one PATCH is usually one part. A request that
+ * breaks, or a process that dies, loses at most the part it was receiving.
  */
 const PART_BYTES = 8 * 1024 * 1024;
-/** Parts read at once while a finished upload streams into the artifact store (memory: this many parts). */
-const READS_AHEAD = 3;
 /** How long a finished upload still answers a repeated final request with its dataset. */
 const FINISHED_KEPT_MS = 10 * 60_000;
 const STORE_PART = `
   WITH moved AS (
     UPDATE "UploadSession" SET "offset" = $3 WHERE id = $1 AND "offset" = $2 AND "datasetId" IS NULL RETURNING id
   )
-  INSERT INTO "UploadPart" ("uploadId", "offset", data) SELECT id, $2, $4 FROM moved`;
+  INSERT INTO "UploadPart" ("uploadId", "offset", "length", "file") SELECT id, $2, $4, $5 FROM moved`;
+/** Upload ids become directory names: only what the tus server generates is accepted. */
+const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+type OpenPart = { handle: FileHandle; file: string; start: number; length: number };
 
 export type UploadStoreOptions = {
   db: () => Db;
   databaseUrl: () => string;
   expirationMs: number;
+  /** Where the parts' files go (`<LATHE_DATA_DIR>/uploads` unless a test or script says otherwise). */
+  directory?: () => string;
   /** Bytes per stored part (PART_BYTES unless a test wants many small ones). */
   partBytes?: number;
 };
 
-export class PostgresUploadStore extends DataStore {
-  private pool: pg.Pool | undefined;
-
+export class UploadStore extends DataStore {
   constructor(private readonly options: UploadStoreOptions) {
     super();
     this.extensions = ['creation', 'creation-with-upload', 'creation-defer-length', 'termination', 'expiration'];
@@ -55,24 +58,17 @@ export class PostgresUploadStore extends DataStore {
     return this.options.db();
   }
 
-  /** The store's own connections for the bytes; idle ones close, so an idle process holds none. */
-  private get bytes(): pg.Pool {
-    if (!this.pool) {
-      this.pool = new pg.Pool({ connectionString: this.options.databaseUrl(), max: 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
-      // An idle connection the server closed is dropped by the pool; it must not end the process.
-      this.pool.on('error', (error) => logger.warn({ err: error }, 'an idle upload store connection failed'));
-    }
-    return this.pool;
+  /** The directory of one upload's part files. */
+  private directoryOf(id: string): string {
+    if (!SAFE_ID.test(id)) throw ERRORS.FILE_NOT_FOUND;
+    return path.join(this.options.directory?.() ?? path.join(dataDir(), 'uploads'), id);
   }
 
-  /** Closes the store's connections (tests and scripts; a web process keeps its store). */
-  async close(): Promise<void> {
-    const pool = this.pool;
-    this.pool = undefined;
-    await pool?.end();
-  }
+  /** Kept for callers that close what they open; the store holds no connections between requests. */
+  async close(): Promise<void> {}
 
   override async create(upload: Upload): Promise<Upload> {
+    this.directoryOf(upload.id);
     await this.db.uploadSession.create({
       data: {
         id: upload.id,
@@ -99,46 +95,77 @@ export class PostgresUploadStore extends DataStore {
 
   override async write(stream: Readable, id: string, offset: number): Promise<number> {
     const partBytes = this.options.partBytes ?? PART_BYTES;
+    const directory = this.directoryOf(id);
     let at = offset;
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    // The part being stored while the next one arrives; parts are stored one after another, in order.
-    let storing: Promise<void> = Promise.resolve();
-    const store = async (data: Buffer) => {
-      const stored = await this.bytes.query(STORE_PART, [id, at, at + data.length, data]);
-      if (stored.rowCount !== 1) throw ERRORS.INVALID_OFFSET;
-      at += data.length;
+    let received = offset;
+    let current: OpenPart | null = null;
+    // The part being sealed while the next one arrives; parts are sealed one after another, in order.
+    let sealing: Promise<void> = Promise.resolve();
+
+    const seal = async (part: OpenPart) => {
+      const target = path.join(directory, part.file);
+      try {
+        await part.handle.sync();
+      } finally {
+        await part.handle.close();
+      }
+      const stored = await this.db.$executeRawUnsafe(STORE_PART, id, part.start, part.start + part.length, part.length, part.file);
+      if (stored !== 1) {
+        await unlink(target).catch(() => undefined);
+        throw ERRORS.INVALID_OFFSET;
+      }
+      at = part.start + part.length;
     };
     const flush = async () => {
-      await storing;
-      if (pendingBytes === 0) return;
-      const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-      storing = store(data);
+      await sealing;
+      if (!current) return;
+      const part = current;
+      current = null;
+      sealing = seal(part);
       // A failure is seen by the next flush; it must not go unhandled meanwhile.
-      storing.catch(() => undefined);
+      sealing.catch(() => undefined);
     };
+    const discard = async () => {
+      if (!current) return;
+      const part = current;
+      current = null;
+      await part.handle.close().catch(() => undefined);
+      await unlink(path.join(directory, part.file)).catch(() => undefined);
+    };
+
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        if (pendingBytes >= partBytes) await flush();
+        if (!current) {
+          // Made here, not before reading starts: a stream that breaks meanwhile would drop what it holds.
+          await mkdir(directory, { recursive: true });
+          const file = `${received}-${randomBytes(6).toString('hex')}.part`;
+          current = { handle: await open(path.join(directory, file), 'wx'), file, start: received, length: 0 };
+        }
+        await writeAll(current.handle, chunk);
+        current.length += chunk.length;
+        received += chunk.length;
+        if (current.length >= partBytes) await flush();
       }
     } catch (error) {
       // What arrived before the request broke is kept, so the client resumes after it.
       await flush().catch(() => undefined);
-      await storing.catch(() => undefined);
+      await sealing.catch(() => undefined);
+      await discard();
       throw error;
     }
-    await flush();
-    await storing;
+    try {
+      await flush();
+      await sealing;
+    } finally {
+      await discard();
+    }
     return at;
   }
 
   override async remove(id: string): Promise<void> {
     const { count } = await this.db.uploadSession.deleteMany({ where: { id } });
     if (count === 0) throw ERRORS.FILE_NOT_FOUND;
+    await rm(this.directoryOf(id), { recursive: true, force: true });
   }
 
   override async declareUploadLength(id: string, size: number): Promise<void> {
@@ -148,14 +175,19 @@ export class PostgresUploadStore extends DataStore {
 
   override async deleteExpired(): Promise<number> {
     const now = Date.now();
-    const { count } = await this.db.uploadSession.deleteMany({
+    const expired = await this.db.uploadSession.findMany({
       where: {
         OR: [
           { datasetId: null, createdAt: { lt: new Date(now - this.options.expirationMs) } },
           { finishedAt: { lt: new Date(now - FINISHED_KEPT_MS) } },
         ],
       },
+      select: { id: true },
     });
+    if (expired.length === 0) return 0;
+    const ids = expired.map((row) => row.id);
+    const { count } = await this.db.uploadSession.deleteMany({ where: { id: { in: ids } } });
+    for (const id of ids) if (SAFE_ID.test(id)) await rm(this.directoryOf(id), { recursive: true, force: true });
     return count;
   }
 
@@ -178,14 +210,19 @@ export class PostgresUploadStore extends DataStore {
       if (row.datasetId) return row.datasetId;
       if (row.size === null || row.offset !== row.size) throw ERRORS.INVALID_OFFSET;
       try {
-        const dataset = await createDataset({ tenant, source: { stream: this.partsOf(id, Number(row.size)), size: Number(row.size) }, filename, name, expectedSha256, maxBytes });
+        const stream = await this.partsOf(id, Number(row.size));
+        const dataset = await createDataset({ tenant, source: { stream, size: Number(row.size) }, filename, name, expectedSha256, maxBytes });
         await this.db.$transaction([
           this.db.uploadSession.update({ where: { id }, data: { datasetId: dataset.id, finishedAt: new Date() } }),
           this.db.uploadPart.deleteMany({ where: { uploadId: id } }),
         ]);
+        await rm(this.directoryOf(id), { recursive: true, force: true });
         return dataset.id;
       } catch (error) {
-        if (error instanceof LatheError && error.code === 'BAD_REQUEST') await this.db.uploadSession.deleteMany({ where: { id } });
+        if (error instanceof LatheError && error.code === 'BAD_REQUEST') {
+          await this.db.uploadSession.deleteMany({ where: { id } });
+          await rm(this.directoryOf(id), { recursive: true, force: true });
+        }
         throw error;
       }
     } finally {
@@ -194,39 +231,44 @@ export class PostgresUploadStore extends DataStore {
   }
 
   /**
-   * The upload's `size` bytes, part after part, as one stream, which fails before its first byte if
-   * the parts leave a gap. Up to READS_AHEAD parts are being read at once (each by its own
-   * PostgreSQL backend), so reading overlaps with hashing and writing what has arrived.
+   * The upload's `size` bytes, part after part, as one stream. Every part is checked first, so a
+   * gap (a part missing, or its file missing or short) fails before the first byte is read.
    */
-  private partsOf(id: string, size: number): Readable {
-    const pool = this.bytes;
-    // base64 is a third larger than the bytes on the wire, hex (bytea's text form) twice.
-    const partAt = (offset: number) =>
-      pool.query<{ data: string }>(`SELECT encode(data, 'base64') AS data FROM "UploadPart" WHERE "uploadId" = $1 AND "offset" = $2`, [id, offset]);
-    async function* parts() {
-      // The length of an uncompressed value is read from its pointer, not its bytes: this is cheap.
-      const { rows: index } = await pool.query<{ offset: string; length: number }>(
-        `SELECT "offset", length(data) AS length FROM "UploadPart" WHERE "uploadId" = $1 ORDER BY "offset"`,
-        [id],
-      );
-      let expected = 0;
-      for (const part of index) {
-        if (Number(part.offset) !== expected) break;
-        expected += part.length;
-      }
-      if (expected < size) throw new Error(`upload ${id} misses the bytes from ${expected}`);
-      const offsets = index.map((part) => Number(part.offset)).filter((offset) => offset < size);
-      const reads = offsets.slice(0, READS_AHEAD).map(partAt);
-      for (let i = 0; i < offsets.length; i++) {
-        const next = offsets[i + READS_AHEAD];
-        if (next !== undefined) reads.push(partAt(next));
-        // Later reads are awaited (and thrown) in turn; they must not go unhandled meanwhile.
-        for (const read of reads.slice(i + 1)) read.catch(() => undefined);
-        const { rows } = await reads[i]!;
-        reads[i] = undefined as never;
-        yield Buffer.from(rows[0]!.data, 'base64');
+  private async partsOf(id: string, size: number): Promise<Readable> {
+    const directory = this.directoryOf(id);
+    const index = await this.db.uploadPart.findMany({ where: { uploadId: id }, orderBy: { offset: 'asc' }, select: { offset: true, length: true, file: true } });
+    let expected = 0;
+    const parts: { offset: number; file: string | null }[] = [];
+    for (const part of index) {
+      const offset = Number(part.offset);
+      if (offset !== expected || expected >= size) break;
+      const onDisk = part.file ? await stat(path.join(directory, part.file)).then((s) => s.size, () => -1) : part.length;
+      if (onDisk !== part.length) break;
+      parts.push({ offset, file: part.file });
+      expected += part.length;
+    }
+    if (expected < size) throw new Error(`upload ${id} misses the bytes from ${expected}`);
+    const db = this.db;
+    async function* bytes() {
+      for (const part of parts) {
+        if (part.file) {
+          yield* createReadStream(path.join(directory, part.file), { highWaterMark: 1024 * 1024 });
+        } else {
+          // A part stored before parts moved to files.
+          const row = await db.uploadPart.findUniqueOrThrow({ where: { uploadId_offset: { uploadId: id, offset: BigInt(part.offset) } }, select: { data: true } });
+          yield Buffer.from(row.data ?? new Uint8Array());
+        }
       }
     }
-    return Readable.from(parts(), { objectMode: false, highWaterMark: 1 });
+    return Readable.from(bytes(), { objectMode: false });
+  }
+}
+
+/** Writes the whole buffer (a file handle's write may take less than it is given). */
+async function writeAll(handle: FileHandle, chunk: Buffer) {
+  let written = 0;
+  while (written < chunk.length) {
+    const { bytesWritten } = await handle.write(chunk, written, chunk.length - written);
+    written += bytesWritten;
   }
 }
