@@ -30,7 +30,7 @@ describe('the trainer config handed to the trainer', () => {
       requested: { lora_rank: 4, lora_dropout: 0, lora_target_modules: ['v_proj', 'q_proj'], lr_scheduler: 'linear', warmup_ratio: 0.1 },
     });
     const parsed = parsedByTrainer(trainerConfig({ hyperparameters, seed: 1, sequenceLength: 64, baseModelName: 'm', examples: 40 }));
-    expect(parsed).toEqual({ lora: { rank: 4, alpha: 8, dropout: 0, target_modules: ['q_proj', 'v_proj'], use_rslora: false }, scheduler: 'linear', warmup_ratio: 0.1, sequence_length: 64 });
+    expect(parsed).toEqual({ lora: { rank: 4, alpha: 8, dropout: 0, target_modules: ['q_proj', 'v_proj'], use_rslora: false, lr_ratio: 16 }, scheduler: 'linear', warmup_ratio: 0.1, sequence_length: 64 });
   });
 
   it("gives 'auto' the trainer's own defaults: rank 16, alpha 32, dropout 0.05, all seven layers, cosine", () => {

@@ -27,9 +27,11 @@ export const TOUR_PAGES: readonly TourPage[] = [
   { slug: 'jobs', title: 'Fine-tuning jobs', path: () => '/jobs' },
   { slug: 'job-running', title: 'A running job', path: (w) => `/jobs/${w.running}` },
   { slug: 'job-finished', title: 'A finished job', path: (w) => `/jobs/${w.done}` },
+  { slug: 'compare', title: 'Comparing runs', path: (w) => `/jobs/compare?ids=${w.running},${w.done}` },
   { slug: 'models', title: 'Models', path: () => '/models' },
   { slug: 'playground', title: 'Playground', path: () => '/playground' },
   { slug: 'api-keys', title: 'API keys', path: () => '/api-keys' },
+  { slug: 'usage', title: 'Usage & billing', path: () => '/usage' },
   { slug: 'settings', title: 'Settings', path: () => '/settings' },
 ];
 
