@@ -12,7 +12,7 @@ import { startOpsServer } from '@/server/observability/metrics';
 import { reapLapsedJobs } from '@/server/services/training/reap-lapsed-jobs';
 import { releaseStaleReservations } from '@/server/services/credits/release-stale-reservations';
 import { pruneWebhookLog } from '@/server/services/webhooks/prune-webhook-log';
-import { chargeDeploymentHours } from '@/server/services/billing/charge-deployment-hours';
+import { chargeDeploymentHours } from '@/server/services/credits/charge-deployment-hours';
 
 const RESERVATION_SWEEP_MS = 5 * 60_000;
 const DEPLOYMENT_HOUR_SAMPLE_MS = 60_000;

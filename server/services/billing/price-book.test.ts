@@ -5,7 +5,7 @@ import { forgetPriceBook, getPriceBook, setPriceBook } from '@/server/services/b
 import { grantCredits, getBalance } from '@/server/services/credits/credits';
 import { reserveForJob, settleJob } from '@/server/services/credits/ledger';
 import { createTestUser } from '@/tests/helpers/factories';
-import { chargeDeploymentHours, deploymentHourKey, hourOf } from '@/server/services/billing/charge-deployment-hours';
+import { chargeDeploymentHours, deploymentHourKey, hourOf } from '@/server/services/credits/charge-deployment-hours';
 import { stopDeployments } from '@/server/services/serving/deployments';
 import { statement, usageSeries } from '@/server/services/billing/usage-report';
 

@@ -7,7 +7,7 @@ import type { Deployment } from '@/server/generated/prisma/client';
 import { InferenceError } from '@/lib/universal/openai/errors';
 import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
 import { assertDeploymentSlot } from '@/server/services/quotas/enforce-quotas';
-import { chargeDeploymentHours } from '@/server/services/billing/charge-deployment-hours';
+import { chargeDeploymentHours } from '@/server/services/credits/charge-deployment-hours';
 
 export const ACTIVE_DEPLOYMENT_STATUSES = ['REQUESTED', 'LOADING', 'READY'] as const;
 /** A failed deployment is not retried by requests for this long, so a broken model does not loop. */

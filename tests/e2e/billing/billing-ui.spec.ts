@@ -82,7 +82,7 @@ describe('usage & billing in the browser', () => {
     const db = getDb();
     const model = await db.baseModel.create({ data: { organizationId: user.organization.id, projectId: user.project.id, name: `hourly-ui-${randomBytes(3).toString('hex')}`, source: 'GGUF', status: 'READY', parameters: 70_000_000_000n } });
     const deployment = await db.deployment.create({ data: { baseModelId: model.id, status: 'STOPPED' } });
-    // The entries the worker's hourly sample writes (server/services/billing/charge-deployment-hours.ts),
+    // The entries the worker's hourly sample writes (server/services/credits/charge-deployment-hours.ts),
     // written here through the same ledger call so that this file does not change the shared price book.
     for (const hour of ['05', '06']) {
       await chargeUsage({ db, organizationId: user.organization.id, amount: 12, idempotencyKey: `deployment-hour:${deployment.id}:${hour}`, deploymentId: deployment.id, memo: `deployment of ${model.name}, hour from 2026-12-07 ${hour}:00 UTC` });
