@@ -273,7 +273,7 @@ describe('fine-tuning jobs in the browser', () => {
 
   it('keeps the advanced settings under "Advanced", each auto with its help, checked before sending', async () => {
     await page.goto(`${web.url}/jobs/new`);
-    await page.getByLabel('Base model').click();
+    await page.getByTestId('model-select').click();
     await page.getByRole('option', { name: world.model.name }).click();
     await page.getByLabel('Training file').click();
     await page.getByRole('option', { name: new RegExp(`^${world.training.name}`) }).click();
@@ -329,7 +329,7 @@ describe('fine-tuning jobs in the browser', () => {
 
   it('estimates the cost on the new-job form, explains a missing balance, then creates the job', async () => {
     await page.goto(`${web.url}/jobs/new`);
-    await page.getByLabel('Base model').click();
+    await page.getByTestId('model-select').click();
     await page.getByRole('option', { name: world.model.name }).click();
     await page.getByLabel('Training file').click();
     await page.getByRole('option', { name: new RegExp(`^${world.training.name}`) }).click();
