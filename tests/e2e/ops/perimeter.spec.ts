@@ -22,9 +22,13 @@ let a: Platform;
 let b: Platform;
 let opsPort: number;
 
+/**
+ * One web process more on this host. Both share one data directory, as web processes behind one
+ * load balancer share the artifact store and the upload parts' directory (docs/security.md).
+ */
 async function startWebProcess(env: Record<string, string>): Promise<Platform> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-perimeter-'));
-  dataDirs.push(dataDir);
+  const dataDir = dataDirs[0] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-perimeter-'));
+  if (!dataDirs.includes(dataDir)) dataDirs.push(dataDir);
   return startPlatform({
     dataDir,
     port: 0,
@@ -38,7 +42,8 @@ async function startWebProcess(env: Record<string, string>): Promise<Platform> {
 
 beforeAll(async () => {
   opsPort = await ephemeralPort();
-  [a, b] = await Promise.all([startWebProcess({ WEB_OPS_PORT: String(opsPort) }), startWebProcess({})]);
+  a = await startWebProcess({ WEB_OPS_PORT: String(opsPort) });
+  b = await startWebProcess({});
 });
 
 afterAll(async () => {
