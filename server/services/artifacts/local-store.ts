@@ -22,14 +22,18 @@ export async function spoolToTemp(source: Readable | string, tmpDir: string): Pr
   await mkdir(tmpDir, { recursive: true });
   const file = tmpName(tmpDir);
   const hashing = new HashingStream();
+  const output = createWriteStream(file, { flags: 'wx' });
   try {
     const input = typeof source === 'string' ? createReadStream(source) : source;
-    await pipeline(input, hashing, createWriteStream(file, { flags: 'wx' }));
+    await pipeline(input, hashing, output);
     const handle = await open(file, 'r');
     await handle.sync();
     await handle.close();
     return { file, sha256: hashing.digest(), size: hashing.bytes };
   } catch (error) {
+    // The write stream opens its file asynchronously: a source that fails at once can reject the
+    // pipeline before the file exists. Wait for the stream to close, so the removal finds it.
+    if (!output.closed) await new Promise((resolve) => output.once('close', resolve));
     await rm(file, { force: true });
     throw error;
   }
