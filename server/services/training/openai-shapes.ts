@@ -50,7 +50,8 @@ export function toOpenAIJob(job: JobWithNames) {
       ? Math.floor(Date.now() / 1000 + (job.progress as { etaSeconds: number }).etaSeconds)
       : null,
     integrations: [],
-    method: openAIMethod(job.hyperparameters, hyperparameters),
+    // OpenAI's shape exactly: its three settings (and beta); Lathe's own stay in `hyperparameters`.
+    method: openAIMethod(job.hyperparameters, { n_epochs: hyperparameters.n_epochs, batch_size: hyperparameters.batch_size, learning_rate_multiplier: hyperparameters.learning_rate_multiplier }),
     user_provided_suffix: job.suffix,
   };
 }
