@@ -33,7 +33,7 @@ export async function spoolToTemp(source: Readable | string, tmpDir: string): Pr
   } catch (error) {
     // The write stream opens its file asynchronously: a source that fails at once can reject the
     // pipeline before the file exists. Wait for the stream to close, so the removal finds it.
-    if (!output.closed) await new Promise((resolve) => output.once('close', resolve));
+    if (!output.closed) await new Promise<void>((resolve) => output.once('close', () => resolve()));
     await rm(file, { force: true });
     throw error;
   }
