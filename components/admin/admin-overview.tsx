@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useFormatter, useTranslations } from 'next-intl';
+import { useFormatter, useNow, useTranslations } from 'next-intl';
 import { Server } from 'lucide-react';
 import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
@@ -17,6 +17,8 @@ import { useTRPC } from '@/lib/trpc/client';
 export function AdminOverview() {
   const t = useTranslations('admin');
   const format = useFormatter();
+  // relativeTime needs a `now`: without one next-intl logs ENVIRONMENT_FALLBACK on every render.
+  const now = useNow({ updateInterval: 60_000 });
   const trpc = useTRPC();
   const users = useQuery(trpc.admin.users.queryOptions());
   const runners = useQuery(trpc.admin.runners.queryOptions(undefined, { refetchInterval: 10_000 }));
@@ -72,7 +74,7 @@ export function AdminOverview() {
                       )}
                     </TableCell>
                     <TableCell>{Array.isArray(r.gpus) && r.gpus.length ? r.gpus.length : t('cpuOnly')}</TableCell>
-                    <TableCell>{format.relativeTime(r.lastHeartbeatAt)}</TableCell>
+                    <TableCell>{format.relativeTime(r.lastHeartbeatAt, now)}</TableCell>
                   </TableRow>
                 ))}
               </TableBody>

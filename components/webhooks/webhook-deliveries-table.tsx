@@ -1,7 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { useFormatter, useTranslations } from 'next-intl';
+import { useFormatter, useNow, useTranslations } from 'next-intl';
 import { RefreshCw } from 'lucide-react';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
@@ -15,6 +15,8 @@ export function WebhookDeliveriesTable({ endpointId }: { endpointId: string }) {
   const t = useTranslations('webhooks.log');
   const ts = useTranslations('webhooks.status');
   const format = useFormatter();
+  // relativeTime needs a `now`: without one next-intl logs ENVIRONMENT_FALLBACK on every render.
+  const now = useNow({ updateInterval: 60_000 });
   const trpc = useTRPC();
   const deliveries = useQuery({
     ...trpc.webhooks.deliveries.queryOptions({ endpointId }),
@@ -52,7 +54,7 @@ export function WebhookDeliveriesTable({ endpointId }: { endpointId: string }) {
               <p className="text-muted-foreground font-mono text-xs break-all">{delivery.eventId}</p>
               <p className="text-muted-foreground text-sm">
                 {t('attempts', { count: delivery.attempts })}
-                {delivery.nextAttemptAt ? ` · ${t('nextTry', { time: format.relativeTime(delivery.nextAttemptAt) })}` : ''}
+                {delivery.nextAttemptAt ? ` · ${t('nextTry', { time: format.relativeTime(delivery.nextAttemptAt, now) })}` : ''}
               </p>
               <ol className="grid gap-2">
                 {delivery.tries.map((attempt) => (
