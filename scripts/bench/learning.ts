@@ -8,17 +8,16 @@
 //
 // Options: --kinds facts,json,style,refusal (default all), --examples N (default 24), --seed N
 // (default 1000; dataset i uses seed + i). The seeds are the benchmark's own: tests draw others.
-import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import OpenAI, { toFile } from 'openai';
+import { benchUserKey, lathe } from '../lib/lathe-cli';
 import { startPlatform } from '../lib/supervisor';
 import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { LEARNING_KINDS, learningDataset, toJsonl, type LearningKind } from '@/tests/helpers/learning-datasets';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const { values } = parseArgs({
   options: {
     kinds: { type: 'string', default: LEARNING_KINDS.join(',') },
@@ -31,18 +30,6 @@ for (const kind of kinds) if (!LEARNING_KINDS.includes(kind)) throw new Error(`u
 const examples = Number(values.examples);
 const seed = Number(values.seed);
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-function lathe(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/lathe.mjs'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`lathe ${args.join(' ')} failed (${code}): ${err.slice(-2000)}`))));
-  });
-}
 
 async function replies(client: OpenAI, model: string, prompts: OpenAI.Chat.ChatCompletionMessageParam[][]): Promise<string[]> {
   const out: string[] = [];
@@ -72,9 +59,7 @@ try {
   const baseModel = 'lathe-tiny-chat';
   await lathe(['models', 'import', await cachedTinyModel(), '--name', baseModel], env);
   const email = 'bench-learning@example.test';
-  await lathe(['user', 'create', '--email', email, '--password', 'Quiet-harbour-lantern-42'], env);
-  const apiKey = (await lathe(['key', 'create', '--email', email], env)).split('\n').at(-1)!.trim();
-  await lathe(['credits', 'grant', '--email', email, '--amount', '100000'], env);
+  const apiKey = await benchUserKey(email, env);
   const client = new OpenAI({ apiKey, baseURL: `${platform.url}/v1`, maxRetries: 0, timeout: 600_000 });
 
   const datasets = kinds.map((kind, i) => learningDataset(kind, seed + i, examples));

@@ -2,26 +2,12 @@
 // fresh embedded database in a temporary folder, the benchmark GGUF imported as a base model, and a
 // user with an API key and credits. Requests then go openai client → web /v1 → the runner's
 // inference server, exactly as a client's would.
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { benchUserKey, lathe } from '../lib/lathe-cli';
 import { startPlatform } from '../lib/supervisor';
-
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-
-function lathe(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/lathe.mjs'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`lathe ${args.join(' ')} failed (${code}): ${err.slice(-2000)}`))));
-  });
-}
 
 export type WebServing = {
   baseURL: string;
@@ -74,9 +60,7 @@ export async function startWebServing({ gguf, modelName, threads, contextSize, l
     const email = 'bench@example.test';
     log('importing the benchmark GGUF into the platform ...');
     await lathe(['models', 'import', gguf, '--name', modelName], env);
-    await lathe(['user', 'create', '--email', email, '--password', 'Quiet-harbour-lantern-42'], env);
-    const apiKey = (await lathe(['key', 'create', '--email', email], env)).split('\n').at(-1)!.trim();
-    await lathe(['credits', 'grant', '--email', email, '--amount', '100000'], env);
+    const apiKey = await benchUserKey(email, env);
     return {
       baseURL: `${platform.url}/v1`,
       apiKey,
