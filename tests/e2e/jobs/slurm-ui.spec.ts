@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { getDb } from '@/server/db';
-import { launchBrowser, signIn } from '@/tests/helpers/browser';
+import { expectFitsWidth, launchBrowser, signIn } from '@/tests/helpers/browser';
 import { startWeb } from '@/tests/helpers/web';
 import { createTestUser, type TestUser } from '@/tests/helpers/factories';
 import type { Platform } from '@/scripts/lib/supervisor';
@@ -75,17 +75,6 @@ afterAll(async () => {
   await web?.stop();
 });
 
-/** Elements wider than the window (none at 390 px: no horizontal scrolling). */
-const widest = () =>
-  page.evaluate(() =>
-    document.documentElement.scrollWidth <= window.innerWidth
-      ? []
-      : [...document.querySelectorAll('body *')]
-          .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
-          .slice(0, 5)
-          .map((el) => `${el.tagName.toLowerCase()}.${String(el.className).slice(0, 60)} right=${Math.round(el.getBoundingClientRect().right)}`),
-  );
-
 describe('Slurm in the dashboard', () => {
   for (const width of [1440, 390]) {
     it(`shows the job's Slurm job id, partition, nodes and state at ${width} px`, async () => {
@@ -110,7 +99,7 @@ describe('Slurm in the dashboard', () => {
       const text = (await partitions.textContent()) ?? '';
       for (const part of ['gpu-a100-node001: mixed', 'gpu-a100-node002: drained', 'cpu-long', 'cpu001: idle']) expect(text).toContain(part);
       await page.screenshot({ path: path.join(shots, `runners-${width}.png`), fullPage: true });
-      expect(await widest()).toEqual([]);
+      await expectFitsWidth(page, width, 'runners', { height: 900 });
     });
   }
 });
