@@ -18,6 +18,18 @@ describe('audit log hash chain', () => {
     expect((await verifyAuditChain({ db: getDb() })).ok).toBe(true);
   });
 
+  it('hashes in PostgreSQL exactly what the verifier hashes, whatever the text (non-ASCII, astral, escapes)', async () => {
+    const u = await createTestUser();
+    const memo = 'Gutschrift für Müller — クレジット 🎉 "quoted" \\ back\nslash\u0007end';
+    await getDb().$transaction((tx) => recordAudit(tx, { organizationId: u.organization.id, actor: { userId: u.user.id }, action: 'credits.grant', targetType: 'Organization', targetId: u.organization.id, data: { memo, amount: '1.5', nested: { z: 1, a: [true, null] } } }));
+    const entry = await getDb().auditLogEntry.findFirstOrThrow({ where: { chain: `org:${u.organization.id}` }, orderBy: { id: 'desc' } });
+    expect(entry.data).toMatchObject({ memo });
+    const head = await getDb().auditChainHead.findUniqueOrThrow({ where: { chain: entry.chain } });
+    expect(head.hash).toBe(entry.hash);
+    expect(head.lastId).toBe(entry.id);
+    expect((await verifyAuditChain({ db: getDb() })).ok).toBe(true);
+  });
+
   it('detects a tampered row, in the service and through `lathe audit verify`', async () => {
     const u = await createTestUser();
     const entry = await getDb().auditLogEntry.findFirstOrThrow({ where: { action: 'user.create', targetId: u.user.id } });

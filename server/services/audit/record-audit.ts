@@ -30,8 +30,11 @@ export type AuditFields = {
   createdAt: Date;
 };
 
+/** What an entry's hash covers after the previous entry's hash. */
+const auditedBytes = (fields: AuditFields) => canonicalJson({ ...fields, createdAt: fields.createdAt.toISOString() });
+
 export function auditHash(prevHash: string, fields: AuditFields): string {
-  return sha256Hex(prevHash + canonicalJson({ ...fields, createdAt: fields.createdAt.toISOString() }));
+  return sha256Hex(prevHash + auditedBytes(fields));
 }
 
 /** The chain an entry links into: one per organization, so their writers never wait on each other. */
@@ -39,16 +42,23 @@ export function auditChainOf(organizationId: string | null): string {
   return organizationId ? `org:${organizationId}` : 'platform';
 }
 
-const lockHead = (tx: RawTx, chain: string) => tx.$queryRawUnsafe<{ hash: string }[]>('SELECT "hash" FROM "AuditChainHead" WHERE "chain" = $1 FOR UPDATE', chain);
+/** Creates the chain's head the first time the chain is written to. */
+const createChainHead = (tx: RawTx, chain: string) =>
+  tx.$executeRawUnsafe(`INSERT INTO "AuditChainHead" ("chain","lastId","hash","entries") VALUES ($1, 0, $2, 0) ON CONFLICT ("chain") DO NOTHING`, chain, GENESIS_HASH);
 
-/** Locks the chain's head row until the transaction ends and returns it, creating it the first time. */
-async function lockChainHead(tx: RawTx, chain: string) {
-  // FOR UPDATE writes no new row version, so a busy chain's head does not bloat; only the append does.
-  const heads = await lockHead(tx, chain);
-  if (heads.length > 0) return heads;
-  await tx.$executeRawUnsafe(`INSERT INTO "AuditChainHead" ("chain","lastId","hash","entries") VALUES ($1, 0, $2, 0) ON CONFLICT ("chain") DO NOTHING`, chain, GENESIS_HASH);
-  return lockHead(tx, chain);
-}
+// One statement appends an entry: it locks the chain's head row (FOR UPDATE writes no new row
+// version, so a busy chain's head does not bloat), links the entry to the head's hash, and moves
+// the head. The hash is computed by PostgreSQL over the same bytes auditHash hashes: the previous
+// hash followed by the canonical JSON of the fields, which does not depend on the previous hash and
+// is computed here ($10). No row is written when the chain has no head yet.
+const APPEND_SQL = `WITH head AS (
+     SELECT "hash" FROM "AuditChainHead" WHERE "chain" = $9 FOR UPDATE
+   ), entry AS (
+     INSERT INTO "AuditLogEntry" ("organizationId","actorUserId","actorApiKeyId","action","targetType","targetId","data","createdAt","chain","prevHash","hash")
+     SELECT $1,$2,$3,$4,$5,$6,$7::jsonb,$8,$9,head."hash",encode(sha256(convert_to(head."hash", 'UTF8') || $10::bytea), 'hex') FROM head
+     RETURNING "id", "hash"
+   )
+   UPDATE "AuditChainHead" SET "lastId" = entry."id", "hash" = entry."hash", "entries" = "entries" + 1 FROM entry WHERE "chain" = $9`;
 
 /**
  * Appends one entry to its organization's hash chain. Must run inside the transaction of the change
@@ -59,8 +69,6 @@ async function lockChainHead(tx: RawTx, chain: string) {
 export async function recordAudit(tx: RawTx, options: RecordAuditOptions): Promise<void> {
   const organizationId = options.organizationId ?? null;
   const chain = auditChainOf(organizationId);
-  const heads = await lockChainHead(tx, chain);
-  const prevHash = heads[0]?.hash ?? GENESIS_HASH;
   // Millisecond precision: what timestamp(3) stores is exactly what was hashed.
   const fields: AuditFields = {
     organizationId,
@@ -72,13 +80,7 @@ export async function recordAudit(tx: RawTx, options: RecordAuditOptions): Promi
     data: options.data ? JSON.parse(canonicalJson(options.data)) : null,
     createdAt: new Date(),
   };
-  const hash = auditHash(prevHash, fields);
-  await tx.$executeRawUnsafe(
-    `WITH entry AS (
-       INSERT INTO "AuditLogEntry" ("organizationId","actorUserId","actorApiKeyId","action","targetType","targetId","data","createdAt","chain","prevHash","hash")
-       VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb,$8,$9,$10,$11) RETURNING "id"
-     )
-     UPDATE "AuditChainHead" SET "lastId" = (SELECT "id" FROM entry), "hash" = $11, "entries" = "entries" + 1 WHERE "chain" = $9`,
+  const values = [
     fields.organizationId,
     fields.actorUserId,
     fields.actorApiKeyId,
@@ -88,7 +90,9 @@ export async function recordAudit(tx: RawTx, options: RecordAuditOptions): Promi
     fields.data === null ? null : JSON.stringify(fields.data),
     fields.createdAt,
     chain,
-    prevHash,
-    hash,
-  );
+    Buffer.from(auditedBytes(fields), 'utf8'),
+  ];
+  if ((await tx.$executeRawUnsafe(APPEND_SQL, ...values)) > 0) return;
+  await createChainHead(tx, chain);
+  if ((await tx.$executeRawUnsafe(APPEND_SQL, ...values)) === 0) throw new Error(`the audit chain ${chain} has no head`);
 }

@@ -2,7 +2,7 @@
 // amount refunded, disputed), never lower them, and this writes the difference between what the
 // ledger should hold for the payment and what it holds, under the organization's credit lock. So
 // events converge to the same ledger in any order, and a replay writes nothing.
-import { Prisma } from '@/server/generated/prisma/client';
+import { Prisma, type StripePayment } from '@/server/generated/prisma/client';
 import type { Tx } from '@/server/db';
 import { lockOrganization } from '@/server/services/billing/credit-lock';
 import { recordAudit } from '@/server/services/audit/record-audit';
@@ -11,8 +11,51 @@ export type AppliedPayment = { credited: string; refunded: string; froze: boolea
 
 const STRIPE_ACTOR = { userId: null };
 
-export async function applyPayment(tx: Tx, paymentId: string): Promise<AppliedPayment> {
-  const payment = await tx.stripePayment.findUnique({ where: { id: paymentId } });
+/** What an event says about the pack a payment buys. */
+export type PackPaymentFacts = { organizationId: string; kind: 'CHECKOUT' | 'AUTO_TOP_UP'; checkoutSessionId?: string | null; packId: string; credits: number; amount: number; currency: string };
+
+// Only raises facts: a payment once paid stays paid (its first paidAt is kept), and a failure is
+// recorded only while it is unpaid. A payment recorded by an earlier event keeps its kind when
+// `keepKind` is set. The organization must exist: for an unknown one nothing is written.
+const RECORD_PACK_PAYMENT_SQL = `INSERT INTO "StripePayment" ("id","organizationId","kind","checkoutSessionId","packId","credits","amount","currency","paidAt","failedAt","updatedAt")
+  SELECT $1, "id", $2::"StripePaymentKind", $3, $4, $5::numeric, $6, $7, $8, $9, now() FROM "Organization" WHERE "id" = $10
+  ON CONFLICT ("id") DO UPDATE SET
+    "organizationId" = EXCLUDED."organizationId",
+    "kind" = CASE WHEN $11 THEN "StripePayment"."kind" ELSE EXCLUDED."kind" END,
+    "checkoutSessionId" = COALESCE(EXCLUDED."checkoutSessionId", "StripePayment"."checkoutSessionId"),
+    "packId" = EXCLUDED."packId", "credits" = EXCLUDED."credits", "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency",
+    "paidAt" = COALESCE("StripePayment"."paidAt", EXCLUDED."paidAt"),
+    "failedAt" = CASE WHEN EXCLUDED."failedAt" IS NOT NULL AND COALESCE("StripePayment"."paidAt", EXCLUDED."paidAt") IS NULL THEN EXCLUDED."failedAt" ELSE "StripePayment"."failedAt" END,
+    "updatedAt" = now()
+  RETURNING *`;
+
+/**
+ * Records a pack payment's facts from one event in one statement (it also checks the organization)
+ * and returns the payment, or null when the organization does not exist.
+ */
+export async function recordPackPayment(tx: Tx, paymentId: string, facts: PackPaymentFacts, { paid, keepKind = false }: { paid: boolean | 'failed'; keepKind?: boolean }): Promise<StripePayment | null> {
+  const now = new Date();
+  const rows = await tx.$queryRawUnsafe<StripePayment[]>(
+    RECORD_PACK_PAYMENT_SQL,
+    paymentId,
+    facts.kind,
+    facts.checkoutSessionId ?? null,
+    facts.packId,
+    String(facts.credits),
+    facts.amount,
+    facts.currency,
+    paid === true ? now : null,
+    paid === 'failed' ? now : null,
+    facts.organizationId,
+    keepKind,
+  );
+  const row = rows[0];
+  return row ? { ...row, credits: row.credits === null ? null : new Prisma.Decimal(row.credits) } : null;
+}
+
+/** Writes what the ledger lacks for the payment (given, or looked up by its id). */
+export async function applyPayment(tx: Tx, paymentOrId: string | StripePayment): Promise<AppliedPayment> {
+  const payment = typeof paymentOrId === 'string' ? await tx.stripePayment.findUnique({ where: { id: paymentOrId } }) : paymentOrId;
   const applied: AppliedPayment = { credited: '0', refunded: '0', froze: false };
   if (!payment?.organizationId || !payment.credits || !payment.amount) return applied;
   const organizationId = payment.organizationId;
@@ -21,12 +64,13 @@ export async function applyPayment(tx: Tx, paymentId: string): Promise<AppliedPa
   const audits: Parameters<typeof recordAudit>[1][] = [];
 
   if (payment.paidAt) {
-    const key = `purchase:${payment.id}`;
-    const existing = await tx.creditLedgerEntry.findUnique({ where: { idempotencyKey: key } });
-    if (!existing) {
-      const entry = await tx.creditLedgerEntry.create({
-        data: { organizationId, kind: 'PURCHASE', amount: payment.credits, idempotencyKey: key, paymentId: payment.id, memo: payment.kind === 'AUTO_TOP_UP' ? `auto top-up: pack ${payment.packId}` : `purchased pack ${payment.packId}` },
-      });
+    // Written once by its key: an entry already there makes this a no-op.
+    const [entry] = await tx.creditLedgerEntry.createManyAndReturn({
+      data: [{ organizationId, kind: 'PURCHASE', amount: payment.credits, idempotencyKey: `purchase:${payment.id}`, paymentId: payment.id, memo: payment.kind === 'AUTO_TOP_UP' ? `auto top-up: pack ${payment.packId}` : `purchased pack ${payment.packId}` }],
+      skipDuplicates: true,
+      select: { id: true },
+    });
+    if (entry) {
       audits.push({ organizationId, actor: STRIPE_ACTOR, action: 'credits.purchase', targetType: 'CreditLedgerEntry', targetId: entry.id, data: { amount: payment.credits.toString(), paymentId: payment.id, pack: payment.packId, paid: payment.amount, currency: payment.currency } });
       applied.credited = payment.credits.toString();
     }

@@ -8,7 +8,7 @@ import { getDb, type Db, type Tx } from '@/server/db';
 import { logger } from '@/server/logger';
 import { findPack, packCredits } from '@/lib/universal/price-book';
 import { getPriceBook } from '@/server/services/billing/price-book';
-import { applyPayment } from '@/server/services/billing/apply-payment';
+import { applyPayment, recordPackPayment } from '@/server/services/billing/apply-payment';
 import { mailOwners } from '@/server/services/billing/owners';
 import { stripeClient } from '@/server/services/billing/stripe-client';
 import { recordAudit } from '@/server/services/audit/record-audit';
@@ -76,11 +76,9 @@ export async function maybeAutoTopUp({ db, organizationId }: { db: Db; organizat
     if (intent.status === 'succeeded') {
       // Credited now from the answer; the webhook for the same intent then finds it done.
       await db.$transaction(async (tx) => {
-        const existing = await tx.stripePayment.findUnique({ where: { id: intent.id } });
-        const facts = { organizationId, kind: 'AUTO_TOP_UP' as const, packId: pack.id, credits: packCredits(pack), amount: pack.amount, currency: pack.currency };
-        await tx.stripePayment.upsert({ where: { id: intent.id }, create: { id: intent.id, ...facts, paidAt: new Date() }, update: { ...facts, paidAt: existing?.paidAt ?? new Date() } });
+        const payment = await recordPackPayment(tx, intent.id, { organizationId, kind: 'AUTO_TOP_UP', packId: pack.id, credits: packCredits(pack), amount: pack.amount, currency: pack.currency }, { paid: true });
         await tx.billingAccount.updateMany({ where: { organizationId, autoTopUpPendingKey: key }, data: { autoTopUpPendingKey: null } });
-        await applyPayment(tx, intent.id);
+        if (payment) await applyPayment(tx, payment);
       });
       return { status: 'charged', paymentId: intent.id };
     }

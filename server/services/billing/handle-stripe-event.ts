@@ -1,6 +1,7 @@
 // Stripe webhooks: the signature is checked on the raw body, then each event id is recorded and
 // handled exactly once, in the transaction of its effects. A crash before commit leaves no row, so
-// Stripe's retry handles it; a replay or a concurrent duplicate finds the row and changes nothing.
+// Stripe's retry handles it; a replay or a concurrent duplicate finds the row taken when it claims
+// the id and rolls back, changing nothing.
 // Types off the allow-list are recorded as ignored and answered 200, as Stripe expects.
 import Stripe from 'stripe';
 import type { Db, Tx } from '@/server/db';
@@ -58,9 +59,19 @@ export async function handleStripeWebhook({ db, rawBody, signature, secret }: { 
   return handleStripeEvent({ db, event: parsed.data });
 }
 
+/** Rolls back the work of an event whose id was already handled. */
+class DuplicateEvent extends Error {}
+
+/** A unique index refused a row: from a model query (P2002) or a raw statement (P2010, SQLSTATE 23505). */
 function isUniqueViolation(error: unknown) {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === 'P2002') return true;
+  const cause = (error.meta as { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } } | undefined)?.driverAdapterError?.cause;
+  return error.code === 'P2010' && (cause?.kind === 'UniqueConstraintViolation' || cause?.originalCode === '23505');
 }
+
+/** Attempts at an event whose transaction a concurrent one beat to a unique row (the same payment, say). */
+const MAX_ATTEMPTS = 3;
 
 async function previous(db: Db, id: string): Promise<WebhookAnswer> {
   const row = await db.stripeEvent.findUniqueOrThrow({ where: { id } });
@@ -76,31 +87,41 @@ export async function handleStripeEvent({ db, event }: { db: Db; event: { id: st
     logger.info({ eventId: event.id, type: event.type }, 'ignored a Stripe event whose type is not on the allow-list');
     return { status: 200, body: { received: true, outcome: 'ignored', ...(count === 0 ? { duplicate: true } : {}) } };
   }
-  try {
-    const outcome = await db.$transaction(
-      async (tx) => {
-        // Claims the id first: a concurrent duplicate waits here on the primary key, then finds it taken.
-        const { count } = await tx.stripeEvent.createMany({ data: [{ id: event.id, type: event.type, outcome: 'PROCESSED', payload }], skipDuplicates: true });
-        if (count === 0) return null;
-        const result = await handler(tx, event.data.object);
-        await tx.stripeEvent.update({ where: { id: event.id }, data: { organizationId: result.organizationId, detail: result.detail } });
-        return result;
-      },
-      { timeout: 30_000, maxWait: 30_000 },
-    );
-    if (!outcome) return previous(db, event.id);
-    logger.info({ eventId: event.id, type: event.type, organizationId: outcome.organizationId, detail: outcome.detail }, 'handled a Stripe event');
-    await outcome.after?.().catch((error: unknown) => logger.error({ err: error, eventId: event.id }, 'the follow-up of a Stripe event failed'));
-    return { status: 200, body: { received: true, outcome: 'processed' } };
-  } catch (error) {
-    if (isUniqueViolation(error)) return previous(db, event.id);
-    if (error instanceof RefusedEvent || (error instanceof Error && error.name === 'ZodError')) {
-      const detail = error instanceof RefusedEvent ? error.message : `the event's object is not in the shape expected: ${error.message.slice(0, 300)}`;
-      const { count } = await db.stripeEvent.createMany({ data: [{ id: event.id, type: event.type, outcome: 'REFUSED', detail, payload }], skipDuplicates: true });
-      if (count === 0) return previous(db, event.id);
-      logger.warn({ eventId: event.id, type: event.type, reason: detail }, 'refused a Stripe event: nothing credited');
-      return { status: 400, body: { received: false, outcome: 'refused', error: detail } };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const outcome = await db.$transaction(
+        async (tx) => {
+          const result = await handler(tx, event.data.object);
+          // The id is claimed last, with its outcome, in the transaction of its effects: a replay or
+          // a concurrent duplicate (which waits on the primary key, or on the payment's row) finds it
+          // taken and rolls back whatever it did.
+          const { count } = await tx.stripeEvent.createMany({ data: [{ id: event.id, type: event.type, outcome: 'PROCESSED', payload, organizationId: result.organizationId, detail: result.detail }], skipDuplicates: true });
+          if (count === 0) throw new DuplicateEvent();
+          return result;
+        },
+        { timeout: 30_000, maxWait: 30_000 },
+      );
+      logger.info({ eventId: event.id, type: event.type, organizationId: outcome.organizationId, detail: outcome.detail }, 'handled a Stripe event');
+      await outcome.after?.().catch((error: unknown) => logger.error({ err: error, eventId: event.id }, 'the follow-up of a Stripe event failed'));
+      return { status: 200, body: { received: true, outcome: 'processed' } };
+    } catch (error) {
+      if (error instanceof DuplicateEvent) return previous(db, event.id);
+      // A concurrent transaction committed a row this one also inserted (the same event's payment,
+      // or another event of the same payment): run again on what it wrote.
+      if (isUniqueViolation(error) && attempt < MAX_ATTEMPTS) continue;
+      return refusedOrThrow(db, event, payload, error);
     }
-    throw error;
   }
+}
+
+/** A refused event is recorded as such and answered 400; anything else is thrown (a 500, which Stripe retries). */
+async function refusedOrThrow(db: Db, event: { id: string; type: string }, payload: Prisma.InputJsonValue, error: unknown): Promise<WebhookAnswer> {
+  if (error instanceof RefusedEvent || (error instanceof Error && error.name === 'ZodError')) {
+    const detail = error instanceof RefusedEvent ? error.message : `the event's object is not in the shape expected: ${error.message.slice(0, 300)}`;
+    const { count } = await db.stripeEvent.createMany({ data: [{ id: event.id, type: event.type, outcome: 'REFUSED', detail, payload }], skipDuplicates: true });
+    if (count === 0) return previous(db, event.id);
+    logger.warn({ eventId: event.id, type: event.type, reason: detail }, 'refused a Stripe event: nothing credited');
+    return { status: 400, body: { received: false, outcome: 'refused', error: detail } };
+  }
+  throw error;
 }

@@ -1,5 +1,5 @@
-// A crash in the middle of a Stripe webhook: the handler has claimed the event id and written the
-// payment, and is waiting for the organization's credit lock, when its process is killed or its
+// A crash in the middle of a Stripe webhook: the handler has written the payment in its
+// transaction, and is waiting for the organization's credit lock, when its process is killed or its
 // database connection is cut. Nothing of it may survive, and Stripe's retry of the same event must
 // then credit the pack exactly once; a further replay changes nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -78,7 +78,7 @@ async function warmUp() {
 const holdCreditLock = (u: TestUser) => locker.query('SELECT pg_advisory_lock(hashtext($1))', [`credits:${u.organization.id}`]);
 const releaseCreditLock = (u: TestUser) => locker.query('SELECT pg_advisory_unlock(hashtext($1))', [`credits:${u.organization.id}`]);
 
-/** The backend of the webhook's transaction, once it waits for the credit lock: the event row is written by then. */
+/** The backend of the webhook's transaction, once it waits for the credit lock: the payment row is written by then. */
 async function waitForBlockedWebhook(): Promise<number> {
   const listener = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await listener.connect();
@@ -122,7 +122,7 @@ async function expectCreditedOnce(u: TestUser, event: ReturnType<typeof paidSess
 }
 
 describe('a crash in the middle of a Stripe webhook', () => {
-  it('loses nothing when the web process is killed after claiming the event, and the retry credits once', async () => {
+  it('loses nothing when the web process is killed mid-transaction, and the retry credits once', async () => {
     const u = await createTestUser();
     const event = paidSessionEvent(u);
     const payload = JSON.stringify(event);
@@ -160,7 +160,7 @@ describe('a crash in the middle of a Stripe webhook', () => {
     }
   });
 
-  it('loses nothing when the transaction aborts after the event row is written, and answers so that Stripe retries', async () => {
+  it('loses nothing when the transaction aborts after the payment row is written, and answers so that Stripe retries', async () => {
     const u = await createTestUser();
     const event = paidSessionEvent(u);
     const payload = JSON.stringify(event);

@@ -282,4 +282,25 @@ describe('under contention', () => {
     expect(rows.filter((r) => r.kind === 'PURCHASE')).toHaveLength(100);
     expect(rows.filter((r) => r.kind === 'SETTLEMENT')).toHaveLength(50);
   });
+
+  it('credits once when a Checkout Session and its payment intent, each delivered twice, arrive at the same moment', async () => {
+    const u = await createTestUser();
+    const sessions = Array.from({ length: 20 }, () => sessionObject(u));
+    const events = sessions.flatMap((session) => [
+      { id: `evt_${randomBytes(10).toString('hex')}`, object: 'event', type: 'checkout.session.completed', created: Math.floor(Date.now() / 1000), data: { object: session } },
+      {
+        id: `evt_${randomBytes(10).toString('hex')}`,
+        object: 'event',
+        type: 'payment_intent.succeeded',
+        created: Math.floor(Date.now() / 1000),
+        data: { object: { id: session.payment_intent, object: 'payment_intent', amount: starter.amount, currency: starter.currency, status: 'succeeded', metadata: session.metadata } },
+      },
+    ]);
+    const responses = await Promise.all([...events, ...events].map((e) => stand.deliver(JSON.stringify(e))));
+    expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
+    expect(await db().stripeEvent.count({ where: { id: { in: events.map((e) => e.id) }, outcome: 'PROCESSED' } })).toBe(40);
+    expect(await db().creditLedgerEntry.count({ where: { organizationId: u.organization.id, kind: 'PURCHASE' } })).toBe(20);
+    expect((await balance(u)).toString()).toBe(String(20 * packCredits(starter)));
+    expect(await db().auditLogEntry.count({ where: { organizationId: u.organization.id, action: 'credits.purchase' } })).toBe(20);
+  });
 });
