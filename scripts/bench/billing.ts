@@ -6,7 +6,8 @@
 //
 // Events are checkout.session.completed for the first pack, signed with the stripe SDK and POSTed
 // over HTTP to the platform's webhook route (app/api/stripe/webhook/route.ts, served by a plain
-// node:http server in this process, so no web build is needed). The route answers once the event
+// node:http server in this process, so no web build is needed). They are signed and sent from a
+// child process, as Stripe sends from machines of its own. The route answers once the event
 // is recorded and its credit written, so a delivery's round trip is its webhook-to-credited time.
 // Settlements reserve and then settle jobs of one organization from `concurrency` workers at once,
 // all contending for its credit lock. The last line printed is one JSON object.
@@ -15,6 +16,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { once } from 'node:events';
+import { fork } from 'node:child_process';
 import { ephemeralPort } from '../lib/supervisor';
 import { ensureEmbeddedPostgres } from '../../server/db/embedded';
 import { applyMigrations } from '../../server/db/migrate';
@@ -26,6 +29,7 @@ import { reserveForJob, settleJob } from '../../server/services/credits/ledger';
 import { DEFAULT_PRICE_BOOK, packCredits } from '../../lib/universal/price-book';
 import { startStripeStandIn } from '../../tests/kit/stripe-server';
 import { startWebhookEndpoint } from '../../tests/kit/stripe-webhook-endpoint';
+import type { SenderJob, SenderResult } from './stripe-sender';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,6 +54,15 @@ async function pool<T>(items: T[], width: number, work: (item: T) => Promise<voi
   await Promise.all(Array.from({ length: width }, async () => {
     while (next < items.length) await work(items[next++]!);
   }));
+}
+
+/** Sends the payloads from a process of its own (scripts/bench/stripe-sender.ts) and waits for its figures. */
+async function send(job: SenderJob): Promise<SenderResult> {
+  const sender = fork(path.join(import.meta.dirname, 'stripe-sender.ts'), { execArgv: ['--import', 'tsx'] });
+  sender.send(job);
+  const [result] = (await once(sender, 'message')) as [SenderResult];
+  sender.disconnect();
+  return result;
 }
 
 async function main() {
@@ -82,17 +95,10 @@ async function main() {
     });
     // Warm-up: connections, the price book cache, the route module.
     await pool(payloads.splice(0, Math.min(20, payloads.length)), 10, async (p) => void (await stand.deliver(p)));
-    const latencies: number[] = [];
-    let failures = 0;
-    const webhookStart = performance.now();
-    await pool(payloads, CONCURRENCY, async (payload) => {
-      const t = performance.now();
-      const response = await stand.deliver(payload);
-      latencies.push(performance.now() - t);
-      if (response.status !== 200) failures++;
-      await response.arrayBuffer();
-    });
-    const webhookWallS = (performance.now() - webhookStart) / 1000;
+    const sent = await send({ url: endpoint.url, secret, payloads, concurrency: CONCURRENCY });
+    const latencies = sent.latencies;
+    const failures = sent.failures;
+    const webhookWallS = sent.wallS;
 
     // Settlements: one organization, every worker on its lock.
     const contended = orgs[0]!;

@@ -102,6 +102,12 @@ function currency(form: Form, key: string): string {
   return value;
 }
 
+/** POSTs a webhook as Stripe does: the payload signed with the endpoint's secret (or the header given). */
+export function deliverWebhook({ url, payload, secret, header, signer = new Stripe('sk_test_lathe_standin') }: { url: string; payload: string; secret: string; header?: string; signer?: Stripe }): Promise<Response> {
+  const signature = header ?? signer.webhooks.generateTestHeaderString({ payload, secret });
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+}
+
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -123,10 +129,7 @@ export async function startStripeStandIn(options: { webhookSecret: string; secre
   let hold = false;
   const held: string[] = [];
 
-  async function deliver(payload: string, header?: string): Promise<Response> {
-    const signature = header ?? signer.webhooks.generateTestHeaderString({ payload, secret: options.webhookSecret });
-    return fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
-  }
+  const deliver = (payload: string, header?: string) => deliverWebhook({ url: webhookUrl, payload, secret: options.webhookSecret, header, signer });
 
   async function event(type: string, object: Obj, opts: { id?: string; send?: boolean; created?: number } = {}) {
     const evt = { id: opts.id ?? id('evt'), object: 'event', api_version: '2025-01-01', created: opts.created ?? now(), livemode: false, type, data: { object } };

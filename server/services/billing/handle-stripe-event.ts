@@ -59,6 +59,27 @@ export async function handleStripeWebhook({ db, rawBody, signature, secret }: { 
   return handleStripeEvent({ db, event: parsed.data });
 }
 
+type StripeEventInput = { id: string; type: string; data: { object: Record<string, unknown> } };
+
+type EventRow = { id: string; type: string; outcome: 'PROCESSED' | 'IGNORED' | 'REFUSED'; organizationId?: string | null; detail?: string | null; payload: unknown };
+
+/**
+ * Records an event id with its outcome unless it is already recorded; false when it was. Raw SQL:
+ * Prisma compiles a `createMany` anew on every call, and this runs on every delivery.
+ */
+async function claimEvent(db: Pick<Tx, '$executeRawUnsafe'>, row: EventRow): Promise<boolean> {
+  const count = await db.$executeRawUnsafe(
+    `INSERT INTO "StripeEvent" ("id","type","outcome","organizationId","detail","payload") VALUES ($1,$2,$3::"StripeEventOutcome",$4,$5,$6::jsonb) ON CONFLICT ("id") DO NOTHING`,
+    row.id,
+    row.type,
+    row.outcome,
+    row.organizationId ?? null,
+    row.detail ?? null,
+    JSON.stringify(row.payload),
+  );
+  return count > 0;
+}
+
 /** Rolls back the work of an event whose id was already handled. */
 class DuplicateEvent extends Error {}
 
@@ -79,13 +100,12 @@ async function previous(db: Db, id: string): Promise<WebhookAnswer> {
 }
 
 /** Handles a verified event exactly once by its id. */
-export async function handleStripeEvent({ db, event }: { db: Db; event: { id: string; type: string; data: { object: Record<string, unknown> } } }): Promise<WebhookAnswer> {
-  const payload = event as unknown as Prisma.InputJsonValue;
+export async function handleStripeEvent({ db, event }: { db: Db; event: StripeEventInput }): Promise<WebhookAnswer> {
   const handler = Object.hasOwn(STRIPE_EVENT_HANDLERS, event.type) ? STRIPE_EVENT_HANDLERS[event.type] : undefined;
   if (!handler) {
-    const { count } = await db.stripeEvent.createMany({ data: [{ id: event.id, type: event.type, outcome: 'IGNORED', detail: 'type not on the allow-list', payload }], skipDuplicates: true });
+    const claimed = await claimEvent(db, { id: event.id, type: event.type, outcome: 'IGNORED', detail: 'type not on the allow-list', payload: event });
     logger.info({ eventId: event.id, type: event.type }, 'ignored a Stripe event whose type is not on the allow-list');
-    return { status: 200, body: { received: true, outcome: 'ignored', ...(count === 0 ? { duplicate: true } : {}) } };
+    return { status: 200, body: { received: true, outcome: 'ignored', ...(claimed ? {} : { duplicate: true }) } };
   }
   for (let attempt = 1; ; attempt++) {
     try {
@@ -95,8 +115,7 @@ export async function handleStripeEvent({ db, event }: { db: Db; event: { id: st
           // The id is claimed last, with its outcome, in the transaction of its effects: a replay or
           // a concurrent duplicate (which waits on the primary key, or on the payment's row) finds it
           // taken and rolls back whatever it did.
-          const { count } = await tx.stripeEvent.createMany({ data: [{ id: event.id, type: event.type, outcome: 'PROCESSED', payload, organizationId: result.organizationId, detail: result.detail }], skipDuplicates: true });
-          if (count === 0) throw new DuplicateEvent();
+          if (!(await claimEvent(tx, { id: event.id, type: event.type, outcome: 'PROCESSED', organizationId: result.organizationId, detail: result.detail, payload: event }))) throw new DuplicateEvent();
           return result;
         },
         { timeout: 30_000, maxWait: 30_000 },
@@ -109,17 +128,16 @@ export async function handleStripeEvent({ db, event }: { db: Db; event: { id: st
       // A concurrent transaction committed a row this one also inserted (the same event's payment,
       // or another event of the same payment): run again on what it wrote.
       if (isUniqueViolation(error) && attempt < MAX_ATTEMPTS) continue;
-      return refusedOrThrow(db, event, payload, error);
+      return refusedOrThrow(db, event, error);
     }
   }
 }
 
 /** A refused event is recorded as such and answered 400; anything else is thrown (a 500, which Stripe retries). */
-async function refusedOrThrow(db: Db, event: { id: string; type: string }, payload: Prisma.InputJsonValue, error: unknown): Promise<WebhookAnswer> {
+async function refusedOrThrow(db: Db, event: StripeEventInput, error: unknown): Promise<WebhookAnswer> {
   if (error instanceof RefusedEvent || (error instanceof Error && error.name === 'ZodError')) {
     const detail = error instanceof RefusedEvent ? error.message : `the event's object is not in the shape expected: ${error.message.slice(0, 300)}`;
-    const { count } = await db.stripeEvent.createMany({ data: [{ id: event.id, type: event.type, outcome: 'REFUSED', detail, payload }], skipDuplicates: true });
-    if (count === 0) return previous(db, event.id);
+    if (!(await claimEvent(db, { id: event.id, type: event.type, outcome: 'REFUSED', detail, payload: event }))) return previous(db, event.id);
     logger.warn({ eventId: event.id, type: event.type, reason: detail }, 'refused a Stripe event: nothing credited');
     return { status: 400, body: { received: false, outcome: 'refused', error: detail } };
   }
