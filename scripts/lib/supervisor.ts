@@ -11,9 +11,10 @@ import { resolveDatabase } from '@/server/db/embedded';
 import { applyMigrations } from '@/server/db/migrate';
 import { chooseExecutor } from '@/gpu-runner/host';
 import { setUpTrainerEnvironment } from '@/server/services/platform/trainer-environment';
+import { stripClientRuntimeFromPublicPages } from './static-public-pages';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BUILD_INPUTS = ['app', 'components', 'lib', 'server', 'messages', 'i18n', 'public', 'content', 'next.config.ts', 'source.config.ts', 'package-lock.json', 'postcss.config.mjs'];
+const BUILD_INPUTS = ['app', 'components', 'lib', 'server', 'messages', 'i18n', 'public', 'content', 'next.config.ts', 'source.config.ts', 'package-lock.json', 'postcss.config.mjs', 'scripts/lib/static-public-pages.ts'];
 const BUILD_STAMP = path.join(ROOT, '.next', 'lathe-build-hash');
 
 export type ProcessName = 'web' | 'worker' | 'gpu-runner';
@@ -142,7 +143,7 @@ async function withBuildLock<T>(fn: () => T): Promise<T> {
   }
 }
 
-/** Runs `next build` unless the last build saw the same sources. */
+/** Runs `next build` (then serves the public pages without the App Router's client) unless the last build saw the same sources. */
 export async function ensureWebBuild(log: (line: string) => void = console.log) {
   // `npm test` builds once before the tests start; rebuilding under running servers (because a
   // file changed mid-run) would pull .next from under them.
@@ -161,6 +162,7 @@ function buildIfStale(log: (line: string) => void) {
     encoding: 'utf8',
   });
   if (res.status !== 0) throw new Error(`next build failed:\n${res.stdout}\n${res.stderr}`);
+  stripClientRuntimeFromPublicPages(path.join(ROOT, '.next'));
   fs.writeFileSync(BUILD_STAMP, current);
 }
 
