@@ -1,9 +1,11 @@
 // The public site in every language, in Chromium: each page answers 200 with the right
 // <html lang>, exactly one h1, alt text on every image, no console errors, no missing messages,
 // and no broken internal links or anchors; hreflang, canonical, Open Graph, sitemap, robots and
-// RSS; language detection and the remembered choice; the pricing calculator; axe-core on the
-// pages people land on; and the dashboard's language from the user's setting.
+// RSS; language detection and the remembered choice; the landing page's JavaScript budget; the
+// pricing calculator; axe-core on the pages people land on; and the dashboard's language from the
+// user's setting.
 import fs from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import AxeBuilder from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -143,6 +145,38 @@ describe('the site around the pages', () => {
     expect(new URL(page.url()).pathname).toBe('/pl/security');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('pl');
     await browser.clearCookies({ name: 'NEXT_LOCALE' });
+  });
+
+  it('loads at most 120 kB of gzip JavaScript on the landing page in every language, and its menus work without it', async () => {
+    for (const locale of locales) {
+      const scripts = new Set<string>();
+      const onRequest = (r: { resourceType: () => string; url: () => string }) => void (r.resourceType() === 'script' && scripts.add(r.url()));
+      page.on('request', onRequest);
+      await page.goto(web.url + localizedPath(locale, '/'), { waitUntil: 'load' });
+      page.off('request', onRequest);
+      let gzipBytes = 0;
+      for (const url of scripts) gzipBytes += gzipSync(Buffer.from(await (await fetch(url)).arrayBuffer())).length;
+      expect(gzipBytes, `${locale}: ${[...scripts].join(', ')}`).toBeLessThanOrEqual(120 * 1024);
+    }
+
+    // The footer's menu on a phone-wide German landing page: choosing Japanese is remembered.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${web.url}/de`);
+    await page.locator('#language-footer summary').click();
+    await page.locator('#language-footer a[hreflang="ja"]').click();
+    await page.waitForURL(`${web.url}/ja`);
+    expect((await browser.cookies(web.url)).find((c) => c.name === 'NEXT_LOCALE')?.value).toBe('ja');
+    await page.goto(`${web.url}/`);
+    expect(new URL(page.url()).pathname).toBe('/ja');
+    await browser.clearCookies({ name: 'NEXT_LOCALE' });
+    await page.setViewportSize({ width: 1280, height: 720 });
+
+    // From a page that runs the App Router (pricing), its logo link renders the landing page in place.
+    await page.goto(`${web.url}/pricing`);
+    await page.locator('header a[href="/"]').click();
+    await page.waitForURL(`${web.url}/`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    expect(consoleErrors).toEqual([]);
   });
 
   it('renders the operator from the configuration on the imprint', async () => {
