@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withoutClientRuntime } from './static-public-pages';
+import { stripClientRuntimeFromPublicPages, withoutClientRuntime } from './static-public-pages';
 
 // The shape of a page `next build` prerenders: script preloads and the Turbopack bootstrap in the
 // head, the React Server Components payload inline at the end of the body.
@@ -36,5 +39,49 @@ describe('withoutClientRuntime', () => {
     expect(html).toContain('<details id="language-header"><summary>Deutsch</summary>');
     expect(html).toContain('<a href="/pl" hreflang="pl">Polski</a>');
     expect(html).toContain("const a = '&lt;script&gt;';");
+  });
+});
+
+/** A `next build` output in the shape the step reads: the prerender manifest, each route's client reference manifest and the pages' HTML. */
+function buildOutput(clientModules: Record<string, string[]>) {
+  const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-static-pages-'));
+  const routes = {
+    '/en': { srcRoute: '/[locale]', dataRoute: '/en.rsc', initialRevalidateSeconds: false },
+    '/en/pricing': { srcRoute: '/[locale]/pricing', dataRoute: '/en/pricing.rsc', initialRevalidateSeconds: 60 },
+    '/en/blog/rss.xml': { srcRoute: '/[locale]/blog/rss.xml', dataRoute: null, initialRevalidateSeconds: false },
+    '/docs': { srcRoute: null, dataRoute: '/docs.rsc', initialRevalidateSeconds: false },
+  };
+  fs.writeFileSync(path.join(dist, 'prerender-manifest.json'), JSON.stringify({ routes }));
+  for (const [route, modules] of Object.entries(clientModules)) {
+    fs.mkdirSync(path.join(dist, 'server', 'app', route), { recursive: true });
+    const manifest = { clientModules: Object.fromEntries(modules.map((m) => [`[project]/${m} <module evaluation>`, { id: 1 }])) };
+    fs.writeFileSync(path.join(dist, 'server', 'app', route, 'page_client-reference-manifest.js'), `globalThis.__RSC_MANIFEST = globalThis.__RSC_MANIFEST || {};\nglobalThis.__RSC_MANIFEST[${JSON.stringify(`${route}/page`)}] = ${JSON.stringify(manifest)};`);
+  }
+  for (const page of ['en', 'en/pricing', 'docs']) {
+    fs.mkdirSync(path.dirname(path.join(dist, 'server', 'app', page)), { recursive: true });
+    fs.writeFileSync(path.join(dist, 'server', 'app', `${page}.html`), PRERENDERED);
+  }
+  fs.mkdirSync(path.join(dist, 'server', 'route-cache', 'APP_PAGE'), { recursive: true });
+  return dist;
+}
+
+describe('stripClientRuntimeFromPublicPages', () => {
+  const html = (dist: string, page: string) => fs.readFileSync(path.join(dist, 'server', 'app', `${page}.html`), 'utf8');
+
+  it('rewrites the public pages built once, and leaves regenerated pages, route handlers and other parts alone', () => {
+    const dist = buildOutput({ '/[locale]': ['node_modules/next/dist/client/app-dir/link.js', 'node_modules/lucide-react/dist/esm/Icon.mjs'] });
+    expect(stripClientRuntimeFromPublicPages(dist)).toEqual(['/en']);
+    expect(html(dist, 'en')).not.toContain('<script');
+    expect(html(dist, 'en/pricing')).toContain('<script');
+    expect(html(dist, 'docs')).toContain('<script');
+    expect(fs.existsSync(path.join(dist, 'server', 'route-cache'))).toBe(false);
+    fs.rmSync(dist, { recursive: true });
+  });
+
+  it('refuses a page built once with a client component of its own, naming it', () => {
+    const dist = buildOutput({ '/[locale]': ['node_modules/next/dist/client/app-dir/link.js', 'components/marketing/theme-toggle.tsx'] });
+    expect(() => stripClientRuntimeFromPublicPages(dist)).toThrow(/\/\[locale\] is built once .*components\/marketing\/theme-toggle\.tsx/);
+    expect(html(dist, 'en')).toContain('<script');
+    fs.rmSync(dist, { recursive: true });
   });
 });

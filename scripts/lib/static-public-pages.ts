@@ -9,6 +9,7 @@
 // scripts on the first regeneration, so it keeps the App Router, and its calculator hydrates there.
 import fs from 'node:fs';
 import path from 'node:path';
+import vm from 'node:vm';
 import { parse, serialize, type DefaultTreeAdapterMap } from 'parse5';
 
 type Node = DefaultTreeAdapterMap['node'];
@@ -45,21 +46,50 @@ export function withoutClientRuntime(html: string): string {
   return serialize(document);
 }
 
+/**
+ * Client components that render their whole output on the server, so a page loses nothing when
+ * they never run: Next's own (links, the router's boundaries) and the icons.
+ */
+const COMPLETE_WITHOUT_JS = ['node_modules/next/', 'node_modules/lucide-react/'];
+
+/** The client components of a route that would do something in the browser, read from the build's client reference manifest. */
+function interactiveClientComponents(distDir: string, srcRoute: string): string[] {
+  const file = path.join(distDir, 'server', 'app', srcRoute, 'page_client-reference-manifest.js');
+  const context: { __RSC_MANIFEST?: Record<string, { clientModules: Record<string, unknown> }> } = {};
+  vm.runInNewContext(fs.readFileSync(file, 'utf8'), Object.assign(context, { globalThis: context }));
+  const manifest = context.__RSC_MANIFEST?.[`${srcRoute}/page`];
+  if (!manifest) throw new Error(`${path.relative(distDir, file)} has no client reference manifest for ${srcRoute}`);
+  const modules = Object.keys(manifest.clientModules).map((id) => id.replace(/^\[project\]\//, '').replace(/ <.*$/, ''));
+  return [...new Set(modules)].filter((id) => !COMPLETE_WITHOUT_JS.some((prefix) => id.startsWith(prefix)));
+}
+
 type PrerenderManifest = {
   routes: Record<string, { srcRoute: string | null; dataRoute: string | null; initialRevalidateSeconds: number | false }>;
 };
 
 /**
  * Rewrites the prerendered HTML of every public page Next does not regenerate, in a finished
- * `next build` output. Returns the routes it rewrote; throws when it finds none, so a build whose
- * layout it no longer understands fails instead of shipping the App Router unnoticed.
+ * `next build` output. Returns the routes it rewrote. Throws when such a page has a client
+ * component that would never run, and when it finds no page at all, so a build whose layout it no
+ * longer understands fails instead of shipping the App Router unnoticed.
  */
 export function stripClientRuntimeFromPublicPages(distDir: string): string[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(distDir, 'prerender-manifest.json'), 'utf8')) as PrerenderManifest;
   const rewritten: string[] = [];
+  const checked = new Set<string>();
   for (const [route, entry] of Object.entries(manifest.routes)) {
     // A page (not a route handler such as rss.xml), of the public site, prerendered once.
     if (!entry.srcRoute || !PUBLIC_SITE_ROUTE.test(entry.srcRoute) || !entry.dataRoute || entry.initialRevalidateSeconds !== false) continue;
+    if (!checked.has(entry.srcRoute)) {
+      const interactive = interactiveClientComponents(distDir, entry.srcRoute);
+      if (interactive.length > 0) {
+        throw new Error(
+          `${entry.srcRoute} is built once and served without JavaScript, so these client components would never run there: ${interactive.join(', ')}. ` +
+            'Make them work without JavaScript (links, <details>, forms), or let the page render again at run time (revalidate, or read the request).',
+        );
+      }
+      checked.add(entry.srcRoute);
+    }
     const file = path.join(distDir, 'server', 'app', `${route === '/' ? 'index' : route}.html`);
     if (!fs.existsSync(file)) throw new Error(`the prerendered page ${route} has no ${path.relative(distDir, file)}`);
     fs.writeFileSync(file, withoutClientRuntime(fs.readFileSync(file, 'utf8')));
