@@ -11,7 +11,8 @@ RUN npm install --no-audit --no-fund
 FROM deps AS build
 COPY . .
 ENV NEXT_TELEMETRY_DISABLED=1 LATHE_SKIP_ENV_VALIDATION=1
-RUN npx next build
+# next build, then the public pages built once without the App Router's client (ARCHITECTURE.md).
+RUN npm run build
 
 FROM node:22-bookworm-slim
 WORKDIR /app
