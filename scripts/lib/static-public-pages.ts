@@ -24,7 +24,8 @@ const attribute = (el: Element, name: string) => el.attrs.find((a) => a.name ===
 /** Whether a node is part of the App Router's client: a script, or a hint that fetches one early. */
 function isClientRuntime(node: Node): boolean {
   if (!('tagName' in node)) return false;
-  if (node.tagName === 'script') return true;
+  // Scripts that run; data blocks (structured data for search engines, say) stay.
+  if (node.tagName === 'script') return /^(|text\/javascript|application\/javascript|module)$/i.test(attribute(node, 'type')?.trim() ?? '');
   if (node.tagName !== 'link') return false;
   const rel = attribute(node, 'rel')?.toLowerCase().split(/\s+/) ?? [];
   return rel.includes('modulepreload') || (rel.includes('preload') && attribute(node, 'as') === 'script');
