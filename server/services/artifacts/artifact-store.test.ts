@@ -91,6 +91,18 @@ describe.each(backends)('artifact store: %s', (_name, make) => {
     expect(sha(await readFile(dest))).toBe(ref.sha256);
   });
 
+  it('adopts a finished file under the digest it was written with, and keeps the file where it was', async () => {
+    const store = make();
+    const file = path.join(root, `finished-${_name.replace(/\W/g, '')}.jsonl`);
+    const data = Buffer.from(`{"prompt":"${Math.random()}"}\n`);
+    await writeFile(file, data);
+    const ref = await store.adopt(file, { sha256: sha(data), size: data.length });
+    expect(ref).toEqual({ sha256: sha(data), size: data.length, key: `sha256/${sha(data).slice(0, 2)}/${sha(data).slice(2)}` });
+    expect(await text(await store.get(ref.sha256, { verify: true }))).toBe(data.toString());
+    expect(await readFile(file)).toEqual(data);
+    expect(await store.adopt(file, { sha256: sha(data), size: data.length })).toEqual(ref);
+  });
+
   it('publishes nothing when the hash is not the expected one or the source fails', async () => {
     const store = make();
     const data = Buffer.from('dataset rows');
@@ -123,6 +135,18 @@ describe('local backend specifics', () => {
     expect((await stat(dest)).ino).toBe(info.ino);
     await store.put(failingSource()).catch(() => undefined);
     expect(await readdir(path.join(dataDir, 'artifacts', 'tmp'))).toEqual([]);
+  });
+
+  it('adopts a file by linking it, read-only, rather than copying it', async () => {
+    const dataDir = path.join(root, 'adopt');
+    const store = createArtifactStore({ backend: 'local', dataDir });
+    const file = path.join(root, 'adopted.jsonl');
+    const data = Buffer.from('{"prompt":"linked"}\n');
+    await writeFile(file, data);
+    const ref = await store.adopt(file, { sha256: sha(data), size: data.length });
+    const stored = await stat(path.join(dataDir, 'artifacts', ref.key));
+    expect(stored.ino).toBe((await stat(file)).ino);
+    expect(stored.mode & 0o777).toBe(0o444);
   });
 
   it('takes concurrent puts of the same content', async () => {

@@ -1,5 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { Transform, Writable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ArtifactError } from './errors';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -29,6 +31,13 @@ export class HashingStream extends Transform {
   digest(): string {
     return this.hash.digest('hex');
   }
+}
+
+/** The SHA-256 and size of a file, read where it lies. */
+export async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
+  const hashing = new HashingStream();
+  await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), hashing, new Writable({ write: (_chunk, _encoding, done) => done() }));
+  return { sha256: hashing.digest(), size: hashing.bytes };
 }
 
 /** Like HashingStream, but errors at the end if the content is not `expected`. */

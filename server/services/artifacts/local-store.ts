@@ -71,6 +71,25 @@ export class LocalArtifactStore implements ArtifactStore {
     }
   }
 
+  async adopt(file: string, { sha256, size }: Pick<ArtifactRef, 'sha256' | 'size'>): Promise<ArtifactRef> {
+    const ref = { sha256, size, key: artifactKey(sha256) };
+    const final = this.pathOf(sha256);
+    if (await stat(final).catch(() => undefined)) return ref;
+    await mkdir(path.dirname(final), { recursive: true });
+    // Read-only like every stored artifact: materialize() hands out hardlinks to this inode too.
+    await chmod(file, 0o444);
+    try {
+      await link(file, final);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return ref;
+      // Another filesystem, or one without hard links: copied (and hashed again) instead.
+      if (code === 'EXDEV' || code === 'EPERM' || code === 'EMLINK') return this.put(file, { expectedSha256: sha256 });
+      throw error;
+    }
+    return ref;
+  }
+
   async get(sha256: string, options: GetOptions = {}): Promise<Readable> {
     const file = this.pathOf(sha256);
     if (!(await this.has(sha256))) throw new ArtifactError('not_found', `artifact ${sha256} is not in the store`);

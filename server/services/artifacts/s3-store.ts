@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
@@ -17,7 +17,7 @@ import {
   UploadPartCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { artifactKey, assertSha256, HashingStream, VerifyingStream } from './digest';
+import { artifactKey, assertSha256, hashFile, VerifyingStream } from './digest';
 import { ArtifactError } from './errors';
 import { spoolToTemp } from './local-store';
 import type { ArtifactRef, ArtifactStore, GetOptions, PutOptions } from './types';
@@ -41,12 +41,6 @@ export interface S3ArtifactStoreConfig {
 }
 
 const MiB = 1024 * 1024;
-
-async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
-  const hashing = new HashingStream();
-  await pipeline(createReadStream(file), hashing, new Writable({ write: (_chunk, _encoding, done) => done() }));
-  return { sha256: hashing.digest(), size: hashing.bytes };
-}
 
 function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -99,16 +93,21 @@ export class S3ArtifactStore implements ArtifactStore {
       if (options.expectedSha256 && spooled.sha256 !== options.expectedSha256) {
         throw new ArtifactError('checksum_mismatch', `content hashes to ${spooled.sha256}, expected ${options.expectedSha256}`);
       }
-      const ref = { sha256: spooled.sha256, size: spooled.size, key: artifactKey(spooled.sha256) };
-      const existing = await this.stat(spooled.sha256);
-      if (existing && existing.size === spooled.size) return ref;
-      await this.upload(spooled.file, spooled.sha256, spooled.size);
-      const stored = await this.stat(spooled.sha256);
-      if (stored?.size !== spooled.size) throw new ArtifactError('storage_error', `S3 holds ${stored?.size ?? 'no'} bytes for ${spooled.sha256} after upload, expected ${spooled.size}`);
-      return ref;
+      return await this.adopt(spooled.file, spooled);
     } finally {
       if (spooled.owned) await rm(spooled.file, { force: true });
     }
+  }
+
+  async adopt(file: string, { sha256, size }: Pick<ArtifactRef, 'sha256' | 'size'>): Promise<ArtifactRef> {
+    assertSha256(sha256);
+    const ref = { sha256, size, key: artifactKey(sha256) };
+    const existing = await this.stat(sha256);
+    if (existing && existing.size === size) return ref;
+    await this.upload(file, sha256, size);
+    const stored = await this.stat(sha256);
+    if (stored?.size !== size) throw new ArtifactError('storage_error', `S3 holds ${stored?.size ?? 'no'} bytes for ${sha256} after upload, expected ${size}`);
+    return ref;
   }
 
   private async upload(file: string, sha256: string, size: number): Promise<void> {
