@@ -3,7 +3,8 @@
 // side by side in one run, without the web server, model and runner that `bench:sdk` starts.
 //   npm run bench:upload-store
 //   npm run bench:upload-store -- --upload-mb 100 --chunk-mib 8
-// The file is written to the store the way the SDK sends it (one `write` per 8 MiB PATCH), then
+// The file is written to the store the way the SDK sends it (the whole file in one `write`, one
+// PATCH; `--chunk-mib N` sends one `write` per N MiB instead, as a client with a chunk size does), then
 // finished into a dataset (the artifact store, the Dataset row, its validation job). The phases are
 // timed apart so a run says where the time goes. On a fresh database of its own; the last line
 // printed is one JSON object.
@@ -22,9 +23,9 @@ import { createTestUser } from '../../tests/helpers/factories';
 import { createTestDatabase } from '../../tests/setup/database';
 import { plainPutSeconds } from './plain-put';
 
-const { values: args } = parseArgs({ options: { 'upload-mb': { type: 'string', default: '100' }, 'chunk-mib': { type: 'string', default: '8' } } });
+const { values: args } = parseArgs({ options: { 'upload-mb': { type: 'string', default: '100' }, 'chunk-mib': { type: 'string' } } });
 const UPLOAD_BYTES = Number(args['upload-mb']) * 1_000_000;
-const CHUNK = Number(args['chunk-mib']) * 1024 * 1024;
+const CHUNK = args['chunk-mib'] ? Number(args['chunk-mib']) * 1024 * 1024 : Infinity;
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 async function main() {
@@ -66,7 +67,7 @@ async function main() {
     console.log(
       JSON.stringify({
         upload_bytes: size,
-        chunk_bytes: CHUNK,
+        chunk_bytes: Math.min(CHUNK, size),
         put_mb_s: round(size / 1e6 / putSeconds),
         store_mb_s: round(size / 1e6 / storeSeconds),
         store_write_s: round(writeSeconds),

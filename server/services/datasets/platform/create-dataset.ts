@@ -19,9 +19,10 @@ export interface CreateDatasetOptions {
   /**
    * The file as received: a path on this host (a spooled request body), its bytes, or a stream of
    * a known size (a finished resumable upload read from its parts); a stream that ends at another
-   * size is refused.
+   * size is refused. Or a complete file whose SHA-256 was computed as it was written (a resumable
+   * upload that arrived in one request): stored as it is, not read again.
    */
-  source: { path: string } | { bytes: Buffer } | { stream: Readable; size: number };
+  source: { path: string } | { bytes: Buffer } | { stream: Readable; size: number } | { hashedFile: string; sha256: string; size: number };
   filename: string;
   /** Shown in lists; the file name when not given. */
   name?: string;
@@ -42,6 +43,16 @@ export function assertUploadSize(size: number, maxBytes = maxUploadBytes()): voi
   }
 }
 
+function storeSource(store: ArtifactStore, source: CreateDatasetOptions['source'], expectedSha256: string | undefined) {
+  if ('hashedFile' in source) {
+    if (expectedSha256 !== undefined && source.sha256 !== expectedSha256) {
+      return Promise.reject(new ArtifactError('checksum_mismatch', `content hashes to ${source.sha256}, expected ${expectedSha256}`));
+    }
+    return store.adopt(source.hashedFile, source);
+  }
+  return store.put('bytes' in source ? Readable.from([source.bytes]) : 'stream' in source ? source.stream : source.path, { expectedSha256 });
+}
+
 /**
  * Stores an uploaded file in the artifact store (its hash checked by the store, and against the
  * client's when given), then creates the Dataset in UPLOADED with its audit entry and the
@@ -58,7 +69,7 @@ export async function createDataset({
   maxBytes = maxUploadBytes(),
 }: CreateDatasetOptions): Promise<DatasetSummary> {
   const { db, scope, actor } = tenant;
-  const size = 'bytes' in source ? source.bytes.length : 'stream' in source ? source.size : (await stat(source.path)).size;
+  const size = 'bytes' in source ? source.bytes.length : 'path' in source ? (await stat(source.path)).size : source.size;
   const closeSource = () => {
     if ('stream' in source) source.stream.destroy();
   };
@@ -72,8 +83,7 @@ export async function createDataset({
     closeSource();
     throw error;
   }
-  const input = 'bytes' in source ? Readable.from([source.bytes]) : 'stream' in source ? source.stream : source.path;
-  const ref = await store.put(input, { expectedSha256 }).catch((error: unknown) => {
+  const ref = await storeSource(store, source, expectedSha256).catch((error: unknown) => {
     if (error instanceof ArtifactError && error.code === 'checksum_mismatch') {
       throw new LatheError('BAD_REQUEST', 'The file received does not match the checksum sent with it: it was damaged on the way. Upload it again.', { param: 'sha256', reason: 'checksum_mismatch' });
     }

@@ -1,13 +1,14 @@
 // Two stores on one database and one data directory stand for two web processes: everything one
 // knows, the other must.
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS, Upload } from '@tus/server';
 import { getDb } from '@/server/db';
 import { tenantDb, type TenantContext } from '@/server/db/tenant';
+import { datasetStore } from '@/server/services/datasets/platform/config';
 import { LatheError } from '@/server/services/errors';
 import { createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { UploadStore } from './upload-store';
@@ -69,6 +70,50 @@ describe('UploadStore', () => {
     }
   });
 
+  it('links an upload that arrived in one request into the artifact store as it lies, with the digest of its bytes', async () => {
+    // A line of its own, so no other test has stored this content already.
+    const data = Buffer.concat([jsonl(500), Buffer.from(`${JSON.stringify({ prompt: randomBytes(8).toString('hex'), completion: 'c' })}\n`)]);
+    const id = await created(data.length);
+    // Uneven chunks across several parts: the digest is taken as they arrive, not from the file.
+    const small = new UploadStore({ db: getDb, databaseUrl: () => process.env.DATABASE_URL!, expirationMs: 3600_000, partBytes: 4000 });
+    const chunks = Array.from({ length: Math.ceil(data.length / 777) }, (_, c) => data.subarray(c * 777, (c + 1) * 777));
+    expect(await small.write(Readable.from(chunks), id, 0)).toBe(data.length);
+    const parts = await getDb().uploadPart.findMany({ where: { uploadId: id }, orderBy: { offset: 'asc' } });
+    expect(parts.length).toBeGreaterThan(2);
+    expect(new Set(parts.map((p) => p.file)).size).toBe(1);
+    const file = path.join(process.env.LATHE_DATA_DIR!, 'uploads', id, parts[0]!.file!);
+    const inode = (await stat(file)).ino;
+    const datasetId = await small.finish({ id, tenant, maxBytes: 1 << 20, filename: 'x.jsonl' });
+    const dataset = await getDb().dataset.findUniqueOrThrow({ where: { id: datasetId } });
+    expect(dataset.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+    const stored = await datasetStore().stat(dataset.sha256!);
+    expect(stored?.size).toBe(data.length);
+    // The same inode: linked, not copied.
+    expect((await stat(path.join(process.env.LATHE_DATA_DIR!, 'artifacts', stored!.key))).ino).toBe(inode);
+    await expect(readdir(path.dirname(file))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('hashes again an upload finished by a process that did not receive it, and one resumed after a broken request', async () => {
+    // One request, finished on the other process: it has no digest of its own and reads the file.
+    const whole = jsonl(120);
+    const first = await created(whole.length);
+    await one.write(Readable.from([whole]), first, 0);
+    const firstId = await two.finish({ id: first, tenant, maxBytes: 1 << 20, filename: 'x.jsonl' });
+    expect((await getDb().dataset.findUniqueOrThrow({ where: { id: firstId } })).sha256).toBe(createHash('sha256').update(whole).digest('hex'));
+
+    // A request broken mid-file, resumed by another request on the same process: two files, hashed as they are joined.
+    const data = jsonl(130);
+    const id = await created(data.length);
+    const broken = new Readable({ read() {} });
+    broken.push(data.subarray(0, 1234));
+    setImmediate(() => broken.destroy(new Error('connection reset')));
+    await expect(one.write(broken, id, 0)).rejects.toThrow('connection reset');
+    expect((await one.getUpload(id)).offset).toBe(1234);
+    expect(await one.write(Readable.from([data.subarray(1234)]), id, 1234)).toBe(data.length);
+    const datasetId = await one.finish({ id, tenant, maxBytes: 1 << 20, filename: 'x.jsonl' });
+    expect((await getDb().dataset.findUniqueOrThrow({ where: { id: datasetId } })).sha256).toBe(createHash('sha256').update(data).digest('hex'));
+  });
+
   it('refuses to finish an upload that lost a part, and keeps it so the client can be told', async () => {
     const small = new UploadStore({ db: getDb, databaseUrl: () => process.env.DATABASE_URL!, expirationMs: 3600_000, partBytes: 1000 });
     try {
@@ -94,6 +139,10 @@ describe('UploadStore', () => {
     setImmediate(() => broken.destroy(new Error('connection reset')));
     await expect(one.write(broken, id, 0)).rejects.toThrow('connection reset');
     expect((await two.getUpload(id)).offset).toBe(300);
+    // The offset covers bytes that are in the upload's file, whatever happens to this process now.
+    const [part] = await getDb().uploadPart.findMany({ where: { uploadId: id } });
+    expect([Number(part!.offset), part!.length]).toEqual([0, 300]);
+    expect((await readFile(path.join(process.env.LATHE_DATA_DIR!, 'uploads', id, part!.file!))).subarray(0, 300)).toEqual(Buffer.alloc(300, 0x61));
   });
 
   it('turns a complete upload into one dataset however many requests on however many processes finish it at once', async () => {
