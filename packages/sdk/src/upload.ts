@@ -21,13 +21,14 @@ export interface UploadOptions {
   filename?: string;
   onProgress?: (progress: UploadProgress) => void;
   signal?: AbortSignal;
-  /** Bytes per PATCH request (default 8 MiB). */
+  /**
+   * Bytes per PATCH request (default: the whole file in one request; the server stores and syncs it
+   * as it arrives, and a dropped connection resumes from what it kept).
+   */
   chunkSize?: number;
   /** Waits between retries after a failed request, in ms (default 0.5 s, 1 s, 2 s, 4 s, 8 s, 8 s). */
   retryDelays?: number[];
 }
-
-const DEFAULT_CHUNK = 8 * 1024 * 1024;
 
 async function openSource(source: UploadSource, filename: string | undefined) {
   if (typeof source === 'string') {
@@ -55,7 +56,7 @@ export async function uploadDataset({ baseUrl, apiKey, source, options }: { base
     const upload = new Upload(file, {
       endpoint: `${baseUrl}/api/uploads`,
       uploadSize: size,
-      chunkSize: options.chunkSize ?? DEFAULT_CHUNK,
+      chunkSize: options.chunkSize ?? Infinity,
       retryDelays: options.retryDelays ?? [500, 1000, 2000, 4000, 8000, 8000],
       headers: { authorization: `Bearer ${apiKey}` },
       metadata: { filename, filetype: 'application/jsonl', ...(options.name ? { datasetName: options.name } : {}) },
