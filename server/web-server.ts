@@ -10,6 +10,7 @@ import { env, publicUrl } from '@/server/env';
 import { logger } from '@/server/logger';
 import { disconnectDb, getDb } from '@/server/db';
 import { authenticateSocket, startJobFanout } from '@/server/realtime/job-fanout';
+import { UPLOAD_PATH, uploadServer } from '@/server/api/upload-server';
 import { httpDuration, httpRequests, startDefaultMetrics, startOpsServer } from '@/server/observability/metrics';
 import { builtRoutePatterns, createRouteLabeler, methodLabel } from '@/server/observability/route-labels';
 import { CLIENT_ADDRESS_HEADER, parseTrustedProxies, resolveClientAddress } from '@/server/services/auth/client-address';
@@ -57,6 +58,19 @@ const server = http.createServer((req, res) => {
     stop();
     httpRequests.inc({ method: methodLabel(req.method), route, status: String(res.statusCode) });
   });
+  // An upload's bytes go to the tus server as the Node stream they arrive as: through Next's route
+  // they would first be turned into a web stream, chunk by chunk (docs/benchmarks.md, SDK).
+  // Its other requests (create, offset, abandon) take the route in app/api/uploads.
+  if (req.method === 'PATCH' && req.url?.startsWith(`${UPLOAD_PATH}/`)) {
+    uploadServer()
+      .handle(req, res)
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'upload request failed');
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
+    return;
+  }
   void handle(req, res);
 });
 const ops = startOpsServer({

@@ -1,6 +1,6 @@
 // tus endpoint for dataset uploads: POST creates an upload, HEAD tells how much arrived, PATCH
 // appends, DELETE abandons. There is no GET: a finished upload is a dataset, read from there.
-import { uploadServer } from '@/app/api/uploads/upload-server';
+import { uploadServer } from '@/server/api/upload-server';
 
 export const dynamic = 'force-dynamic';
 
