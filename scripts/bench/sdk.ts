@@ -5,7 +5,7 @@
 // 1. Time to first token of a streamed chat through `lathe.chat.completions.create` against raw
 //    `fetch` of the same request (same web process, runner and model; the two alternate run by run
 //    and the figure is the p50 of the per-round differences, so load that comes and goes hits both).
-// 2. A dataset upload through `lathe.datasets.upload` (tus, 8 MiB chunks) against one plain HTTP PUT
+// 2. A dataset upload through `lathe.datasets.upload` (tus, the whole file in one PATCH) against one plain HTTP PUT
 //    of the same bytes to a loopback server that reads and discards them: throughput ratio SDK/PUT.
 //    The SDK's figure includes what the platform does with the bytes (the upload store in
 //    PostgreSQL, the artifact store), so the ratio says what an integrator sees, not the SDK alone;
