@@ -5,7 +5,7 @@
 // Types off the allow-list are recorded as ignored and answered 200, as Stripe expects.
 import Stripe from 'stripe';
 import type { Db, Tx } from '@/server/db';
-import { Prisma } from '@/server/generated/prisma/client';
+import { isUniqueViolation } from '@/server/db/errors';
 import { logger } from '@/server/logger';
 import { webhookVerifier } from '@/server/services/billing/stripe-client';
 import { checkoutSessionAsyncFailed, checkoutSessionAsyncSucceeded, checkoutSessionCompleted } from './events/checkout-session';
@@ -82,14 +82,6 @@ async function claimEvent(db: Pick<Tx, '$executeRawUnsafe'>, row: EventRow): Pro
 
 /** Rolls back the work of an event whose id was already handled. */
 class DuplicateEvent extends Error {}
-
-/** A unique index refused a row: from a model query (P2002) or a raw statement (P2010, SQLSTATE 23505). */
-function isUniqueViolation(error: unknown) {
-  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
-  if (error.code === 'P2002') return true;
-  const cause = (error.meta as { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } } | undefined)?.driverAdapterError?.cause;
-  return error.code === 'P2010' && (cause?.kind === 'UniqueConstraintViolation' || cause?.originalCode === '23505');
-}
 
 /** Attempts at an event whose transaction a concurrent one beat to a unique row (the same payment, say). */
 const MAX_ATTEMPTS = 3;

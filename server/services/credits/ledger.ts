@@ -3,6 +3,7 @@
 // an idempotency key, so a retried settlement is a no-op, and a per-organization advisory lock
 // makes concurrent charges see each other, so they cannot overdraw the balance.
 import { Prisma } from '@/server/generated/prisma/client';
+import { isUniqueViolation } from '@/server/db/errors';
 import type { Db, Tx } from '@/server/db';
 import { LatheError } from '@/server/services/errors';
 import { recordAudit, type AuditActor } from '@/server/services/audit/record-audit';
@@ -23,10 +24,6 @@ export { lockOrganization };
 async function balanceIn(tx: Tx, organizationId: string) {
   const { _sum } = await tx.creditLedgerEntry.aggregate({ where: { organizationId }, _sum: { amount: true } });
   return _sum.amount ?? D(0);
-}
-
-function isUniqueViolation(error: unknown) {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
 
 export type ReserveOptions = {

@@ -2,6 +2,7 @@
 // client already confines each query to the caller's project; inside it, a preset is visible to
 // the member who saved it, and to everyone in the project once it is shared.
 import { Prisma } from '@/server/generated/prisma/client';
+import { isUniqueViolation } from '@/server/db/errors';
 import type { TenantContext } from '@/server/db/tenant';
 import { ZPresetParameters, type TPresetParameters } from '@/lib/universal/playground-preset';
 import { LatheError, notFound } from '@/server/services/errors';
@@ -65,7 +66,7 @@ export async function ownPreset({ tenant, userId }: PresetActor, id: string) {
 }
 
 export function nameTaken(error: unknown, name: string): unknown {
-  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+  if (isUniqueViolation(error)) {
     return new LatheError('CONFLICT', `You already have a preset named "${name}"; choose another name or update that one.`, { param: 'name', reason: 'name_taken' });
   }
   return error;

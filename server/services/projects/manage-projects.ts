@@ -1,4 +1,4 @@
-import { Prisma } from '@/server/generated/prisma/client';
+import { isUniqueViolation } from '@/server/db/errors';
 import type { TenantDb } from '@/server/db/tenant';
 import { LatheError } from '@/server/services/errors';
 import { recordAudit } from '@/server/services/audit/record-audit';
@@ -14,7 +14,7 @@ export async function createProject({ db, organizationId, actorUserId, name }: {
       return project;
     });
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    if (isUniqueViolation(error)) {
       throw new LatheError('CONFLICT', 'A project with this name already exists.', { param: 'name' });
     }
     throw error;

@@ -1,6 +1,6 @@
 // Aliases: a stable, project-scoped model name that points at a model version (a base model, a
 // fine-tuned model or a checkpoint) and can be switched without touching the clients that use it.
-import { Prisma } from '@/server/generated/prisma/client';
+import { isUniqueViolation } from '@/server/db/errors';
 import type { TenantContext } from '@/server/db/tenant';
 import { MODEL_NAME_PATTERN } from '@/lib/universal/openai/schema';
 import { recordAudit } from '@/server/services/audit/record-audit';
@@ -32,7 +32,6 @@ async function assertFreeName(tenant: TenantContext, name: string) {
   }
 }
 
-const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 
 export async function listAliases({ tenant }: { tenant: TenantContext }): Promise<AliasSummary[]> {
   const aliases = await tenant.db.modelAlias.findMany({ orderBy: { name: 'asc' } });

@@ -1,4 +1,4 @@
-import { Prisma } from '@/server/generated/prisma/client';
+import { isUniqueViolation } from '@/server/db/errors';
 import type { Db } from '@/server/db';
 import { LatheError } from '@/server/services/errors';
 import { assertStrongPassword, hashPassword } from '@/server/services/auth/password';
@@ -53,7 +53,7 @@ export async function createUser({ db, email, password, name, admin = false, ema
       return { user, organization, project };
     });
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    if (isUniqueViolation(error)) {
       throw new LatheError('CONFLICT', 'An account with this e-mail already exists. Sign in instead.', {
         param: 'email',
         reason: 'email_taken',

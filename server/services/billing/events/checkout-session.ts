@@ -5,8 +5,7 @@ import type { Tx } from '@/server/db';
 import { packCredits } from '@/lib/universal/price-book';
 import { getPriceBook } from '@/server/services/billing/price-book';
 import { applyPayment, recordPackPayment } from '@/server/services/billing/apply-payment';
-import { checkedPack } from './refused';
-import { RefusedEvent } from './refused';
+import { checkedPack, RefusedEvent } from './refused';
 import { ZCheckoutSession, type TCheckoutSession } from './schemas';
 import type { EventOutcome } from './outcome';
 
