@@ -119,7 +119,6 @@ export class UploadStore extends DataStore {
     let queued = offset;
     let sealQueued = offset;
     let sealed = offset;
-    let recorded = false;
     let batch: Buffer[] = [];
     // Writes run in order while the next bytes arrive; so do seals (sync, then record).
     let writing: Promise<void> = Promise.resolve();
@@ -143,7 +142,6 @@ export class UploadStore extends DataStore {
         await target.sync();
         const stored = await this.db.$executeRawUnsafe(STORE_PART, id, start, end, end - start, file);
         if (stored !== 1) throw ERRORS.INVALID_OFFSET;
-        recorded = true;
         sealed = end;
       });
       sealing.catch(() => undefined);
@@ -183,7 +181,7 @@ export class UploadStore extends DataStore {
       await writing.catch(() => undefined);
       await (handle as FileHandle | null)?.close().catch(() => undefined);
       // A file no part names is nobody's; one with recorded parts stays until the upload goes.
-      if (handle && !recorded) await unlink(path.join(directory, file)).catch(() => undefined);
+      if (handle && sealed === offset) await unlink(path.join(directory, file)).catch(() => undefined);
     }
     if (hash && sealed > 0) this.rememberWholeFile(id, { file, size: sealed, sha256: hash.digest('hex') });
     return sealed;
@@ -309,6 +307,7 @@ export class UploadStore extends DataStore {
     const directory = this.directoryOf(id);
     const index = await this.db.uploadPart.findMany({ where: { uploadId: id }, orderBy: { offset: 'asc' }, select: { offset: true, length: true, file: true } });
     const fileStarts = new Map<string, number>();
+    const fileSizes = new Map<string, number>();
     let expected = 0;
     const parts: StoredPart[] = [];
     for (const part of index) {
@@ -316,7 +315,8 @@ export class UploadStore extends DataStore {
       if (offset !== expected || expected >= size) break;
       if (part.file && !fileStarts.has(part.file)) fileStarts.set(part.file, offset);
       const position = part.file ? offset - fileStarts.get(part.file)! : 0;
-      const onDisk = part.file ? await stat(path.join(directory, part.file)).then((s) => s.size, () => -1) : part.length;
+      if (part.file && !fileSizes.has(part.file)) fileSizes.set(part.file, await stat(path.join(directory, part.file)).then((s) => s.size, () => -1));
+      const onDisk = part.file ? fileSizes.get(part.file)! : part.length;
       if (onDisk < position + part.length) break;
       parts.push({ offset, length: part.length, file: part.file, position });
       expected += part.length;
