@@ -208,13 +208,20 @@ describe('the SDK loop', () => {
     const seen: JobEvent[] = [];
     let restarted = false;
     let reconnects = 0;
-    for await (const event of lathe.jobs.watch(job.id, { onConnection: (s) => s === 'connect' && (reconnects += 1) })) {
+    let reconnected = () => {};
+    const back = new Promise<void>((resolve) => (reconnected = resolve));
+    const onConnection = (state: 'connect' | 'disconnect') => {
+      if (state === 'connect' && ++reconnects >= 2) reconnected();
+    };
+    for await (const event of lathe.jobs.watch(job.id, { onConnection })) {
       seen.push(event);
-      // At the first event, while the job has yet to train: a kill any later can come after the
-      // runner wrote the last event, which the stream has then already delivered (no reconnect).
-      if (!restarted) {
+      if (!restarted && event.seq >= 2) {
         restarted = true;
         platform.children.get('web')!.kill('SIGKILL');
+        // Holds the iterator until its socket is back on the restarted process. Left running, it
+        // could read the job's last events over HTTP and end before the socket reconnected, as a
+        // short job on a restarted web process allows.
+        await back;
       }
     }
     expect(restarted).toBe(true);
