@@ -25,6 +25,10 @@ export default defineConfig({
     exclude: ['node_modules/**', '.next/**', '.lathe/**', '.lathe-test/**'],
     globalSetup: ['tests/setup/global-setup.ts'],
     testTimeout: 120_000,
+    // expect.poll gives up after one second by default. The polls here wait on a browser page or a
+    // background process, which on a loaded two-core machine can take longer than that; a test
+    // still fails within its own timeout when the awaited state never comes.
+    expect: { poll: { timeout: 20_000 } },
     hookTimeout: 300_000,
     pool: 'forks',
     fileParallelism: true,
