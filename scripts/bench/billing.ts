@@ -30,6 +30,7 @@ import { DEFAULT_PRICE_BOOK, packCredits } from '../../lib/universal/price-book'
 import { startStripeStandIn } from '../../tests/kit/stripe-server';
 import { startWebhookEndpoint } from '../../tests/kit/stripe-webhook-endpoint';
 import type { SenderJob, SenderResult } from './stripe-sender';
+import { childrenOf, cpuSnapshot, cpuSpent, pidsMatching } from './cpu-account';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,12 +58,16 @@ async function pool<T>(items: T[], width: number, work: (item: T) => Promise<voi
 }
 
 /** Sends the payloads from a process of its own (scripts/bench/stripe-sender.ts) and waits for its figures. */
-async function send(job: SenderJob): Promise<SenderResult> {
+async function send(job: SenderJob, postgresPids: () => number[]): Promise<SenderResult & { cpuMs: Record<string, number | null> }> {
   const sender = fork(path.join(import.meta.dirname, 'stripe-sender.ts'), { execArgv: ['--import', 'tsx'] });
+  await once(sender, 'message'); // ready
+  const groups = { route: [process.pid], sender: [sender.pid!], postgres: postgresPids() };
+  const before = cpuSnapshot(Object.values(groups).flat());
   sender.send(job);
   const [result] = (await once(sender, 'message')) as [SenderResult];
+  const after = cpuSnapshot(Object.values(groups).flat());
   sender.disconnect();
-  return result;
+  return { ...result, cpuMs: cpuSpent(before, after, groups) };
 }
 
 async function main() {
@@ -75,7 +80,7 @@ async function main() {
   const secret = `whsec_${randomBytes(16).toString('hex')}`;
   const stand = await startStripeStandIn({ webhookSecret: secret });
   Object.assign(process.env, stand.env);
-  const endpoint = await startWebhookEndpoint();
+  const endpoint = await startWebhookEndpoint({ keepAlive: true });
   stand.setWebhookUrl(endpoint.url);
   try {
     await applyMigrations({ databaseUrl: database.url, rootDir: path.resolve(import.meta.dirname, '..', '..') });
@@ -95,7 +100,10 @@ async function main() {
     });
     // Warm-up: connections, the price book cache, the route module.
     await pool(payloads.splice(0, Math.min(20, payloads.length)), 10, async (p) => void (await stand.deliver(p)));
-    const sent = await send({ url: endpoint.url, secret, payloads, concurrency: CONCURRENCY });
+    // CPU per webhook by process: the route's (this process), the sender's, PostgreSQL's backends.
+    const postmaster = pidsMatching(`-p\0${new URL(database.url).port}\0`)[0];
+    const sent = await send({ url: endpoint.url, secret, payloads, concurrency: CONCURRENCY }, () => (postmaster ? [postmaster, ...childrenOf(postmaster)] : []));
+    const cpuPerWebhook = Object.fromEntries(Object.entries(sent.cpuMs).map(([k, v]) => [k, v === null ? null : Number((v / payloads.length).toFixed(2))]));
     const latencies = sent.latencies;
     const failures = sent.failures;
     const webhookWallS = sent.wallS;
@@ -124,6 +132,7 @@ async function main() {
     const purchases = await db.creditLedgerEntry.count({ where: { kind: 'PURCHASE' } });
 
     console.log(`  webhooks: ${latencies.length} at ${CONCURRENCY} concurrent, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, ${(latencies.length / webhookWallS).toFixed(0)}/s`);
+    console.log(`  CPU per webhook (ms): ${Object.entries(cpuPerWebhook).map(([k, v]) => `${k} ${v ?? '?'}`).join(', ')}`);
     console.log(`  settlements: ${SETTLEMENTS} on one organization at ${CONCURRENCY} concurrent, ${(SETTLEMENTS / settleS).toFixed(0)}/s`);
     console.log(`  drift: ${drift.toString()} credits; purchases ${purchases} for ${EVENTS} events`);
     console.log(
@@ -134,6 +143,7 @@ async function main() {
         webhook_p99_ms: Number(percentile(latencies, 99).toFixed(1)),
         webhook_per_s: Number((latencies.length / webhookWallS).toFixed(1)),
         webhook_failures: failures,
+        webhook_cpu_ms: cpuPerWebhook,
         settlements: SETTLEMENTS,
         settle_per_s: Number((SETTLEMENTS / settleS).toFixed(1)),
         drift: drift.toNumber(),

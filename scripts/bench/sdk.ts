@@ -11,6 +11,8 @@
 //    PostgreSQL, the artifact store), so the ratio says what an integrator sees, not the SDK alone;
 //    `upload_sdk_vs_raw_tus` compares it with the same bytes sent to the same endpoint in one raw
 //    tus PATCH, which isolates the SDK's share.
+//    The CPU each side spent is printed too: the PUT's (client and sink are this one process), the
+//    SDK client's (this process) and the web process's during the SDK upload.
 // 3. Webhook delivery latency: p50/p99 from emitting an event to the signed request arriving, for
 //    1,000 events over 20 endpoints (scripts/bench/webhook-delivery.ts, run after the SDK figures on
 //    its own embedded database so it does not share the serving stack's load).
@@ -28,6 +30,7 @@ import { writeRandomModel } from '../../tests/kit/models/random-model';
 import { startWebServing } from './serving-web';
 import { plainPutSeconds } from './plain-put';
 import { benchWebhookDelivery } from './webhook-delivery';
+import { cpuSnapshot, cpuSpent } from './cpu-account';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '31' }, 'upload-mb': { type: 'string', default: '200' }, 'webhook-events': { type: 'string', default: '1000' } } });
 const RUNS = Number(args.runs);
@@ -39,6 +42,7 @@ const p50 = (values: number[]) => {
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
 };
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+const cpuMs = (usage: NodeJS.CpuUsage) => Math.round((usage.user + usage.system) / 1000);
 
 async function main() {
   const work = await mkdtemp(path.join(tmpdir(), 'lathe-bench-sdk-'));
@@ -95,10 +99,18 @@ async function main() {
     const line = `${JSON.stringify({ messages: [{ role: 'user', content: 'What is two and two?' }, { role: 'assistant', content: 'Four.' }] })}\n`;
     await writeFile(file, line.repeat(Math.ceil(UPLOAD_BYTES / line.length)));
     const size = Math.ceil(UPLOAD_BYTES / line.length) * line.length;
+    const putCpu = process.cpuUsage();
     const putSeconds = await plainPutSeconds(file, size);
+    const putCpuMs = cpuMs(process.cpuUsage(putCpu));
+    // CPU of each side of the SDK upload: this process is the client, the web process the server.
+    const groups = { web: serving.pids().slice(0, 1) };
+    const before = cpuSnapshot(groups.web);
+    const clientCpu = process.cpuUsage();
     const sdkStart = performance.now();
     await lathe.datasets.upload(file, { filename: 'bench.jsonl' });
     const sdkSeconds = (performance.now() - sdkStart) / 1000;
+    const sdkClientCpuMs = cpuMs(process.cpuUsage(clientCpu));
+    const sdkWebCpuMs = cpuSpent(before, cpuSnapshot(groups.web), groups).web;
     // The same bytes to the same tus endpoint without the SDK: one creation and one PATCH of the
     // whole file, so the SDK's own share can be told from what the platform's upload store costs.
     const rawStart = performance.now();
@@ -125,6 +137,9 @@ async function main() {
       upload_sdk_mb_s: round(size / 1e6 / sdkSeconds),
       upload_put_mb_s: round(size / 1e6 / putSeconds),
       upload_ratio: round(putSeconds / sdkSeconds, 3),
+      upload_put_cpu_ms: putCpuMs,
+      upload_sdk_client_cpu_ms: sdkClientCpuMs,
+      upload_sdk_web_cpu_ms: sdkWebCpuMs,
       upload_raw_tus_mb_s: round(size / 1e6 / rawSeconds),
       upload_sdk_vs_raw_tus: round(rawSeconds / sdkSeconds, 3),
     };
@@ -148,5 +163,4 @@ console.log(
     load_avg_1m: round(loadavg()[0]!, 1),
   }),
 );
-process.exit(0);
 process.exit(0);

@@ -4,7 +4,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { POST } from '@/app/api/stripe/webhook/route';
 
-export async function startWebhookEndpoint(): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * `keepAlive` keeps idle connections open for Node's default 5 s, as the web server does (the
+ * billing benchmark's senders hold theirs); tests close them at once.
+ */
+export async function startWebhookEndpoint({ keepAlive = false }: { keepAlive?: boolean } = {}): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -20,8 +24,13 @@ export async function startWebhookEndpoint(): Promise<{ url: string; close: () =
       res.end(JSON.stringify({ error: String(error) }));
     }
   });
-  server.keepAliveTimeout = 1;
+  if (!keepAlive) server.keepAliveTimeout = 1;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/api/stripe/webhook`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${port}/api/stripe/webhook`, close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
