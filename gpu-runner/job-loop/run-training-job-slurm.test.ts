@@ -2,7 +2,7 @@
 // real database, artifact store, trainer and Slurm executor. Skips loudly without Slurm, unless
 // LATHE_REQUIRE_SLURM=1, where that is a failure.
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { createTestUser } from '@/tests/helpers/factories';
 import { eventually } from '@/tests/helpers/serving';
 import { SLURM_REQUIRED, startSlurmCluster, type SlurmCluster } from '@/tests/helpers/slurm-cluster';
 import { runTrainingJob, type SlurmJobRecord } from './run-training-job';
+import { pidsMatching } from '@/scripts/bench/cpu-account';
 
 const started = await startSlurmCluster();
 const cluster: SlurmCluster | null = 'reason' in started ? null : started;
@@ -184,9 +185,24 @@ describe.skipIf(!cluster)('training jobs on Slurm', () => {
 
   it('fails a job that outlives its Slurm time limit with the TIMEOUT message', async () => {
     // Slurm's smallest limit is a minute, and slurmctld looks for overruns every 30 s: this is the
-    // slowest test here, and it waits on the job's end, never on a clock.
+    // slowest test here, and it waits on the job's end, never on a clock. Once the trainer has taken
+    // a step it is stopped (SIGSTOP): the job keeps its allocation and its clock, so Slurm times it
+    // out all the same (TERM, then KILL after KillWait), but for the minute and more of waiting it
+    // leaves the core to the rest of the suite. A trainer that answers TERM is the cancel test's.
     const job = await queuedJob({ epochs: 100_000 });
-    expect(await runJob(job.id, 1, undefined, { timeLimit: '1' })).toBe('failed');
+    const run = runJob(job.id, 1, undefined, { timeLimit: '1' });
+    await eventually(async () => ((await db.trainingJob.findUnique({ where: { id: job.id } }))?.progress as { step?: number } | null)?.step! >= 1 || undefined, 120_000, 'step 1');
+    const isPython = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('python');
+      } catch {
+        return false;
+      }
+    };
+    const trainers = pidsMatching(path.join('jobs', job.id, 'out')).filter(isPython);
+    expect(trainers.length).toBeGreaterThan(0);
+    for (const pid of trainers) process.kill(pid, 'SIGSTOP');
+    expect(await run).toBe('failed');
     const done = await db.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
     const slurm = done.slurm as SlurmJobRecord;
     expect(slurm.state).toBe('TIMEOUT');
