@@ -71,6 +71,35 @@ describe.skipIf(!cluster)('training jobs on Slurm', () => {
     runTrainingJob({ db, store, executor: executor(slurm), runnerId, jobId, attempt, workRoot: cluster!.workdir, log, cpus: 1, heartbeatMs: 250, signal });
   const messages = async (jobId: string) => (await db.jobEvent.findMany({ where: { jobId }, orderBy: { seq: 'asc' } })).map((e) => e.message);
   const slurmJobsNamed = (jobId: string) => execFileSync('scontrol', ['show', 'job', '-o'], { env: cluster!.env, encoding: 'utf8' }).split('\n').filter((line) => line.includes(`JobName=lathe-${jobId} `)).length;
+  /** The job's trainer processes: python, found by the job's output folder in their arguments. */
+  const trainerPids = (jobId: string) =>
+    pidsMatching(path.join('jobs', jobId, 'out')).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('python');
+      } catch {
+        return false;
+      }
+    });
+  /**
+   * Holds the job's trainer (SIGSTOP), so that what a test does next cannot race the job's end on a
+   * busy machine; the function returned lets it go on (SIGCONT). The job keeps its Slurm clock.
+   */
+  const holdTrainer = (jobId: string) => {
+    const pids = trainerPids(jobId);
+    expect(pids.length, 'a running trainer').toBeGreaterThan(0);
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    return () => {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // ended meanwhile
+        }
+      }
+    };
+  };
+  const stepAtLeast = (jobId: string, step: number) =>
+    eventually(async () => ((await db.trainingJob.findUnique({ where: { id: jobId } }))?.progress as { step?: number } | null)?.step! >= step || undefined, 120_000, `step ${step}`);
 
   it('fine-tunes the fixture through sbatch and records the Slurm job on the training job', async () => {
     const job = await queuedJob({});
@@ -89,9 +118,12 @@ describe.skipIf(!cluster)('training jobs on Slurm', () => {
     const job = await queuedJob({ epochs: 12 });
     const shutdown = new AbortController();
     const first = runJob(job.id, 1, shutdown.signal);
-    await eventually(async () => ((await db.trainingJob.findUnique({ where: { id: job.id } }))?.progress as { step?: number } | null)?.step! >= 2 || undefined, 120_000, 'step 2');
+    await stepAtLeast(job.id, 1);
+    // Held while the runner lets go, or on a busy machine the job could end before it does.
+    const resume = holdTrainer(job.id);
     shutdown.abort();
     expect(await first).toBe('detached');
+    resume();
     const left = await db.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
     expect(left.status).toBe('running');
     const slurmJobId = (left.slurm as SlurmJobRecord).jobId;
@@ -107,6 +139,31 @@ describe.skipIf(!cluster)('training jobs on Slurm', () => {
     expect(steps).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
     expect(log.filter((m) => m.startsWith('Training '))).toHaveLength(1);
     expect(log.filter((m) => m === 'The job has successfully completed.')).toHaveLength(1);
+  }, 300_000);
+
+  it('hands the job back instead of submitting it again when Slurm cannot be asked about the job it would re-attach to', async () => {
+    const job = await queuedJob({ epochs: 12 });
+    const shutdown = new AbortController();
+    const first = runJob(job.id, 1, shutdown.signal);
+    await stepAtLeast(job.id, 1);
+    const resume = holdTrainer(job.id);
+    shutdown.abort();
+    expect(await first).toBe('detached');
+    expect(await requeueLapsed(db, { jobId: job.id, attempt: 1 })).toBe(true);
+    // A runner whose scontrol cannot ask slurmctld (here: a configuration it cannot parse, so it
+    // fails at once) must not take "no answer" for "no such job".
+    const badConf = path.join(work, 'unparsable-slurm.conf');
+    await writeFile(badConf, '');
+    const unreachable = createSlurmExecutor({ env: { ...cluster!.env, SLURM_CONF: badConf }, defaults: { partition: cluster!.partition }, pollMs: 100 });
+    expect(await runTrainingJob({ db, store, executor: unreachable, runnerId, jobId: job.id, attempt: 2, workRoot: cluster!.workdir, log, cpus: 1, heartbeatMs: 250 })).toBe('detached');
+    expect(slurmJobsNamed(job.id)).toBe(1);
+    resume();
+    // The next attempt, with the scheduler back, follows the one Slurm job to its end.
+    expect(await requeueLapsed(db, { jobId: job.id, attempt: 2 })).toBe(true);
+    expect(await runJob(job.id, 3)).toBe('succeeded');
+    expect(slurmJobsNamed(job.id)).toBe(1);
+    const steps = (await messages(job.id)).filter((m) => m.startsWith('Step ')).map((m) => Number(/^Step (\d+)\//.exec(m)![1]));
+    expect(steps).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
   }, 300_000);
 
   it('re-attaches after the runner is killed outright mid-job (SIGKILL, no hand-back), with every event exactly once', async () => {
@@ -191,17 +248,8 @@ describe.skipIf(!cluster)('training jobs on Slurm', () => {
     // leaves the core to the rest of the suite. A trainer that answers TERM is the cancel test's.
     const job = await queuedJob({ epochs: 100_000 });
     const run = runJob(job.id, 1, undefined, { timeLimit: '1' });
-    await eventually(async () => ((await db.trainingJob.findUnique({ where: { id: job.id } }))?.progress as { step?: number } | null)?.step! >= 1 || undefined, 120_000, 'step 1');
-    const isPython = (pid: number) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('python');
-      } catch {
-        return false;
-      }
-    };
-    const trainers = pidsMatching(path.join('jobs', job.id, 'out')).filter(isPython);
-    expect(trainers.length).toBeGreaterThan(0);
-    for (const pid of trainers) process.kill(pid, 'SIGSTOP');
+    await stepAtLeast(job.id, 1);
+    holdTrainer(job.id);
     expect(await run).toBe('failed');
     const done = await db.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
     const slurm = done.slurm as SlurmJobRecord;

@@ -79,6 +79,21 @@ function snapshotFolder(source: string, dest: string): string | null {
   }
 }
 
+/** Tries to ask the scheduler about a job, since `scontrol` fails while slurmctld is busy. */
+const SLURM_QUERY_TRIES = 5;
+
+/** The scheduler's view of a job (null: it does not know it), asked up to SLURM_QUERY_TRIES times. */
+async function askSlurm(executor: SlurmExecutor, slurmJobId: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await executor.query(slurmJobId);
+    } catch (error) {
+      if (attempt >= SLURM_QUERY_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
 export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOutcome> {
   const { db, store, jobId, attempt, log } = opts;
   const fence: RunAttempt = { jobId, attempt };
@@ -91,12 +106,27 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
   // from where that runner stopped reading, instead of submitting the job again.
   const slurmExecutor = opts.executor.kind === 'slurm' ? (opts.executor as SlurmExecutor) : null;
   const previousSlurm = slurmExecutor ? (job.slurm as SlurmJobRecord | null) : null;
-  const reattach = previousSlurm?.jobId ? await slurmExecutor!.query(previousSlurm.jobId).catch(() => null).then((info) => (info ? previousSlurm : null)) : null;
+  let reattach: SlurmJobRecord | null = null;
+  if (previousSlurm?.jobId) {
+    try {
+      reattach = (await askSlurm(slurmExecutor!, previousSlurm.jobId)) ? previousSlurm : null;
+    } catch (error) {
+      // Only a scheduler that says it does not know the job lets this attempt submit it again: one
+      // that cannot be asked may still be running it, and a second submission would train (and
+      // charge) twice. The job goes back for the next attempt, as from a runner that stopped.
+      log.warn({ jobId, slurmJobId: previousSlurm.jobId, err: error }, 'could not ask Slurm about the job this attempt would re-attach to; handing the job back instead of submitting it again');
+      await handBack(db, fence);
+      return 'detached';
+    }
+  }
   // The offset is saved in the same transaction as the events read up to it, so a re-attached
   // run (even after the runner was killed outright) reads on from the first line whose events are
   // not in the log, and numbers them after the last event there (the trainer's log lines and the
   // reaper's notice included): every event exactly once.
   let seq = await nextEventSeq(db, jobId);
+  // Checkpoints an earlier attempt stored. Its log may lack some of them: a checkpoint is stored as
+  // soon as the trainer announces it, its event with the next batch of events and the offset.
+  const storedSteps = new Set(reattach ? (await db.checkpoint.findMany({ where: { jobId }, select: { step: true } })).map((c) => c.step) : []);
   const pendingEvents: NewJobEvent[] = [];
   const event = (e: Omit<NewJobEvent, 'seq' | 'createdAt'>) => pendingEvents.push({ ...e, seq: seq++, createdAt: new Date() });
   let slurmRun: SlurmRun | null = null;
@@ -282,7 +312,10 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<RunOu
               const metrics = { step: e.step, train_loss: seen.lastProgress?.train_loss ?? null, train_accuracy: seen.lastProgress?.train_accuracy ?? null, ...lastEval };
               const snapshot = snapshotFolder(e.path, path.join(workspace, 'stored-checkpoints', `step-${e.step}`));
               if (!snapshot) {
-                log.warn({ jobId, step: e.step, path: e.path }, 'checkpoint folder vanished before it could be stored');
+                // Re-read after a runner died between storing this checkpoint and logging it: the
+                // trainer has since rotated the folder away, but the checkpoint is stored.
+                if (storedSteps.has(e.step)) event({ message: `Checkpoint saved at step ${e.step}.`, data: { step: e.step } });
+                else log.warn({ jobId, step: e.step, path: e.path }, 'checkpoint folder vanished before it could be stored');
                 break;
               }
               void writes.push('checkpoint', async () => {
