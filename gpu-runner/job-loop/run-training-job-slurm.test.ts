@@ -2,7 +2,7 @@
 // real database, artifact store, trainer and Slurm executor. Skips loudly without Slurm, unless
 // LATHE_REQUIRE_SLURM=1, where that is a failure.
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ import { createTestUser } from '@/tests/helpers/factories';
 import { eventually } from '@/tests/helpers/serving';
 import { SLURM_REQUIRED, startSlurmCluster, type SlurmCluster } from '@/tests/helpers/slurm-cluster';
 import { runTrainingJob, type SlurmJobRecord } from './run-training-job';
-import { pidsMatching } from '@/scripts/bench/cpu-account';
+import { pidsWhere } from '@/scripts/bench/cpu-account';
 
 const started = await startSlurmCluster();
 const cluster: SlurmCluster | null = 'reason' in started ? null : started;
@@ -72,14 +72,7 @@ describe.skipIf(!cluster)('training jobs on Slurm', () => {
   const messages = async (jobId: string) => (await db.jobEvent.findMany({ where: { jobId }, orderBy: { seq: 'asc' } })).map((e) => e.message);
   const slurmJobsNamed = (jobId: string) => execFileSync('scontrol', ['show', 'job', '-o'], { env: cluster!.env, encoding: 'utf8' }).split('\n').filter((line) => line.includes(`JobName=lathe-${jobId} `)).length;
   /** The job's trainer processes: python, found by the job's output folder in their arguments. */
-  const trainerPids = (jobId: string) =>
-    pidsMatching(path.join('jobs', jobId, 'out')).filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('python');
-      } catch {
-        return false;
-      }
-    });
+  const trainerPids = (jobId: string) => pidsWhere((cmdline) => cmdline.includes(path.join('jobs', jobId, 'out')) && cmdline.includes('python'));
   /**
    * Holds the job's trainer (SIGSTOP), so that what a test does next cannot race the job's end on a
    * busy machine; the function returned lets it go on (SIGCONT). The job keeps its Slurm clock.
@@ -100,6 +93,20 @@ describe.skipIf(!cluster)('training jobs on Slurm', () => {
   };
   const stepAtLeast = (jobId: string, step: number) =>
     eventually(async () => ((await db.trainingJob.findUnique({ where: { id: jobId } }))?.progress as { step?: number } | null)?.step! >= step || undefined, 120_000, `step ${step}`);
+  /**
+   * Runs attempt 1 until the trainer has taken a step, then shuts its runner down with the trainer
+   * held, so the job cannot end before the runner lets go: the runner detaches. Returns the
+   * trainer's release.
+   */
+  const detachAfterFirstStep = async (jobId: string) => {
+    const shutdown = new AbortController();
+    const first = runJob(jobId, 1, shutdown.signal);
+    await stepAtLeast(jobId, 1);
+    const resume = holdTrainer(jobId);
+    shutdown.abort();
+    expect(await first).toBe('detached');
+    return resume;
+  };
 
   it('fine-tunes the fixture through sbatch and records the Slurm job on the training job', async () => {
     const job = await queuedJob({});
@@ -116,14 +123,7 @@ describe.skipIf(!cluster)('training jobs on Slurm', () => {
 
   it('re-attaches after a runner restart mid-job without resubmitting, with every event exactly once', async () => {
     const job = await queuedJob({ epochs: 12 });
-    const shutdown = new AbortController();
-    const first = runJob(job.id, 1, shutdown.signal);
-    await stepAtLeast(job.id, 1);
-    // Held while the runner lets go, or on a busy machine the job could end before it does.
-    const resume = holdTrainer(job.id);
-    shutdown.abort();
-    expect(await first).toBe('detached');
-    resume();
+    (await detachAfterFirstStep(job.id))();
     const left = await db.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
     expect(left.status).toBe('running');
     const slurmJobId = (left.slurm as SlurmJobRecord).jobId;
@@ -143,12 +143,7 @@ describe.skipIf(!cluster)('training jobs on Slurm', () => {
 
   it('hands the job back instead of submitting it again when Slurm cannot be asked about the job it would re-attach to', async () => {
     const job = await queuedJob({ epochs: 12 });
-    const shutdown = new AbortController();
-    const first = runJob(job.id, 1, shutdown.signal);
-    await stepAtLeast(job.id, 1);
-    const resume = holdTrainer(job.id);
-    shutdown.abort();
-    expect(await first).toBe('detached');
+    const resume = await detachAfterFirstStep(job.id);
     expect(await requeueLapsed(db, { jobId: job.id, attempt: 1 })).toBe(true);
     // A runner whose scontrol cannot ask slurmctld (here: a configuration it cannot parse, so it
     // fails at once) must not take "no answer" for "no such job".

@@ -30,7 +30,7 @@ import { DEFAULT_PRICE_BOOK, packCredits } from '../../lib/universal/price-book'
 import { startStripeStandIn } from '../../tests/kit/stripe-server';
 import { startWebhookEndpoint } from '../../tests/kit/stripe-webhook-endpoint';
 import type { SenderJob, SenderResult } from './stripe-sender';
-import { childrenOf, cpuSnapshot, cpuSpent, pidsMatching } from './cpu-account';
+import { childPids, cpuSnapshot, cpuSpent, pidsWhere } from './cpu-account';
 
 const { values: args } = parseArgs({
   options: {
@@ -101,8 +101,8 @@ async function main() {
     // Warm-up: connections, the price book cache, the route module.
     await pool(payloads.splice(0, Math.min(20, payloads.length)), 10, async (p) => void (await stand.deliver(p)));
     // CPU per webhook by process: the route's (this process), the sender's, PostgreSQL's backends.
-    const postmaster = pidsMatching(`-p\0${new URL(database.url).port}\0`)[0];
-    const sent = await send({ url: endpoint.url, secret, payloads, concurrency: CONCURRENCY }, () => (postmaster ? [postmaster, ...childrenOf(postmaster)] : []));
+    const postmaster = pidsWhere((cmdline) => cmdline.includes(`-p\0${new URL(database.url).port}\0`))[0];
+    const sent = await send({ url: endpoint.url, secret, payloads, concurrency: CONCURRENCY }, () => (postmaster ? [postmaster, ...childPids(postmaster)] : []));
     const cpuPerWebhook = Object.fromEntries(Object.entries(sent.cpuMs).map(([k, v]) => [k, v === null ? null : Number((v / payloads.length).toFixed(2))]));
     const latencies = sent.latencies;
     const failures = sent.failures;

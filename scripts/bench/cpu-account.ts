@@ -27,24 +27,37 @@ function processMs(pid: number): number | null {
   }
 }
 
-/** The pids whose command line contains `marker` (a data directory, say). */
-export function pidsMatching(marker: string): number[] {
-  const pids: number[] = [];
-  let entries: string[] = [];
+/** The pids whose command line (arguments joined by NUL) passes `test`. */
+export function pidsWhere(test: (cmdline: string) => boolean): number[] {
+  let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return pids;
+    return [];
   }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
+  return entries.filter((entry) => {
+    if (!/^\d+$/.test(entry)) return false;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) pids.push(Number(entry));
+      return test(readFileSync(`/proc/${entry}/cmdline`, 'utf8'));
     } catch {
-      // gone meanwhile
+      return false; // gone meanwhile
     }
+  }).map(Number);
+}
+
+/** A process's direct children. */
+export function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number),
+    );
+  } catch {
+    return [];
   }
-  return pids;
 }
 
 export function cpuSnapshot(pids: number[]): Snapshot {
@@ -73,25 +86,4 @@ export function cpuSpent(before: Snapshot, after: Snapshot, groups: Record<strin
     out[name] = seen ? sum : null;
   }
   return out;
-}
-
-/** The pids whose parent is `parent` (a PostgreSQL server's backends, say). */
-export function childrenOf(parent: number): number[] {
-  const pids: number[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return pids;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
 }

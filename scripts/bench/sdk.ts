@@ -13,8 +13,8 @@
 //    tus PATCH, which isolates the SDK's share.
 //    After one small warm-up upload, `--upload-rounds` rounds (default 3) of one PUT and one SDK
 //    upload in alternating order; the ratio is the median of the rounds' ratios, each round's is
-//    printed too. The CPU each side spent is printed as well: the PUT's (client and sink are this one process), the
-//    SDK client's (this process) and the web process's during the SDK upload.
+//    printed too. The CPU each side spent is printed as well: the PUT's (client and sink are this
+//    one process), the SDK client's (this process) and the web process's during the SDK upload.
 // 3. Webhook delivery latency: p50/p99 from emitting an event to the signed request arriving, for
 //    1,000 events over 20 endpoints (scripts/bench/webhook-delivery.ts, run after the SDK figures on
 //    its own embedded database so it does not share the serving stack's load).
@@ -109,23 +109,31 @@ async function main() {
     await lathe.datasets.upload(warm, { filename: 'warm.jsonl' });
     // Rounds of one PUT and one SDK upload, in alternating order; the figures are the medians.
     const groups = { web: serving.pids().slice(0, 1) };
+    const putOnce = async () => {
+      const cpu = process.cpuUsage();
+      const seconds = await plainPutSeconds(file, size);
+      return { seconds, cpu: cpuMs(process.cpuUsage(cpu)) };
+    };
+    // CPU of each side of the SDK upload: this process is the client, the web process the server.
+    const uploadOnce = async (filename: string) => {
+      const before = cpuSnapshot(groups.web);
+      const cpu = process.cpuUsage();
+      const start = performance.now();
+      await lathe.datasets.upload(file, { filename });
+      const seconds = (performance.now() - start) / 1000;
+      return { seconds, cpu: cpuMs(process.cpuUsage(cpu)), web: cpuSpent(before, cpuSnapshot(groups.web), groups).web ?? null };
+    };
     const rounds: { put: number; sdk: number; putCpu: number; clientCpu: number; webCpu: number | null }[] = [];
     for (let i = 0; i < UPLOAD_ROUNDS; i++) {
-      const put = async () => {
-        const cpu = process.cpuUsage();
-        const seconds = await plainPutSeconds(file, size);
-        return { seconds, cpu: cpuMs(process.cpuUsage(cpu)) };
-      };
-      // CPU of each side of the SDK upload: this process is the client, the web process the server.
-      const viaSdk = async () => {
-        const before = cpuSnapshot(groups.web);
-        const cpu = process.cpuUsage();
-        const start = performance.now();
-        await lathe.datasets.upload(file, { filename: `bench-${i}.jsonl` });
-        const seconds = (performance.now() - start) / 1000;
-        return { seconds, cpu: cpuMs(process.cpuUsage(cpu)), web: cpuSpent(before, cpuSnapshot(groups.web), groups).web ?? null };
-      };
-      const [p, q] = i % 2 === 0 ? [await put(), await viaSdk()] : await viaSdk().then(async (b) => [await put(), b] as const);
+      let p: Awaited<ReturnType<typeof putOnce>>;
+      let q: Awaited<ReturnType<typeof uploadOnce>>;
+      if (i % 2 === 0) {
+        p = await putOnce();
+        q = await uploadOnce(`bench-${i}.jsonl`);
+      } else {
+        q = await uploadOnce(`bench-${i}.jsonl`);
+        p = await putOnce();
+      }
       rounds.push({ put: p.seconds, sdk: q.seconds, putCpu: p.cpu, clientCpu: q.cpu, webCpu: q.web });
     }
     const putSeconds = p50(rounds.map((r) => r.put));

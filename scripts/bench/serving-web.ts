@@ -2,12 +2,12 @@
 // fresh embedded database in a temporary folder, the benchmark GGUF imported as a base model, and a
 // user with an API key and credits. Requests then go openai client → web /v1 → the runner's
 // inference server, exactly as a client's would.
-import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { benchUserKey, lathe } from '../lib/lathe-cli';
 import { startPlatform } from '../lib/supervisor';
+import { childPids } from './cpu-account';
 
 export type WebServing = {
   baseURL: string;
@@ -16,21 +16,6 @@ export type WebServing = {
   pids: () => number[];
   stop: () => Promise<void>;
 };
-
-/** A process's direct children (Linux), from /proc. */
-function childPids(pid: number): number[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
-      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
-        .trim()
-        .split(/\s+/)
-        .filter(Boolean)
-        .map(Number),
-    );
-  } catch {
-    return [];
-  }
-}
 
 export async function startWebServing({ gguf, modelName, threads, contextSize, log }: { gguf: string; modelName: string; threads: number; contextSize: number; log: (line: string) => void }): Promise<WebServing> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lathe-bench-web-'));
