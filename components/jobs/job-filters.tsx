@@ -2,10 +2,11 @@
 
 // The jobs list's filters (search by suffix or id, status, base model, dataset), shared by the Jobs
 // page and the compare view's run picker so both find runs the same way.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslations } from 'next-intl';
 import { Input } from '@/components/ui/input';
+import { useDebounced } from '@/components/common/use-debounced';
 import { Label } from '@/components/ui/label';
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@/components/ui/select';
 import { useTRPC } from '@/lib/trpc/client';
@@ -16,15 +17,6 @@ export const JOB_STATUSES = ['validating_files', 'queued', 'running', 'succeeded
 type JobStatusFilter = (typeof JOB_STATUSES)[number];
 
 export type JobFilterValues = { status: string; model: string; dataset: string; search: string };
-
-export function useDebounced<T>(value: T, ms: number): T {
-  const [current, setCurrent] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setCurrent(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return current;
-}
 
 /** The filter's state, and what job.list takes for it (the search debounced while typing). */
 export function useJobFilters(onChange?: () => void) {

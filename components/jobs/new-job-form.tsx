@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -16,6 +16,7 @@ import { Input } from '@/components/ui/input';
 import { Switch } from '@/components/ui/switch';
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@/components/ui/select';
 import { PageHeader } from '@/components/common/page-header';
+import { useDebounced } from '@/components/common/use-debounced';
 import { JobEstimateCard } from '@/components/jobs/job-estimate-card';
 import { EvalOnSuccessField, evaluationOption, type EvalOnSuccessValue } from '@/components/evals/eval-on-success-field';
 import {
@@ -41,15 +42,6 @@ import { Checkbox } from '@/components/ui/checkbox';
 const USABLE_DATASET = new Set(['VALID', 'TOKENIZING', 'READY']);
 const NO_VALIDATION = '__none__';
 const ESTIMATE_DEBOUNCE_MS = 300;
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return debounced;
-}
 
 type ServerErrorData = { code?: string; httpStatus?: number; param?: string | null; zodError?: { fieldErrors?: Record<string, string[] | undefined> } | null };
 
