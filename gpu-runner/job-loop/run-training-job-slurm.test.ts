@@ -108,6 +108,22 @@ describe.skipIf(!cluster)('training jobs on Slurm', () => {
     return resume;
   };
 
+  // Slurm's smallest time limit is a minute, and slurmctld looks for overruns every 30 s. The job with
+  // a one-minute limit therefore starts before the other tests and is judged by the last one, so
+  // that its minute of waiting overlaps their work (the node has a CPU for each). Once its trainer
+  // has taken a step it is held (SIGSTOP): the job keeps its allocation and its clock, so Slurm
+  // times it out all the same (TERM, then KILL after KillWait), and the core is free meanwhile. A
+  // trainer that answers TERM is the cancel test's.
+  let overrun: { jobId: string; outcome: Promise<string> };
+  beforeAll(async () => {
+    const job = await queuedJob({ epochs: 100_000 });
+    const outcome = runJob(job.id, 1, undefined, { timeLimit: '1' });
+    outcome.catch(() => undefined);
+    overrun = { jobId: job.id, outcome };
+    await stepAtLeast(job.id, 1);
+    holdTrainer(job.id);
+  }, 300_000);
+
   it('fine-tunes the fixture through sbatch and records the Slurm job on the training job', async () => {
     const job = await queuedJob({});
     expect(await runJob(job.id, 1)).toBe('succeeded');
@@ -236,23 +252,15 @@ describe.skipIf(!cluster)('training jobs on Slurm', () => {
   }, 240_000);
 
   it('fails a job that outlives its Slurm time limit with the TIMEOUT message', async () => {
-    // Slurm's smallest limit is a minute, and slurmctld looks for overruns every 30 s: this is the
-    // slowest test here, and it waits on the job's end, never on a clock. Once the trainer has taken
-    // a step it is stopped (SIGSTOP): the job keeps its allocation and its clock, so Slurm times it
-    // out all the same (TERM, then KILL after KillWait), but for the minute and more of waiting it
-    // leaves the core to the rest of the suite. A trainer that answers TERM is the cancel test's.
-    const job = await queuedJob({ epochs: 100_000 });
-    const run = runJob(job.id, 1, undefined, { timeLimit: '1' });
-    await stepAtLeast(job.id, 1);
-    holdTrainer(job.id);
-    expect(await run).toBe('failed');
-    const done = await db.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
+    const { jobId, outcome } = overrun;
+    expect(await outcome).toBe('failed');
+    const done = await db.trainingJob.findUniqueOrThrow({ where: { id: jobId } });
     const slurm = done.slurm as SlurmJobRecord;
     expect(slurm.state).toBe('TIMEOUT');
     expect(done.error).toMatchObject({
       code: 'slurm_timeout',
       message: expect.stringMatching(new RegExp(`^The Slurm job ${slurm.jobId} reached its time limit of 00:01:00 at step \\d+ and Slurm stopped it \\(TIMEOUT\\)\\. Ask for a longer time limit or train fewer steps\\.$`)),
     });
-    expect(await messages(job.id)).toContain(`Fine-tuning failed: ${(done.error as { message: string }).message}`);
+    expect(await messages(jobId)).toContain(`Fine-tuning failed: ${(done.error as { message: string }).message}`);
   }, 300_000);
 });
