@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
-import LongestFirstSequencer from './tests/setup/sequencer.ts';
 
 // vitest 5's reporter calls Map.groupBy, which Node 20 lacks (Node 21+ has it).
 if (typeof (Map as { groupBy?: unknown }).groupBy !== 'function') {
@@ -31,8 +30,6 @@ export default defineConfig({
     // still fails within its own timeout when the awaited state never comes.
     expect: { poll: { timeout: 20_000 } },
     hookTimeout: 300_000,
-    // Longest files first (tests/setup/file-durations.json), so both workers finish together.
-    sequence: { sequencer: LongestFirstSequencer },
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,

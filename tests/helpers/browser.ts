@@ -64,3 +64,20 @@ export async function expectFitsWidth(page: Page, width: number, name: string, o
   const { excess, culprits } = (await page.evaluate(measure)) as { excess: number; culprits: string[] };
   if (excess > 0) throw new Error(`${name} at ${width} px reaches ${excess} px past the viewport: ${culprits.join(' ')}`);
 }
+
+/**
+ * What a failed browser test should print besides its own error: the page's address, whether it is
+ * visible, and whether it still renders frames (an action waits on animation frames, so a page that
+ * stopped producing them makes every click time out, whatever the product does).
+ */
+export async function pageDiagnosis(page: Page): Promise<string> {
+  const probe = `new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('no animation frame within 2 s'), 2000);
+    requestAnimationFrame(() => { clearTimeout(timer); resolve('animation frames run'); });
+  }).then((frames) => 'visibility ' + document.visibilityState + ', ' + frames)`;
+  const state = await Promise.race([
+    page.evaluate(probe) as Promise<string>,
+    new Promise<string>((resolve) => setTimeout(() => resolve('the page did not answer within 5 s'), 5000).unref()),
+  ]).catch((error: unknown) => `the page could not be asked: ${String(error)}`);
+  return `page ${page.url()}: ${state}`;
+}

@@ -3,13 +3,13 @@
 // appends an event (NOTIFY -> socket.io -> catch-up through tRPC), a failed job's error, the
 // compare view, and the new-job form with its estimate, the 402 path and a created job.
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { getDb } from '@/server/db';
 import { stopBoss } from '@/server/queue/boss';
 import { grantCredits } from '@/server/services/credits/credits';
 import { appendJobEvents, notifyJob, type NewJobEvent } from '@/server/services/training/job-events';
-import { expectFitsWidth, launchBrowser, signIn } from '@/tests/helpers/browser';
+import { expectFitsWidth, launchBrowser, pageDiagnosis, signIn } from '@/tests/helpers/browser';
 import { startWeb } from '@/tests/helpers/web';
 import { createTestUser, type TestUser } from '@/tests/helpers/factories';
 import type { Platform } from '@/scripts/lib/supervisor';
@@ -142,6 +142,10 @@ beforeAll(async () => {
   });
   await signIn(page, web.url, user.email);
 }, 300_000);
+
+afterEach(async ({ task }) => {
+  if (task.result?.state === 'fail' && page) console.log(await pageDiagnosis(page));
+});
 
 afterAll(async () => {
   clearInterval(heartbeat);

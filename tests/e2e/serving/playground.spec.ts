@@ -6,7 +6,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cachedTinyModel } from '@/gpu-runner/trainer/python';
 import { startPlatform, type Platform } from '@/scripts/lib/supervisor';
-import { launchBrowser, signIn } from '@/tests/helpers/browser';
+import { launchBrowser, pageDiagnosis, signIn } from '@/tests/helpers/browser';
 import { createTestUser, type TestUser } from '@/tests/helpers/factories';
 import { eventually, importModel, userWithKey } from '@/tests/helpers/serving';
 import { getDb } from '@/server/db';
@@ -56,9 +56,16 @@ async function chooseOption(trigger: ReturnType<Page['locator']>, name: string) 
   await page.getByRole('option', { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`) }).click();
 }
 
-afterEach(({ task }) => {
-  // The platform's own output explains most failures here.
-  if (task.result?.state === 'fail') console.log(logs.slice(-60).join('\n'));
+afterEach(async ({ task }) => {
+  if (task.result?.state !== 'fail') return;
+  // The platform's own output explains most failures here; what the panes say and where each
+  // deployment stands explain the rest.
+  console.log(logs.slice(-60).join('\n'));
+  const panes = await page?.getByTestId('playground-pane').allInnerTexts().catch((error: unknown) => [`(panes unreadable: ${String(error)})`]);
+  console.log('panes:', JSON.stringify(panes));
+  if (page) console.log(await pageDiagnosis(page));
+  const deployments = await getDb().deployment.findMany({ select: { status: true, error: true, updatedAt: true, baseModel: { select: { name: true } } } });
+  console.log('deployments:', JSON.stringify(deployments));
 });
 
 describe('serving in the dashboard', () => {
