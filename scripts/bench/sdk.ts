@@ -167,7 +167,8 @@ async function main() {
       upload_ratios: rounds.map((r) => round(r.put / r.sdk, 3)),
       upload_put_cpu_ms: p50(rounds.map((r) => r.putCpu)),
       upload_sdk_client_cpu_ms: p50(rounds.map((r) => r.clientCpu)),
-      upload_sdk_web_cpu_ms: p50(rounds.map((r) => r.webCpu ?? NaN)),
+      // Unknown (null) where the web process's /proc entry could not be read, as for one upload before.
+      upload_sdk_web_cpu_ms: rounds.some((r) => r.webCpu === null) ? null : p50(rounds.map((r) => r.webCpu!)),
       upload_raw_tus_mb_s: round(size / 1e6 / rawSeconds),
       upload_sdk_vs_raw_tus: round(rawSeconds / sdkSeconds, 3),
     };

@@ -1,8 +1,9 @@
 // The dashboard as a new user meets it, in one browser on one web process: sign-up's field errors
 // as sentences before any round trip; every dashboard page at 1440 px and 390 px wide on a
 // populated organization, none wider than the viewport (document.documentElement.scrollWidth),
-// none logging a console error and the main ones without a serious axe-core violation; the job page's status, progress, chart and events as one state,
-// and a finished job's actual cost and tokens.
+// none logging a console error and the main ones without a serious axe-core violation; the job
+// page's status, progress, chart and events as one state, and a finished job's actual cost and
+// tokens.
 import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
